@@ -1,0 +1,93 @@
+/* ns_format: file framing shared by the index writer and reader: header,
+ * footer and XXH3 checksum (see ns_format.h and FORMAT.md). */
+#include "ns_format.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+#include "ns_endian.h"
+
+static const char *const file_names[NS_FILE_KIND_COUNT] = {
+    "meta", "terms", "postings", "positions", "doclens", "docstore",
+};
+
+const char *ns_file_name(ns_file_kind kind)
+{
+    if (kind < 1 || kind > NS_FILE_KIND_COUNT)
+        return "?";
+    return file_names[kind - 1];
+}
+
+void ns_header_write(uint8_t out[NS_HEADER_LEN], ns_file_kind kind, uint32_t codec)
+{
+    memset(out, 0, NS_HEADER_LEN);
+    memcpy(out, NS_MAGIC, NS_MAGIC_LEN);
+    ns_put_u16le(out + 8, NS_FORMAT_MAJOR);
+    ns_put_u16le(out + 10, NS_FORMAT_MINOR);
+    ns_put_u32le(out + 12, (uint32_t)kind);
+    ns_put_u32le(out + 16, codec);
+    ns_put_u32le(out + 20, NS_HEADER_LEN);
+}
+
+ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, const char *name,
+                          ns_err *err)
+{
+    if (len < NS_MAGIC_LEN || memcmp(buf, NS_MAGIC, NS_MAGIC_LEN) != 0)
+        return ns_err_set(err, NS_E_BADMAGIC, "'%s' is not an nsearch index file (bad magic number)",
+                          name);
+    if (len < NS_HEADER_LEN + NS_FOOTER_LEN)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated (%zu bytes)", name, len);
+    uint16_t major = ns_get_u16le(buf + 8);
+    if (major != NS_FORMAT_MAJOR)
+        return ns_err_set(err, NS_E_VERSION,
+                          "'%s' has format version %u.%u; this program reads version %u.x",
+                          name, major, ns_get_u16le(buf + 10), NS_FORMAT_MAJOR);
+    if (ns_get_u32le(buf + 12) != (uint32_t)kind)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' has file kind %u, expected %u", name,
+                          ns_get_u32le(buf + 12), (unsigned)kind);
+    if (ns_get_u32le(buf + 20) != NS_HEADER_LEN)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' has a bad header length", name);
+    if (ns_get_u32le(buf + len - NS_FOOTER_LEN) != NS_FOOTER_MAGIC)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated or damaged (no footer)", name);
+    return NS_OK;
+}
+
+ns_rc ns_file_check_sum(const uint8_t *buf, size_t len, const char *name, ns_err *err)
+{
+    if (len < NS_HEADER_LEN + NS_FOOTER_LEN)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated (%zu bytes)", name, len);
+    uint64_t want = ns_get_u64le(buf + len - 8);
+    uint64_t got = XXH3_64bits(buf, len - NS_FOOTER_LEN);
+    if (want != got)
+        return ns_err_set(err, NS_E_CORRUPT,
+                          "'%s': checksum mismatch (stored %016llx, computed %016llx)", name,
+                          (unsigned long long)want, (unsigned long long)got);
+    return NS_OK;
+}
+
+ns_rc ns_sum_init(ns_sum *s)
+{
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return NS_E_NOMEM;
+    XXH3_64bits_reset(st);
+    s->state = st;
+    return NS_OK;
+}
+
+void ns_sum_update(ns_sum *s, const void *p, size_t n) { XXH3_64bits_update(s->state, p, n); }
+
+void ns_sum_footer(ns_sum *s, uint8_t out[NS_FOOTER_LEN])
+{
+    ns_put_u32le(out, NS_FOOTER_MAGIC);
+    ns_put_u32le(out + 4, 0);
+    ns_put_u64le(out + 8, XXH3_64bits_digest(s->state));
+}
+
+void ns_sum_release(ns_sum *s)
+{
+    if (s && s->state) {
+        XXH3_freeState(s->state);
+        s->state = NULL;
+    }
+}

@@ -1,0 +1,125 @@
+/* ns_format: the on-disk format's constants, file header/footer, checksums.
+ *
+ * FORMAT.md (next to this file) is the normative description; every
+ * constant here is referenced there.  Both the writer (indexer/) and the
+ * reader (searcher/) include this header, so a layout constant exists once. */
+#ifndef NS_FORMAT_H
+#define NS_FORMAT_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ns_err.h"
+
+/* Major versions break readers; minor versions only add.  A reader refuses a
+ * newer major version and accepts any minor. */
+#define NS_FORMAT_MAJOR 1u
+#define NS_FORMAT_MINOR 0u
+
+/* Non-ASCII first byte so no text file is taken for an index file; CR LF and
+ * ^Z catch text-mode transfers (the PNG trick). */
+#define NS_MAGIC "\x89NSX\r\n\x1a\n"
+#define NS_MAGIC_LEN 8
+#define NS_HEADER_LEN 32u
+#define NS_FOOTER_MAGIC 0x5446534eu /* "NSFT" little-endian */
+#define NS_FOOTER_LEN 16u
+
+typedef enum {
+    NS_FILE_META = 1,
+    NS_FILE_TERMS = 2,
+    NS_FILE_POSTINGS = 3,
+    NS_FILE_POSITIONS = 4,
+    NS_FILE_DOCLENS = 5,
+    NS_FILE_DOCSTORE = 6
+} ns_file_kind;
+#define NS_FILE_KIND_COUNT 6
+
+/* Codec ids recorded in the header, so a later codec can coexist. */
+#define NS_CODEC_NONE 0u
+#define NS_CODEC_BP128_VBYTE 1u /* postings/positions: 4-lane packed blocks + varint tail */
+#define NS_CODEC_ZSTD 2u        /* docstore blocks */
+
+/* Terms per dictionary block: 64 keeps a lookup to one binary search over
+ * the block index plus a scan of at most 64 front-coded entries. */
+#define NS_DICT_BLOCK_TERMS 64u
+/* Bytes of one dictionary block-index entry: u64 block_off, u64 post_off,
+ * u64 pos_off. */
+#define NS_DICT_INDEX_ENTRY 24u
+#define NS_DICT_TRAILER_LEN 24u /* u64 n_terms, u64 n_blocks, u64 index_off */
+
+/* Skip entry per posting block (present when a term has >= 2 blocks):
+ * u32 last_doc, u32 doc_off, u32 pos_off, u32 max_tf, u32 min_len. */
+#define NS_SKIP_ENTRY 20u
+
+/* Docstore: records are gathered into blocks of about this many raw bytes
+ * before compression: large enough for zstd to find redundancy across
+ * documents, small enough that fetching one snippet decompresses little. */
+#define NS_DOCSTORE_BLOCK_RAW (32u * 1024u)
+#define NS_DOCSTORE_ENTRY 24u      /* u64 off, u32 comp_len, u32 raw_len, u32 first_doc, u32 n_docs */
+#define NS_DOCSTORE_TRAILER_LEN 16u /* u64 n_blocks, u64 table_off */
+#define NS_DOCSTORE_LEVEL 3        /* zstd level: the default; ~400 MB/s */
+/* A stored block larger than this is corrupt (a record holds at most one
+ * body of NS_MAX_DOC_BYTES plus small fields). */
+#define NS_DOCSTORE_MAX_RAW (NS_MAX_DOC_BYTES + NS_DOCSTORE_BLOCK_RAW + 4096u)
+
+/* Longest document body kept; longer ones are truncated with a warning. */
+#define NS_MAX_DOC_BYTES (32u * 1024u * 1024u)
+/* Longest id / title / date / url kept. */
+#define NS_MAX_FIELD_BYTES 4096u
+
+/* META payload layout (fixed size, little-endian; FORMAT.md "meta"). */
+#define NS_META_OFF_N_DOCS 0
+#define NS_META_OFF_N_TERMS 8
+#define NS_META_OFF_N_POSTINGS 16
+#define NS_META_OFF_TOTAL_TOKENS 24
+#define NS_META_OFF_N_LIVE 32 /* documents with at least one token (duplicates and empties excluded) */
+#define NS_META_OFF_TOKENIZER 40
+#define NS_META_OFF_IDENTITY 48
+#define NS_META_OFF_LANG 56
+#define NS_META_OFF_K1 88
+#define NS_META_OFF_B 96
+#define NS_META_OFF_SIZES 104
+#define NS_META_LANG_LEN 32u
+#define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT)
+
+/* BM25 parameters: the dictionary's max-score field is computed with them. */
+#define NS_BM25_K1 1.2
+#define NS_BM25_B 0.75
+
+/* File names inside an index directory, indexed by ns_file_kind. */
+const char *ns_file_name(ns_file_kind kind);
+
+/* Writes the 32-byte header for a file of `kind` into out. */
+void ns_header_write(uint8_t out[NS_HEADER_LEN], ns_file_kind kind, uint32_t codec);
+
+/* Checks the header and footer of a whole file image buf[0..len) without
+ * reading the payload: magic, major version, kind, footer magic.  `name` is
+ * used in messages.  NS_E_BADMAGIC / NS_E_VERSION / NS_E_CORRUPT. */
+ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, const char *name,
+                          ns_err *err);
+/* Verifies the footer checksum over buf[0..len-16).  NS_E_CORRUPT. */
+ns_rc ns_file_check_sum(const uint8_t *buf, size_t len, const char *name, ns_err *err);
+
+/* Incremental checksum for writers (XXH3-64 of everything before the footer). */
+typedef struct ns_sum {
+    void *state; /* owned XXH3_state_t */
+} ns_sum;
+ns_rc ns_sum_init(ns_sum *s);
+void ns_sum_update(ns_sum *s, const void *p, size_t n);
+/* Writes the 16-byte footer for the bytes summed so far into out. */
+void ns_sum_footer(ns_sum *s, uint8_t out[NS_FOOTER_LEN]);
+void ns_sum_release(ns_sum *s);
+
+/* BM25 term weight for one posting (shared by the ranker and by the
+ * indexer's max-score computation so the two agree exactly). */
+static inline double ns_bm25_idf(double n_docs, double df)
+{
+    return log(1.0 + (n_docs - df + 0.5) / (df + 0.5));
+}
+static inline double ns_bm25_tf(double tf, double dl, double avgdl)
+{
+    return tf * (NS_BM25_K1 + 1.0) / (tf + NS_BM25_K1 * (1.0 - NS_BM25_B + NS_BM25_B * dl / avgdl));
+}
+
+#endif

@@ -1,0 +1,125 @@
+/* ix_file: buffered, checksummed writer for one index file (see ix_file.h). */
+#include "ix_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ns_alloc.h"
+
+#define IX_FILE_FLUSH (1u << 20)
+
+ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t codec, ns_err *err)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    ns_buf_init(&f->buf);
+    size_t n = strlen(dir) + strlen(ns_file_name(kind)) + 2;
+    f->path = ns_malloc(n);
+    if (!f->path || ns_sum_init(&f->sum)) {
+        ix_file_release(f);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    snprintf(f->path, n, "%s/%s", dir, ns_file_name(kind));
+    f->fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot create '%s'", f->path);
+        ix_file_release(f);
+        return rc;
+    }
+    uint8_t h[NS_HEADER_LEN];
+    ns_header_write(h, kind, codec);
+    if (ns_buf_append(&f->buf, h, sizeof h)) {
+        ix_file_release(f);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    ns_sum_update(&f->sum, h, sizeof h);
+    return NS_OK;
+}
+
+static void flush(ix_file *f)
+{
+    size_t off = 0;
+    while (off < f->buf.len && !f->rc) {
+        ssize_t w = write(f->fd, f->buf.data + off, f->buf.len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            f->rc = NS_E_IO;
+            f->sys_errno = errno;
+        } else {
+            off += (size_t)w;
+        }
+    }
+    ns_buf_reset(&f->buf);
+}
+
+void ix_file_write(ix_file *f, const void *p, size_t n)
+{
+    if (f->rc)
+        return;
+    ns_sum_update(&f->sum, p, n);
+    f->payload_len += n;
+    if (n >= IX_FILE_FLUSH) {
+        flush(f);
+        size_t off = 0;
+        while (off < n && !f->rc) {
+            ssize_t w = write(f->fd, (const uint8_t *)p + off, n - off);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                f->rc = NS_E_IO;
+                f->sys_errno = errno;
+            } else {
+                off += (size_t)w;
+            }
+        }
+        return;
+    }
+    if (ns_buf_append(&f->buf, p, n)) {
+        f->rc = NS_E_NOMEM;
+        return;
+    }
+    if (f->buf.len >= IX_FILE_FLUSH)
+        flush(f);
+}
+
+ns_rc ix_file_finish(ix_file *f, uint64_t *size, ns_err *err)
+{
+    uint8_t foot[NS_FOOTER_LEN];
+    ns_sum_footer(&f->sum, foot);
+    if (!f->rc && ns_buf_append(&f->buf, foot, sizeof foot))
+        f->rc = NS_E_NOMEM;
+    flush(f);
+    if (!f->rc && fsync(f->fd) != 0) {
+        f->rc = NS_E_IO;
+        f->sys_errno = errno;
+    }
+    if (close(f->fd) != 0 && !f->rc) {
+        f->rc = NS_E_IO;
+        f->sys_errno = errno;
+    }
+    f->fd = -1;
+    ns_rc rc = f->rc;
+    if (rc == NS_E_IO)
+        ns_err_sys(err, rc, f->sys_errno, "cannot write '%s'", f->path);
+    else if (rc)
+        ns_err_set(err, rc, "cannot write '%s': %s", f->path, ns_rc_str(rc));
+    if (size)
+        *size = NS_HEADER_LEN + f->payload_len + NS_FOOTER_LEN;
+    ix_file_release(f);
+    return rc;
+}
+
+void ix_file_release(ix_file *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    ns_free(f->path);
+    f->path = NULL;
+    ns_sum_release(&f->sum);
+    ns_buf_release(&f->buf);
+}

@@ -1,0 +1,24 @@
+/* ix_source: reads the INPUT arguments of nindex into documents.
+ *
+ *  - a directory is walked recursively in byte order of names (hidden
+ *    entries and symbolic links to directories skipped); `.txt`/`.md` files
+ *    are plain-text documents, `.jsonl`/`.ndjson` files JSON Lines, other
+ *    files are ignored;
+ *  - a file named directly is JSON Lines if it ends in .jsonl/.ndjson, else
+ *    plain text;
+ *  - "-" is JSON Lines on standard input.
+ * Plain text: title = first non-empty line, body = the rest; id = path
+ * relative to the INPUT directory (or the path as given for a file).
+ * JSON Lines: members id (string or number), title, body (or text), date,
+ * url.  Every problem is a warning through ix_build_warn. */
+#ifndef IX_SOURCE_H
+#define IX_SOURCE_H
+
+#include "ix_build.h"
+#include "ns_err.h"
+
+/* Returns an error only when the build itself fails (memory, the index
+ * files); unreadable or malformed input is a warning. */
+ns_rc ix_source_add(ix_build *b, const char *input, ns_err *err);
+
+#endif

@@ -1,0 +1,22 @@
+/* sr_check: full verification of an index (nsearch --check): every file's
+ * checksum, then every structural invariant: dictionary order and offsets,
+ * each posting list decoded (ids increasing and live, frequencies summing
+ * to the term's total, skip entries matching their blocks, the stored
+ * max score bounding the real one), positions increasing within each
+ * document and inside it, token counts agreeing with doclens, and every
+ * docstore block decompressing to its records. */
+#ifndef SR_CHECK_H
+#define SR_CHECK_H
+
+#include <stdint.h>
+
+#include "sr_index.h"
+
+/* Called once per problem found; msg names the file and what is wrong. */
+typedef void (*sr_check_cb)(void *ctx, const char *msg);
+
+/* Returns the number of problems found (0: sound).  Stops early after
+ * about 100 problems.  NS_E_NOMEM is reported as a problem too. */
+uint64_t sr_check(sr_index *ix, sr_check_cb cb, void *ctx);
+
+#endif

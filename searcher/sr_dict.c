@@ -1,0 +1,156 @@
+/* sr_dict: term dictionary lookup and walk over the mmapped 'terms' file:
+ * binary search over the block index by each block's first term, then a
+ * scan of at most NS_DICT_BLOCK_TERMS front-coded entries (FORMAT.md
+ * "terms").  Every varint and length is checked against the block end. */
+#include <string.h>
+
+#include "ns_endian.h"
+#include "ns_varint.h"
+#include "sr_index.h"
+
+#define SR_MAX_TERM 256
+
+static ns_rc dict_corrupt(const sr_index *ix, ns_err *err, const char *what, uint64_t block)
+{
+    return ns_err_set(err, NS_E_CORRUPT, "'%s/terms' is corrupt: %s in block %llu", ix->dir, what,
+                      (unsigned long long)block);
+}
+
+/* Byte range of dictionary block b. */
+static int block_range(const sr_index *ix, uint64_t b, const uint8_t **start, const uint8_t **end,
+                       uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *e = ix->dict_index + b * NS_DICT_INDEX_ENTRY;
+    uint64_t s = ns_get_u64le(e);
+    uint64_t z = b + 1 < ix->n_dict_blocks ? ns_get_u64le(e + NS_DICT_INDEX_ENTRY) : ix->dict_index_off;
+    if (s > z || z > ix->dict_index_off)
+        return -1;
+    *start = ix->f[NS_FILE_TERMS].payload + s;
+    *end = ix->f[NS_FILE_TERMS].payload + z;
+    *post_off = ns_get_u64le(e + 8);
+    *pos_off = ns_get_u64le(e + 16);
+    return 0;
+}
+
+/* Decodes one entry; term[0..*term_len) holds the previous term on entry. */
+static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end, char *term,
+                      size_t *term_len, sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *p = *pp;
+    uint64_t shared, suffix, df, cfx, post_len, pos_len;
+    if (ns_varint_get(&p, end, &shared) || ns_varint_get(&p, end, &suffix) || shared > *term_len ||
+        suffix == 0 || suffix > SR_MAX_TERM - shared || suffix > (uint64_t)(end - p))
+        return -1;
+    memcpy(term + shared, p, suffix);
+    *term_len = shared + suffix;
+    term[*term_len] = 0;
+    p += suffix;
+    if (ns_varint_get(&p, end, &df) || ns_varint_get(&p, end, &cfx) ||
+        ns_varint_get(&p, end, &post_len) || ns_varint_get(&p, end, &pos_len) || end - p < 4)
+        return -1;
+    if (df == 0 || df > ix->n_docs || cfx > UINT64_MAX - df)
+        return -1;
+    const uint64_t plen = ix->f[NS_FILE_POSTINGS].payload_len, qlen = ix->f[NS_FILE_POSITIONS].payload_len;
+    if (*post_off > plen || post_len > plen - *post_off || *pos_off > qlen || pos_len > qlen - *pos_off)
+        return -1;
+    info->df = (uint32_t)df;
+    info->cf = df + cfx;
+    info->post_off = *post_off;
+    info->post_len = post_len;
+    info->pos_off = *pos_off;
+    info->pos_len = pos_len;
+    info->max_score = ns_get_f32le(p);
+    p += 4;
+    *post_off += post_len;
+    *pos_off += pos_len;
+    *pp = p;
+    return 0;
+}
+
+static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
+{
+    size_t n = al < bl ? al : bl;
+    int c = memcmp(a, b, n);
+    if (c)
+        return c;
+    return (al > bl) - (al < bl);
+}
+
+ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *found,
+                      sr_term_info *info, ns_err *err)
+{
+    *found = false;
+    if (ix->n_dict_blocks == 0 || qlen == 0 || qlen > SR_MAX_TERM)
+        return NS_OK;
+    /* largest block whose first term <= q */
+    uint64_t lo = 0, hi = ix->n_dict_blocks; /* answer in [lo, hi) once lo's first <= q */
+    const uint8_t *s, *e;
+    uint64_t po, qo;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (block_range(ix, mid, &s, &e, &po, &qo))
+            return dict_corrupt(ix, err, "bad block offset", mid);
+        uint64_t shared, len;
+        if (ns_varint_get(&s, e, &shared) || shared != 0 || ns_varint_get(&s, e, &len) ||
+            len == 0 || len > (uint64_t)(e - s))
+            return dict_corrupt(ix, err, "bad first term", mid);
+        if (cmp_term((const char *)s, len, q, qlen) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if (block_range(ix, lo, &s, &e, &po, &qo))
+        return dict_corrupt(ix, err, "bad block offset", lo);
+    char term[SR_MAX_TERM + 1];
+    size_t tl = 0;
+    for (unsigned i = 0; i < NS_DICT_BLOCK_TERMS && s < e; i++) {
+        if (entry_next(ix, &s, e, term, &tl, info, &po, &qo))
+            return dict_corrupt(ix, err, "bad entry", lo);
+        int c = cmp_term(term, tl, q, qlen);
+        if (c == 0) {
+            *found = true;
+            return NS_OK;
+        }
+        if (c > 0)
+            break;
+    }
+    return NS_OK;
+}
+
+void sr_dict_iter_init(sr_dict_iter *it) { memset(it, 0, sizeof *it); }
+
+int sr_dict_iter_next(const sr_index *ix, sr_dict_iter *it, sr_term_info *info, ns_err *err)
+{
+    while (it->p == it->end || it->in_block == NS_DICT_BLOCK_TERMS || !it->p) {
+        if (it->p && it->p != it->end) {
+            dict_corrupt(ix, err, "trailing bytes", it->block - 1);
+            return -1;
+        }
+        if (it->block >= ix->n_dict_blocks) {
+            if (it->n_seen != ix->n_terms) {
+                ns_err_set(err, NS_E_CORRUPT, "'%s/terms' holds %llu terms, meta says %llu",
+                           ix->dir, (unsigned long long)it->n_seen, (unsigned long long)ix->n_terms);
+                return -1;
+            }
+            return 0;
+        }
+        if (block_range(ix, it->block, &it->p, &it->end, &it->post_off, &it->pos_off)) {
+            dict_corrupt(ix, err, "bad block offset", it->block);
+            return -1;
+        }
+        it->block++;
+        it->in_block = 0;
+        it->term_len = 0;
+        if (it->p == it->end) {
+            dict_corrupt(ix, err, "empty block", it->block - 1);
+            return -1;
+        }
+    }
+    if (entry_next(ix, &it->p, it->end, it->term, &it->term_len, info, &it->post_off, &it->pos_off)) {
+        dict_corrupt(ix, err, "bad entry", it->block - 1);
+        return -1;
+    }
+    it->in_block++;
+    it->n_seen++;
+    return 1;
+}

@@ -1,0 +1,211 @@
+/* sr_index: opening and validating an index (see sr_index.h). */
+#include "sr_index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "ns_alloc.h"
+#include "ns_endian.h"
+
+static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
+{
+    const char *name = ns_file_name(kind);
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return ns_err_set(err, NS_E_CORRUPT, "index '%s' is incomplete: '%s' is missing", ix->dir,
+                              name);
+        return ns_err_sys(err, NS_E_IO, errno, "cannot open '%s/%s'", ix->dir, name);
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return ns_err_sys(err, NS_E_IO, e, "cannot stat '%s/%s'", ix->dir, name);
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return ns_err_set(err, NS_E_CORRUPT, "'%s/%s' is not a regular file", ix->dir, name);
+    }
+    size_t size = (size_t)sb.st_size;
+    if (size < NS_HEADER_LEN + NS_FOOTER_LEN) {
+        close(fd);
+        return ns_err_set(err, NS_E_CORRUPT, "'%s/%s' is truncated (%zu bytes)", ix->dir, name, size);
+    }
+    void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED)
+        return ns_err_sys(err, NS_E_IO, e, "cannot map '%s/%s'", ix->dir, name);
+    sr_map *f = &ix->f[kind];
+    f->base = m;
+    f->size = size;
+    f->payload = f->base + NS_HEADER_LEN;
+    f->payload_len = size - NS_HEADER_LEN - NS_FOOTER_LEN;
+    char label[600];
+    snprintf(label, sizeof label, "%s/%s", ix->dir, name);
+    return ns_file_check_frame(f->base, size, kind, label, err);
+}
+
+void sr_index_close(sr_index *ix)
+{
+    if (!ix)
+        return;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
+        if (ix->f[k].base)
+            munmap((void *)ix->f[k].base, ix->f[k].size);
+    ns_analyzer_free(ix->an);
+    ZSTD_freeDCtx(ix->dctx);
+    ns_buf_release(&ix->ds_buf);
+    ns_free(ix->dir);
+    ns_free(ix);
+}
+
+static ns_rc corrupt(const sr_index *ix, ns_err *err, ns_file_kind k, const char *what)
+{
+    return ns_err_set(err, NS_E_CORRUPT, "'%s/%s' is corrupt: %s", ix->dir, ns_file_name(k), what);
+}
+
+ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (errno == ENOENT)
+            return ns_err_set(err, NS_E_NOTFOUND,
+                              "no index at '%s': build one with 'nindex -o %s FILES...' or give -i",
+                              dir, dir);
+        return ns_err_sys(err, NS_E_IO, errno, "cannot open index '%s'", dir);
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return ns_err_set(err, NS_E_BADMAGIC, "'%s' is not an index directory", dir);
+    sr_index *ix = ns_calloc(1, sizeof *ix);
+    if (!ix)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    ix->ds_cached = -1;
+    ns_buf_init(&ix->ds_buf);
+    ix->dir = ns_strndup(dir, strlen(dir));
+    if (!ix->dir) {
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    /* One directory fd: every file comes from the same directory even if
+     * nindex swaps a new index into place meanwhile. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot open index '%s'", dir);
+        sr_index_close(ix);
+        return rc;
+    }
+    struct stat msb;
+    if (fstatat(dfd, "meta", &msb, 0) != 0 && errno == ENOENT) {
+        close(dfd);
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_NOTFOUND,
+                          "'%s' is not an nsearch index (no 'meta' file): build one with nindex", dir);
+    }
+    ns_rc rc = NS_OK;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++)
+        rc = map_file(ix, dfd, (ns_file_kind)k, err);
+    close(dfd);
+    if (rc) {
+        sr_index_close(ix);
+        return rc;
+    }
+    /* meta */
+    const sr_map *m = &ix->f[NS_FILE_META];
+    if (m->payload_len != NS_META_PAYLOAD_LEN) {
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_CORRUPT, "'%s/meta' has the wrong size", dir);
+    }
+    const uint8_t *p = m->payload;
+    ix->n_docs = ns_get_u64le(p + NS_META_OFF_N_DOCS);
+    ix->n_terms = ns_get_u64le(p + NS_META_OFF_N_TERMS);
+    ix->n_postings = ns_get_u64le(p + NS_META_OFF_N_POSTINGS);
+    ix->total_tokens = ns_get_u64le(p + NS_META_OFF_TOTAL_TOKENS);
+    ix->n_live = ns_get_u64le(p + NS_META_OFF_N_LIVE);
+    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++) {
+        uint64_t want = ns_get_u64le(p + NS_META_OFF_SIZES + 8 * (k - 1));
+        if (want != ix->f[k].size)
+            rc = ns_err_set(err, NS_E_CORRUPT,
+                            "'%s/%s' has %zu bytes, the index recorded %llu: truncated or replaced",
+                            dir, ns_file_name((ns_file_kind)k), ix->f[k].size,
+                            (unsigned long long)want);
+    }
+    if (!rc && (ix->n_docs >= UINT32_MAX || ix->n_live > ix->n_docs ||
+                ix->f[NS_FILE_DOCLENS].payload_len != 4 * ix->n_docs))
+        rc = corrupt(ix, err, NS_FILE_META, "document counts do not match 'doclens'");
+    if (rc) {
+        sr_index_close(ix);
+        return rc;
+    }
+    ix->avgdl = ix->n_live ? (double)ix->total_tokens / (double)ix->n_live : 1.0;
+    memcpy(ix->lang, p + NS_META_OFF_LANG, NS_META_LANG_LEN);
+    ix->lang[NS_META_LANG_LEN] = 0;
+    uint32_t tok_ver = ns_get_u32le(p + NS_META_OFF_TOKENIZER);
+    uint64_t identity = ns_get_u64le(p + NS_META_OFF_IDENTITY);
+    if (tok_ver != NS_TOKENIZER_VERSION) {
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_VERSION,
+                          "index '%s' was built with tokenizer version %u, this nsearch uses %u: "
+                          "rebuild it with nindex",
+                          dir, tok_ver, NS_TOKENIZER_VERSION);
+    }
+    ns_err aerr;
+    if (ns_analyzer_new(ix->lang, &ix->an, &aerr)) {
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_VERSION, "index '%s' uses language '%s', unknown here: %s", dir,
+                          ix->lang, aerr.msg);
+    }
+    if (ns_analyzer_identity(ix->an) != identity) {
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_VERSION,
+                          "index '%s' was built with a different '%s' stemmer than this nsearch "
+                          "has: rebuild it with nindex",
+                          dir, ix->lang);
+    }
+    /* dictionary trailer */
+    const sr_map *t = &ix->f[NS_FILE_TERMS];
+    if (t->payload_len < NS_DICT_TRAILER_LEN) {
+        sr_index_close(ix);
+        return corrupt(ix, err, NS_FILE_TERMS, "no trailer");
+    }
+    const uint8_t *tr = t->payload + t->payload_len - NS_DICT_TRAILER_LEN;
+    uint64_t n_terms = ns_get_u64le(tr);
+    ix->n_dict_blocks = ns_get_u64le(tr + 8);
+    ix->dict_index_off = ns_get_u64le(tr + 16);
+    uint64_t avail = t->payload_len - NS_DICT_TRAILER_LEN;
+    if (n_terms != ix->n_terms ||
+        ix->n_dict_blocks != (n_terms + NS_DICT_BLOCK_TERMS - 1) / NS_DICT_BLOCK_TERMS ||
+        ix->dict_index_off > avail ||
+        (avail - ix->dict_index_off) / NS_DICT_INDEX_ENTRY != ix->n_dict_blocks ||
+        (avail - ix->dict_index_off) % NS_DICT_INDEX_ENTRY != 0) {
+        sr_index_close(ix);
+        return corrupt(ix, err, NS_FILE_TERMS, "bad block index");
+    }
+    ix->dict_index = t->payload + ix->dict_index_off;
+    /* docstore trailer */
+    const sr_map *d = &ix->f[NS_FILE_DOCSTORE];
+    if (d->payload_len < NS_DOCSTORE_TRAILER_LEN) {
+        sr_index_close(ix);
+        return corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
+    }
+    const uint8_t *dtr = d->payload + d->payload_len - NS_DOCSTORE_TRAILER_LEN;
+    ix->n_ds_blocks = ns_get_u64le(dtr);
+    ix->ds_table_off = ns_get_u64le(dtr + 8);
+    avail = d->payload_len - NS_DOCSTORE_TRAILER_LEN;
+    if (ix->ds_table_off > avail || (avail - ix->ds_table_off) % NS_DOCSTORE_ENTRY != 0 ||
+        (avail - ix->ds_table_off) / NS_DOCSTORE_ENTRY != ix->n_ds_blocks ||
+        ix->n_ds_blocks > ix->n_docs || (ix->n_docs && !ix->n_ds_blocks)) {
+        sr_index_close(ix);
+        return corrupt(ix, err, NS_FILE_DOCSTORE, "bad block table");
+    }
+    ix->ds_table = d->payload + ix->ds_table_off;
+    *out = ix;
+    return NS_OK;
+}

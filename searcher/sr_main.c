@@ -1,0 +1,360 @@
+/* nsearch: the searcher's command line (a thin layer over sr_*; the only
+ * place in searcher/ that prints or exits). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ns_alloc.h"
+#include "ns_buf.h"
+#include "ns_docrec.h"
+#include "sr_check.h"
+#include "sr_index.h"
+#include "sr_output.h"
+#include "sr_query.h"
+#include "sr_rank.h"
+#include "sr_snippet.h"
+
+#define EXIT_HITS 0
+#define EXIT_NOHITS 1
+#define EXIT_USAGE 2
+#define EXIT_INDEX 3
+#define EXIT_IO 4
+#define MAX_K 1000000
+
+static const char usage_text[] =
+    "Usage: nsearch [OPTION]... QUERY...\n"
+    "       nsearch [OPTION]... --queries FILE\n"
+    "       nsearch --check [-i INDEX_DIR]\n"
+    "Search an nsearch index and print the best matches, ranked by BM25.\n"
+    "\n"
+    "The words of QUERY are analysed like the documents (case folding and\n"
+    "stemming) and ranked OR: a document needs any one of them.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --index=DIR      index directory (default: $NSEARCH_INDEX, else 'index')\n"
+    "  -k, --top=N          number of results (default 10)\n"
+    "      --json           same as --format json\n"
+    "      --format=FMT     text (default), json (one object per hit per line:\n"
+    "                       rank, id, title, score, snippet, highlights as\n"
+    "                       [start, end) byte offsets into snippet), or trec\n"
+    "                       ('qid Q0 id rank score nsearch', for trec_eval)\n"
+    "      --queries=FILE   answer one query per line of FILE ('-' for stdin):\n"
+    "                       'qid<TAB>text', or just text (qid = line number)\n"
+    "      --color=WHEN     highlight matches: auto (default: on a terminal,\n"
+    "                       unless NO_COLOR is set or TERM=dumb), always, never\n"
+    "      --check          verify every checksum and invariant of the index\n"
+    "  -h, --help           show this help and exit\n"
+    "      --version        show version information and exit\n"
+    "\n"
+    "Exit status:\n"
+    "  0  at least one document matched (--check: the index is sound)\n"
+    "  1  nothing matched\n"
+    "  2  usage error, or a query with no searchable words\n"
+    "  3  index missing, corrupt, or of an unsupported version\n"
+    "  4  I/O or memory failure\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nsearch: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'nsearch --help' for more information.\n");
+    return EXIT_USAGE;
+}
+
+static int exit_for(ns_rc rc)
+{
+    switch (rc) {
+    case NS_E_NOTFOUND:
+    case NS_E_BADMAGIC:
+    case NS_E_VERSION:
+    case NS_E_CORRUPT: return EXIT_INDEX;
+    case NS_E_ARG: return EXIT_USAGE;
+    default: return EXIT_IO;
+    }
+}
+
+typedef struct app {
+    sr_index *ix;
+    sr_out_opts out;
+    size_t k;
+    sr_hit *hits; /* owned, k entries */
+    sr_snippet title, snip;
+    ns_buf buf;
+    int damaged_reported;
+} app;
+
+static int flush_out(ns_buf *b)
+{
+    if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len) {
+        ns_buf_reset(b);
+        return -1;
+    }
+    ns_buf_reset(b);
+    return 0;
+}
+
+/* Runs one query; returns the number of hits, or -1 with err set. */
+static long run_query(app *a, const char *text, ns_err *err)
+{
+    sr_query q;
+    ns_rc rc = sr_query_parse(a->ix, text, strlen(text), &q, err);
+    if (rc)
+        return -1;
+    size_t n = 0;
+    sr_rank_stats st;
+    rc = sr_rank_exhaustive(a->ix, &q, a->k, a->hits, &n, &st, err);
+    if (!rc && st.corrupt && !a->damaged_reported) {
+        fprintf(stderr,
+                "nsearch: warning: damaged postings in '%s'; results may be incomplete "
+                "(run 'nsearch --check -i %s')\n",
+                a->ix->dir, a->ix->dir);
+        a->damaged_reported = 1;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        sr_doc d;
+        rc = sr_index_doc(a->ix, a->hits[i].doc, &d, err);
+        if (rc)
+            break;
+        if (a->out.fmt != SR_FMT_TREC) {
+            rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
+                                 SIZE_MAX, &a->title);
+            if (!rc)
+                rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
+                                     SR_SNIPPET_WIDTH, &a->snip);
+            if (rc) {
+                ns_err_set(err, rc, "out of memory");
+                break;
+            }
+        }
+        sr_out_hit h = {i + 1, a->hits[i].score, &d, &a->title, &a->snip};
+        rc = sr_output_hit(&a->buf, &a->out, &h);
+        if (rc)
+            ns_err_set(err, rc, "out of memory");
+        else if (a->buf.len > (1u << 16) && flush_out(&a->buf))
+            rc = ns_err_sys(err, NS_E_IO, errno, "cannot write results");
+    }
+    sr_query_release(&q);
+    if (rc)
+        return -1;
+    if (flush_out(&a->buf)) {
+        ns_err_sys(err, NS_E_IO, errno, "cannot write results");
+        return -1;
+    }
+    return (long)n;
+}
+
+static void on_problem(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "nsearch: check: %s\n", msg);
+}
+
+static int do_check(sr_index *ix)
+{
+    uint64_t n = sr_check(ix, on_problem, NULL);
+    if (n) {
+        fprintf(stderr, "nsearch: index '%s' is NOT sound: %llu problem%s; rebuild it with nindex\n",
+                ix->dir, (unsigned long long)n, n == 1 ? "" : "s");
+        return EXIT_INDEX;
+    }
+    printf("nsearch: index '%s' is sound: %llu documents, %llu terms, %llu postings; "
+           "all checksums match\n",
+           ix->dir, (unsigned long long)ix->n_live, (unsigned long long)ix->n_terms,
+           (unsigned long long)ix->n_postings);
+    return 0;
+}
+
+static int do_queries(app *a, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "nsearch: cannot open query file '%s': %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long line_no = 0;
+    long total = 0;
+    int status = EXIT_NOHITS;
+    char qid[64];
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        line_no++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        char *text = line;
+        char *tab = strchr(line, '\t');
+        if (tab) {
+            *tab = 0;
+            snprintf(qid, sizeof qid, "%s", line);
+            text = tab + 1;
+        } else {
+            snprintf(qid, sizeof qid, "%lu", line_no);
+        }
+        if (!*text && !tab)
+            continue;
+        a->out.qid = qid;
+        if (a->out.fmt == SR_FMT_TEXT)
+            printf("# query %s: %s\n", qid, text);
+        ns_err err;
+        ns_err_clear(&err);
+        long n = run_query(a, text, &err);
+        if (n < 0) {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+            status = exit_for(err.rc);
+            break;
+        }
+        total += n;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "nsearch: cannot read query file '%s'\n", path);
+        status = EXIT_IO;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    if (status == EXIT_NOHITS && total > 0)
+        status = EXIT_HITS;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *index_dir = getenv("NSEARCH_INDEX");
+    if (!index_dir || !*index_dir)
+        index_dir = "index";
+    const char *queries = NULL, *color = "auto";
+    int check = 0;
+    app a;
+    memset(&a, 0, sizeof a);
+    a.k = 10;
+    a.out.fmt = SR_FMT_TEXT;
+    enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION };
+    static const struct option opts[] = {
+        {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
+        {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
+        {"queries", required_argument, 0, OPT_QUERIES}, {"color", required_argument, 0, OPT_COLOR},
+        {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
+        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
+        {0, 0, 0, 0}};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "i:k:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i': index_dir = optarg; break;
+        case 'k': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || v < 1 || v > MAX_K)
+                return usage_error("-k wants a number of results from 1 to 1000000, not '%s'", optarg);
+            a.k = (size_t)v;
+            break;
+        }
+        case OPT_JSON: a.out.fmt = SR_FMT_JSON; break;
+        case OPT_FORMAT:
+            if (!strcmp(optarg, "text"))
+                a.out.fmt = SR_FMT_TEXT;
+            else if (!strcmp(optarg, "json"))
+                a.out.fmt = SR_FMT_JSON;
+            else if (!strcmp(optarg, "trec"))
+                a.out.fmt = SR_FMT_TREC;
+            else
+                return usage_error("unknown --format '%s' (text, json or trec)", optarg);
+            break;
+        case OPT_QUERIES: queries = optarg; break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+                return usage_error("--color wants auto, always or never, not '%s'", optarg);
+            color = optarg;
+            break;
+        case OPT_CHECK: check = 1; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case OPT_VERSION:
+            printf("nsearch %s (index format %u.%u)\n", NS_VERSION_STRING, NS_FORMAT_MAJOR,
+                   NS_FORMAT_MINOR);
+            return 0;
+        default:
+            if (optopt == 'k' || optopt == 'i')
+                return usage_error("option '-%s' needs an argument", optopt == 'k' ? "k" : "i");
+            return usage_error("invalid option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!check && !queries && optind >= argc)
+        return usage_error("%s", "no QUERY given");
+    if ((check || queries) && optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!strcmp(color, "always"))
+        a.out.color = true;
+    else if (!strcmp(color, "auto")) {
+        const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+        a.out.color = !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(STDOUT_FILENO);
+    }
+    ns_err err;
+    ns_err_clear(&err);
+    ns_rc rc = sr_index_open(index_dir, &a.ix, &err);
+    if (rc) {
+        fprintf(stderr, "nsearch: %s\n", err.msg);
+        return exit_for(rc);
+    }
+    if (check) {
+        int st = do_check(a.ix);
+        sr_index_close(a.ix);
+        return st;
+    }
+    int status;
+    a.hits = ns_malloc(a.k * sizeof *a.hits);
+    ns_buf_init(&a.buf);
+    sr_snippet_init(&a.title);
+    sr_snippet_init(&a.snip);
+    if (!a.hits) {
+        fprintf(stderr, "nsearch: out of memory\n");
+        status = EXIT_IO;
+    } else if (queries) {
+        status = do_queries(&a, queries);
+    } else {
+        ns_buf qtext;
+        ns_buf_init(&qtext);
+        for (int i = optind; i < argc; i++) {
+            if (i > optind)
+                ns_buf_putc(&qtext, ' ');
+            ns_buf_puts(&qtext, argv[i]);
+        }
+        sr_query probe;
+        status = EXIT_NOHITS;
+        if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &probe, &err)) {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+            status = exit_for(err.rc);
+        } else if (probe.n == 0) {
+            fprintf(stderr,
+                    "nsearch: the query '%s' has no words to search for (only punctuation or "
+                    "symbols)\n",
+                    ns_buf_cstr(&qtext));
+            status = EXIT_USAGE;
+        } else {
+            long n = run_query(&a, ns_buf_cstr(&qtext), &err);
+            if (n < 0) {
+                fprintf(stderr, "nsearch: %s\n", err.msg);
+                status = exit_for(err.rc);
+            } else {
+                status = n > 0 ? EXIT_HITS : EXIT_NOHITS;
+            }
+        }
+        sr_query_release(&probe);
+        ns_buf_release(&qtext);
+    }
+    if (fflush(stdout) != 0 && status < EXIT_USAGE) {
+        fprintf(stderr, "nsearch: cannot write results: %s\n", strerror(errno));
+        status = EXIT_IO;
+    }
+    sr_snippet_release(&a.title);
+    sr_snippet_release(&a.snip);
+    ns_buf_release(&a.buf);
+    ns_free(a.hits);
+    sr_index_close(a.ix);
+    return status;
+}

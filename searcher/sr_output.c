@@ -1,0 +1,109 @@
+/* sr_output: hit rendering (see sr_output.h). */
+#include "sr_output.h"
+
+#include <string.h>
+
+#include "ns_docrec.h"
+#include "ns_json.h"
+
+#define C_TITLE "\033[1m"
+#define C_MATCH "\033[1;31m"
+#define C_DIM "\033[2m"
+#define C_RESET "\033[0m"
+
+/* Appends s->text with highlights wrapped in colour codes (or plain). */
+static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char *outer)
+{
+    const char *t = (const char *)s->text.data;
+    size_t pos = 0;
+    ns_rc rc = NS_OK;
+    if (color && outer)
+        rc = ns_buf_puts(out, outer);
+    for (size_t i = 0; color && i < s->n_hl && !rc; i++) {
+        rc = ns_buf_append(out, t + pos, s->hl[i].start - pos);
+        if (!rc)
+            rc = ns_buf_puts(out, C_MATCH);
+        if (!rc)
+            rc = ns_buf_append(out, t + s->hl[i].start, s->hl[i].end - s->hl[i].start);
+        if (!rc)
+            rc = ns_buf_puts(out, C_RESET);
+        if (!rc && outer)
+            rc = ns_buf_puts(out, outer);
+        pos = s->hl[i].end;
+    }
+    if (!rc)
+        rc = ns_buf_append(out, t + pos, s->text.len - pos);
+    if (!rc && color && outer)
+        rc = ns_buf_puts(out, C_RESET);
+    return rc;
+}
+
+static ns_rc put_json_field(ns_buf *out, const char *name, const char *s, size_t len)
+{
+    ns_rc rc = ns_buf_printf(out, ",\"%s\":", name);
+    return rc ? rc : ns_json_put_string(out, s, len);
+}
+
+ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
+{
+    const sr_doc *d = h->doc;
+    ns_rc rc = NS_OK;
+    switch (o->fmt) {
+    case SR_FMT_TREC:
+        return ns_buf_printf(out, "%s Q0 %.*s %zu %.6f nsearch\n", o->qid ? o->qid : "1",
+                             (int)d->len[NS_FIELD_ID], d->f[NS_FIELD_ID], h->rank, h->score);
+    case SR_FMT_JSON:
+        rc = ns_buf_puts(out, "{");
+        if (!rc && o->qid) {
+            rc = ns_buf_puts(out, "\"qid\":");
+            if (!rc)
+                rc = ns_json_put_string(out, o->qid, strlen(o->qid));
+            if (!rc)
+                rc = ns_buf_puts(out, ",");
+        }
+        if (!rc)
+            rc = ns_buf_printf(out, "\"rank\":%zu", h->rank);
+        if (!rc)
+            rc = put_json_field(out, "id", d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]);
+        if (!rc)
+            rc = put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]);
+        if (!rc)
+            rc = ns_buf_printf(out, ",\"score\":%.6f", h->score);
+        if (!rc && d->len[NS_FIELD_DATE])
+            rc = put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]);
+        if (!rc && d->len[NS_FIELD_URL])
+            rc = put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]);
+        if (!rc)
+            rc = put_json_field(out, "snippet", (const char *)h->snippet->text.data,
+                                h->snippet->text.len);
+        if (!rc)
+            rc = ns_buf_puts(out, ",\"highlights\":[");
+        for (size_t i = 0; i < h->snippet->n_hl && !rc; i++)
+            rc = ns_buf_printf(out, "%s[%zu,%zu]", i ? "," : "", h->snippet->hl[i].start,
+                               h->snippet->hl[i].end);
+        if (!rc)
+            rc = ns_buf_puts(out, "]}\n");
+        return rc;
+    case SR_FMT_TEXT:
+        rc = ns_buf_printf(out, "%s%zu. [%.4f]%s ", o->color ? C_DIM : "", h->rank, h->score,
+                           o->color ? C_RESET : "");
+        if (!rc)
+            rc = put_marked(out, h->title, o->color, C_TITLE);
+        if (!rc)
+            rc = ns_buf_printf(out, "\n   %s%.*s%s%.*s%s\n", o->color ? C_DIM : "",
+                               (int)d->len[NS_FIELD_ID], d->f[NS_FIELD_ID],
+                               d->len[NS_FIELD_DATE] ? "  " : "", (int)d->len[NS_FIELD_DATE],
+                               d->f[NS_FIELD_DATE], o->color ? C_RESET : "");
+        if (!rc && h->snippet->text.len) {
+            rc = ns_buf_puts(out, "   ");
+            if (!rc)
+                rc = put_marked(out, h->snippet, o->color, NULL);
+            if (!rc)
+                rc = ns_buf_puts(out, "\n");
+        }
+        if (!rc)
+            rc = ns_buf_puts(out, "\n");
+        return rc;
+    }
+    return NS_E_ARG;
+}

@@ -1,0 +1,527 @@
+/* Tests for ns_analyzer: tokenizer rules, offsets and positions, stemming,
+ * the stem cache, language names and the identity fingerprint. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ns_alloc.h"
+#include "ns_analyzer.h"
+
+#define MAX_TOKS 4096
+
+typedef struct tok_rec {
+    char term[NS_TOKEN_MAX_BYTES + 1];
+    size_t start, end;
+    uint32_t pos;
+} tok_rec;
+
+typedef struct tok_list {
+    tok_rec t[MAX_TOKS];
+    size_t n;
+    size_t stop_after; /* 0: never stop */
+} tok_list;
+
+static int collect(void *ctx, const ns_token *tok)
+{
+    tok_list *l = ctx;
+    cr_assert(tok->term_len >= 1 && tok->term_len <= NS_TOKEN_MAX_BYTES);
+    cr_assert(tok->start < tok->end);
+    if (l->n < MAX_TOKS) {
+        tok_rec *r = &l->t[l->n];
+        memcpy(r->term, tok->term, tok->term_len);
+        r->term[tok->term_len] = '\0';
+        r->start = tok->start;
+        r->end = tok->end;
+        r->pos = tok->pos;
+    }
+    l->n++;
+    return l->stop_after && l->n >= l->stop_after;
+}
+
+static ns_analyzer *new_analyzer(const char *lang)
+{
+    ns_analyzer *a = NULL;
+    ns_err err;
+    ns_err_clear(&err);
+    cr_assert_eq(ns_analyzer_new(lang, &a, &err), NS_OK, "%s: %s", lang, err.msg);
+    cr_assert_not_null(a);
+    return a;
+}
+
+/* Analyzes text with a fresh analyzer; returns a heap token list. */
+static tok_list *analyze(const char *lang, const char *text, size_t len)
+{
+    ns_analyzer *a = new_analyzer(lang);
+    tok_list *l = calloc(1, sizeof *l);
+    cr_assert_not_null(l);
+    cr_assert_eq(ns_analyze(a, text, len, collect, l), NS_OK);
+    ns_analyzer_free(a);
+    return l;
+}
+
+/* Asserts the terms, space-separated in want. */
+static void assert_terms(const tok_list *l, const char *want)
+{
+    char got[4096];
+    size_t o = 0;
+    got[0] = '\0';
+    for (size_t i = 0; i < l->n && i < MAX_TOKS; i++)
+        o += (size_t)snprintf(got + o, sizeof got - o, "%s%s", i ? " " : "", l->t[i].term);
+    cr_assert_str_eq(got, want);
+}
+
+static void check(const char *lang, const char *text, const char *want)
+{
+    tok_list *l = analyze(lang, text, strlen(text));
+    assert_terms(l, want);
+    free(l);
+}
+
+Test(ns_analyzer, article_five_stems)
+{
+    check("english", "Article Five", "articl five");
+}
+
+Test(ns_analyzer, meets_and_meeting_stem_to_meet)
+{
+    check("english", "meets meeting MEETING Meet", "meet meet meet meet");
+}
+
+Test(ns_analyzer, possessive_s_is_dropped)
+{
+    tok_list *l = analyze("english", "Russia's army", 13);
+    assert_terms(l, "russia armi");
+    cr_assert_eq(l->t[0].start, 0);
+    cr_assert_eq(l->t[0].end, 6); /* 's excluded */
+    cr_assert_eq(l->t[1].start, 9);
+    cr_assert_eq(l->t[1].pos, 1);
+    free(l);
+
+    const char *t = "NATO\xE2\x80\x99s allies"; /* U+2019 */
+    l = analyze("english", t, strlen(t));
+    assert_terms(l, "nato alli");
+    cr_assert_eq(l->t[0].end, 4);
+    cr_assert_eq(l->t[1].start, 9);
+    free(l);
+
+    check("none", "RUSSIA'S", "russia");
+    check("none", "Russia's", "russia");
+    check("none", "Russia's.", "russia");
+    check("none", "Russia's\xE2\x80\x99x", "russia x");
+}
+
+Test(ns_analyzer, other_apostrophes_separate)
+{
+    check("none", "don't", "don t");
+    check("none", "o'clock", "o clock");
+    check("none", "rock'n'roll", "rock n roll");
+    check("none", "Russia'sX", "russia sx");          /* 's followed by a letter */
+    check("none", "'s", "s");                         /* nothing before it */
+    check("none", "cats' toys", "cats toys");
+    check("none", "it\xE2\x80\x98s", "it s");         /* U+2018 is not an apostrophe here */
+    check("none", "l\xE2\x80\x99homme", "l homme");   /* U+2019 not before s */
+    check("none", "a''s", "a s");
+}
+
+Test(ns_analyzer, splits_on_punctuation_and_symbols)
+{
+    check("none", "Hello, World! (foo-bar) x_y a.b@c.d 5\xC3\x97" "6 \xC2\xABquote\xC2\xBB",
+          "hello world foo bar x y a b c d 5 6 quote");
+    check("none", "\xE2\x80\x9Csmart\xE2\x80\x9D \xE2\x80\x94 dash\xE2\x80\xA6",
+          "smart dash");
+    check("none", "tab\there\nnew\r\nline", "tab here new line");
+    check("none", "caf\xC3\xA9\xE2\x82\xAC" "10", "café 10");
+    check("none", "\xF0\x9F\x98\x80smile\xF0\x9F\x91\x8D", "smile");
+    check("none", "", "");
+    check("none", " ,.;!? ", "");
+}
+
+Test(ns_analyzer, digits_are_kept)
+{
+    check("english", "In 2022 the 3rd quarter", "in 2022 the 3rd quarter");
+    check("none", "1,234.56", "1 234 56");
+}
+
+Test(ns_analyzer, combining_accent_stays_in_word)
+{
+    tok_list *l = analyze("none", "e\xCC\x81" "cole!", 8);
+    cr_assert_eq(l->n, 1);
+    cr_assert_str_eq(l->t[0].term, "e\xCC\x81" "cole");
+    cr_assert_eq(l->t[0].start, 0);
+    cr_assert_eq(l->t[0].end, 7);
+    free(l);
+    check("french", "E\xCC\x81" "COLES \xC3\xA9" "coles", "e\xCC\x81" "col \xC3\xA9" "col");
+}
+
+Test(ns_analyzer, folds_scripts)
+{
+    check("none", "\xC3\x89" "COLE \xCE\x9F\xCE\x94\xCE\xA5\xCE\xA3\xCE\xA3\xCE\x95\xCE\xA5\xCE\xA3 "
+                  "\xD0\x9C\xD0\x9E\xD0\xA1\xD0\x9A\xD0\x92\xD0\x90 \xC4\xB0stanbul STRA\xC3\x9F" "E",
+          "école οδυσσευσ москва istanbul straße");
+    check("none", "\xEF\xBC\xA1\xEF\xBC\xA2\xEF\xBC\xA3", "ａｂｃ");
+}
+
+Test(ns_analyzer, offsets_with_multibyte_characters)
+{
+    /* "Zürich – Genève, Μόσχα"  */
+    const char *t = "Z\xC3\xBCrich \xE2\x80\x93 Gen\xC3\xA8ve, \xCE\x9C\xCF\x8C\xCF\x83\xCF\x87\xCE\xB1";
+    tok_list *l = analyze("none", t, strlen(t));
+    assert_terms(l, "zürich genève μόσχα");
+    cr_assert_eq(l->t[0].start, 0);
+    cr_assert_eq(l->t[0].end, 7);
+    cr_assert_eq(l->t[1].start, 12);
+    cr_assert_eq(l->t[1].end, 19);
+    cr_assert_eq(l->t[2].start, 21);
+    cr_assert_eq(l->t[2].end, strlen(t));
+    for (size_t i = 0; i < l->n; i++)
+        cr_assert_eq(l->t[i].pos, i);
+    free(l);
+}
+
+Test(ns_analyzer, invalid_bytes_separate_words)
+{
+    static const char t[] = "abc\xFF" "def\xC3(ghi\xED\xA0\x80jkl\xC0\xAFmno\xE2\x82";
+    tok_list *l = analyze("none", t, sizeof t - 1);
+    assert_terms(l, "abc def ghi jkl mno");
+    static const size_t starts[] = {0, 4, 9, 15, 20}, ends[] = {3, 7, 12, 18, 23};
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_eq(l->t[i].start, starts[i], "token %zu", i);
+        cr_assert_eq(l->t[i].end, ends[i], "token %zu", i);
+        cr_assert_eq(l->t[i].pos, i);
+    }
+    free(l);
+    /* A truncated sequence at the very end of a word. */
+    check("none", "word\xC3", "word");
+    check("none", "\x80\x80word\x80", "word");
+}
+
+Test(ns_analyzer, offsets_slice_the_original_word)
+{
+    const char *t = "Die Stra\xC3\x9F" "e, l'\xC3\x89t\xC3\xA9 de Z\xC3\xBCrich's NATO\xE2\x80\x99s 2022.";
+    tok_list *l = analyze("none", t, strlen(t));
+    static const char *orig[] = {"Die", "Stra\xC3\x9F" "e", "l", "\xC3\x89t\xC3\xA9", "de",
+                                 "Z\xC3\xBCrich", "NATO", "2022"};
+    cr_assert_eq(l->n, 8);
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = l->t[i].end - l->t[i].start;
+        cr_assert_eq(n, strlen(orig[i]), "token %zu", i);
+        cr_assert(memcmp(t + l->t[i].start, orig[i], n) == 0, "token %zu", i);
+    }
+    free(l);
+}
+
+Test(ns_analyzer, overlong_word_is_skipped_without_position)
+{
+    char text[512];
+    char longw[NS_TOKEN_MAX_BYTES + 2];
+    memset(longw, 'x', NS_TOKEN_MAX_BYTES + 1);
+    longw[NS_TOKEN_MAX_BYTES + 1] = '\0';
+    char maxw[NS_TOKEN_MAX_BYTES + 1];
+    memset(maxw, 'y', NS_TOKEN_MAX_BYTES);
+    maxw[NS_TOKEN_MAX_BYTES] = '\0';
+    snprintf(text, sizeof text, "alpha %s beta %s gamma", longw, maxw);
+    tok_list *l = analyze("none", text, strlen(text));
+    cr_assert_eq(l->n, 4);
+    cr_assert_str_eq(l->t[0].term, "alpha");
+    cr_assert_str_eq(l->t[1].term, "beta");
+    cr_assert_eq(l->t[1].pos, 1);
+    cr_assert_str_eq(l->t[2].term, maxw); /* exactly the cap: kept */
+    cr_assert_eq(l->t[2].pos, 2);
+    cr_assert_str_eq(l->t[3].term, "gamma");
+    cr_assert_eq(l->t[3].pos, 3);
+    cr_assert_eq(l->t[3].start, strlen(text) - 5);
+    free(l);
+
+    /* The cap counts folded bytes: 32 x "é" is 64 bytes, 33 is too long. */
+    char e32[128] = "", e33[128] = "";
+    for (int i = 0; i < 32; i++)
+        strcat(e32, "\xC3\x89");
+    strcpy(e33, e32);
+    strcat(e33, "\xC3\x89");
+    snprintf(text, sizeof text, "%s %s end", e33, e32);
+    l = analyze("english", text, strlen(text));
+    cr_assert_eq(l->n, 2);
+    cr_assert_eq(strlen(l->t[0].term), 64);
+    cr_assert_eq(l->t[0].pos, 0);
+    cr_assert_str_eq(l->t[1].term, "end");
+    free(l);
+}
+
+Test(ns_analyzer, callback_can_stop_early)
+{
+    ns_analyzer *a = new_analyzer("english");
+    tok_list *l = calloc(1, sizeof *l);
+    l->stop_after = 2;
+    cr_assert_eq(ns_analyze(a, "one two three four", 18, collect, l), NS_OK);
+    cr_assert_eq(l->n, 2);
+    cr_assert_str_eq(l->t[1].term, "two");
+    free(l);
+    ns_analyzer_free(a);
+}
+
+Test(ns_analyzer, none_does_not_stem)
+{
+    check("none", "Running Generalizations", "running generalizations");
+    ns_analyzer *a = new_analyzer("none");
+    cr_assert_str_eq(ns_analyzer_lang(a), "none");
+    size_t n = 0;
+    const char *s = ns_analyzer_stem(a, "running", 7, &n);
+    cr_assert_eq(n, 7);
+    cr_assert(memcmp(s, "running", 7) == 0);
+    ns_analyzer_stats st;
+    ns_analyzer_get_stats(a, &st);
+    cr_assert_eq(st.stem_calls, 0);
+    ns_analyzer_free(a);
+}
+
+Test(ns_analyzer, stems_other_languages)
+{
+    check("french", "Les nationalités continuellement", "le national continuel");
+    check("german", "Häuser Mädchen", "haus madch");
+    check("russian", "\xD0\x9C\xD0\x9E\xD0\xA1\xD0\x9A\xD0\x92\xD0\xAB", "москв");
+    check("spanish", "corriendo naciones", "corr nacion");
+}
+
+Test(ns_analyzer, stem_single_word)
+{
+    ns_analyzer *a = new_analyzer("english");
+    size_t n = 0;
+    const char *s = ns_analyzer_stem(a, "generalizations", 15, &n);
+    cr_assert_not_null(s);
+    cr_assert_eq(n, 7);
+    cr_assert(memcmp(s, "general", 7) == 0);
+    /* Same answer with the cache off, and for a word over the token cap. */
+    ns_analyzer_set_cache(a, 0);
+    s = ns_analyzer_stem(a, "generalizations", 15, &n);
+    cr_assert_eq(n, 7);
+    cr_assert(memcmp(s, "general", 7) == 0);
+    char longw[200];
+    memset(longw, 'a', sizeof longw);
+    memcpy(longw + sizeof longw - 3, "ing", 3);
+    s = ns_analyzer_stem(a, longw, sizeof longw, &n);
+    cr_assert_not_null(s);
+    cr_assert_eq(n, sizeof longw - 3);
+    s = ns_analyzer_stem(a, "", 0, &n);
+    cr_assert_not_null(s);
+    cr_assert_eq(n, 0);
+    ns_analyzer_free(a);
+}
+
+Test(ns_analyzer, language_names_and_aliases)
+{
+    static const struct {
+        const char *in, *canon;
+    } names[] = {
+        {"english", "english"}, {"en", "english"}, {"eng", "english"}, {"English", "english"},
+        {"porter", "porter"},   {"fr", "french"},  {"deu", "german"},  {"ru", "russian"},
+        {"none", "none"},       {"NONE", "none"},  {"el", "greek"},    {"tr", "turkish"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        ns_analyzer *a = new_analyzer(names[i].in);
+        cr_assert_str_eq(ns_analyzer_lang(a), names[i].canon, "%s", names[i].in);
+        ns_analyzer_free(a);
+    }
+    /* Aliases share the canonical identity. */
+    ns_analyzer *a = new_analyzer("en"), *b = new_analyzer("english");
+    cr_assert_eq(ns_analyzer_identity(a), ns_analyzer_identity(b));
+    ns_analyzer_free(a);
+    ns_analyzer_free(b);
+}
+
+Test(ns_analyzer, unknown_language_is_an_argument_error)
+{
+    static const char *bad[] = {"klingon", "", "xx", "en glish", "english\xC3\xA9",
+                                "averyveryveryveryveryverylonglanguagename"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ns_analyzer *a = (ns_analyzer *)1;
+        ns_err err;
+        ns_err_clear(&err);
+        cr_assert_eq(ns_analyzer_new(bad[i], &a, &err), NS_E_ARG, "%s", bad[i]);
+        cr_assert_null(a);
+        cr_assert_eq(err.rc, NS_E_ARG);
+        cr_assert(strstr(err.msg, "unknown language") != NULL, "%s", err.msg);
+        cr_assert(strstr(err.msg, "none") != NULL, "%s", err.msg);
+        cr_assert(strstr(err.msg, "english") != NULL, "%s", err.msg);
+    }
+    ns_analyzer *a = NULL;
+    cr_assert_eq(ns_analyzer_new("klingon", &a, NULL), NS_E_ARG); /* err may be NULL */
+}
+
+Test(ns_analyzer, identity_depends_on_language_and_is_stable)
+{
+    ns_analyzer *en = new_analyzer("english"), *fr = new_analyzer("french");
+    ns_analyzer *none = new_analyzer("none"), *porter = new_analyzer("porter");
+    uint64_t h = ns_analyzer_identity(en);
+    cr_assert_neq(h, 0);
+    cr_assert_neq(h, ns_analyzer_identity(fr));
+    cr_assert_neq(h, ns_analyzer_identity(none));
+    cr_assert_neq(h, ns_analyzer_identity(porter));
+    cr_assert_neq(ns_analyzer_identity(fr), ns_analyzer_identity(none));
+    /* Stable across calls, cache state and use. */
+    tok_list *l = calloc(1, sizeof *l);
+    cr_assert_eq(ns_analyze(en, "some text to warm the cache", 27, collect, l), NS_OK);
+    free(l);
+    cr_assert_eq(ns_analyzer_identity(en), h);
+    ns_analyzer_set_cache(en, 0);
+    cr_assert_eq(ns_analyzer_identity(en), h);
+    ns_analyzer *en2 = new_analyzer("english");
+    cr_assert_eq(ns_analyzer_identity(en2), h);
+    /* The identity probe does not count in the statistics. */
+    ns_analyzer_stats st;
+    ns_analyzer_get_stats(en2, &st);
+    cr_assert_eq(st.stem_calls, 0);
+    ns_analyzer_free(en);
+    ns_analyzer_free(en2);
+    ns_analyzer_free(fr);
+    ns_analyzer_free(none);
+    ns_analyzer_free(porter);
+}
+
+/* Random text over a mixed alphabet: ASCII words with capitals,
+ * possessives, accented Latin, Greek and Cyrillic letters, punctuation,
+ * invalid bytes and the occasional overlong word. */
+static size_t random_text(char *buf, size_t cap, unsigned seed)
+{
+    static const char *pieces[] = {
+        "a", "e", "i", "o", "u", "n", "s", "t", "r", "l", "ing", "ed", "ation", "ness",
+        "ly", "ment", "T", "S", "\xC3\xA9", "\xC3\x89", "\xC3\xBC", "\xC3\x9F",
+        "\xCE\xA3", "\xCF\x82", "\xD0\x9C", "\xD0\xBE", "e\xCC\x81", "7", "2022"};
+    static const char *seps[] = {" ", " ", " ", ", ", ". ", "'s ", "\xE2\x80\x99s ", "'",
+                                 "\n", "-", "\xFF", "\xE2\x80\x94", "(", ")"};
+    srand(seed);
+    size_t n = 0;
+    while (n + 400 < cap) {
+        int len = rand() % 100 < 2 ? 40 + rand() % 30 : 1 + rand() % 5;
+        for (int k = 0; k < len; k++) {
+            const char *p = pieces[rand() % (int)(sizeof pieces / sizeof pieces[0])];
+            size_t m = strlen(p);
+            memcpy(buf + n, p, m);
+            n += m;
+        }
+        const char *s = seps[rand() % (int)(sizeof seps / sizeof seps[0])];
+        memcpy(buf + n, s, strlen(s));
+        n += strlen(s);
+    }
+    return n;
+}
+
+typedef struct hash_ctx {
+    uint64_t h;
+    size_t n;
+} hash_ctx;
+
+static int hash_tok(void *ctx, const ns_token *tok)
+{
+    hash_ctx *c = ctx;
+    for (size_t i = 0; i < tok->term_len; i++)
+        c->h = (c->h ^ (uint8_t)tok->term[i]) * 1099511628211ull;
+    c->h = (c->h ^ tok->start) * 1099511628211ull;
+    c->h = (c->h ^ tok->end) * 1099511628211ull;
+    c->h = (c->h ^ tok->pos) * 1099511628211ull;
+    c->h = (c->h ^ 0xFF) * 1099511628211ull;
+    c->n++;
+    return 0;
+}
+
+Test(ns_analyzer, cache_gives_same_tokens_as_no_cache, .timeout = 60)
+{
+    size_t cap = 4u << 20;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    unsigned seed = 20240601;
+    size_t len = random_text(text, cap, seed);
+    static const char *langs[] = {"english", "french", "russian"};
+    for (size_t li = 0; li < 3; li++) {
+        ns_analyzer *cached = new_analyzer(langs[li]), *plain = new_analyzer(langs[li]);
+        ns_analyzer_set_cache(plain, 0);
+        hash_ctx c1 = {14695981039346656037ull, 0}, c2 = {14695981039346656037ull, 0};
+        /* Twice through the cached one: the second pass is all hits. */
+        cr_assert_eq(ns_analyze(cached, text, len, hash_tok, &c1), NS_OK);
+        c1.h = 14695981039346656037ull;
+        c1.n = 0;
+        cr_assert_eq(ns_analyze(cached, text, len, hash_tok, &c1), NS_OK);
+        cr_assert_eq(ns_analyze(plain, text, len, hash_tok, &c2), NS_OK);
+        cr_assert_gt(c1.n, 100000, "seed %u", seed);
+        cr_assert_eq(c1.n, c2.n, "%s seed %u", langs[li], seed);
+        cr_assert_eq(c1.h, c2.h, "%s seed %u", langs[li], seed);
+        ns_analyzer_stats s1, s2;
+        ns_analyzer_get_stats(cached, &s1);
+        ns_analyzer_get_stats(plain, &s2);
+        cr_assert_eq(s1.stem_calls, 2 * c1.n);
+        cr_assert_geq(s1.cache_hits, c1.n); /* the whole second pass */
+        cr_assert_eq(s2.cache_hits, 0);
+        ns_analyzer_free(cached);
+        ns_analyzer_free(plain);
+    }
+    free(text);
+}
+
+Test(ns_analyzer, cache_survives_being_cleared, .timeout = 120)
+{
+    /* More distinct words than the cache holds (1 << 20 entries): the cache
+     * is cleared on the way and the stems stay those of libstemmer. */
+    ns_analyzer *a = new_analyzer("english"), *ref = new_analyzer("english");
+    ns_analyzer_set_cache(ref, 0);
+    char w[32], want[32];
+    size_t n_words = (1u << 20) + 50000;
+    for (size_t i = 0; i < n_words; i++) {
+        int len = snprintf(w, sizeof w, "w%zuing", i * 7919);
+        size_t sl = 0, wl = 0;
+        const char *r = ns_analyzer_stem(ref, w, (size_t)len, &wl);
+        cr_assert_not_null(r);
+        memcpy(want, r, wl);
+        const char *s = ns_analyzer_stem(a, w, (size_t)len, &sl);
+        cr_assert_not_null(s);
+        if (sl != wl || memcmp(s, want, sl) != 0)
+            cr_assert_fail("stem of %s is %.*s, want %.*s", w, (int)sl, s, (int)wl, want);
+    }
+    ns_analyzer_stats st;
+    ns_analyzer_get_stats(a, &st);
+    cr_assert_eq(st.cache_hits, 0);
+    /* The first word was dropped by the clear, the last one is cached. */
+    size_t sl = 0;
+    cr_assert_not_null(ns_analyzer_stem(a, "w0ing", 5, &sl));
+    ns_analyzer_get_stats(a, &st);
+    cr_assert_eq(st.cache_hits, 0);
+    int len = snprintf(w, sizeof w, "w%zuing", (n_words - 1) * 7919);
+    cr_assert_not_null(ns_analyzer_stem(a, w, (size_t)len, &sl));
+    ns_analyzer_get_stats(a, &st);
+    cr_assert_eq(st.cache_hits, 1);
+    ns_analyzer_free(a);
+    ns_analyzer_free(ref);
+}
+
+Test(ns_analyzer, allocation_failures_are_reported)
+{
+    for (long k = 0; k < 4; k++) {
+        ns_analyzer *a = NULL;
+        ns_err err;
+        ns_alloc_fail_after(k);
+        ns_rc rc = ns_analyzer_new("english", &a, &err);
+        ns_alloc_fail_after(-1);
+        if (rc == NS_OK) {
+            ns_analyzer_free(a);
+            continue;
+        }
+        cr_assert_eq(rc, NS_E_NOMEM);
+        cr_assert_null(a);
+    }
+    /* The cache cannot take its first arena chunk. */
+    ns_analyzer *a = new_analyzer("english");
+    tok_list *l = calloc(1, sizeof *l);
+    ns_alloc_fail_after(0);
+    ns_rc rc = ns_analyze(a, "running water", 13, collect, l);
+    ns_alloc_fail_after(-1);
+    cr_assert_eq(rc, NS_E_NOMEM);
+    /* Without the cache no allocation is needed. */
+    ns_analyzer_set_cache(a, 0);
+    l->n = 0;
+    ns_alloc_fail_after(0);
+    rc = ns_analyze(a, "running water", 13, collect, l);
+    ns_alloc_fail_after(-1);
+    cr_assert_eq(rc, NS_OK);
+    assert_terms(l, "run water");
+    free(l);
+    ns_analyzer_free(a);
+}

@@ -1,0 +1,181 @@
+/* tutil: test helpers (see tutil.h). */
+#include "tutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void append(char **buf, size_t *len, size_t *cap, const char *src, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < *len + n + 1)
+            c *= 2;
+        *buf = realloc(*buf, c);
+        *cap = c;
+    }
+    memcpy(*buf + *len, src, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+
+int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_out *o)
+{
+    int pin[2], pout[2], perr[2];
+    memset(o, 0, sizeof *o);
+    if (pipe(pin) || pipe(pout) || pipe(perr))
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(perr[1], 2);
+        close(pin[1]);
+        close(pout[0]);
+        close(perr[0]);
+        setenv("NO_COLOR", "1", 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    signal(SIGPIPE, SIG_IGN);
+    size_t in_off = 0;
+    if (!in || in_len == 0) {
+        close(pin[1]);
+        pin[1] = -1;
+    } else {
+        fcntl(pin[1], F_SETFL, O_NONBLOCK);
+    }
+    size_t ocap = 0, ecap = 0;
+    append(&o->out, &o->out_len, &ocap, "", 0);
+    append(&o->err, &o->err_len, &ecap, "", 0);
+    time_t deadline = time(NULL) + timeout_s;
+    int open_fds = 2;
+    int killed = 0;
+    while (open_fds > 0) {
+        struct pollfd fds[3] = {{pout[0], POLLIN, 0}, {perr[0], POLLIN, 0}, {pin[1], POLLOUT, 0}};
+        int nf = pin[1] >= 0 ? 3 : 2;
+        int r = poll(fds, (nfds_t)nf, 200);
+        if (time(NULL) > deadline && !killed) {
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+        if (r <= 0)
+            continue;
+        char tmp[65536];
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP))) {
+                ssize_t n = read(fds[i].fd, tmp, sizeof tmp);
+                if (n <= 0) {
+                    close(fds[i].fd);
+                    if (i == 0)
+                        pout[0] = -1;
+                    else
+                        perr[0] = -1;
+                    open_fds--;
+                } else if (i == 0) {
+                    append(&o->out, &o->out_len, &ocap, tmp, (size_t)n);
+                } else {
+                    append(&o->err, &o->err_len, &ecap, tmp, (size_t)n);
+                }
+            }
+        }
+        if (nf == 3 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t n = write(pin[1], in + in_off, in_len - in_off);
+            if (n > 0)
+                in_off += (size_t)n;
+            if (n < 0 && errno != EAGAIN) {
+                close(pin[1]);
+                pin[1] = -1;
+            } else if (in_off == in_len) {
+                close(pin[1]);
+                pin[1] = -1;
+            }
+        }
+    }
+    if (pin[1] >= 0)
+        close(pin[1]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    o->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return 0;
+}
+
+void tu_out_free(tu_out *o)
+{
+    free(o->out);
+    free(o->err);
+    o->out = o->err = NULL;
+}
+
+char *tu_path(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+void tu_rmrf(const char *path)
+{
+    char *cmd = malloc(strlen(path) + 16);
+    sprintf(cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0)
+        fprintf(stderr, "tutil: could not remove %s\n", path);
+    free(cmd);
+}
+
+char *tu_tmpdir(const char *name)
+{
+    char *parent = strdup(NS_TEST_TMPDIR);
+    char *slash = strrchr(parent, '/');
+    if (slash) {
+        *slash = 0;
+        mkdir(parent, 0777);
+    }
+    free(parent);
+    mkdir(NS_TEST_TMPDIR, 0777);
+    char *p = tu_path(NS_TEST_TMPDIR, name);
+    tu_rmrf(p);
+    mkdir(p, 0777);
+    return p;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    char tmp[65536];
+    size_t r;
+    append(&buf, &n, &cap, "", 0);
+    while ((r = fread(tmp, 1, sizeof tmp, f)) > 0)
+        append(&buf, &n, &cap, tmp, r);
+    fclose(f);
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int tu_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(data, 1, len, f);
+    return (fclose(f) == 0 && w == len) ? 0 : -1;
+}

@@ -1,0 +1,32 @@
+/* tutil: helpers shared by the Criterion tests: run a built program and
+ * capture its output, make scratch directories, read and write files. */
+#ifndef TUTIL_H
+#define TUTIL_H
+
+#include <stddef.h>
+
+typedef struct tu_out {
+    char *out;    /* owned: stdout, NUL-terminated */
+    size_t out_len;
+    char *err;    /* owned: stderr, NUL-terminated */
+    size_t err_len;
+    int status;   /* exit status, or 128 + signal number */
+} tu_out;
+
+/* Runs argv (argv[0] a path) with stdin fed from `in` (may be NULL) and
+ * NO_COLOR=1 in the environment; kills it after timeout_s seconds (status
+ * then 128 + SIGKILL).  Returns 0, or -1 if it could not be started. */
+int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_out *o);
+void tu_out_free(tu_out *o);
+
+/* Returns: owned path of a fresh, empty directory under the test tmp dir. */
+char *tu_tmpdir(const char *name);
+/* Returns: owned contents (NUL-terminated) or NULL. */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const void *data, size_t len);
+/* Returns: owned "a/b". */
+char *tu_path(const char *a, const char *b);
+/* rm -rf */
+void tu_rmrf(const char *path);
+
+#endif
