@@ -2,18 +2,22 @@
  * stem cache (see ns_analyzer.h for the tokenizer rules).
  *
  * This is the indexing hot path, so:
- *  - ASCII bytes go through one 256-entry table that both classifies and
- *    folds them; only non-ASCII bytes reach the UTF-8 decoder and the
- *    ns_fold range tables;
+ *  - ASCII text is scanned 8 bytes at a time (SWAR: a word is found,
+ *    classified and folded without a branch per byte); other bytes go
+ *    through one 256-entry table, and only non-ASCII bytes reach the UTF-8
+ *    decoder and the ns_fold range tables;
  *  - the folded word is built in a fixed buffer on the stack and no token
  *    allocates;
- *  - stems come from a cache (open addressing, linear probing, keyed by the
- *    folded word) whose keys and stems live in an arena of large chunks.
- *    libstemmer costs ~170 ns a word; a cache hit is a short hash and a
- *    memcmp.  The cache is bounded: past NS_STEM_CACHE_MAX_ENTRIES entries
- *    or NS_STEM_CACHE_MAX_ARENA bytes of keys and stems it is cleared
- *    wholesale and refilled (the vocabulary of real text is Zipfian, so the
- *    frequent words come back at once).
+ *  - stems come from a cache: open addressing with linear probing, keyed by
+ *    the folded word, whose first 16 bytes sit in the slot, so a hit on a
+ *    short word is a multiply-shift hash and two 64-bit compares.  When the
+ *    stem is a prefix of the word (most English stems) the token points
+ *    into the word buffer; other stems and the tails of longer words live
+ *    in an arena of large chunks.  libstemmer costs ~170 ns a word.
+ *  - the cache is bounded: at NS_STEM_CACHE_MAX_SLOTS * 3/4 entries, or
+ *    NS_STEM_CACHE_MAX_ARENA bytes of arena, it is cleared wholesale and
+ *    refilled (the vocabulary of real text is Zipfian, so the frequent
+ *    words come back at once).
  *
  * A stem is normalised the same way with and without the cache: an empty
  * stem becomes the folded word, and a stem longer than NS_TOKEN_MAX_BYTES
@@ -26,6 +30,7 @@
 #include "ns_analyzer.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libstemmer.h>
@@ -36,20 +41,37 @@
 #include "ns_fold.h"
 #include "ns_utf8.h"
 
-/* Cache bounds: ~1M distinct words covers the bulk of any corpus's token
- * occurrences; 64 MiB caps the keys + stems (at most 128 bytes each). */
-#define NS_STEM_CACHE_MAX_ENTRIES (1u << 20)
+/* Cache bounds.  2^20 slots of 32 bytes (32 MiB) hold ~786K distinct words,
+ * which covers nearly all token occurrences of any corpus; the arena only
+ * holds non-prefix stems and the tails of words over 16 bytes, so 64 MiB is
+ * never reached in practice but bounds adversarial input. */
+#define NS_STEM_CACHE_MAX_SLOTS ((size_t)1 << 20)
 #define NS_STEM_CACHE_MAX_ARENA ((size_t)64 << 20)
 #define NS_STEM_CACHE_CHUNK ((size_t)1 << 20)
 #define NS_STEM_CACHE_MIN_SLOTS ((size_t)1 << 12)
 
+/* Bytes of a word kept in a cache slot. */
+#define NS_SLOT_KEY 16
+/* The word buffer: room for a 64-bit store (or a 4-byte code point) at any
+ * length up to the cap, and at least NS_SLOT_KEY bytes. */
+#define NS_WORD_BUF (NS_TOKEN_MAX_BYTES + 8)
+
 #define NS_LANG_MAX 32
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    (defined(__GNUC__) || defined(__clang__))
+#define NS_SWAR 1
+#else
+#define NS_SWAR 0
+#endif
+
 typedef struct sc_slot {
-    const char *key;  /* arena: key_len bytes of folded word, then the stem;
-                         NULL for an empty slot */
-    uint32_t tag;     /* high half of the key's hash */
-    uint8_t key_len, stem_len;
+    uint64_t k0, k1;     /* first 16 bytes of the folded word, zero padded */
+    const char *ext;     /* arena: bytes 16.. of the word, then the stem
+                            unless stem_is_prefix; NULL when both are empty */
+    uint8_t key_len;     /* 0 for an empty slot */
+    uint8_t stem_len;
+    uint8_t stem_is_prefix;
 } sc_slot;
 
 typedef struct sc_chunk {
@@ -147,24 +169,23 @@ static bool lang_listed(const char *name)
 static ns_rc lang_unknown(const char *lang, ns_err *err)
 {
     /* As many names as fit in the message; "..." marks a cut. */
-    char list[sizeof err->msg - 64];
-    size_t n = 0;
-    bool cut = false;
-    memcpy(list, "none", 4);
-    n = 4;
+    char msg[sizeof err->msg];
+    int pn = snprintf(msg, sizeof msg, "unknown language '%.20s'; available: none", lang);
+    size_t n = pn > 0 && (size_t)pn < sizeof msg ? (size_t)pn : 0;
     for (const char **l = sb_stemmer_list(); *l; l++) {
         size_t m = strlen(*l);
-        if (n + 1 + m + 5 > sizeof list) {
-            cut = true;
+        bool last = l[1] == NULL;
+        if (n + 1 + m + (last ? 0 : 4) >= sizeof msg) {
+            memcpy(msg + n, " ...", 4);
+            n += 4;
             break;
         }
-        list[n++] = ' ';
-        memcpy(list + n, *l, m);
+        msg[n++] = ' ';
+        memcpy(msg + n, *l, m);
         n += m;
     }
-    list[n] = '\0';
-    return ns_err_set(err, NS_E_ARG, "unknown language '%.20s'; available: %s%s", lang, list,
-                      cut ? " ..." : "");
+    msg[n] = '\0';
+    return ns_err_set(err, NS_E_ARG, "%s", msg);
 }
 
 /* Canonical name for lang in out[NS_LANG_MAX], or false if unknown. */
@@ -197,6 +218,43 @@ static bool lang_resolve(const char *lang, char *out)
 }
 
 /* ---- stem cache --------------------------------------------------------- */
+
+static inline uint64_t load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline void store64(void *p, uint64_t v) { memcpy(p, &v, 8); }
+
+/* The first NS_SLOT_KEY bytes of w[0..wl), zero padded, as two words.
+ * Bytes of w past wl may hold anything (but must be initialised). */
+static inline void word_key(const char *w, size_t wl, uint64_t *k0, uint64_t *k1)
+{
+    uint64_t a = load64(w), b = load64(w + 8);
+    if (wl < 8) {
+        a &= ((uint64_t)1 << (8 * wl)) - 1;
+        b = 0;
+    } else if (wl < 16) {
+        b &= ((uint64_t)1 << (8 * (wl - 8))) - 1;
+    }
+    *k0 = a;
+    *k1 = b;
+}
+
+/* Hash of the folded word w[0..wl) whose key is k0, k1. */
+static inline uint64_t word_hash(const char *w, size_t wl, uint64_t k0, uint64_t k1)
+{
+    if (wl > NS_SLOT_KEY)
+        return XXH3_64bits(w, wl);
+    uint64_t h = k0 * 0x9E3779B97F4A7C15ull;
+    h ^= (k1 + wl) * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 29;
+    return h;
+}
 
 static void cache_clear(ns_analyzer *a)
 {
@@ -246,6 +304,16 @@ static char *arena_alloc(ns_analyzer *a, size_t n)
     return p;
 }
 
+/* Rebuilds the (zero padded) word of a slot in w[NS_WORD_BUF]. */
+static void slot_word(const sc_slot *s, char *w)
+{
+    memset(w, 0, NS_WORD_BUF);
+    store64(w, s->k0);
+    store64(w + 8, s->k1);
+    if (s->key_len > NS_SLOT_KEY)
+        memcpy(w + NS_SLOT_KEY, s->ext, s->key_len - NS_SLOT_KEY);
+}
+
 static bool cache_grow(ns_analyzer *a)
 {
     size_t n_slots = (a->mask + 1) * 2;
@@ -253,12 +321,14 @@ static bool cache_grow(ns_analyzer *a)
     if (!slots)
         return false;
     size_t mask = n_slots - 1;
+    char w[NS_WORD_BUF];
     for (size_t i = 0; i <= a->mask; i++) {
         const sc_slot *s = &a->slots[i];
-        if (!s->key)
+        if (!s->key_len)
             continue;
-        size_t j = (size_t)XXH3_64bits(s->key, s->key_len) & mask;
-        while (slots[j].key)
+        slot_word(s, w);
+        size_t j = (size_t)word_hash(w, s->key_len, s->k0, s->k1) & mask;
+        while (slots[j].key_len)
             j = (j + 1) & mask;
         slots[j] = *s;
     }
@@ -289,61 +359,82 @@ static const char *stem_direct(ns_analyzer *a, const char *w, size_t wl, size_t 
     return a->stem_buf;
 }
 
-/* wl <= NS_TOKEN_MAX_BYTES.  Returns: borrowed, valid until the cache is
- * cleared (never during one ns_analyze callback); NULL on allocation
- * failure. */
-static const char *stem_cached(ns_analyzer *a, const char *w, size_t wl, size_t *out_len)
+/* The cache miss of stem_cached(): stems w and stores it in slot i (the
+ * empty slot where the probe for hash h ended) or, after a clear or growth,
+ * wherever h now leads. */
+static __attribute__((noinline)) const char *
+stem_insert(ns_analyzer *a, const char *w, size_t wl, uint64_t k0, uint64_t k1, uint64_t h,
+            size_t i, size_t *out_len)
 {
-    uint64_t h = XXH3_64bits(w, wl);
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t i = (size_t)h & a->mask;
-    for (;;) {
-        const sc_slot *s = &a->slots[i];
-        if (!s->key)
-            break;
-        if (s->tag == tag && s->key_len == wl && memcmp(s->key, w, wl) == 0) {
-            a->st.cache_hits++;
-            *out_len = s->stem_len;
-            return s->key + wl;
-        }
-        i = (i + 1) & a->mask;
-    }
-
     size_t sl;
     const char *stem = stem_direct(a, w, wl, &sl);
     if (!stem)
         return NULL;
+    bool prefix = sl <= wl && memcmp(stem, w, sl) == 0;
+    size_t tail = wl > NS_SLOT_KEY ? wl - NS_SLOT_KEY : 0;
+    size_t ext_len = tail + (prefix ? 0 : sl);
+
     bool arena_full = a->arena_bytes >= NS_STEM_CACHE_MAX_ARENA &&
-                      NS_STEM_CACHE_CHUNK - a->chunks->used < wl + sl;
-    if (a->n_entries >= NS_STEM_CACHE_MAX_ENTRIES || arena_full) {
+                      NS_STEM_CACHE_CHUNK - a->chunks->used < ext_len;
+    bool table_full = (a->n_entries + 1) * 4 > (a->mask + 1) * 3;
+    if (arena_full || (table_full && a->mask + 1 >= NS_STEM_CACHE_MAX_SLOTS)) {
         cache_clear(a);
-    } else if ((a->n_entries + 1) * 4 > (a->mask + 1) * 3) {
+        i = (size_t)h & a->mask;
+    } else if (table_full) {
         if (!cache_grow(a))
             return NULL;
-    } else {
-        goto insert;
+        i = (size_t)h & a->mask;
+        while (a->slots[i].key_len)
+            i = (i + 1) & a->mask;
     }
-    i = (size_t)h & a->mask;
-    while (a->slots[i].key)
-        i = (i + 1) & a->mask;
-insert:;
-    char *p = arena_alloc(a, wl + sl);
-    if (!p)
-        return NULL;
-    memcpy(p, w, wl);
-    memcpy(p + wl, stem, sl);
+    char *ext = NULL;
+    if (ext_len) {
+        if (!(ext = arena_alloc(a, ext_len)))
+            return NULL;
+        memcpy(ext, w + NS_SLOT_KEY, tail);
+        if (!prefix)
+            memcpy(ext + tail, stem, sl);
+    }
     sc_slot *s = &a->slots[i];
-    s->key = p;
-    s->tag = tag;
+    s->k0 = k0;
+    s->k1 = k1;
+    s->ext = ext;
     s->key_len = (uint8_t)wl;
     s->stem_len = (uint8_t)sl;
+    s->stem_is_prefix = prefix;
     a->n_entries++;
     *out_len = sl;
-    return p + wl;
+    return prefix ? w : ext + tail;
 }
 
-/* Term for a folded word of wl <= NS_TOKEN_MAX_BYTES bytes.  Returns:
- * borrowed; NULL on allocation failure. */
+/* w[0..wl), 1 <= wl <= NS_TOKEN_MAX_BYTES, in a buffer of at least
+ * NS_SLOT_KEY bytes.  Returns: borrowed (w itself, or the arena, valid
+ * until the cache is cleared by a later miss); NULL on allocation failure. */
+static inline const char *stem_cached(ns_analyzer *a, const char *w, size_t wl, size_t *out_len)
+{
+    uint64_t k0, k1;
+    word_key(w, wl, &k0, &k1);
+    uint64_t h = word_hash(w, wl, k0, k1);
+    size_t i = (size_t)h & a->mask;
+    for (;;) {
+        const sc_slot *s = &a->slots[i];
+        if (s->key_len == wl && s->k0 == k0 && s->k1 == k1 &&
+            (wl <= NS_SLOT_KEY || memcmp(s->ext, w + NS_SLOT_KEY, wl - NS_SLOT_KEY) == 0)) {
+            a->st.cache_hits++;
+            *out_len = s->stem_len;
+            if (s->stem_is_prefix)
+                return w;
+            return s->ext + (wl > NS_SLOT_KEY ? wl - NS_SLOT_KEY : 0);
+        }
+        if (!s->key_len)
+            return stem_insert(a, w, wl, k0, k1, h, i, out_len);
+        i = (i + 1) & a->mask;
+    }
+}
+
+/* Term for a folded word w[0..wl), 1 <= wl <= NS_TOKEN_MAX_BYTES, in a
+ * buffer of at least NS_SLOT_KEY bytes.  Returns: borrowed; NULL on allocation
+ * failure. */
 static inline const char *term_of(ns_analyzer *a, const char *w, size_t wl, size_t *out_len)
 {
     if (!a->stemmer) {
@@ -395,6 +486,32 @@ void ns_analyzer_free(ns_analyzer *a)
 
 const char *ns_analyzer_lang(const ns_analyzer *a) { return a->lang; }
 
+/* ---- tokenizer ------------------------------------------------------------ */
+
+#if NS_SWAR
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* High bit of each byte of v that is an ASCII letter or digit.  Each sum
+ * stays within its byte (operands < 0x80 + 0x80), so no carry crosses. */
+static inline uint64_t swar_alnum(uint64_t v)
+{
+    uint64_t x = v & ~HIGHS;
+    uint64_t lx = x | (0x20 * ONES); /* letters of either case -> a..z */
+    uint64_t letter = (lx + (0x80 - 'a') * ONES) & ~(lx + (0x7F - 'z') * ONES);
+    uint64_t digit = (x + (0x80 - '0') * ONES) & ~(x + (0x7F - '9') * ONES);
+    return (letter | digit) & ~v & HIGHS;
+}
+
+/* v with ASCII A..Z turned into a..z. */
+static inline uint64_t swar_lower(uint64_t v)
+{
+    uint64_t x = v & ~HIGHS;
+    uint64_t upper = (x + (0x80 - 'A') * ONES) & ~(x + (0x7F - 'Z') * ONES) & ~v & HIGHS;
+    return v | (upper >> 2);
+}
+#endif
+
 /* True when the code point at s[i] (i < len) is a word character. */
 static inline bool word_at(const uint8_t *s, size_t len, size_t i)
 {
@@ -419,13 +536,23 @@ static inline bool possessive_at(const uint8_t *s, size_t len, size_t i, size_t 
 ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, void *ctx)
 {
     const uint8_t *s = (const uint8_t *)text;
-    /* Room for one more code point past the cap, so appends need no check
-     * until the length exceeds it. */
-    char w[NS_TOKEN_MAX_BYTES + 4];
+    _Alignas(8) char w[NS_WORD_BUF];
+    memset(w, 0, sizeof w); /* word_key() reads whole 64-bit words */
     uint32_t pos = 0;
     size_t i = 0;
     while (i < len) {
         /* Find the start of a word. */
+#if NS_SWAR
+        if (len - i >= 8) {
+            uint64_t v = load64(s + i);
+            uint64_t go = swar_alnum(v) | (v & HIGHS);
+            if (!go) {
+                i += 8;
+                continue;
+            }
+            i += (size_t)__builtin_ctzll(go) >> 3;
+        }
+#endif
         uint8_t t = ascii_map[s[i]];
         if (t < AC_HIGH) {
             i++;
@@ -440,16 +567,40 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
             }
         }
 
+        /* Fold the word into w; wl counts its folded bytes even past the
+         * cap (then nothing more is stored). */
         size_t start = i, end, wl = 0;
         for (;;) {
-            /* ASCII run. */
-            while (i < len && (t = ascii_map[s[i]]) > AC_HIGH) {
+#if NS_SWAR
+            if (len - i >= 8) {
+                uint64_t v = load64(s + i);
+                uint64_t stop = ~swar_alnum(v) & HIGHS;
                 if (wl <= NS_TOKEN_MAX_BYTES)
-                    w[wl] = (char)t;
-                wl++;
-                i++;
+                    store64(w + wl, swar_lower(v));
+                if (!stop) {
+                    wl += 8;
+                    i += 8;
+                    continue;
+                }
+                size_t k = (size_t)__builtin_ctzll(stop) >> 3;
+                wl += k;
+                i += k;
+                t = ascii_map[s[i]];
+            } else
+#endif
+            {
+                while (i < len && (t = ascii_map[s[i]]) > AC_HIGH) {
+                    if (wl <= NS_TOKEN_MAX_BYTES)
+                        w[wl] = (char)t;
+                    wl++;
+                    i++;
+                }
+                if (i == len) {
+                    end = i;
+                    break;
+                }
             }
-            if (i == len || t == AC_SEP) {
+            if (t == AC_SEP) {
                 end = i;
                 break;
             }
@@ -472,16 +623,10 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
                 break;
             }
             cp = ns_fold_case(cp);
-            if (cp < 0x80) { /* e.g. U+0130 and U+017F fold to ASCII */
-                if (wl <= NS_TOKEN_MAX_BYTES)
-                    w[wl] = (char)cp;
-                wl++;
-            } else {
-                if (wl <= NS_TOKEN_MAX_BYTES)
-                    wl += ns_utf8_encode(cp, (uint8_t *)w + wl);
-                else
-                    wl += 4; /* already too long: only the count matters */
-            }
+            if (wl <= NS_TOKEN_MAX_BYTES)
+                wl += ns_utf8_encode(cp, (uint8_t *)w + wl);
+            else
+                wl += 4; /* already too long: only the count matters */
             i += n;
         }
 
@@ -507,9 +652,12 @@ const char *ns_analyzer_stem(ns_analyzer *a, const char *word, size_t len, size_
         return word;
     }
     if (len > 0 && len <= NS_TOKEN_MAX_BYTES) {
-        const char *r = term_of(a, word, len, out_len);
-        if (r == word) { /* empty stem: hand back our own copy */
-            memcpy(a->stem_buf, word, len);
+        _Alignas(8) char w[NS_WORD_BUF];
+        memset(w, 0, sizeof w);
+        memcpy(w, word, len);
+        const char *r = term_of(a, w, len, out_len);
+        if (r == w) { /* a prefix of the word: hand back our own copy */
+            memcpy(a->stem_buf, w, *out_len);
             r = a->stem_buf;
         }
         return r;

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Ranking quality on the Cranfield collection: builds an index of its
+# documents, answers its 225 queries (top 1000, TREC format) and scores the
+# run against the qrels with bench/trec_eval.py.
+#   bench/cranfield.sh [CRANFIELD_DIR] [BUILD_DIR]
+# CRANFIELD_DIR defaults to ../shared/eval/cranfield; skipped when absent.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$root/../shared/eval/cranfield}
+build=${2:-$root/build}
+if [ ! -f "$dir/docs.jsonl" ]; then
+    echo "cranfield: no collection at '$dir': skipped" >&2
+    exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$build/nindex" -q -o "$work/idx" "$dir/docs.jsonl"
+"$build/nsearch" -i "$work/idx" --queries "$dir/queries.tsv" --format trec -k 1000 >"$work/run" || true
+python3 "$root/bench/trec_eval.py" "$dir/qrels.txt" "$work/run"
