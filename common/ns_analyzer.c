@@ -701,7 +701,8 @@ static const char identity_probe[] =
     "e\xCC\x81" "cole "
     "\xEF\xBC\xA1\xEF\xBC\xA2\xEF\xBC\xA3 "
     "it's o'clock don't rock'n'roll "
-    "arbetande spr\xC3\xA5kens nykyaikaisten g\xC3\xA9pesek";
+    "arbetande spr\xC3\xA5kens nykyaikaisten g\xC3\xA9pesek "
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa end";
 
 typedef struct id_ctx {
     uint64_t h;
@@ -716,22 +717,25 @@ static void put_le(uint8_t *p, uint64_t v, int n)
 static int identity_cb(void *ctx, const ns_token *tok)
 {
     id_ctx *c = ctx;
-    uint8_t rec[20];
+    uint8_t rec[16];
     put_le(rec, tok->term_len, 4);
     put_le(rec + 4, tok->start, 4);
     put_le(rec + 8, tok->end, 4);
     put_le(rec + 12, tok->pos, 4);
-    put_le(rec + 16, 0x7E57ull, 4);
     c->h = XXH64(rec, sizeof rec, c->h);
     c->h = XXH64(tok->term, tok->term_len, c->h);
     return 0;
 }
 
+/* XXH64 over (tokenizer version, token cap, canonical language) and every
+ * token of the probe text: term, offsets, position.  Returns 0 only if
+ * libstemmer fails (out of memory). */
 uint64_t ns_analyzer_identity(ns_analyzer *a)
 {
-    uint8_t hdr[8];
+    uint8_t hdr[12];
     put_le(hdr, NS_TOKENIZER_VERSION, 4);
-    put_le(hdr + 4, strlen(a->lang), 4);
+    put_le(hdr + 4, NS_TOKEN_MAX_BYTES, 4);
+    put_le(hdr + 8, strlen(a->lang), 4);
     id_ctx c = {XXH64(hdr, sizeof hdr, 0x6e736561726368ull /* "nsearch" */)};
     c.h = XXH64(a->lang, strlen(a->lang), c.h);
     /* Stem without the cache and leave the statistics as they were. */
@@ -744,6 +748,9 @@ uint64_t ns_analyzer_identity(ns_analyzer *a)
     return rc == NS_OK ? c.h : 0;
 }
 
+/* stem_calls counts the words stemmed (by ns_analyze and ns_analyzer_stem,
+ * cache on or off); cache_hits those the cache answered, so libstemmer ran
+ * stem_calls - cache_hits times. */
 void ns_analyzer_get_stats(const ns_analyzer *a, ns_analyzer_stats *st) { *st = a->st; }
 
 void ns_analyzer_set_cache(ns_analyzer *a, int enabled) { a->cache_on = enabled != 0; }
