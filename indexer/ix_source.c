@@ -191,7 +191,7 @@ static ns_rc add_jsonl_fd(ix_build *b, int fd, const char *src, ns_err *err)
     while (!rc) {
         /* consume complete lines */
         uint8_t *nl;
-        while (!rc && (nl = memchr(buf.data + start, '\n', buf.len - start))) {
+        while (!rc && buf.len > start && (nl = memchr(buf.data + start, '\n', buf.len - start))) {
             size_t end = (size_t)(nl - buf.data);
             line_no++;
             if (skipping) {
