@@ -87,8 +87,10 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
     case SR_FMT_TEXT:
         rc = ns_buf_printf(out, "%s%zu. [%.4f]%s ", o->color ? C_DIM : "", h->rank, h->score,
                            o->color ? C_RESET : "");
-        if (!rc)
+        if (!rc && h->title->text.len)
             rc = put_marked(out, h->title, o->color, C_TITLE);
+        else if (!rc)
+            rc = ns_buf_puts(out, "(untitled)");
         if (!rc)
             rc = ns_buf_printf(out, "\n   %s%.*s%s%.*s%s\n", o->color ? C_DIM : "",
                                (int)d->len[NS_FIELD_ID], d->f[NS_FIELD_ID],
