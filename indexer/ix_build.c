@@ -451,9 +451,11 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
                                 err);
     ns_free(terms);
     ix_writer_stats ws;
+    uint64_t identity = rc ? 0 : ns_analyzer_identity(b->an);
+    if (!rc && identity == 0) /* libstemmer out of memory */
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (!rc)
-        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), ns_analyzer_identity(b->an), ds_size, &ws,
-                              err);
+        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), identity, ds_size, &ws, err);
     ix_writer_free(w);
     if (rc)
         return rc;

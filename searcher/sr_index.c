@@ -157,12 +157,20 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
                           dir, tok_ver, NS_TOKENIZER_VERSION);
     }
     ns_err aerr;
-    if (ns_analyzer_new(ix->lang, &ix->an, &aerr)) {
+    rc = ns_analyzer_new(ix->lang, &ix->an, &aerr);
+    if (rc) {
         sr_index_close(ix);
+        if (rc == NS_E_NOMEM)
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
         return ns_err_set(err, NS_E_VERSION, "index '%s' uses language '%s', unknown here: %s", dir,
                           ix->lang, aerr.msg);
     }
-    if (ns_analyzer_identity(ix->an) != identity) {
+    uint64_t have = ns_analyzer_identity(ix->an);
+    if (have == 0) { /* the only failure: libstemmer out of memory */
+        sr_index_close(ix);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    if (have != identity) {
         sr_index_close(ix);
         return ns_err_set(err, NS_E_VERSION,
                           "index '%s' was built with a different '%s' stemmer than this nsearch "
