@@ -69,7 +69,7 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
     sr_index *ix = c->ix;
     const char *term = it->term;
     sr_cursor cur;
-    sr_cursor_init(&cur, ix, ti);
+    sr_cursor_init(&cur, ix, ti, 1, 1.0);
     uint64_t n = 0, cf = 0;
     uint32_t prev = 0;
     double max_w = 0;

@@ -103,8 +103,14 @@ static void load_block(sr_cursor *c, uint32_t b)
     c->doc = c->docs[0];
 }
 
-void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info)
+void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, uint32_t qtf,
+                    double idf)
 {
+    c->scale = (double)qtf * idf;
+    c->avgdl = ix->avgdl;
+    c->max_score = (double)qtf * (double)info->max_score * (1 + SR_UB_SLACK);
+    c->sb = 0;
+    c->sb_cached = UINT32_MAX;
     c->df = info->df;
     c->n_docs = (uint32_t)ix->n_docs;
     c->n_blocks = (info->df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
@@ -187,4 +193,47 @@ uint32_t sr_cursor_freq(sr_cursor *c)
     if (!c->tfs_ready)
         decode_tfs(c);
     return c->tfs[c->i];
+}
+
+void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
+{
+    if (c->doc == SR_DOC_END) {
+        c->sb = c->n_blocks;
+        return;
+    }
+    if (c->sb < c->block) /* the decoded block is never behind */
+        c->sb = c->block;
+    if (!c->skip) {
+        if (c->docs[c->n_in_block - 1] < target)
+            c->sb = c->n_blocks;
+        return;
+    }
+    while (c->sb < c->n_blocks && ns_get_u32le(c->skip + (size_t)c->sb * NS_SKIP_ENTRY) < target)
+        c->sb++;
+}
+
+double sr_cursor_block_max(sr_cursor *c)
+{
+    if (c->sb >= c->n_blocks)
+        return 0;
+    if (!c->skip)
+        return c->max_score;
+    if (c->sb_cached != c->sb) {
+        const uint8_t *s = c->skip + (size_t)c->sb * NS_SKIP_ENTRY;
+        uint32_t max_tf = ns_get_u32le(s + 12), min_len = ns_get_u32le(s + 16);
+        double ub = c->scale * ns_bm25_tf(max_tf, min_len, c->avgdl) * (1 + SR_UB_SLACK);
+        /* a damaged skip entry must not loosen the term's own bound */
+        c->sb_max = ub < c->max_score ? ub : c->max_score;
+        c->sb_cached = c->sb;
+    }
+    return c->sb_max;
+}
+
+uint32_t sr_cursor_block_last(const sr_cursor *c)
+{
+    if (c->sb >= c->n_blocks)
+        return SR_DOC_END;
+    if (!c->skip)
+        return c->n_in_block ? c->docs[c->n_in_block - 1] : SR_DOC_END;
+    return ns_get_u32le(c->skip + (size_t)c->sb * NS_SKIP_ENTRY);
 }

@@ -21,6 +21,14 @@
 
 typedef struct sr_cursor {
     uint32_t doc;     /* current doc id, SR_DOC_END when exhausted */
+    /* Upper bounds (BM25 x qtf, inflated by SR_UB_SLACK so that rounding
+     * never makes them smaller than a real score). */
+    double max_score;   /* over the whole list */
+    double scale;       /* qtf * idf */
+    double avgdl;
+    uint32_t sb;        /* shallow block: the block whose bound is reported */
+    uint32_t sb_cached; /* block whose bound is in sb_max, or UINT32_MAX */
+    double sb_max;
     uint32_t i;       /* index within the decoded block */
     uint32_t n_in_block;
     uint32_t block, n_blocks;
@@ -35,12 +43,28 @@ typedef struct sr_cursor {
     uint32_t tfs[NS_BLOCK_LEN];
 } sr_cursor;
 
-/* Positions the cursor on the term's first posting. */
-void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info);
+/* Relative slack added to every upper bound: scores are sums of a few
+ * doubles, so any rounding difference is far below 1e-9 relative. */
+#define SR_UB_SLACK 1e-9
+
+/* Positions the cursor on the term's first posting.  qtf and idf are the
+ * query term's: scores use scale = qtf * idf; the term bound is qtf times
+ * the dictionary's max score (which includes idf already). */
+void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, uint32_t qtf,
+                    double idf);
 void sr_cursor_next(sr_cursor *c);
 /* Moves to the first posting with doc >= target (stays if already there). */
 void sr_cursor_next_geq(sr_cursor *c, uint32_t target);
 /* Term frequency of the current posting (doc != SR_DOC_END). */
 uint32_t sr_cursor_freq(sr_cursor *c);
+
+/* Block-max interface (Block-Max WAND): a "shallow" position over the skip
+ * table, moved without decoding anything.  shallow_next_geq moves it to
+ * the block that would hold target (never backwards); block_max is the
+ * bound of every score in that block, block_last its last doc id
+ * (SR_DOC_END past the end). */
+void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target);
+double sr_cursor_block_max(sr_cursor *c);
+uint32_t sr_cursor_block_last(const sr_cursor *c);
 
 #endif

@@ -32,7 +32,8 @@ static const char usage_text[] =
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
-    "stemming) and ranked OR: a document needs any one of them.\n"
+    "stemming) and ranked OR: a document needs any one of them (--all: every\n"
+    "one of them).\n"
     "\n"
     "Options:\n"
     "  -i, --index=DIR      index directory (default: $NSEARCH_INDEX, else 'index')\n"
@@ -46,6 +47,10 @@ static const char usage_text[] =
     "                       'qid<TAB>text', or just text (qid = line number)\n"
     "      --color=WHEN     highlight matches: auto (default: on a terminal,\n"
     "                       unless NO_COLOR is set or TERM=dumb), always, never\n"
+    "      --all            require every word (AND) instead of any word (OR)\n"
+    "      --algo=ALGO      top-k algorithm: maxscore (default, the fastest),\n"
+    "                       bmw (Block-Max WAND) or exhaustive (scores every\n"
+    "                       posting: the reference the others must match)\n"
     "      --check          verify every checksum and invariant of the index\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show version information and exit\n"
@@ -81,6 +86,8 @@ typedef struct app {
     sr_index *ix;
     sr_out_opts out;
     size_t k;
+    sr_mode mode;
+    sr_algo algo;
     sr_hit *hits; /* owned, k entries */
     sr_snippet title, snip;
     ns_buf buf;
@@ -106,7 +113,7 @@ static long run_query(app *a, const char *text, ns_err *err)
         return -1;
     size_t n = 0;
     sr_rank_stats st;
-    rc = sr_rank_exhaustive(a->ix, &q, a->k, a->hits, &n, &st, err);
+    rc = sr_rank(a->ix, &q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
     if (!rc && st.corrupt && !a->damaged_reported) {
         fprintf(stderr,
                 "nsearch: warning: damaged postings in '%s'; results may be incomplete "
@@ -233,13 +240,17 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.k = 10;
     a.out.fmt = SR_FMT_TEXT;
-    enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION };
+    a.mode = SR_MODE_OR;
+    a.algo = SR_ALGO_DEFAULT;
+    enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
+           OPT_ALGO };
     static const struct option opts[] = {
         {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
         {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
         {"queries", required_argument, 0, OPT_QUERIES}, {"color", required_argument, 0, OPT_COLOR},
         {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
         {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
+        {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -273,6 +284,11 @@ int main(int argc, char **argv)
             color = optarg;
             break;
         case OPT_CHECK: check = 1; break;
+        case OPT_ALL: a.mode = SR_MODE_AND; break;
+        case OPT_ALGO:
+            if (sr_algo_parse(optarg, &a.algo))
+                return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return 0;
         case OPT_VERSION:
             printf("nsearch %s (index format %u.%u)\n", NS_VERSION_STRING, NS_FORMAT_MAJOR,

@@ -34,7 +34,7 @@ static void open_cursor(sr_index *ix, const char *t, sr_cursor *c)
     ns_err err;
     cr_assert_eq(sr_index_lookup(ix, t, strlen(t), &found, &ti, &err), NS_OK);
     cr_assert(found);
-    sr_cursor_init(c, ix, &ti);
+    sr_cursor_init(c, ix, &ti, 1, 1.0);
 }
 
 Test(sr_cursor, iterates_every_posting_with_freqs)
