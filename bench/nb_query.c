@@ -40,6 +40,7 @@ static const char usage_text[] =
     "      --run=FILE       write a TREC run (OR, default algorithm, largest k)\n"
     "      --startup=N      also time N runs of the nsearch program (start to exit)\n"
     "      --nsearch=PATH   nsearch binary for --startup (default: beside nbench)\n"
+    "      --slowest=N      list the N slowest queries of each configuration\n"
     "\n"
     "Output: one JSON line per configuration on stdout (p50/p90/p99/mean in\n"
     "microseconds, QPS, postings decoded and documents scored per query),\n"
@@ -158,7 +159,7 @@ int nb_query_main(int argc, char **argv)
 {
     const char *index = NULL, *qpath = NULL, *run_path = NULL, *label = NULL, *nsearch = NULL;
     const char *klist = "10,1000", *modes = "or,and", *algos = "exhaustive,maxscore,bmw";
-    int warmup = 1, repeat = 1, startup = 0;
+    int warmup = 1, repeat = 1, startup = 0, slowest = 0;
     size_t limit = SIZE_MAX;
     static const struct option opts[] = {
         {"index", required_argument, 0, 'i'},   {"queries", required_argument, 0, 'q'},
@@ -167,7 +168,8 @@ int nb_query_main(int argc, char **argv)
         {"repeat", required_argument, 0, 'r'},  {"limit", required_argument, 0, 'l'},
         {"label", required_argument, 0, 'L'},   {"run", required_argument, 0, 'R'},
         {"startup", required_argument, 0, 's'}, {"nsearch", required_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"slowest", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:q:k:h", opts, NULL)) != -1) {
@@ -184,6 +186,7 @@ int nb_query_main(int argc, char **argv)
         case 'R': run_path = optarg; break;
         case 's': startup = atoi(optarg); break;
         case 'N': nsearch = optarg; break;
+        case 'S': slowest = atoi(optarg); break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: fputs(usage_text, stderr); return 2;
         }
@@ -275,6 +278,18 @@ int nb_query_main(int argc, char **argv)
                 double total = 0;
                 for (size_t qi = 0; qi < nq; qi++)
                     total += lat[qi];
+                for (int sl = 0; sl < slowest && (size_t)sl < nq; sl++) {
+                    size_t worst = 0;
+                    for (size_t qi = 1; qi < nq; qi++)
+                        if (lat[qi] > lat[worst])
+                            worst = qi;
+                    fprintf(stderr, "  slow %s k=%zu %s: %8.1f us  %s\t%s\n", ms[mi], k, as[ai],
+                            lat[worst], qs[worst].qid, qs[worst].text);
+                    lat[worst] = -lat[worst];
+                }
+                for (size_t qi = 0; qi < nq; qi++)
+                    if (lat[qi] < 0)
+                        lat[qi] = -lat[qi];
                 nb_stats s;
                 nb_stats_compute(lat, nq, &s);
                 double qps = total > 0 ? (double)nq / (total / 1e6) : 0;

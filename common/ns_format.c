@@ -49,6 +49,8 @@ ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, con
         return ns_err_set(err, NS_E_CORRUPT, "'%s' has a bad header length", name);
     if (ns_get_u32le(buf + len - NS_FOOTER_LEN) != NS_FOOTER_MAGIC)
         return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated or damaged (no footer)", name);
+    if (ns_get_u32le(buf + len - NS_FOOTER_LEN + 4) != 0) /* not under the checksum */
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' is damaged (footer reserved bytes are not zero)", name);
     return NS_OK;
 }
 

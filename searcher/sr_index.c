@@ -180,8 +180,9 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     /* dictionary trailer */
     const sr_map *t = &ix->f[NS_FILE_TERMS];
     if (t->payload_len < NS_DICT_TRAILER_LEN) {
+        rc = corrupt(ix, err, NS_FILE_TERMS, "no trailer");
         sr_index_close(ix);
-        return corrupt(ix, err, NS_FILE_TERMS, "no trailer");
+        return rc;
     }
     const uint8_t *tr = t->payload + t->payload_len - NS_DICT_TRAILER_LEN;
     uint64_t n_terms = ns_get_u64le(tr);
@@ -193,15 +194,17 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         ix->dict_index_off > avail ||
         (avail - ix->dict_index_off) / NS_DICT_INDEX_ENTRY != ix->n_dict_blocks ||
         (avail - ix->dict_index_off) % NS_DICT_INDEX_ENTRY != 0) {
+        rc = corrupt(ix, err, NS_FILE_TERMS, "bad block index");
         sr_index_close(ix);
-        return corrupt(ix, err, NS_FILE_TERMS, "bad block index");
+        return rc;
     }
     ix->dict_index = t->payload + ix->dict_index_off;
     /* docstore trailer */
     const sr_map *d = &ix->f[NS_FILE_DOCSTORE];
     if (d->payload_len < NS_DOCSTORE_TRAILER_LEN) {
+        rc = corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
         sr_index_close(ix);
-        return corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
+        return rc;
     }
     const uint8_t *dtr = d->payload + d->payload_len - NS_DOCSTORE_TRAILER_LEN;
     ix->n_ds_blocks = ns_get_u64le(dtr);
@@ -210,8 +213,9 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     if (ix->ds_table_off > avail || (avail - ix->ds_table_off) % NS_DOCSTORE_ENTRY != 0 ||
         (avail - ix->ds_table_off) / NS_DOCSTORE_ENTRY != ix->n_ds_blocks ||
         ix->n_ds_blocks > ix->n_docs || (ix->n_docs && !ix->n_ds_blocks)) {
+        rc = corrupt(ix, err, NS_FILE_DOCSTORE, "bad block table");
         sr_index_close(ix);
-        return corrupt(ix, err, NS_FILE_DOCSTORE, "bad block table");
+        return rc;
     }
     ix->ds_table = d->payload + ix->ds_table_off;
     *out = ix;

@@ -20,7 +20,8 @@ void sr_maxscore(sr_run *r)
     size_t n = r->n;
     sr_cursor **c = r->by;
     qsort(c, n, sizeof *c, by_max_score);
-    double *up = r->ub; /* up[i] = sum of the bounds of c[0..i] */
+    double *up = r->ub;     /* up[i] = sum of the bounds of c[0..i] */
+    double *bm = r->ub + n; /* bm[i] = bound of c[i]'s block at the candidate */
     double acc = 0;
     for (size_t i = 0; i < n; i++)
         up[i] = acc += c[i]->max_score;
@@ -33,6 +34,28 @@ void sr_maxscore(sr_run *r)
                 d = c[i]->doc;
         if (d == SR_DOC_END)
             break;
+        /* Block-max check: the bounds of the blocks holding d (or the next
+         * doc) in every list bound every document up to the nearest block
+         * end; if they cannot beat theta, the essential lists jump there. */
+        if (theta >= 0) {
+            double bub = 0;
+            uint64_t next = UINT64_MAX;
+            for (size_t i = 0; i < n; i++) {
+                sr_cursor_shallow_next_geq(c[i], d);
+                bm[i] = sr_cursor_block_max(c[i]);
+                bub += bm[i];
+                uint32_t last = sr_cursor_block_last(c[i]);
+                uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
+                if (after < next)
+                    next = after;
+            }
+            if (bub <= theta) {
+                uint32_t target = next >= SR_DOC_END ? SR_DOC_END : (uint32_t)next;
+                for (size_t i = first; i < n; i++)
+                    sr_cursor_next_geq(c[i], target);
+                continue;
+            }
+        }
         double s = 0;
         for (size_t i = first; i < n; i++) {
             if (c[i]->doc == d) {
@@ -40,11 +63,20 @@ void sr_maxscore(sr_run *r)
                 sr_cursor_next(c[i]);
             }
         }
+        /* non-essential lists, largest bound first, while d can still win:
+         * the remaining bound uses their blocks' bounds when known */
+        double rest = 0;
+        if (theta >= 0)
+            for (size_t i = 0; i < first; i++)
+                rest += bm[i];
+        else
+            rest = first ? up[first - 1] : 0;
         size_t i = first;
         for (; i > 0; i--) {
-            if (s + up[i - 1] <= theta)
+            if (s + rest <= theta)
                 break;
             sr_cursor_next_geq(c[i - 1], d);
+            rest -= theta >= 0 ? bm[i - 1] : c[i - 1]->max_score;
             if (c[i - 1]->doc == d)
                 s += sr_run_take(r, c[i - 1]);
         }

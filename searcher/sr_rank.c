@@ -65,7 +65,7 @@ ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo,
     r.c = ns_malloc(n * sizeof *r.c);
     r.by = ns_malloc(n * sizeof *r.by);
     r.contrib = ns_calloc(n, sizeof *r.contrib);
-    r.ub = ns_malloc(n * sizeof *r.ub);
+    r.ub = ns_malloc(2 * n * sizeof *r.ub);
     if (!r.c || !r.by || !r.contrib || !r.ub) {
         ns_free(r.ub);
         ns_free(r.c);
@@ -84,8 +84,8 @@ ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo,
     sr_topk_init(&r.top, out, k);
     if (algo == SR_ALGO_EXHAUSTIVE)
         exhaustive(&r, mode == SR_MODE_AND);
-    else if (n == 1) /* OR = AND; block bounds skip what cannot enter */
-        sr_bmw(&r);
+    else if (n == 1) /* OR = AND */
+        sr_single(&r);
     else if (mode == SR_MODE_AND)
         sr_and_leapfrog(&r);
     else if (algo == SR_ALGO_MAXSCORE)

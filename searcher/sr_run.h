@@ -12,7 +12,7 @@ typedef struct sr_run {
     sr_cursor *c;   /* owned: one per term found, in query order */
     sr_cursor **by; /* owned: the same cursors in an algorithm's order */
     double *contrib; /* owned: per cursor (query order), 0 when absent */
-    double *ub;      /* owned: n doubles of scratch for the algorithms */
+    double *ub;      /* owned: 2n doubles of scratch for the algorithms */
     size_t n;
     sr_topk top;
     sr_rank_stats *st;
@@ -48,6 +48,9 @@ static inline void sr_run_push(sr_run *r, uint32_t doc)
         r->contrib[i] = 0;
     }
     r->st->docs_scored++;
+    /* a later (higher) doc id with a score <= the k-th never enters */
+    if (r->top.n == r->top.k && s <= r->top.h[0].score)
+        return;
     sr_topk_push(&r->top, doc, s);
 }
 
@@ -58,6 +61,7 @@ static inline void sr_run_clear(sr_run *r)
 }
 
 void sr_maxscore(sr_run *r);
+void sr_single(sr_run *r);
 void sr_bmw(sr_run *r);
 void sr_and_leapfrog(sr_run *r);
 

@@ -209,7 +209,10 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
         while (mi < c.n && c.m[mi].start < o)
             mi++;
     }
-    if (!rc && end < len)
+    size_t after = end;
+    while (after < len && is_space(text[after]))
+        after++;
+    if (!rc && after < len) /* text was cut, not just trailing white space */
         rc = ns_buf_puts(&s->text, "\xE2\x80\xA6");
     ns_free(c.m);
     return rc;

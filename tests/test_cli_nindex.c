@@ -1,0 +1,607 @@
+/* End-to-end tests of the nindex program: usage errors, JSON Lines with
+ * broken lines (warnings naming file:LINE, the summary, --strict), standard
+ * input, directory walks (binary, empty and invalid UTF-8 files, relative
+ * ids), and installing the index (replacement, refusal to replace what is
+ * not an index, stale temporaries).  Results are checked by searching the
+ * built index with the built nsearch. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "tutil.h"
+
+#define TIMEOUT_S 20
+
+/* ---- helpers ---- */
+
+/* Runs prog with the NULL-terminated arguments, stdin from `in` (NULL: none). */
+static tu_out runv(const char *in, const char *prog, ...)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)prog;
+    va_list ap;
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        cr_assert_lt(n, 63, "too many arguments");
+        argv[n++] = (char *)a;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, in, in ? strlen(in) : 0, TIMEOUT_S, &o), 0, "cannot start %s", prog);
+    return o;
+}
+#define NSEARCH(...) runv(NULL, NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
+#define NINDEX(...) runv(NULL, NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
+
+static void write_str(const char *path, const char *s)
+{
+    cr_assert_eq(tu_write_file(path, s, strlen(s)), 0, "cannot write %s", path);
+}
+
+/* Writes dir/name (name may contain one level of subdirectory) = s. */
+static void put(const char *dir, const char *name, const char *s, size_t len)
+{
+    char *p = tu_path(dir, name);
+    char *slash = strrchr(p, '/');
+    *slash = 0;
+    mkdir(p, 0777);
+    *slash = '/';
+    cr_assert_eq(tu_write_file(p, s, len), 0, "cannot write %s", p);
+    free(p);
+}
+
+#define PUTS(dir, name, s) put(dir, name, s, strlen(s))
+
+/* The ids (TREC column 3) nsearch returns for query, space-separated, in
+ * rank order; "" when nothing matched.  Asserts the status is 0 or 1. */
+static void search_ids(const char *idx, const char *query, char *out, size_t cap)
+{
+    tu_out o = NSEARCH("-i", idx, "-k", "100", "--format=trec", query);
+    cr_assert(o.status == 0 || o.status == 1, "nsearch %s: status %d, stderr: %s", query, o.status,
+              o.err);
+    out[0] = 0;
+    size_t used = 0;
+    for (char *l = o.out; *l;) {
+        char qid[64], q0[8], id[512];
+        cr_assert_eq(sscanf(l, "%63s %7s %511s", qid, q0, id), 3, "bad TREC line: %s", l);
+        used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? " " : "", id);
+        cr_assert_lt(used, cap);
+        char *nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        l = nl + 1;
+    }
+    cr_assert_eq(o.status, out[0] ? 0 : 1, "status %d does not match the hits '%s'", o.status, out);
+    tu_out_free(&o);
+}
+
+static void assert_ids(const char *idx, const char *query, const char *want)
+{
+    char got[4096];
+    search_ids(idx, query, got, sizeof got);
+    cr_assert_str_eq(got, want, "query '%s'", query);
+}
+
+/* Number of lines of s beginning with prefix. */
+static int count_prefixed_lines(const char *s, const char *prefix)
+{
+    int n = 0;
+    size_t pl = strlen(prefix);
+    for (const char *l = s; *l;) {
+        n += strncmp(l, prefix, pl) == 0;
+        const char *nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        l = nl + 1;
+    }
+    return n;
+}
+
+/* True if stderr has a warning line naming file:line and containing what. */
+static int has_warning(const char *err, const char *file, unsigned long line, const char *what)
+{
+    char head[4096];
+    if (line)
+        snprintf(head, sizeof head, "nindex: warning: %s:%lu: ", file, line);
+    else
+        snprintf(head, sizeof head, "nindex: warning: %s: ", file);
+    for (const char *p = strstr(err, head); p; p = strstr(p + 1, head)) {
+        if (p != err && p[-1] != '\n')
+            continue;
+        size_t n = strcspn(p, "\n");
+        const char *w = strstr(p, what);
+        if (w && (size_t)(w - p) < n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Number of entries of dir whose names start with prefix. */
+static int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d, "cannot open %s", dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+            !strncmp(e->d_name, prefix, strlen(prefix)))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+/* The broken JSON Lines fixture: line numbers are referred to below. */
+static const char bad_jsonl[] =
+    "{\"id\":\"a\",\"title\":\"Alpha\",\"body\":\"the quick brown fox jumps\"}\n" /* 1 ok */
+    "{\"id\":\"b\",\"title\":\"Bravo\",\"body\":\"truncated pelican\n"             /* 2 cut */
+    "{\"id\":\"c\",\"body\":\"bad escape \\q heron\"}\n"                        /* 3 \q */
+    "{\"id\":\"d\",\"title\":\"Delta\",\"body\":\"caf\xff\xfe marmot\"}\n"         /* 4 UTF-8 */
+    "\n"                                                                        /* 5 blank */
+    "{\"title\":\"No id\",\"body\":\"walrus orphan\"}\n"                       /* 6 no id */
+    "{\"id\":\"e\",\"title\":\"\",\"body\":\"\"}\n"                             /* 7 empty */
+    "{\"id\":\"dup\",\"body\":\"oldversion giraffe\"}\n"                        /* 8 */
+    "{\"id\":\"f\",\"body\":\"zebra stripes\"}\n"                               /* 9 ok */
+    "{\"id\":\"dup\",\"body\":\"newversion okapi\"}\n";                         /* 10 dup */
+
+/* ---- usage ---- */
+
+Test(cli_nindex, help_and_version_exit_0)
+{
+    tu_out o = NINDEX("--help");
+    cr_assert_eq(o.status, 0);
+    cr_assert(!strncmp(o.out, "Usage: nindex", 13), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "Exit status"), "stdout: %s", o.out);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+    o = NINDEX("-h");
+    cr_assert_eq(o.status, 0);
+    cr_assert(strstr(o.out, "Usage: nindex"));
+    tu_out_free(&o);
+    o = NINDEX("--version");
+    cr_assert_eq(o.status, 0);
+    cr_assert(!strncmp(o.out, "nindex ", 7), "stdout: %s", o.out);
+    tu_out_free(&o);
+}
+
+Test(cli_nindex, no_input_exits_2)
+{
+    char *dir = tu_tmpdir("no_input");
+    char *idx = tu_path(dir, "idx");
+    tu_out o = runv(NULL, NS_TEST_NINDEX, (const char *)NULL);
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, "no INPUT"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "Try 'nindex --help'"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NINDEX("-o", idx);
+    cr_assert_eq(o.status, 2);
+    cr_assert(strstr(o.err, "Try 'nindex --help'"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    cr_assert(!exists(idx), "an index was written without input");
+    cr_assert_eq(count_entries(dir, ""), 0, "something was left in %s", dir);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, unknown_option_exits_2)
+{
+    char *dir = tu_tmpdir("unknown_option");
+    char *idx = tu_path(dir, "idx");
+    const char *opts[] = {"--bogus", "-z", "--output"};
+    for (size_t i = 0; i < 3; i++) {
+        tu_out o = i == 2 ? NINDEX(opts[i]) : NINDEX("-o", idx, opts[i], NS_TEST_SRCDIR "/corpus");
+        cr_assert_eq(o.status, 2, "%s: status %d", opts[i], o.status);
+        cr_assert_str_empty(o.out);
+        cr_assert(!strncmp(o.err, "nindex: ", 8), "%s: stderr: %s", opts[i], o.err);
+        cr_assert(strstr(o.err, "Try 'nindex --help'"), "%s: stderr: %s", opts[i], o.err);
+        tu_out_free(&o);
+    }
+    cr_assert(!exists(idx));
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, unknown_language_exits_2_naming_it)
+{
+    char *dir = tu_tmpdir("unknown_lang");
+    char *idx = tu_path(dir, "idx");
+    tu_out o = NINDEX("--lang", "klingon", "-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 2, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, "klingon"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "english"), "the known languages are not listed: %s", o.err);
+    tu_out_free(&o);
+    cr_assert_eq(count_entries(dir, ""), 0, "something was left in %s", dir);
+    /* a known language other than the default works */
+    o = NINDEX("-q", "-l", "french", "-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "Article Five", "000_599a60e16b94297e.txt");
+    free(idx);
+    free(dir);
+}
+
+/* ---- JSON Lines ---- */
+
+Test(cli_nindex, broken_json_lines_are_skipped_with_line_warnings)
+{
+    char *dir = tu_tmpdir("jsonl_broken");
+    char *in = tu_path(dir, "in.jsonl");
+    char *idx = tu_path(dir, "idx");
+    cr_assert_eq(tu_write_file(in, bad_jsonl, sizeof bad_jsonl - 1), 0);
+    tu_out o = NINDEX("-o", idx, in);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.out);
+    cr_assert(has_warning(o.err, in, 2, "malformed JSON"), "line 2: %s", o.err);
+    cr_assert(has_warning(o.err, in, 3, "malformed JSON"), "line 3: %s", o.err);
+    cr_assert(has_warning(o.err, in, 4, "UTF-8"), "line 4: %s", o.err);
+    cr_assert(has_warning(o.err, in, 6, "id"), "line 6: %s", o.err);
+    cr_assert(has_warning(o.err, in, 7, "no words"), "line 7: %s", o.err);
+    cr_assert(has_warning(o.err, in, 10, "duplicate id 'dup'"), "line 10: %s", o.err);
+    cr_assert_eq(count_prefixed_lines(o.err, "nindex: warning: "), 6, "stderr: %s", o.err);
+    /* the summary counts them */
+    cr_assert(strstr(o.err, "indexed 5 documents"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "6 warnings: 2 malformed JSON, 1 invalid UTF-8, 1 empty document, "
+                            "1 missing field, 1 duplicate id"),
+              "stderr: %s", o.err);
+    tu_out_free(&o);
+
+    assert_ids(idx, "quick", "a");
+    assert_ids(idx, "marmot", "d");   /* repaired, kept */
+    assert_ids(idx, "walrus", "line-6"); /* the generated id */
+    assert_ids(idx, "zebra", "f");
+    assert_ids(idx, "pelican", "");   /* the truncated object */
+    assert_ids(idx, "heron", "");     /* the invalid escape */
+    /* the duplicate: only the later version */
+    assert_ids(idx, "okapi", "dup");
+    assert_ids(idx, "giraffe", "");
+    assert_ids(idx, "oldversion newversion", "dup");
+    o = NSEARCH("-i", idx, "--json", "okapi");
+    cr_assert(strstr(o.out, "\"snippet\":\"newversion okapi\""), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* the repair is U+FFFD */
+    o = NSEARCH("-i", idx, "--json", "marmot");
+    cr_assert(strstr(o.out, "\"title\":\"Delta\""), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "caf\xef\xbf\xbd"), "no U+FFFD in: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(idx);
+    free(in);
+    free(dir);
+}
+
+Test(cli_nindex, quiet_prints_no_warnings)
+{
+    char *dir = tu_tmpdir("quiet");
+    char *in = tu_path(dir, "in.jsonl");
+    char *idx = tu_path(dir, "idx");
+    cr_assert_eq(tu_write_file(in, bad_jsonl, sizeof bad_jsonl - 1), 0);
+    tu_out o = NINDEX("-q", "-o", idx, in);
+    cr_assert_eq(o.status, 0);
+    cr_assert_str_empty(o.err);
+    cr_assert_str_empty(o.out);
+    tu_out_free(&o);
+    assert_ids(idx, "zebra", "f");
+    free(idx);
+    free(in);
+    free(dir);
+}
+
+Test(cli_nindex, strict_refuses_bad_input_and_keeps_the_old_index)
+{
+    char *dir = tu_tmpdir("strict");
+    char *good = tu_path(dir, "good.jsonl");
+    char *bad = tu_path(dir, "bad.jsonl");
+    char *idx = tu_path(dir, "idx");
+    write_str(good, "{\"id\":\"first\",\"body\":\"firstbuild armadillo\"}\n");
+    cr_assert_eq(tu_write_file(bad, bad_jsonl, sizeof bad_jsonl - 1), 0);
+    /* --strict on clean input builds */
+    tu_out o = NINDEX("--strict", "-o", idx, good);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "armadillo", "first");
+    char *meta = tu_path(idx, "meta");
+    size_t meta_len;
+    char *meta_before = tu_read_file(meta, &meta_len);
+    cr_assert_not_null(meta_before);
+
+    o = NINDEX("--strict", "-o", idx, bad);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(has_warning(o.err, bad, 2, "malformed JSON"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "--strict"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "not written"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "armadillo", "first");
+    assert_ids(idx, "zebra", "");
+    size_t len;
+    char *meta_after = tu_read_file(meta, &len);
+    cr_assert(meta_after && len == meta_len && !memcmp(meta_before, meta_after, len),
+              "the old index was modified");
+    cr_assert_eq(count_entries(dir, ".idx.tmp-"), 0, "a temporary directory was left behind");
+    free(meta_after);
+    free(meta_before);
+    free(meta);
+    free(idx);
+    free(bad);
+    free(good);
+    free(dir);
+}
+
+Test(cli_nindex, stdin_input_reads_json_lines)
+{
+    char *dir = tu_tmpdir("stdin");
+    char *idx = tu_path(dir, "idx");
+    const char in[] = "{\"id\":\"s1\",\"title\":\"Stdin one\",\"body\":\"lemurs climb\"}\n"
+                      "not json at all\n"
+                      "{\"id\":\"s2\",\"text\":\"lemurs and lorises\",\"date\":\"2024-01-02\"}";
+    tu_out o = runv(in, NS_TEST_NINDEX, "-o", idx, "-", (const char *)NULL);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(has_warning(o.err, "<stdin>", 2, "malformed JSON"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "lorises", "s2");
+    char ids[256];
+    search_ids(idx, "lemur", ids, sizeof ids);
+    cr_assert(!strcmp(ids, "s1 s2") || !strcmp(ids, "s2 s1"), "ids: %s", ids);
+    o = NSEARCH("-i", idx, "--json", "lorises");
+    cr_assert(strstr(o.out, "\"date\":\"2024-01-02\""), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(idx);
+    free(dir);
+}
+
+/* ---- directories and text files ---- */
+
+Test(cli_nindex, directory_walk_skips_binary_and_empty_files)
+{
+    char *dir = tu_tmpdir("dir_walk");
+    char *docs = tu_path(dir, "docs");
+    char *idx = tu_path(dir, "idx");
+    cr_assert_eq(mkdir(docs, 0777), 0);
+    const char bin[] = "binary\0bytes hamster\n";
+    PUTS(docs, "a.txt", "Title one\nhello aardvark\n");
+    put(docs, "bin.txt", bin, sizeof bin - 1);
+    PUTS(docs, "empty.txt", "");
+    PUTS(docs, "blank.md", "  \n\n \t\n");
+    PUTS(docs, "sub/x.txt", "Sub title\nnested capybara\n");
+    PUTS(docs, "m.md", "# heading\nnarwhal notes\n");
+    PUTS(docs, "skip.dat", "ignored gerbil\n");
+    PUTS(docs, ".hidden.txt", "hidden ferret\n");
+    PUTS(docs, "more.jsonl", "{\"id\":\"j1\",\"body\":\"jsonl ocelot\"}\n");
+    char *bin_p = tu_path(docs, "bin.txt"), *empty_p = tu_path(docs, "empty.txt");
+    char *blank_p = tu_path(docs, "blank.md");
+
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(has_warning(o.err, bin_p, 0, "binary"), "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, empty_p, 0, "no words"), "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, blank_p, 0, "no words"), "stderr: %s", o.err);
+    cr_assert_eq(count_prefixed_lines(o.err, "nindex: warning: "), 3, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 4 documents"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "3 warnings"), "stderr: %s", o.err);
+    tu_out_free(&o);
+
+    assert_ids(idx, "aardvark", "a.txt");
+    assert_ids(idx, "capybara", "sub/x.txt"); /* relative to INPUT */
+    assert_ids(idx, "narwhal", "m.md");
+    assert_ids(idx, "ocelot", "j1");
+    assert_ids(idx, "hamster", "");
+    assert_ids(idx, "gerbil", "");
+    assert_ids(idx, "ferret", "");
+    o = NSEARCH("-i", idx, "--json", "aardvark");
+    cr_assert(strstr(o.out, "\"title\":\"Title one\""), "the first line is not the title: %s", o.out);
+    tu_out_free(&o);
+
+    /* a trailing slash on INPUT changes no id */
+    char *docs_slash = malloc(strlen(docs) + 2);
+    sprintf(docs_slash, "%s/", docs);
+    o = NINDEX("-q", "-o", idx, docs_slash);
+    cr_assert_eq(o.status, 0);
+    tu_out_free(&o);
+    assert_ids(idx, "capybara", "sub/x.txt");
+    /* a single file as INPUT: its id is the path given */
+    char *a_p = tu_path(docs, "a.txt");
+    o = NINDEX("-q", "-o", idx, a_p);
+    cr_assert_eq(o.status, 0);
+    tu_out_free(&o);
+    assert_ids(idx, "aardvark", a_p);
+    free(a_p);
+    free(docs_slash);
+    free(blank_p);
+    free(empty_p);
+    free(bin_p);
+    free(idx);
+    free(docs);
+    free(dir);
+}
+
+Test(cli_nindex, invalid_utf8_text_file_is_repaired_and_indexed)
+{
+    char *dir = tu_tmpdir("utf8_text");
+    char *docs = tu_path(dir, "docs");
+    char *idx = tu_path(dir, "idx");
+    cr_assert_eq(mkdir(docs, 0777), 0);
+    PUTS(docs, "u.txt", "Bad \xc3 utf\ncaf\xe9 tapir \xf0\x28\x8c\x28 quokka\n");
+    PUTS(docs, "ok.txt", "Fine\nplain tapir text\n");
+    char *u_p = tu_path(docs, "u.txt");
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(has_warning(o.err, u_p, 0, "UTF-8"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "quokka", "u.txt");
+    char ids[256];
+    search_ids(idx, "tapir", ids, sizeof ids);
+    cr_assert(!strcmp(ids, "u.txt ok.txt") || !strcmp(ids, "ok.txt u.txt"), "ids: %s", ids);
+    o = NSEARCH("-i", idx, "--json", "quokka");
+    cr_assert(strstr(o.out, "caf\xef\xbf\xbd tapir"), "no U+FFFD in: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(u_p);
+    free(idx);
+    free(docs);
+    free(dir);
+}
+
+/* ---- installing the index ---- */
+
+Test(cli_nindex, rebuild_replaces_the_index)
+{
+    char *dir = tu_tmpdir("rebuild");
+    char *idx = tu_path(dir, "idx");
+    char *one = tu_path(dir, "one.jsonl"), *two = tu_path(dir, "two.jsonl");
+    write_str(one, "{\"id\":\"g1\",\"body\":\"firstgen badger\"}\n");
+    write_str(two, "{\"id\":\"g2\",\"body\":\"secondgen wombat\"}\n"
+                   "{\"id\":\"g3\",\"body\":\"secondgen dingo\"}\n");
+    tu_out o = NINDEX("-q", "-o", idx, one);
+    cr_assert_eq(o.status, 0);
+    tu_out_free(&o);
+    assert_ids(idx, "badger", "g1");
+    o = NINDEX("-o", idx, two);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "badger", "");
+    assert_ids(idx, "wombat", "g2");
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.out, "2 documents"), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* nothing left beside it: only the inputs and the index */
+    cr_assert_eq(count_entries(dir, ".idx"), 0, "a temporary directory was left behind");
+    cr_assert_eq(count_entries(dir, ""), 3);
+    cr_assert_eq(count_entries(idx, ""), 6, "the index holds other than its 6 files");
+    free(two);
+    free(one);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, default_output_is_nsearch_index_variable)
+{
+    char *dir = tu_tmpdir("env_output");
+    char *idx = tu_path(dir, "envidx");
+    char *in = tu_path(dir, "in.jsonl");
+    write_str(in, "{\"id\":\"v1\",\"body\":\"environment mongoose\"}\n");
+    cr_assert_eq(setenv("NSEARCH_INDEX", idx, 1), 0);
+    tu_out o = NINDEX("-q", in);
+    unsetenv("NSEARCH_INDEX");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "mongoose", "v1");
+    free(in);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, refuses_to_replace_a_directory_that_is_not_an_index)
+{
+    char *dir = tu_tmpdir("not_index_out");
+    char *other = tu_path(dir, "other");
+    cr_assert_eq(mkdir(other, 0777), 0);
+    char *keep = tu_path(other, "keep.txt");
+    write_str(keep, "precious\n");
+    tu_out o = NINDEX("-o", other, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 3, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "not an nsearch index"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, other), "stderr: %s", o.err);
+    tu_out_free(&o);
+    cr_assert_eq(count_entries(other, ""), 1, "the directory was changed");
+    char *s = tu_read_file(keep, NULL);
+    cr_assert_str_eq(s, "precious\n");
+    free(s);
+    cr_assert_eq(count_entries(dir, ".other.tmp-"), 0, "a temporary directory was left behind");
+
+    /* nor a regular file */
+    char *file = tu_path(dir, "file");
+    write_str(file, "not a dir\n");
+    o = NINDEX("-o", file, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 3, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "not a directory"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    s = tu_read_file(file, NULL);
+    cr_assert_str_eq(s, "not a dir\n");
+    free(s);
+    /* an existing empty directory is fine */
+    char *empty = tu_path(dir, "empty");
+    cr_assert_eq(mkdir(empty, 0777), 0);
+    o = NINDEX("-q", "-o", empty, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(empty, "Article Five", "000_599a60e16b94297e.txt");
+    free(empty);
+    free(file);
+    free(keep);
+    free(other);
+    free(dir);
+}
+
+Test(cli_nindex, missing_parent_directory_is_an_io_error)
+{
+    char *dir = tu_tmpdir("missing_parent");
+    char *idx = tu_path(dir, "no/such/idx");
+    tu_out o = NINDEX("-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 4, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "nindex: "), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, stale_temporary_of_a_dead_build_is_removed)
+{
+    const long dead = 999999;
+    if (!(kill((pid_t)dead, 0) != 0 && errno == ESRCH))
+        cr_skip_test("pid %ld is alive here", dead);
+    char *dir = tu_tmpdir("stale_tmp");
+    char *stale = tu_path(dir, ".idx.tmp-999999");
+    char *stale_old = tu_path(dir, ".idx.tmp-999999.old");
+    char live_name[64];
+    snprintf(live_name, sizeof live_name, ".idx.tmp-%ld", (long)getpid());
+    char *live = tu_path(dir, live_name);
+    char *other = tu_path(dir, ".other.tmp-999999"); /* another index's: not ours */
+    const char *dirs[] = {stale, stale_old, live, other};
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(mkdir(dirs[i], 0777), 0);
+        char *f = tu_path(dirs[i], "postings");
+        write_str(f, "partial");
+        free(f);
+    }
+    char *idx = tu_path(dir, "idx");
+    tu_out o = NINDEX("-q", "-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    cr_assert(!exists(stale), "the dead build's temporary is still there");
+    cr_assert(!exists(stale_old), "the dead build's .old directory is still there");
+    cr_assert(exists(live), "a live process's temporary was removed");
+    cr_assert(exists(other), "another index's temporary was removed");
+    assert_ids(idx, "Article Five", "000_599a60e16b94297e.txt");
+    free(idx);
+    free(other);
+    free(live);
+    free(stale_old);
+    free(stale);
+    free(dir);
+}

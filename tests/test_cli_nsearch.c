@@ -1,0 +1,717 @@
+/* End-to-end tests of the nsearch program: hits, output formats (text, JSON,
+ * TREC), highlighting, colour, exit statuses and messages, -i versus
+ * $NSEARCH_INDEX, --queries, -k and --check.  Every test indexes corpus/
+ * (or a small fixture) into its own scratch directory with the built nindex
+ * and runs the built nsearch with NO_COLOR=1 and no TTY (zstd's cli-tests). */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ns_analyzer.h"
+#include "ns_buf.h"
+#include "ns_json.h"
+#include "tutil.h"
+
+#define TIMEOUT_S 20
+#define CORPUS NS_TEST_SRCDIR "/corpus"
+/* The only corpus/ document with "Article Five" in it. */
+#define ARTICLE_FIVE_ID "000_599a60e16b94297e.txt"
+
+/* ---- helpers ---- */
+
+/* Runs prog with the NULL-terminated arguments, stdin from `in` (NULL: none). */
+static tu_out runv(const char *in, const char *prog, ...)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)prog;
+    va_list ap;
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        cr_assert_lt(n, 63, "too many arguments");
+        argv[n++] = (char *)a;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, in, in ? strlen(in) : 0, TIMEOUT_S, &o), 0, "cannot start %s", prog);
+    return o;
+}
+#define NSEARCH(...) runv(NULL, NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
+#define NINDEX(...) runv(NULL, NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
+
+/* Indexes `input` into dir/name; returns the owned index path. */
+static char *build_index_named(const char *dir, const char *name, const char *input)
+{
+    char *idx = tu_path(dir, name);
+    tu_out o = NINDEX("-q", "-o", idx, input);
+    cr_assert_eq(o.status, 0, "nindex -o %s %s: status %d, stderr: %s", idx, input, o.status, o.err);
+    tu_out_free(&o);
+    return idx;
+}
+
+/* A fresh scratch directory and an index of corpus/ in it. */
+static char *corpus_index(const char *test, char **dir_out)
+{
+    char *dir = tu_tmpdir(test);
+    char *idx = build_index_named(dir, "idx", CORPUS);
+    if (dir_out)
+        *dir_out = dir;
+    else
+        free(dir);
+    return idx;
+}
+
+/* Returns: owned copy of line i (0-based) of s, without its '\n'; NULL past the end. */
+static char *line_at(const char *s, size_t i)
+{
+    for (; i > 0; i--) {
+        const char *nl = strchr(s, '\n');
+        if (!nl)
+            return NULL;
+        s = nl + 1;
+    }
+    if (!*s)
+        return NULL;
+    size_t n = strcspn(s, "\n");
+    char *l = malloc(n + 1);
+    memcpy(l, s, n);
+    l[n] = 0;
+    return l;
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* One --json hit line, decoded with the project's own strict JSON reader
+ * (so the test also proves each line is one valid JSON object). */
+typedef struct hit {
+    long rank;
+    double score;
+    char id[256], title[512], qid[64];
+    char snippet[2048];
+    size_t snippet_len;
+    size_t hl[64][2];
+    size_t n_hl;
+} hit;
+
+static void copy_field(char *dst, size_t cap, const ns_buf *sc, const ns_json_field *f)
+{
+    size_t n = f->len < cap - 1 ? f->len : cap - 1;
+    memcpy(dst, sc->data + f->off, n);
+    dst[n] = 0;
+}
+
+/* Parses a JSON hit line; fails the test if it is not one. */
+static void parse_hit(const char *line, hit *h)
+{
+    enum { RANK, ID, TITLE, SCORE, SNIPPET, HL, QID, NF };
+    ns_json_field f[NF] = {{.name = "rank"},    {.name = "id"},         {.name = "title"},
+                           {.name = "score"},   {.name = "snippet"},    {.name = "highlights"},
+                           {.name = "qid"}};
+    ns_buf sc;
+    ns_buf_init(&sc);
+    ns_err err;
+    ns_err_clear(&err);
+    memset(h, 0, sizeof *h);
+    cr_assert_eq(ns_json_extract(line, strlen(line), f, NF, &sc, &err), NS_OK,
+                 "not a JSON object (%s): %s", err.msg, line);
+    cr_assert_eq(f[RANK].type, NS_JSON_NUMBER, "no numeric rank: %s", line);
+    cr_assert_eq(f[ID].type, NS_JSON_STRING, "no string id: %s", line);
+    cr_assert_eq(f[TITLE].type, NS_JSON_STRING, "no string title: %s", line);
+    cr_assert_eq(f[SCORE].type, NS_JSON_NUMBER, "no numeric score: %s", line);
+    cr_assert_eq(f[SNIPPET].type, NS_JSON_STRING, "no string snippet: %s", line);
+    cr_assert_eq(f[HL].type, NS_JSON_ARRAY, "no highlights array: %s", line);
+    char num[64];
+    copy_field(num, sizeof num, &sc, &f[RANK]);
+    h->rank = strtol(num, NULL, 10);
+    copy_field(num, sizeof num, &sc, &f[SCORE]);
+    h->score = strtod(num, NULL);
+    copy_field(h->id, sizeof h->id, &sc, &f[ID]);
+    copy_field(h->title, sizeof h->title, &sc, &f[TITLE]);
+    if (f[QID].type == NS_JSON_STRING)
+        copy_field(h->qid, sizeof h->qid, &sc, &f[QID]);
+    cr_assert_lt(f[SNIPPET].len, sizeof h->snippet, "snippet too long for the test");
+    copy_field(h->snippet, sizeof h->snippet, &sc, &f[SNIPPET]);
+    h->snippet_len = f[SNIPPET].len;
+    /* highlights: [[s,e],[s,e],...] */
+    char raw[2048];
+    copy_field(raw, sizeof raw, &sc, &f[HL]);
+    const char *p = raw;
+    size_t vals[128], nv = 0;
+    while (*p && nv < 128) {
+        if (*p >= '0' && *p <= '9') {
+            char *end;
+            vals[nv++] = strtoul(p, &end, 10);
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    cr_assert_eq(nv % 2, 0, "odd number of highlight offsets: %s", raw);
+    h->n_hl = nv / 2;
+    for (size_t i = 0; i < h->n_hl; i++) {
+        h->hl[i][0] = vals[2 * i];
+        h->hl[i][1] = vals[2 * i + 1];
+        cr_assert_lt(h->hl[i][0], h->hl[i][1], "empty or reversed span in %s", raw);
+        cr_assert_leq(h->hl[i][1], h->snippet_len, "span past the snippet in %s", raw);
+        if (i)
+            cr_assert_leq(h->hl[i - 1][1], h->hl[i][0], "spans overlap or unsorted: %s", raw);
+    }
+    ns_buf_release(&sc);
+}
+
+/* Parses every line of --json output into hits (at most cap); checks ranks
+ * count 1, 2, ... and scores never increase (per qid). */
+static size_t parse_hits(const char *out, hit *hits, size_t cap)
+{
+    size_t n = 0;
+    char *l;
+    while ((l = line_at(out, n)) != NULL) {
+        cr_assert_lt(n, cap, "more hits than expected");
+        parse_hit(l, &hits[n]);
+        if (n && !strcmp(hits[n].qid, hits[n - 1].qid)) {
+            cr_assert_eq(hits[n].rank, hits[n - 1].rank + 1, "ranks not consecutive: %s", l);
+            cr_assert_leq(hits[n].score, hits[n - 1].score, "scores increase: %s", l);
+        } else {
+            cr_assert_eq(hits[n].rank, 1, "first rank is not 1: %s", l);
+        }
+        free(l);
+        n++;
+    }
+    return n;
+}
+
+/* Text output: the scores of the "N. [score] title" lines, in order. */
+static size_t text_scores(const char *out, double *scores, size_t cap)
+{
+    size_t n = 0, i = 0;
+    char *l;
+    while ((l = line_at(out, i++)) != NULL) {
+        long rank;
+        double s;
+        int used = 0;
+        if (sscanf(l, "%ld. [%lf]%n", &rank, &s, &used) == 2 && used > 0) {
+            cr_assert_lt(n, cap);
+            cr_assert_eq(rank, (long)n + 1, "text ranks not consecutive: %s", l);
+            scores[n++] = s;
+        }
+        free(l);
+    }
+    for (size_t k = 1; k < n; k++)
+        cr_assert_leq(scores[k], scores[k - 1], "text scores increase at rank %zu", k + 1);
+    return n;
+}
+
+/* True if some occurrence of word in s is preceded by an SGR escape
+ * ("\033[...m") and directly followed by another escape. */
+static int wrapped_in_sgr(const char *s, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = strstr(s, word); p; p = strstr(p + 1, word)) {
+        if (p == s || p[-1] != 'm' || strncmp(p + wl, "\033[", 2) != 0)
+            continue;
+        for (const char *q = p - 1; q >= s && p - q < 16; q--) {
+            if (q[0] == '\033' && q[1] == '[')
+                return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct stem_ctx {
+    char term[NS_TOKEN_MAX_BYTES + 1];
+    int n;
+} stem_ctx;
+
+static int on_token(void *ctx, const ns_token *t)
+{
+    stem_ctx *c = ctx;
+    if (c->n++ == 0) {
+        memcpy(c->term, t->term, t->term_len);
+        c->term[t->term_len] = 0;
+    }
+    return 0;
+}
+
+/* The English stem of a one-word text (the test fails if it is not one word). */
+static void stem_of(ns_analyzer *an, const char *s, size_t len, char *out)
+{
+    stem_ctx c = {{0}, 0};
+    cr_assert_eq(ns_analyze(an, s, len, on_token, &c), NS_OK);
+    cr_assert_eq(c.n, 1, "'%.*s' is not exactly one word", (int)len, s);
+    strcpy(out, c.term);
+}
+
+/* ---- hits and formats ---- */
+
+Test(cli_nsearch, article_five_first_hit_in_text)
+{
+    char *idx = corpus_index("article_five_text", NULL);
+    tu_out o = NSEARCH("-i", idx, "Article Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.err);
+    char *l0 = line_at(o.out, 0), *l1 = line_at(o.out, 1);
+    cr_assert_not_null(l1, "fewer than two lines: %s", o.out);
+    cr_assert(!strncmp(l0, "1. [", 4), "first line is not rank 1: %s", l0);
+    cr_assert_str_eq(l1, "   " ARTICLE_FIVE_ID, "the first hit's id line: %s", l1);
+    cr_assert(strstr(o.out, "Article Five"), "snippet lacks the phrase: %s", o.out);
+    cr_assert_null(strchr(o.out, '\033'), "escape codes without a TTY: %s", o.out);
+    double sc[16];
+    cr_assert_geq(text_scores(o.out, sc, 16), 1);
+    free(l0);
+    free(l1);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, article_five_json_highlights_the_adjacent_words)
+{
+    char *idx = corpus_index("article_five_json", NULL);
+    tu_out o = NSEARCH("-i", idx, "--json", "Article Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.err);
+    hit hits[16];
+    size_t n = parse_hits(o.out, hits, 16);
+    cr_assert_geq(n, 1);
+    hit *h = &hits[0];
+    cr_assert_eq(h->rank, 1);
+    cr_assert_str_eq(h->id, ARTICLE_FIVE_ID);
+    cr_assert_gt(h->score, 0.0);
+    cr_assert(strstr(h->snippet, "Article Five"), "snippet: %s", h->snippet);
+    /* The spans applied to the snippet give "Article" and then "Five", one
+     * space apart. */
+    int found = 0;
+    for (size_t i = 0; i + 1 < h->n_hl; i++) {
+        const char *a = h->snippet + h->hl[i][0], *b = h->snippet + h->hl[i + 1][0];
+        size_t al = h->hl[i][1] - h->hl[i][0], bl = h->hl[i + 1][1] - h->hl[i + 1][0];
+        if (al == 7 && !memcmp(a, "Article", 7) && bl == 4 && !memcmp(b, "Five", 4) &&
+            h->hl[i + 1][0] == h->hl[i][1] + 1 && h->snippet[h->hl[i][1]] == ' ')
+            found = 1;
+    }
+    cr_assert(found, "no adjacent Article/Five spans in %s", o.out);
+    /* Every span is one word of the query. */
+    ns_analyzer *an;
+    ns_err err;
+    cr_assert_eq(ns_analyzer_new("english", &an, &err), NS_OK, "%s", err.msg);
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < hits[k].n_hl; i++) {
+            char st[NS_TOKEN_MAX_BYTES + 1];
+            stem_of(an, hits[k].snippet + hits[k].hl[i][0], hits[k].hl[i][1] - hits[k].hl[i][0], st);
+            cr_assert(!strcmp(st, "articl") || !strcmp(st, "five"),
+                      "hit %zu highlights a word that is not in the query (stem '%s')", k + 1, st);
+        }
+    }
+    ns_analyzer_free(an);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, color_always_wraps_matches_in_escape_codes)
+{
+    char *idx = corpus_index("color_always", NULL);
+    tu_out o = NSEARCH("-i", idx, "--color", "always", "Article Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(wrapped_in_sgr(o.out, "Article"), "'Article' not highlighted: %s", o.out);
+    cr_assert(wrapped_in_sgr(o.out, "Five"), "'Five' not highlighted: %s", o.out);
+    cr_assert(strstr(o.out, "\033[0m"), "no reset code: %s", o.out);
+    cr_assert(strstr(o.out, ARTICLE_FIVE_ID), "the hit's id is missing: %s", o.out);
+    tu_out_free(&o);
+    /* --colour is an alias */
+    o = NSEARCH("-i", idx, "--colour=always", "Article Five");
+    cr_assert_eq(o.status, 0);
+    cr_assert(wrapped_in_sgr(o.out, "Article"));
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, no_escape_codes_without_tty_or_with_no_color)
+{
+    char *idx = corpus_index("no_color", NULL);
+    const char *modes[] = {NULL, "--color=auto", "--color=never"};
+    for (size_t i = 0; i < 3; i++) {
+        tu_out o = modes[i] ? NSEARCH("-i", idx, modes[i], "Article Five")
+                            : NSEARCH("-i", idx, "Article Five");
+        cr_assert_eq(o.status, 0);
+        cr_assert_null(strchr(o.out, '\033'), "escape codes with %s: %s",
+                       modes[i] ? modes[i] : "no --color", o.out);
+        cr_assert_null(strchr(o.err, '\033'));
+        tu_out_free(&o);
+    }
+    free(idx);
+}
+
+Test(cli_nsearch, stemmed_forms_are_highlighted)
+{
+    char *idx = corpus_index("stemmed_highlight", NULL);
+    tu_out o = NSEARCH("-i", idx, "--json", "meeting");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    hit hits[16];
+    size_t n = parse_hits(o.out, hits, 16);
+    cr_assert_eq(n, 3, "every corpus document mentions a meeting: %s", o.out);
+    ns_analyzer *an;
+    ns_err err;
+    cr_assert_eq(ns_analyzer_new("english", &an, &err), NS_OK, "%s", err.msg);
+    char want[NS_TOKEN_MAX_BYTES + 1];
+    stem_of(an, "meeting", 7, want);
+    int exact = 0, other_form = 0;
+    size_t spans = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (size_t i = 0; i < hits[k].n_hl; i++, spans++) {
+            const char *w = hits[k].snippet + hits[k].hl[i][0];
+            size_t wl = hits[k].hl[i][1] - hits[k].hl[i][0];
+            char st[NS_TOKEN_MAX_BYTES + 1];
+            stem_of(an, w, wl, st);
+            cr_assert_str_eq(st, want, "highlighted '%.*s' does not stem like 'meeting'", (int)wl, w);
+            if (wl == 7 && !memcmp(w, "meeting", 7))
+                exact = 1;
+            else
+                other_form = 1;
+        }
+    }
+    cr_assert_gt(spans, 0);
+    cr_assert(exact, "no span is 'meeting': %s", o.out);
+    cr_assert(other_form, "no other form ('meets', 'meetings', 'meet') highlighted: %s", o.out);
+    ns_analyzer_free(an);
+    tu_out_free(&o);
+    free(idx);
+}
+
+/* A document whose whole body fits in the snippet is not marked as cut:
+ * the text reader keeps the body's final newline, and the snippet must not
+ * end in "…" because of it. */
+Test(cli_nsearch, whole_short_body_snippet_has_no_ellipsis)
+{
+    char *dir = tu_tmpdir("short_body");
+    char *docs = tu_path(dir, "docs");
+    cr_assert_eq(mkdir(docs, 0777), 0);
+    char *f = tu_path(docs, "a.txt");
+    const char text[] = "A title\nthe whole body of a pangolin\n";
+    cr_assert_eq(tu_write_file(f, text, strlen(text)), 0);
+    char *idx = build_index_named(dir, "idx", docs);
+    tu_out o = NSEARCH("-i", idx, "--json", "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    hit h;
+    char *l = line_at(o.out, 0);
+    cr_assert_not_null(l);
+    parse_hit(l, &h);
+    cr_assert_str_eq(h.title, "A title");
+    cr_assert_str_eq(h.snippet, "the whole body of a pangolin");
+    free(l);
+    tu_out_free(&o);
+    free(idx);
+    free(f);
+    free(docs);
+    free(dir);
+}
+
+/* ---- exit statuses ---- */
+
+Test(cli_nsearch, no_match_exits_1_with_empty_stdout)
+{
+    char *idx = corpus_index("no_match", NULL);
+    const char *fmts[] = {"--format=text", "--format=json", "--format=trec"};
+    for (size_t i = 0; i < 3; i++) {
+        tu_out o = NSEARCH("-i", idx, fmts[i], "zzzyyyxxx");
+        cr_assert_eq(o.status, 1, "%s: status %d, stderr: %s", fmts[i], o.status, o.err);
+        cr_assert_str_empty(o.out, "%s: stdout: %s", fmts[i], o.out);
+        cr_assert_str_empty(o.err, "%s: stderr: %s", fmts[i], o.err);
+        tu_out_free(&o);
+    }
+    free(idx);
+}
+
+Test(cli_nsearch, punctuation_only_query_exits_2)
+{
+    char *idx = corpus_index("punct_only", NULL);
+    tu_out o = NSEARCH("-i", idx, "!!! ???");
+    cr_assert_eq(o.status, 2, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, "nsearch: "), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "no words"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "!!! ???"), "the query is not quoted back: %s", o.err);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, bad_options_exit_2_with_a_hint)
+{
+    char *idx = corpus_index("bad_options", NULL);
+    const char *cases[][3] = {
+        {"-k", "0", "Article"},           {"-k", "abc", "Article"},
+        {"-k", "-3", "Article"},          {"-k", "1000001", "Article"},
+        {"-k", "5x", "Article"},          {"--format", "xml", "Article"},
+        {"--color", "sometimes", "Article"}, {"--bogus", "Article", NULL},
+        {"-z", "Article", NULL},          {"--check", "Article", NULL},
+        {"-k", NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[8] = {(char *)NS_TEST_NSEARCH, (char *)"-i", idx};
+        int n = 3;
+        for (int j = 0; j < 3 && cases[i][j]; j++)
+            argv[n++] = (char *)cases[i][j];
+        argv[n] = NULL;
+        tu_out o;
+        cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+        cr_assert_eq(o.status, 2, "case %zu (%s %s): status %d", i, cases[i][0],
+                     cases[i][1] ? cases[i][1] : "", o.status);
+        cr_assert_str_empty(o.out, "case %zu: stdout: %s", i, o.out);
+        cr_assert(!strncmp(o.err, "nsearch: ", 9), "case %zu: stderr: %s", i, o.err);
+        cr_assert(strstr(o.err, "Try 'nsearch --help'"), "case %zu: stderr: %s", i, o.err);
+        tu_out_free(&o);
+    }
+    /* no QUERY at all */
+    tu_out o = NSEARCH("-i", idx);
+    cr_assert_eq(o.status, 2);
+    cr_assert(strstr(o.err, "Try 'nsearch --help'"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, help_and_version_exit_0_on_stdout)
+{
+    tu_out o = NSEARCH("--help");
+    cr_assert_eq(o.status, 0);
+    cr_assert(!strncmp(o.out, "Usage: nsearch", 14), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "Exit status"), "stdout: %s", o.out);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-h");
+    cr_assert_eq(o.status, 0);
+    cr_assert(strstr(o.out, "Exit status"));
+    tu_out_free(&o);
+    o = NSEARCH("--version");
+    cr_assert_eq(o.status, 0);
+    cr_assert(!strncmp(o.out, "nsearch ", 8), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "index format"), "stdout: %s", o.out);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+}
+
+Test(cli_nsearch, missing_index_exits_3_and_says_how_to_build_one)
+{
+    char *dir = tu_tmpdir("missing_index");
+    char *idx = tu_path(dir, "nope");
+    tu_out o = NSEARCH("-i", idx, "Article");
+    cr_assert_eq(o.status, 3, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, idx), "the path is not named: %s", o.err);
+    cr_assert(strstr(o.err, "nindex"), "no hint to build an index: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 3);
+    tu_out_free(&o);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nsearch, directory_that_is_not_an_index_exits_3)
+{
+    char *dir = tu_tmpdir("not_an_index");
+    char *other = tu_path(dir, "other");
+    cr_assert_eq(mkdir(other, 0777), 0);
+    char *f = tu_path(other, "notes.txt");
+    cr_assert_eq(tu_write_file(f, "hello\n", 6), 0);
+    tu_out o = NSEARCH("-i", other, "hello");
+    cr_assert_eq(o.status, 3, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, "not an nsearch index"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    /* an empty directory, and a regular file given as the index */
+    char *empty = tu_path(dir, "empty");
+    cr_assert_eq(mkdir(empty, 0777), 0);
+    o = NSEARCH("-i", empty, "hello");
+    cr_assert_eq(o.status, 3);
+    cr_assert(strstr(o.err, "nsearch: "));
+    tu_out_free(&o);
+    o = NSEARCH("-i", f, "hello");
+    cr_assert_eq(o.status, 3);
+    cr_assert(strstr(o.err, "not an index"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(empty);
+    free(f);
+    free(other);
+    free(dir);
+}
+
+/* ---- index selection ---- */
+
+Test(cli_nsearch, index_option_overrides_environment)
+{
+    char *dir;
+    char *a = corpus_index("index_env", &dir);
+    char *jl = tu_path(dir, "b.jsonl");
+    const char doc[] = "{\"id\":\"okapi-doc\",\"title\":\"Okapi\",\"body\":\"the okapi lives in forests\"}\n";
+    cr_assert_eq(tu_write_file(jl, doc, strlen(doc)), 0);
+    char *b = build_index_named(dir, "idx_b", jl);
+    char *missing = tu_path(dir, "missing");
+
+    cr_assert_eq(setenv("NSEARCH_INDEX", b, 1), 0);
+    tu_out o = NSEARCH("--format=trec", "okapi");
+    cr_assert_eq(o.status, 0, "$NSEARCH_INDEX is not used: %d %s", o.status, o.err);
+    cr_assert(strstr(o.out, " okapi-doc 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", a, "--format=trec", "okapi");
+    cr_assert_eq(o.status, 1, "-i does not override $NSEARCH_INDEX: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("--index", a, "--format=trec", "Article Five");
+    cr_assert_eq(o.status, 0);
+    cr_assert(strstr(o.out, ARTICLE_FIVE_ID), "stdout: %s", o.out);
+    tu_out_free(&o);
+
+    cr_assert_eq(setenv("NSEARCH_INDEX", missing, 1), 0);
+    o = NSEARCH("Article Five");
+    cr_assert_eq(o.status, 3);
+    cr_assert(strstr(o.err, missing), "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", a, "Article Five");
+    cr_assert_eq(o.status, 0, "-i does not override a bad $NSEARCH_INDEX: %s", o.err);
+    tu_out_free(&o);
+    unsetenv("NSEARCH_INDEX");
+
+    free(missing);
+    free(b);
+    free(jl);
+    free(a);
+    free(dir);
+}
+
+/* ---- --queries, -k, --check ---- */
+
+Test(cli_nsearch, queries_file_in_trec_format)
+{
+    char *dir;
+    char *idx = corpus_index("queries_trec", &dir);
+    char *qf = tu_path(dir, "queries.txt");
+    /* line 2 has no tab: its qid is its line number; line 4 is blank */
+    const char q[] = "q1\tArticle Five\nmeeting NATO\nq3\tzzzyyyxxx\n\nq5\tRussia\n";
+    cr_assert_eq(tu_write_file(qf, q, strlen(q)), 0);
+    for (int k = 1; k <= 3; k++) {
+        char ks[8];
+        snprintf(ks, sizeof ks, "%d", k);
+        tu_out o = NSEARCH("-i", idx, "--queries", qf, "--format", "trec", "-k", ks);
+        cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+        cr_assert_str_empty(o.err);
+        const char *order[] = {"q1", "2", "q5"};
+        size_t oi = 0, n_in_q = 0, i = 0;
+        char prev_qid[64] = "";
+        double prev_score = 0;
+        char *l;
+        while ((l = line_at(o.out, i++)) != NULL) {
+            char qid[64], q0[8], id[256], tag[32];
+            long rank;
+            double score;
+            int used = 0;
+            cr_assert_eq(sscanf(l, "%63s %7s %255s %ld %lf %31s%n", qid, q0, id, &rank, &score, tag,
+                                &used),
+                         6, "not a TREC line: %s", l);
+            cr_assert_eq(l[used], 0, "trailing text: %s", l);
+            cr_assert_str_eq(q0, "Q0");
+            cr_assert_str_eq(tag, "nsearch");
+            if (strcmp(qid, prev_qid) != 0) {
+                cr_assert_lt(oi, 3, "unexpected qid %s", qid);
+                cr_assert_str_eq(qid, order[oi], "qid %zu", oi);
+                oi++;
+                n_in_q = 0;
+                snprintf(prev_qid, sizeof prev_qid, "%s", qid);
+            } else {
+                cr_assert_leq(score, prev_score, "scores increase: %s", l);
+            }
+            n_in_q++;
+            cr_assert_eq(rank, (long)n_in_q, "rank: %s", l);
+            cr_assert_leq(n_in_q, (size_t)k, "-k %d not honoured: %s", k, l);
+            if (!strcmp(qid, "q1") && rank == 1)
+                cr_assert_str_eq(id, ARTICLE_FIVE_ID);
+            prev_score = score;
+            free(l);
+        }
+        cr_assert_eq(oi, 3, "missing queries in: %s", o.out);
+        cr_assert_null(strstr(o.out, "q3 "), "a query without hits printed lines");
+        tu_out_free(&o);
+    }
+    /* the same through stdin, as JSON: every line carries its qid */
+    tu_out o = runv(q, NS_TEST_NSEARCH, "-i", idx, "--queries", "-", "--json", "-k", "1",
+                    (const char *)NULL);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    hit hits[8];
+    cr_assert_eq(parse_hits(o.out, hits, 8), 3, "stdout: %s", o.out);
+    cr_assert_str_eq(hits[0].qid, "q1");
+    cr_assert_str_eq(hits[1].qid, "2");
+    cr_assert_str_eq(hits[2].qid, "q5");
+    tu_out_free(&o);
+    free(qf);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nsearch, queries_file_without_hits_exits_1)
+{
+    char *dir;
+    char *idx = corpus_index("queries_nohits", &dir);
+    char *qf = tu_path(dir, "queries.txt");
+    const char q[] = "a\tzzzyyyxxx\nb\tqqqwwweee\n";
+    cr_assert_eq(tu_write_file(qf, q, strlen(q)), 0);
+    tu_out o = NSEARCH("-i", idx, "--queries", qf, "--format=trec");
+    cr_assert_eq(o.status, 1, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    tu_out_free(&o);
+    char *nofile = tu_path(dir, "absent.txt");
+    o = NSEARCH("-i", idx, "--queries", nofile);
+    cr_assert_eq(o.status, 4, "status %d", o.status);
+    cr_assert(strstr(o.err, nofile), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(nofile);
+    free(qf);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nsearch, top_k_limits_hits_in_text_and_json)
+{
+    char *idx = corpus_index("top_k", NULL);
+    double sc[16];
+    tu_out o = NSEARCH("-i", idx, "meeting");
+    cr_assert_eq(o.status, 0);
+    cr_assert_eq(text_scores(o.out, sc, 16), 3, "stdout: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "-k", "2", "meeting");
+    cr_assert_eq(o.status, 0);
+    cr_assert_eq(text_scores(o.out, sc, 16), 2, "stdout: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--top=1", "meeting");
+    cr_assert_eq(o.status, 0);
+    cr_assert_eq(text_scores(o.out, sc, 16), 1, "stdout: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "-k", "2", "--json", "meeting");
+    cr_assert_eq(o.status, 0);
+    hit hits[16];
+    cr_assert_eq(parse_hits(o.out, hits, 16), 2, "stdout: %s", o.out);
+    cr_assert_eq(count_lines(o.out), 2);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "-k", "1000000", "--json", "meeting NATO Russia");
+    cr_assert_eq(o.status, 0);
+    cr_assert_eq(parse_hits(o.out, hits, 16), 3, "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, check_on_a_sound_index_exits_0)
+{
+    char *idx = corpus_index("check_ok", NULL);
+    tu_out o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, "is sound"), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "3 documents"), "stdout: %s", o.out);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+    free(idx);
+}
