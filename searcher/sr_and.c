@@ -4,6 +4,7 @@
  * proposal, the block bounds of all lists at that document are checked
  * against the threshold; when they cannot beat it, the proposal jumps past
  * the nearest block end without decoding anything. */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sr_run.h"
@@ -20,20 +21,29 @@ void sr_and_leapfrog(sr_run *r)
     sr_cursor **c = r->by;
     qsort(c, n, sizeof *c, by_df);
     uint32_t d = c[0]->doc;
+    /* The block bounds at d hold for every doc up to the nearest block end
+     * (bound_until): recomputed only when d passes it. */
+    double bub = 0;
+    uint64_t bound_until = 0; /* bub valid for docs < bound_until */
+    bool have_bound = false;
     while (d != SR_DOC_END) {
         double theta = sr_run_threshold(r);
         if (theta >= 0) {
-            double bub = 0;
-            uint64_t next = UINT64_MAX;
-            for (size_t i = 0; i < n; i++) {
-                sr_cursor_shallow_next_geq(c[i], d);
-                bub += sr_cursor_block_max(c[i]);
-                uint32_t last = sr_cursor_block_last(c[i]);
-                uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
-                if (after < next)
-                    next = after;
+            if (!have_bound || d >= bound_until) {
+                bub = 0;
+                bound_until = UINT64_MAX;
+                for (size_t i = 0; i < n; i++) {
+                    sr_cursor_shallow_next_geq(c[i], d);
+                    bub += sr_cursor_block_max(c[i]);
+                    uint32_t last = sr_cursor_block_last(c[i]);
+                    uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
+                    if (after < bound_until)
+                        bound_until = after;
+                }
+                have_bound = true;
             }
             if (bub <= theta) {
+                uint64_t next = bound_until;
                 sr_cursor_next_geq(c[0], next >= SR_DOC_END ? SR_DOC_END : (uint32_t)next);
                 d = c[0]->doc;
                 continue;

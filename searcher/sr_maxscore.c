@@ -5,6 +5,7 @@
  * document found only in them cannot enter the top k, so candidates come
  * from the essential lists alone and the non-essential ones are probed with
  * next_geq only while the document can still beat the threshold. */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sr_run.h"
@@ -27,6 +28,10 @@ void sr_maxscore(sr_run *r)
         up[i] = acc += c[i]->max_score;
     size_t first = 0; /* c[first..n) are essential */
     double theta = sr_run_threshold(r);
+    /* block bounds at the candidate, valid for docs < bound_until */
+    double bub = 0;
+    uint64_t bound_until = 0;
+    bool have_bound = false;
     while (first < n) {
         uint32_t d = SR_DOC_END;
         for (size_t i = first; i < n; i++)
@@ -38,19 +43,22 @@ void sr_maxscore(sr_run *r)
          * doc) in every list bound every document up to the nearest block
          * end; if they cannot beat theta, the essential lists jump there. */
         if (theta >= 0) {
-            double bub = 0;
-            uint64_t next = UINT64_MAX;
-            for (size_t i = 0; i < n; i++) {
-                sr_cursor_shallow_next_geq(c[i], d);
-                bm[i] = sr_cursor_block_max(c[i]);
-                bub += bm[i];
-                uint32_t last = sr_cursor_block_last(c[i]);
-                uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
-                if (after < next)
-                    next = after;
+            if (!have_bound || d >= bound_until) {
+                bub = 0;
+                bound_until = UINT64_MAX;
+                for (size_t i = 0; i < n; i++) {
+                    sr_cursor_shallow_next_geq(c[i], d);
+                    bm[i] = sr_cursor_block_max(c[i]);
+                    bub += bm[i];
+                    uint32_t last = sr_cursor_block_last(c[i]);
+                    uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
+                    if (after < bound_until)
+                        bound_until = after;
+                }
+                have_bound = true;
             }
             if (bub <= theta) {
-                uint32_t target = next >= SR_DOC_END ? SR_DOC_END : (uint32_t)next;
+                uint32_t target = bound_until >= SR_DOC_END ? SR_DOC_END : (uint32_t)bound_until;
                 for (size_t i = first; i < n; i++)
                     sr_cursor_next_geq(c[i], target);
                 continue;
