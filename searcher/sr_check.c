@@ -1,10 +1,15 @@
 /* sr_check: index verification (see sr_check.h). */
 #include "sr_check.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "ns_alloc.h"
@@ -245,7 +250,7 @@ static void check_docstore(checker *c)
         if (off != next_off || first != next_doc || n == 0 || clen > ix->ds_table_off - off ||
             rlen > NS_DOCSTORE_MAX_RAW) {
             problem(c, "'%s/docstore': block %llu: bad table entry", ix->dir, (unsigned long long)b);
-            return;
+            break;
         }
         next_off = off + clen;
         next_doc = (uint64_t)first + n;
@@ -277,6 +282,35 @@ static void check_docstore(checker *c)
                 (unsigned long long)next_doc, (unsigned long long)ix->n_docs);
     ns_buf_release(&raw);
     ZSTD_freeDCtx(dctx);
+}
+
+uint64_t sr_check_files(const char *dir, sr_check_cb cb, void *ctx)
+{
+    checker c = {NULL, cb, ctx, 0};
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ns_file_name((ns_file_kind)k));
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            problem(&c, "'%s': %s", path, strerror(errno));
+            continue;
+        }
+        struct stat sb;
+        void *m = MAP_FAILED;
+        if (fstat(fd, &sb) == 0 && sb.st_size > 0)
+            m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED) {
+            problem(&c, "'%s' is empty or unreadable", path);
+            continue;
+        }
+        ns_err err;
+        if (ns_file_check_frame(m, (size_t)sb.st_size, (ns_file_kind)k, path, &err) ||
+            ns_file_check_sum(m, (size_t)sb.st_size, path, &err))
+            problem(&c, "%s", err.msg);
+        munmap(m, (size_t)sb.st_size);
+    }
+    return c.problems;
 }
 
 uint64_t sr_check(sr_index *ix, sr_check_cb cb, void *ctx)

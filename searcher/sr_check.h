@@ -15,6 +15,10 @@
 /* Called once per problem found; msg names the file and what is wrong. */
 typedef void (*sr_check_cb)(void *ctx, const char *msg);
 
+/* Checks each file's frame and checksum without opening the index (so a
+ * damaged 'meta' is named as such).  Returns the number of problems. */
+uint64_t sr_check_files(const char *dir, sr_check_cb cb, void *ctx);
+
 /* Returns the number of problems found (0: sound).  Stops early after
  * about 100 problems.  NS_E_NOMEM is reported as a problem too. */
 uint64_t sr_check(sr_index *ix, sr_check_cb cb, void *ctx);

@@ -159,11 +159,13 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     ns_err aerr;
     rc = ns_analyzer_new(ix->lang, &ix->an, &aerr);
     if (rc) {
-        sr_index_close(ix);
         if (rc == NS_E_NOMEM)
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        return ns_err_set(err, NS_E_VERSION, "index '%s' uses language '%s', unknown here: %s", dir,
-                          ix->lang, aerr.msg);
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+        else
+            rc = ns_err_set(err, NS_E_VERSION, "index '%s' uses language '%s', unknown here: %s",
+                            dir, ix->lang, aerr.msg);
+        sr_index_close(ix);
+        return rc;
     }
     uint64_t have = ns_analyzer_identity(ix->an);
     if (have == 0) { /* the only failure: libstemmer out of memory */
@@ -171,11 +173,12 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     }
     if (have != identity) {
+        rc = ns_err_set(err, NS_E_VERSION,
+                        "index '%s' was built with a different '%s' stemmer than this nsearch "
+                        "has (or 'meta' is damaged): rebuild it with nindex",
+                        dir, ix->lang);
         sr_index_close(ix);
-        return ns_err_set(err, NS_E_VERSION,
-                          "index '%s' was built with a different '%s' stemmer than this nsearch "
-                          "has: rebuild it with nindex",
-                          dir, ix->lang);
+        return rc;
     }
     /* dictionary trailer */
     const sr_map *t = &ix->f[NS_FILE_TERMS];

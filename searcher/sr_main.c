@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ns_alloc.h"
@@ -312,6 +313,17 @@ int main(int argc, char **argv)
     }
     ns_err err;
     ns_err_clear(&err);
+    if (check) {
+        struct stat sb;
+        if (stat(index_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            uint64_t bad = sr_check_files(index_dir, on_problem, NULL);
+            if (bad) {
+                fprintf(stderr, "nsearch: index '%s' is NOT sound: %llu damaged file%s; rebuild it "
+                        "with nindex\n", index_dir, (unsigned long long)bad, bad == 1 ? "" : "s");
+                return EXIT_INDEX;
+            }
+        }
+    }
     ns_rc rc = sr_index_open(index_dir, &a.ix, &err);
     if (rc) {
         fprintf(stderr, "nsearch: %s\n", err.msg);
