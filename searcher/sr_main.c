@@ -225,6 +225,7 @@ static int do_queries(app *a, const char *path)
     free(line);
     if (f != stdin)
         fclose(f);
+    a->out.qid = NULL; /* pointed into this frame */
     if (status == EXIT_NOHITS && total > 0)
         status = EXIT_HITS;
     return status;
@@ -280,7 +281,8 @@ int main(int argc, char **argv)
             break;
         case OPT_QUERIES: queries = optarg; break;
         case OPT_COLOR:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "always") != 0 &&
+                strcmp(optarg, "never") != 0)
                 return usage_error("--color wants auto, always or never, not '%s'", optarg);
             color = optarg;
             break;
@@ -353,7 +355,6 @@ int main(int argc, char **argv)
             ns_buf_puts(&qtext, argv[i]);
         }
         sr_query probe;
-        status = EXIT_NOHITS;
         if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &probe, &err)) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
