@@ -1,0 +1,618 @@
+#!/usr/bin/python3
+"""peers: the same corpus and queries through SQLite FTS5 and Xapian.
+
+    bench/peers/peers.py [index|query|all] --corpus CORPUS.jsonl [--queries Q.tsv]
+                         [--workdir DIR] [--reuse] [--engines fts5,xapian]
+                         [--k 10,1000] [--modes or,and] [--limit N] [--run DIR]
+
+The reference points for nsearch's own figures (bench/nbench): how long two
+established engines take to index the same JSON Lines file, how big their
+indexes are, and how fast they answer the same query log, each driven
+in-process from Python on one thread.  bench/peers/README.md says what each
+engine is configured to do and why.
+
+  index  build each engine's index from the corpus (title + body), timed from
+         opening the file to the last byte on disk: JSON parsing included.
+  query  time the query log against each engine's index in --workdir, building
+         it first when it is missing (an index that exists is reused).
+  all    index, then query (the default).  Needs --queries.
+
+Every measurement is one JSON line on stdout; a readable table follows on
+stderr.  Each engine checks its own results before a number is printed: the
+index holds as many documents as were read, and the timed pass returns the
+same top-k, in the same order, as the warm-up pass, sorted by score, at most
+k hits, no duplicates (a CRC-32 of the ranked ids is printed as topk_crc32).
+
+Needs the system Python, /usr/bin/python3: its sqlite3 module has FTS5 and
+Debian's python3-xapian installs there only (a pyenv `python3` on PATH lacks
+xapian).  An engine whose module is missing is skipped with a message; so is
+a run whose corpus or query file is absent (exit 0).
+
+Exit status: 0 ok or skipped, 2 usage error, 4 a self-check or I/O failure.
+"""
+import argparse
+import gc
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+PROG = "peers"
+# Query words: what unicode61 and Xapian's TermGenerator both take as a word
+# (letters and digits), lowercased.
+WORD = re.compile(r"[^\W_]+")
+# nsearch's BM25 parameters (README "Searching"); FTS5's bm25() has these
+# built in, Xapian is told them.
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+class SelfCheckError(Exception):
+    pass
+
+
+def note(msg):
+    print(f"{PROG}: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- input
+
+def open_corpus(path):
+    """Returns a binary file of the corpus; .zst goes through `zstd -dc`."""
+    if path.endswith(".zst"):
+        p = subprocess.Popen(["zstd", "-dc", "--", path], stdout=subprocess.PIPE)
+        return p.stdout
+    return open(path, "rb", buffering=1 << 20)
+
+
+class CorpusReader:
+    """Iterates (seq, id, title, body) over a JSON Lines corpus, seq = 1..N in
+    file order; counts the bytes read and the lines skipped.  Members follow
+    nindex: id (string or number), title, body or else text."""
+
+    def __init__(self, path):
+        self.path = path
+        self.bytes = 0
+        self.docs = 0
+        self.skipped = 0
+
+    def __iter__(self):
+        with open_corpus(self.path) as f:
+            for line_no, line in enumerate(f, 1):
+                self.bytes += len(line)
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                    id_ = d.get("id")
+                except (ValueError, AttributeError):
+                    self.skipped += 1
+                    continue
+                if isinstance(id_, (int, float)) and not isinstance(id_, bool):
+                    id_ = str(id_)
+                elif not isinstance(id_, str):
+                    id_ = str(line_no)
+                title = d.get("title")
+                body = d.get("body", d.get("text"))
+                title = title if isinstance(title, str) else ""
+                body = body if isinstance(body, str) else ""
+                self.docs += 1
+                yield self.docs, id_, title, body
+
+
+def read_queries(path, limit):
+    """Returns [(qid, [words])]: `qid<TAB>text` lines (a line without a tab
+    takes its line number as qid); queries without a word are dropped."""
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line_no, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            qid, tab, text = line.partition("\t")
+            if not tab:
+                qid, text = str(line_no), line
+            words = WORD.findall(text.lower())
+            if words:
+                out.append((qid, words))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def dir_bytes(path):
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            total += os.path.getsize(os.path.join(root, name))
+    return total
+
+
+# ---------------------------------------------------------------- engines
+#
+# An engine: name, version(), available() -> None or the reason it is not,
+# index_path(workdir, stem), build(path, reader) -> {phase: seconds},
+# open(path), n_docs(), search(words, mode, k) -> [(seq, score)] best first,
+# ids() -> {seq: id}, close().  seq is the document's 1-based position in the
+# corpus: FTS5 rowid and Xapian docid, so both engines name documents alike.
+
+class Fts5:
+    name = "sqlite-fts5"
+    short = "fts5"
+    better = staticmethod(lambda a, b: a <= b)   # bm25() is negated: lower is better
+
+    def __init__(self):
+        import sqlite3
+        self.sqlite3 = sqlite3
+        self.con = None
+
+    def version(self):
+        return "SQLite " + self.sqlite3.sqlite_version
+
+    def available(self):
+        try:
+            c = self.sqlite3.connect(":memory:")
+            c.execute("CREATE VIRTUAL TABLE x USING fts5(a, tokenize='porter unicode61')")
+            c.close()
+        except self.sqlite3.Error as e:
+            return f"this sqlite3 has no FTS5 ({e})"
+        return None
+
+    def index_path(self, workdir, stem):
+        return os.path.join(workdir, stem + ".fts5.sqlite")
+
+    def build(self, path, reader):
+        # One indexed column (title, blank line, body) as nsearch indexes one
+        # field; the id is stored, not indexed.  No journal and no fsync: a
+        # bulk load into a scratch file, as nindex's single fsync at the end.
+        con = self.sqlite3.connect(path, isolation_level=None)
+        con.execute("PRAGMA journal_mode=OFF")
+        con.execute("PRAGMA synchronous=OFF")
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(id UNINDEXED, text, tokenize='porter unicode61')")
+        t0 = time.perf_counter()
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO t(rowid, id, text) VALUES (?, ?, ?)",
+                        ((seq, id_, title + "\n\n" + body) for seq, id_, title, body in reader))
+        con.execute("COMMIT")
+        t1 = time.perf_counter()
+        # Merge every segment into one b-tree, the shape nindex writes, then
+        # VACUUM so the file holds no pages freed by the merge (a quarter of
+        # the file on Reuters otherwise).
+        con.execute("INSERT INTO t(t) VALUES ('optimize')")
+        con.execute("VACUUM")
+        con.close()
+        t2 = time.perf_counter()
+        return {"load_seconds": t1 - t0, "optimize_seconds": t2 - t1}
+
+    def open(self, path):
+        self.con = self.sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.sql = "SELECT rowid, bm25(t) FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT ?"
+
+    def n_docs(self):
+        return self.con.execute("SELECT count(*) FROM t").fetchone()[0]
+
+    def search(self, words, mode, k):
+        # Each word quoted so that no query text is FTS5 syntax.
+        op = " OR " if mode == "or" else " AND "
+        q = op.join('"' + w.replace('"', '""') + '"' for w in words)
+        return self.con.execute(self.sql, (q, k)).fetchall()
+
+    def ids(self):
+        return dict(self.con.execute("SELECT rowid, id FROM t"))
+
+    def close(self):
+        if self.con:
+            self.con.close()
+            self.con = None
+
+
+class Xapian:
+    name = "xapian"
+    short = "xapian"
+    better = staticmethod(lambda a, b: a >= b)
+
+    def __init__(self):
+        import xapian
+        self.x = xapian
+        self.db = None
+
+    def version(self):
+        return "Xapian " + self.x.version_string()
+
+    def available(self):
+        return None
+
+    def index_path(self, workdir, stem):
+        return os.path.join(workdir, stem + ".xapian")
+
+    def build(self, path, reader):
+        # STEM_ALL: one stemmed term per word and nothing else, as nindex
+        # indexes (Xapian's default STEM_SOME adds every unstemmed word too).
+        # Title then body in one field, positions kept (nindex keeps them).
+        # Document data: id, title and body, the text nindex's docstore keeps.
+        x = self.x
+        tmp = path + ".build"
+        shutil.rmtree(tmp, ignore_errors=True)
+        t0 = time.perf_counter()
+        db = x.WritableDatabase(tmp, x.DB_CREATE_OR_OVERWRITE)
+        tg = x.TermGenerator()
+        tg.set_stemmer(x.Stem("english"))
+        tg.set_stemming_strategy(x.TermGenerator.STEM_ALL)
+        for seq, id_, title, body in reader:
+            doc = x.Document()
+            tg.set_document(doc)
+            tg.index_text(title)
+            tg.increase_termpos()
+            tg.index_text(body)
+            doc.set_data(id_ + "\0" + title + "\0" + body)
+            if db.add_document(doc) != seq:  # docid = seq, as FTS5's rowid
+                raise SelfCheckError(f"xapian: document {seq} got another docid")
+        db.commit()
+        db.close()
+        t1 = time.perf_counter()
+        # Compaction: full blocks, merged postings, the shape nindex writes
+        # (xapian-compact; the analogue of FTS5's 'optimize').
+        x.Database(tmp).compact(path, x.DBCOMPACT_NO_RENUMBER)
+        shutil.rmtree(tmp)
+        t2 = time.perf_counter()
+        return {"load_seconds": t1 - t0, "optimize_seconds": t2 - t1}
+
+    def open(self, path):
+        x = self.x
+        self.db = x.Database(path)
+        self.enq = x.Enquire(self.db)
+        # BM25Weight(k1, k2, k3, b, min_normlen): nsearch's k1 and b, no
+        # query-length term (k2 = 0), query term frequency linear (k3 = 1).
+        self.enq.set_weighting_scheme(x.BM25Weight(BM25_K1, 0, 1, BM25_B, 0.5))
+        self.stem = x.Stem("english")
+        self.OP = {"or": x.Query.OP_OR, "and": x.Query.OP_AND}
+        self.Query = x.Query
+
+    def n_docs(self):
+        return self.db.get_doccount()
+
+    def search(self, words, mode, k):
+        stem = self.stem
+        self.enq.set_query(self.Query(self.OP[mode], [stem(w) for w in words]))
+        return [(m.docid, m.weight) for m in self.enq.get_mset(0, k)]
+
+    def ids(self):
+        out = {}
+        for seq in range(1, self.db.get_lastdocid() + 1):
+            try:
+                out[seq] = self.db.get_document(seq).get_data().split(b"\0", 1)[0].decode()
+            except self.x.DocNotFoundError:
+                pass
+        return out
+
+    def close(self):
+        if self.db:
+            self.db.close()
+            self.db = None
+
+
+ENGINES = {"fts5": Fts5, "xapian": Xapian}
+MODULES = {"fts5": "sqlite3", "xapian": "xapian (Debian: apt-get install python3-xapian)"}
+
+
+# ---------------------------------------------------------------- measuring
+
+def nearest_rank(sorted_samples, p):
+    """The smallest sample with at least p% of the samples <= it (p integer)."""
+    n = len(sorted_samples)
+    r = max(1, min(n, -(-p * n // 100)))  # ceil(p * n / 100)
+    return sorted_samples[r - 1]
+
+
+def meta(engine):
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=os.path.dirname(os.path.abspath(__file__)),
+                                capture_output=True, text=True, timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"commit": commit, "engine_version": engine.version(),
+            "python": platform.python_version(), "cpu": cpu}
+
+
+def emit(obj):
+    print(json.dumps(obj), flush=True)
+
+
+def build_index(eng, path, corpus, stem):
+    """Builds eng's index of corpus at path; returns the index JSON object."""
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+    meta_path = path + ".meta.json"
+    if os.path.exists(meta_path):
+        os.remove(meta_path)
+    note(f"{eng.name}: indexing '{corpus}' into '{path}'")
+    load = os.getloadavg()[0]
+    reader = CorpusReader(corpus)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    phases = eng.build(path, reader)
+    seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    eng.open(path)
+    n = eng.n_docs()
+    eng.close()
+    if n != reader.docs:
+        raise SelfCheckError(f"{eng.name}: index holds {n} documents, {reader.docs} were read")
+    rec = {"bench": "index", "engine": eng.name, "corpus": stem, "corpus_path": os.path.abspath(corpus),
+           "docs": reader.docs, "input_bytes": reader.bytes, "skipped_lines": reader.skipped,
+           "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
+           "mb_per_s": round(reader.bytes / 1e6 / seconds, 3),
+           "docs_per_s": round(reader.docs / seconds, 1),
+           "index_bytes": dir_bytes(path),
+           "load_seconds": round(phases["load_seconds"], 3),
+           "optimize_seconds": round(phases["optimize_seconds"], 3), "loadavg_1m": load}
+    with open(meta_path, "w") as f:
+        json.dump({"engine": eng.name, "corpus": stem, "input_bytes": os.path.getsize(corpus),
+                   "docs": reader.docs}, f)
+    return rec
+
+
+def index_is_reusable(eng, path, corpus):
+    try:
+        with open(path + ".meta.json") as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return m.get("engine") == eng.name and m.get("input_bytes") == os.path.getsize(corpus) and os.path.exists(path)
+
+
+def run_pass(eng, queries, mode, k):
+    """Returns (latencies in µs, results); results[i] = [(seq, score)]."""
+    lat = []
+    results = []
+    search = eng.search
+    clock = time.perf_counter_ns
+    for _, words in queries:
+        t0 = clock()
+        r = search(words, mode, k)
+        t1 = clock()
+        lat.append((t1 - t0) / 1000.0)
+        results.append(r)
+    return lat, results
+
+
+def check_results(eng, queries, mode, k, warm, timed):
+    """Raises SelfCheckError unless both passes agree and each list is a
+    proper top-k; returns (total hits, CRC-32 of the ranked seqs)."""
+    crc = 0
+    hits = 0
+    for (qid, _), a, b in zip(queries, warm, timed):
+        if [s for s, _ in a] != [s for s, _ in b]:
+            raise SelfCheckError(f"{eng.name} {mode} k={k}: query {qid}: warm-up and timed pass differ")
+        seqs = [s for s, _ in b]
+        if len(seqs) > k or len(set(seqs)) != len(seqs):
+            raise SelfCheckError(f"{eng.name} {mode} k={k}: query {qid}: {len(seqs)} hits, duplicates or more than k")
+        for (_, x), (_, y) in zip(b, b[1:]):
+            if not eng.better(x, y):
+                raise SelfCheckError(f"{eng.name} {mode} k={k}: query {qid}: hits not sorted by score")
+        hits += len(seqs)
+        crc = zlib.crc32((qid + ":" + ",".join(map(str, seqs)) + "\n").encode(), crc)
+    return hits, crc
+
+
+def write_run(path, eng, queries, results, ids):
+    with open(path, "w") as f:
+        for (qid, _), r in zip(queries, results):
+            for rank, (seq, score) in enumerate(r, 1):
+                # FTS5's bm25() is negated; TREC wants higher = better.
+                s = -score if eng.short == "fts5" else score
+                f.write(f"{qid} Q0 {ids.get(seq, seq)} {rank} {s:.6f} {eng.name}\n")
+
+
+def query_bench(eng, path, stem, queries, modes, ks, run_dir, passes):
+    eng.open(path)
+    recs = []
+    ids = eng.ids() if run_dir else None
+    try:
+        for mode in modes:
+            for k in ks:
+                note(f"{eng.name}: {mode.upper()} top {k}: {len(queries)} queries, warm-up then {passes} timed pass(es)")
+                gc.collect()
+                gc.disable()
+                try:
+                    _, warm = run_pass(eng, queries, mode, k)
+                    load = os.getloadavg()[0]
+                    lat = wall = cpu = None
+                    for _ in range(passes):
+                        c0 = time.process_time()
+                        t0 = time.perf_counter()
+                        lat_p, timed = run_pass(eng, queries, mode, k)
+                        wall_p = time.perf_counter() - t0
+                        cpu_p = time.process_time() - c0
+                        hits, crc = check_results(eng, queries, mode, k, warm, timed)
+                        # Several passes: each query's fastest time, the
+                        # fastest pass's QPS (noise only ever adds time).
+                        lat = lat_p if lat is None else [min(x, y) for x, y in zip(lat, lat_p)]
+                        wall = wall_p if wall is None else min(wall, wall_p)
+                        cpu = cpu_p if cpu is None else min(cpu, cpu_p)
+                finally:
+                    gc.enable()
+                s = sorted(lat)
+                rec = {"bench": "query", "engine": eng.name, "corpus": stem, "mode": mode, "k": k,
+                       "queries": len(queries), "passes": passes,
+                       "p50_us": round(nearest_rank(s, 50), 1), "p90_us": round(nearest_rank(s, 90), 1),
+                       "p99_us": round(nearest_rank(s, 99), 1), "mean_us": round(statistics.fmean(s), 1),
+                       "max_us": round(s[-1], 1),
+                       "qps": round(len(s) / wall, 1), "cpu_qps": round(len(s) / max(cpu, 1e-9), 1),
+                       "hits": hits, "topk_crc32": f"{crc:08x}", "loadavg_1m": load}
+                if run_dir:
+                    rp = os.path.join(run_dir, f"{eng.short}-{stem}-{mode}-k{k}.run")
+                    write_run(rp, eng, queries, timed, ids)
+                    rec["run_file"] = rp
+                recs.append(rec)
+                emit(rec | meta_cache[eng.name])
+    finally:
+        eng.close()
+    return recs
+
+
+meta_cache = {}
+
+
+def print_table(index_recs, query_recs):
+    err = sys.stderr
+    if index_recs:
+        print("\nindex build (one thread, JSON parsing included)", file=err)
+        print(f"{'engine':<12} {'corpus':<18} {'docs':>8} {'seconds':>8} {'MB/s':>7} {'docs/s':>9} "
+              f"{'index MB':>9} {'% input':>8}", file=err)
+        for r in index_recs:
+            print(f"{r['engine']:<12} {r['corpus']:<18} {r['docs']:>8} {r['seconds']:>8.2f} {r['mb_per_s']:>7.2f} "
+                  f"{r['docs_per_s']:>9.0f} {r['index_bytes'] / 1e6:>9.1f} "
+                  f"{100 * r['index_bytes'] / max(1, r['input_bytes']):>7.0f}%", file=err)
+    if query_recs:
+        print("\nquery latency (µs, nearest rank, after a warm-up pass)", file=err)
+        print(f"{'engine':<12} {'corpus':<18} {'mode':<4} {'k':>5} {'queries':>7} {'p50':>9} {'p90':>9} "
+              f"{'p99':>9} {'mean':>9} {'QPS':>8}", file=err)
+        for r in query_recs:
+            print(f"{r['engine']:<12} {r['corpus']:<18} {r['mode']:<4} {r['k']:>5} {r['queries']:>7} "
+                  f"{r['p50_us']:>9.1f} {r['p90_us']:>9.1f} {r['p99_us']:>9.1f} {r['mean_us']:>9.1f} "
+                  f"{r['qps']:>8.1f}", file=err)
+
+
+def corpus_stem(path):
+    name = os.path.basename(path)
+    for ext in (".zst", ".jsonl", ".ndjson", ".json"):
+        if name.endswith(ext):
+            name = name[: -len(ext)]
+    return name or "corpus"
+
+
+def csv_list(kind, allowed=None, conv=str):
+    def parse(s):
+        try:
+            items = [conv(x.strip()) for x in s.split(",") if x.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bad {kind} list '{s}'")
+        if not items or (allowed and any(x not in allowed for x in items)):
+            raise argparse.ArgumentTypeError(f"bad {kind} list '{s}' (choose from {', '.join(allowed)})"
+                                             if allowed else f"bad {kind} list '{s}'")
+        if conv is int and any(x < 1 for x in items):
+            raise argparse.ArgumentTypeError(f"{kind} must be >= 1")
+        return items
+    return parse
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        prog="peers.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Index and query benchmarks of SQLite FTS5 and Xapian on nsearch's corpora.",
+        epilog="One JSON line per measurement on stdout, a table on stderr.  See bench/peers/README.md.\n"
+               "Exit status: 0 ok or skipped (missing engine, corpus or queries), 2 usage, 4 failure.")
+    ap.add_argument("command", nargs="?", default="all", choices=["index", "query", "all"])
+    ap.add_argument("--corpus", required=True, help="JSON Lines corpus (id, title, body); .zst allowed")
+    ap.add_argument("--queries", help="query log, qid<TAB>text lines (bench/gen_queries.py)")
+    ap.add_argument("--workdir", help="where the peer indexes go (default: a temporary directory, removed)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="index/all: keep an existing complete index of the same corpus instead of rebuilding")
+    ap.add_argument("--engines", type=csv_list("engine", list(ENGINES)), default=list(ENGINES),
+                    help="comma list of fts5, xapian (default both)")
+    ap.add_argument("--k", type=csv_list("k", conv=int), default=[10, 1000], help="top-k list (default 10,1000)")
+    ap.add_argument("--modes", type=csv_list("mode", ["or", "and"]), default=["or", "and"],
+                    help="comma list of or, and (default both)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N queries")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="build each index N times and report the fastest (default 1; for a busy machine)")
+    ap.add_argument("--passes", type=int, default=1,
+                    help="timed passes after the warm-up; each query's fastest time counts (default 1)")
+    ap.add_argument("--run", metavar="DIR", help="also write a TREC run file per engine, mode and k into DIR")
+    a = ap.parse_args()
+    if a.command in ("query", "all") and not a.queries:
+        ap.error(f"'{a.command}' needs --queries")
+    if a.limit < 0:
+        ap.error("--limit must be >= 0")
+    if a.repeat < 1 or a.passes < 1:
+        ap.error("--repeat and --passes must be >= 1")
+
+    if not os.path.isfile(a.corpus):
+        note(f"no corpus at '{a.corpus}': skipped")
+        return 0
+    queries = None
+    if a.command in ("query", "all"):
+        if not os.path.isfile(a.queries):
+            note(f"no query file at '{a.queries}': skipped")
+            return 0
+        queries = read_queries(a.queries, a.limit)
+        if not queries:
+            note(f"no query with a word in '{a.queries}': skipped")
+            return 0
+
+    engines = []
+    for short in a.engines:
+        try:
+            eng = ENGINES[short]()
+        except ImportError:
+            note(f"{short}: python module {MODULES[short]} missing: skipped")
+            continue
+        why = eng.available()
+        if why:
+            note(f"{short}: {why}: skipped")
+            continue
+        meta_cache[eng.name] = meta(eng)
+        engines.append(eng)
+    if not engines:
+        note("no engine available: nothing measured")
+        return 0
+
+    tmp = None
+    workdir = a.workdir
+    if not workdir:
+        workdir = tmp = tempfile.mkdtemp(prefix="nsearch-peers-")
+    os.makedirs(workdir, exist_ok=True)
+    if a.run:
+        os.makedirs(a.run, exist_ok=True)
+    stem = corpus_stem(a.corpus)
+    index_recs, query_recs = [], []
+    try:
+        for eng in engines:
+            path = eng.index_path(workdir, stem)
+            reuse = a.reuse or a.command == "query"
+            if reuse and index_is_reusable(eng, path, a.corpus):
+                note(f"{eng.name}: reusing '{path}'")
+            else:
+                rec = None
+                for _ in range(a.repeat):
+                    r = build_index(eng, path, a.corpus, stem)
+                    if rec is None or r["seconds"] < rec["seconds"]:
+                        rec = r
+                rec["repeat"] = a.repeat
+                emit(rec | meta_cache[eng.name])
+                index_recs.append(rec)
+            if queries:
+                query_recs += query_bench(eng, path, stem, queries, a.modes, a.k, a.run, a.passes)
+    except SelfCheckError as e:
+        note(f"self-check failed: {e}")
+        return 4
+    except OSError as e:
+        note(f"I/O failure: {e}")
+        return 4
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        print_table(index_recs, query_recs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
