@@ -10,6 +10,7 @@ static const struct {
     const char *what;
 } commands[] = {
     {"query", nb_query_main, "query latency per algorithm: p50/p90/p99, QPS (issue: the hot path)"},
+    {"codec", nb_codec_main, "block decode ints/s per SIMD implementation and bit width (ns_block)"},
 };
 
 static void usage(FILE *f)

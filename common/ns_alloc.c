@@ -26,6 +26,14 @@ void *ns_malloc(size_t n)
     return malloc(n ? n : 1);
 }
 
+void *ns_malloc_aligned(size_t align, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    void *p = NULL;
+    return posix_memalign(&p, align, n ? n : 1) == 0 ? p : NULL;
+}
+
 void *ns_calloc(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)

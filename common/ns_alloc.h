@@ -12,6 +12,9 @@
 void *ns_malloc(size_t n);
 /* Returns: owned, zeroed; NULL on failure or when n * size overflows. */
 void *ns_calloc(size_t n, size_t size);
+/* Returns: owned, aligned to `align` (a power of two >= sizeof(void *));
+ * free with ns_free().  NULL on failure. */
+void *ns_malloc_aligned(size_t align, size_t n);
 /* Like realloc; on failure returns NULL and leaves p untouched. */
 void *ns_realloc(void *p, size_t n);
 /* Accepts NULL. */

@@ -1,5 +1,7 @@
 /* ns_block: the scalar reference of the 128-integer bit-packed codec (the
- * layout is described in ns_block.h and FORMAT.md).
+ * layout is described in ns_block.h and FORMAT.md), and the run-time
+ * dispatch of ns_block_unpack* to the fastest implementation (the SIMD ones
+ * live in ns_block_simd.c because they need per-ISA target attributes).
  *
  * Unpacking is specialised per bit width: one generic always-inline body is
  * instantiated 32 times with a constant width and a fully unrolled slot
@@ -12,6 +14,9 @@
 #include "ns_block.h"
 
 #include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ns_endian.h"
@@ -107,8 +112,6 @@ static NS_ALWAYS_INLINE void prefix_sum(uint32_t *restrict out, uint32_t base)
     }
 }
 
-typedef void (*unpack_fn)(const uint8_t *restrict in, uint32_t *restrict out);
-
 #define NS_UNPACK_INSTANCE(B)                                                                    \
     static void unpack_##B(const uint8_t *restrict in, uint32_t *restrict out)                   \
     {                                                                                            \
@@ -167,18 +170,200 @@ static void unpack_32(const uint8_t *restrict in, uint32_t *restrict out)
             P##26, P##27, P##28, P##29, P##30, P##31, P##32                                      \
     }
 
-static const unpack_fn unpack_tab[33] = NS_UNPACK_TABLE(unpack_);
+#define NS_DELTA_INSTANCE(B)                                                                     \
+    static void delta_##B(const uint8_t *restrict in, uint32_t base, uint32_t *restrict out)     \
+    {                                                                                            \
+        unpack_##B(in, out);                                                                     \
+        prefix_sum(out, base);                                                                   \
+    }
+
+NS_DELTA_INSTANCE(0)
+NS_DELTA_INSTANCE(1)
+NS_DELTA_INSTANCE(2)
+NS_DELTA_INSTANCE(3)
+NS_DELTA_INSTANCE(4)
+NS_DELTA_INSTANCE(5)
+NS_DELTA_INSTANCE(6)
+NS_DELTA_INSTANCE(7)
+NS_DELTA_INSTANCE(8)
+NS_DELTA_INSTANCE(9)
+NS_DELTA_INSTANCE(10)
+NS_DELTA_INSTANCE(11)
+NS_DELTA_INSTANCE(12)
+NS_DELTA_INSTANCE(13)
+NS_DELTA_INSTANCE(14)
+NS_DELTA_INSTANCE(15)
+NS_DELTA_INSTANCE(16)
+NS_DELTA_INSTANCE(17)
+NS_DELTA_INSTANCE(18)
+NS_DELTA_INSTANCE(19)
+NS_DELTA_INSTANCE(20)
+NS_DELTA_INSTANCE(21)
+NS_DELTA_INSTANCE(22)
+NS_DELTA_INSTANCE(23)
+NS_DELTA_INSTANCE(24)
+NS_DELTA_INSTANCE(25)
+NS_DELTA_INSTANCE(26)
+NS_DELTA_INSTANCE(27)
+NS_DELTA_INSTANCE(28)
+NS_DELTA_INSTANCE(29)
+NS_DELTA_INSTANCE(30)
+NS_DELTA_INSTANCE(31)
+NS_DELTA_INSTANCE(32)
+
+static const ns_block_kernels scalar_kernels = {NS_UNPACK_TABLE(unpack_), NS_UNPACK_TABLE(delta_)};
+
+void ns_block_unpack_scalar(const uint8_t *restrict in, unsigned bits, uint32_t *restrict out)
+{
+    assert(bits <= 32);
+    scalar_kernels.unpack[bits <= 32 ? bits : 32](in, out);
+}
+
+void ns_block_unpack_delta_scalar(const uint8_t *restrict in, unsigned bits, uint32_t base,
+                                  uint32_t *restrict out)
+{
+    assert(bits <= 32);
+    scalar_kernels.unpack_delta[bits <= 32 ? bits : 32](in, base, out);
+}
+
+/* ---- dispatch ----
+ *
+ * g_kernels points at the kernels in use: NULL until resolved, then written
+ * only by resolve() (under pthread_once) and ns_block_set_impl().  It is
+ * atomic so that a racing ns_block_set_impl() is not undefined behaviour;
+ * the relaxed load is a plain load on every target we care about, and the
+ * tables it points to are constant.  One indirect call per block. */
+static _Atomic(const ns_block_kernels *) g_kernels;
+static _Atomic int g_impl = NS_BLOCK_IMPL_SCALAR;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static const char *const impl_names[NS_BLOCK_IMPL_COUNT] = {"scalar", "sse41", "avx2", "avx512"};
+
+/* Fastest first, as measured by `nbench codec` on a Xeon (Sapphire
+ * Rapids): for delta decoding AVX-512 beats AVX2 at every width (~5-6.6 vs
+ * ~4.4-6 G ints/s), AVX2 beats SSE4.1 (~3.2-4.6) and SSE4.1 the scalar
+ * code (~2-2.6); plain unpacking is at least as fast with each wider one. */
+static const ns_block_impl impl_preference[] = {NS_BLOCK_IMPL_AVX512, NS_BLOCK_IMPL_AVX2,
+                                                NS_BLOCK_IMPL_SSE41, NS_BLOCK_IMPL_SCALAR};
+
+static bool cpu_runs(ns_block_impl impl)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+    __builtin_cpu_init();
+    switch (impl) {
+    case NS_BLOCK_IMPL_SSE41:
+        return __builtin_cpu_supports("sse4.1");
+    case NS_BLOCK_IMPL_AVX2:
+        return __builtin_cpu_supports("avx2");
+    case NS_BLOCK_IMPL_AVX512:
+        return __builtin_cpu_supports("avx512f");
+    default:
+        return false;
+    }
+#else
+    (void)impl;
+    return false;
+#endif
+}
+
+static const ns_block_kernels *kernels_of(ns_block_impl impl)
+{
+    if (impl == NS_BLOCK_IMPL_SCALAR)
+        return &scalar_kernels;
+    if (impl < 0 || impl >= NS_BLOCK_IMPL_COUNT || !cpu_runs(impl))
+        return NULL;
+    return ns_block_simd_kernels(impl);
+}
+
+bool ns_block_impl_available(ns_block_impl impl)
+{
+    return impl == NS_BLOCK_IMPL_AUTO || kernels_of(impl) != NULL;
+}
+
+static ns_block_impl default_impl(void)
+{
+    ns_block_impl want;
+    const char *env = getenv("NS_BLOCK_IMPL");
+    if (env && ns_block_impl_parse(env, &want) && want != NS_BLOCK_IMPL_AUTO && kernels_of(want))
+        return want;
+    for (size_t i = 0; i < sizeof impl_preference / sizeof *impl_preference; i++)
+        if (kernels_of(impl_preference[i]))
+            return impl_preference[i];
+    return NS_BLOCK_IMPL_SCALAR;
+}
+
+static void install(ns_block_impl impl, const ns_block_kernels *k)
+{
+    atomic_store(&g_impl, (int)impl);
+    atomic_store(&g_kernels, k);
+}
+
+static void resolve(void)
+{
+    ns_block_impl impl = default_impl();
+    install(impl, kernels_of(impl));
+}
+
+static const ns_block_kernels *kernels(void)
+{
+    const ns_block_kernels *k = atomic_load_explicit(&g_kernels, memory_order_relaxed);
+    if (__builtin_expect(k == NULL, 0)) {
+        pthread_once(&g_once, resolve);
+        k = atomic_load(&g_kernels);
+    }
+    return k;
+}
+
+bool ns_block_set_impl(ns_block_impl impl)
+{
+    pthread_once(&g_once, resolve);
+    if (impl == NS_BLOCK_IMPL_AUTO)
+        impl = default_impl();
+    const ns_block_kernels *k = kernels_of(impl);
+    if (!k)
+        return false;
+    install(impl, k);
+    return true;
+}
+
+ns_block_impl ns_block_get_impl(void)
+{
+    pthread_once(&g_once, resolve);
+    return (ns_block_impl)atomic_load(&g_impl);
+}
+
+const char *ns_block_impl_name(void) { return impl_names[ns_block_get_impl()]; }
+
+const char *ns_block_impl_str(ns_block_impl impl)
+{
+    if (impl == NS_BLOCK_IMPL_AUTO)
+        return "auto";
+    return impl >= 0 && impl < NS_BLOCK_IMPL_COUNT ? impl_names[impl] : NULL;
+}
+
+bool ns_block_impl_parse(const char *name, ns_block_impl *out)
+{
+    if (!strcmp(name, "auto")) {
+        *out = NS_BLOCK_IMPL_AUTO;
+        return true;
+    }
+    for (int i = 0; i < NS_BLOCK_IMPL_COUNT; i++)
+        if (!strcmp(name, impl_names[i])) {
+            *out = (ns_block_impl)i;
+            return true;
+        }
+    return false;
+}
 
 void ns_block_unpack(const uint8_t *restrict in, unsigned bits, uint32_t *restrict out)
 {
     assert(bits <= 32);
-    unpack_tab[bits <= 32 ? bits : 32](in, out);
+    kernels()->unpack[bits <= 32 ? bits : 32](in, out);
 }
 
 void ns_block_unpack_delta(const uint8_t *restrict in, unsigned bits, uint32_t base,
                            uint32_t *restrict out)
 {
     assert(bits <= 32);
-    unpack_tab[bits <= 32 ? bits : 32](in, out);
-    prefix_sum(out, base);
+    kernels()->unpack_delta[bits <= 32 ? bits : 32](in, base, out);
 }

@@ -1,4 +1,4 @@
-/* ns_block: the 128-integer bit-packed block codec (scalar reference).
+/* ns_block: the 128-integer bit-packed block codec.
  *
  * Layout (FORMAT.md, "Packed block"): SIMD-BP128's four-lane interleave, so
  * that an SSE register loaded from the block holds one 32-bit word of each
@@ -11,12 +11,28 @@
  *
  * Decoders never allocate and read exactly ns_block_bytes(bits) bytes, so a
  * caller that bounds-checks that length once per block is safe on corrupt
- * data.  The doc-id variant fuses delta decoding: out[i] = out[i-1] + v[i]
- * + 1 (mod 2^32) with out[-1] = base; base = UINT32_MAX for a list's first
- * block gives out[0] = v[0]. */
+ * data; `in` needs no alignment (it may be NULL when bits is 0).  The
+ * doc-id variant fuses delta decoding: out[i] = out[i-1] + v[i] + 1
+ * (mod 2^32) with out[-1] = base; base = UINT32_MAX for a list's first
+ * block gives out[0] = v[0].
+ *
+ * Implementations.  ns_block_unpack and ns_block_unpack_delta dispatch to
+ * one of several implementations that give identical results: the portable
+ * scalar reference (ns_block.c), and SSE4.1, AVX2 and AVX-512
+ * (ns_block_simd.c, x86-64 only, compiled with per-function target
+ * attributes so the build needs no -m flags).  The first call picks one,
+ * once and thread-safely: the one named by the environment variable
+ *
+ *     NS_BLOCK_IMPL=scalar|sse41|avx2|avx512
+ *
+ * if it is set and available on this CPU, else the fastest available one
+ * (measured with `nbench codec`).  ns_block_set_impl() overrides the
+ * choice at run time (tests and benchmarks).  The *_scalar functions are
+ * the reference and never dispatch. */
 #ifndef NS_BLOCK_H
 #define NS_BLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +50,49 @@ void ns_block_unpack(const uint8_t *restrict in, unsigned bits, uint32_t *restri
 /* Unpacks 128 gaps and turns them into ids (see above). */
 void ns_block_unpack_delta(const uint8_t *restrict in, unsigned bits, uint32_t base,
                            uint32_t *restrict out);
+
+/* The scalar reference of the two decoders (same contract). */
+void ns_block_unpack_scalar(const uint8_t *restrict in, unsigned bits, uint32_t *restrict out);
+void ns_block_unpack_delta_scalar(const uint8_t *restrict in, unsigned bits, uint32_t base,
+                                  uint32_t *restrict out);
+
+typedef enum {
+    NS_BLOCK_IMPL_AUTO = -1, /* ns_block_set_impl: back to the default choice */
+    NS_BLOCK_IMPL_SCALAR = 0,
+    NS_BLOCK_IMPL_SSE41 = 1,
+    NS_BLOCK_IMPL_AVX2 = 2,
+    NS_BLOCK_IMPL_AVX512 = 3 /* AVX-512F */
+} ns_block_impl;
+#define NS_BLOCK_IMPL_COUNT 4
+
+/* Returns true if impl is compiled in and this CPU (and OS) runs it;
+ * scalar and AUTO always are. */
+bool ns_block_impl_available(ns_block_impl impl);
+/* Makes impl the one ns_block_unpack* use from now on, in every thread.
+ * Returns false, changing nothing, if it is not available.  Meant for
+ * tests and benchmarks: calls racing with it use the old or the new one. */
+bool ns_block_set_impl(ns_block_impl impl);
+/* Returns the implementation in use (resolving the default if needed). */
+ns_block_impl ns_block_get_impl(void);
+/* Returns: static name of the implementation in use: "scalar", "sse41",
+ * "avx2" or "avx512". */
+const char *ns_block_impl_name(void);
+/* Returns: static name of impl ("auto" for AUTO), or NULL if out of range. */
+const char *ns_block_impl_str(ns_block_impl impl);
+/* Parses a name as above.  Returns false if unknown. */
+bool ns_block_impl_parse(const char *name, ns_block_impl *out);
+
+/* Internal (ns_block.c <-> ns_block_simd.c): one implementation's kernels,
+ * one per bit width; `in` is read exactly 16*bits bytes. */
+typedef void (*ns_block_unpack_fn)(const uint8_t *restrict in, uint32_t *restrict out);
+typedef void (*ns_block_delta_fn)(const uint8_t *restrict in, uint32_t base,
+                                  uint32_t *restrict out);
+typedef struct ns_block_kernels {
+    ns_block_unpack_fn unpack[33];
+    ns_block_delta_fn unpack_delta[33];
+} ns_block_kernels;
+/* Returns: static kernels of a SIMD impl, or NULL if not compiled in (the
+ * caller checks the CPU). */
+const ns_block_kernels *ns_block_simd_kernels(ns_block_impl impl);
 
 #endif

@@ -39,8 +39,8 @@ typedef struct sr_cursor {
     const uint8_t *tf_data;    /* frequencies of the current block */
     unsigned tf_bits;          /* 0..32, or 255 = varint tail */
     uint64_t n_decoded;        /* postings decoded (statistics) */
-    uint32_t docs[NS_BLOCK_LEN];
-    uint32_t tfs[NS_BLOCK_LEN];
+    _Alignas(64) uint32_t docs[NS_BLOCK_LEN]; /* aligned: SIMD stores */
+    _Alignas(64) uint32_t tfs[NS_BLOCK_LEN];
 } sr_cursor;
 
 /* Relative slack added to every upper bound: scores are sums of a few

@@ -62,7 +62,7 @@ ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo,
     r.ix = ix;
     r.n = n;
     r.st = st;
-    r.c = ns_malloc(n * sizeof *r.c);
+    r.c = ns_malloc_aligned(_Alignof(sr_cursor), n * sizeof *r.c);
     r.by = ns_malloc(n * sizeof *r.by);
     r.contrib = ns_calloc(n, sizeof *r.contrib);
     r.ub = ns_malloc(2 * n * sizeof *r.ub);
