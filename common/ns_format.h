@@ -15,7 +15,10 @@
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
 #define NS_FORMAT_MAJOR 1u
-#define NS_FORMAT_MINOR 0u
+/* 1.1: skip entries hold the (tf, length) of the block's best posting
+ * instead of (max tf, min length); both bound every posting's weight, so
+ * either reader ranks either file correctly (FORMAT.md changelog). */
+#define NS_FORMAT_MINOR 1u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
  * ^Z catch text-mode transfers (the PNG trick). */
@@ -49,7 +52,8 @@ typedef enum {
 #define NS_DICT_TRAILER_LEN 24u /* u64 n_terms, u64 n_blocks, u64 index_off */
 
 /* Skip entry per posting block (present when a term has >= 2 blocks):
- * u32 last_doc, u32 doc_off, u32 pos_off, u32 max_tf, u32 min_len. */
+ * u32 last_doc, u32 doc_off, u32 pos_off, u32 bound_tf, u32 bound_len:
+ * BM25 weight(bound_tf, bound_len) bounds every posting of the block. */
 #define NS_SKIP_ENTRY 20u
 
 /* Docstore: records are gathered into blocks of about this many raw bytes

@@ -3,15 +3,32 @@
  *
  *   ix_build_new   makes a temporary directory beside the target (and
  *                  removes stale ones left by killed runs);
- *   ix_build_add   validates/repairs a document, analyses it, feeds the
- *                  inverter and the docstore;
- *   ix_build_commit writes every file, fsyncs them and the directory, and
- *                  swaps the new index into place (renameat2 EXCHANGE, so a
- *                  reader sees the old index or the new one, never a mix);
+ *   ix_build_set_* threads, memory budget, progress (before the first add);
+ *   ix_build_add   validates/repairs a document, gives it the next doc id
+ *                  and appends it to the current batch;
+ *   ix_build_wait  waits until every document added is analysed and its
+ *                  warnings reported;
+ *   ix_build_commit merges the postings, writes every file, fsyncs them and
+ *                  the directory, and swaps the new index into place
+ *                  (renameat2 EXCHANGE, so a reader sees the old index or
+ *                  the new one, never a mix);
  *   ix_build_free  removes the temporary directory unless committed.
  *
- * Problems with input are warnings (through the callback), never fatal; the
- * build counts them per kind for the summary and for --strict. */
+ * Pipeline.  The calling thread reads, parses and validates documents and
+ * assigns doc ids in input order; documents travel in batches of whole
+ * docstore blocks to N worker threads, each with its own analyzer (and stem
+ * cache), inverter and zstd context, which analyse the documents and
+ * compress the blocks.  The calling thread takes finished batches back in
+ * order: it reports their warnings, resolves empty documents and duplicate
+ * ids, and appends the blocks to the docstore.  When the inverters outgrow
+ * the memory budget, the biggest writes a sorted run into the temporary
+ * directory; ix_build_commit merges runs and inverters k-way into the index.
+ * The output depends only on the input: not on the thread count, the budget
+ * or timing.  With one thread everything runs on the calling thread.
+ *
+ * Problems with input are warnings (through the callback, always on the
+ * calling thread and in input order), never fatal; the build counts them
+ * per kind for the summary and for --strict. */
 #ifndef IX_BUILD_H
 #define IX_BUILD_H
 
@@ -24,7 +41,7 @@ typedef enum {
     IX_WARN_JSON,      /* malformed JSON line: skipped */
     IX_WARN_UTF8,      /* invalid UTF-8: repaired with U+FFFD */
     IX_WARN_BINARY,    /* binary file: skipped */
-    IX_WARN_EMPTY,     /* document without any word: skipped */
+    IX_WARN_EMPTY,     /* document without any word: kept as a dead slot */
     IX_WARN_FIELD,     /* missing or mistyped field: repaired or skipped */
     IX_WARN_DUPLICATE, /* duplicate id: the later document wins */
     IX_WARN_TOOBIG,    /* field or document over the size limit: truncated */
@@ -46,7 +63,11 @@ typedef struct ix_doc {
 typedef struct ix_build_stats {
     uint64_t n_docs_in;   /* documents offered */
     uint64_t n_docs;      /* documents indexed (live) */
-    uint64_t n_terms, n_postings, total_tokens, bytes_in;
+    uint64_t n_terms, n_postings, total_tokens;
+    uint64_t bytes_in;    /* input text read (after decompression) */
+    uint64_t raw_in;      /* input file bytes read (before decompression) */
+    uint64_t n_runs;      /* sorted runs written (memory budget exceeded) */
+    uint64_t run_bytes;   /* their total size */
     uint64_t index_bytes; /* sum of the index files */
     uint64_t bytes[7];    /* per ns_file_kind */
     uint64_t warnings[IX_WARN_COUNT];
@@ -54,18 +75,52 @@ typedef struct ix_build_stats {
 
 typedef struct ix_build ix_build;
 
-/* Returns: owned *out, free with ix_build_free(). */
+/* Progress, reported on the calling thread as batches complete. */
+typedef struct ix_progress {
+    uint64_t n_docs;    /* documents analysed */
+    uint64_t bytes_in;  /* input text read */
+    uint64_t raw_in;    /* input file bytes read */
+    uint64_t raw_total; /* input file bytes in all, 0 if unknown */
+    int merging;        /* input done: merging the postings into the index */
+} ix_progress;
+typedef void (*ix_progress_cb)(void *ctx, const ix_progress *p);
+
+/* Default memory budget of the library (nindex picks its own). */
+#define IX_DEFAULT_MEM ((uint64_t)1 << 30)
+/* Smallest accepted budget: below it the batches alone would not fit. */
+#define IX_MIN_MEM ((uint64_t)1 << 20)
+#define IX_MAX_THREADS 256u
+
+/* Returns: owned *out, free with ix_build_free().  One thread and
+ * IX_DEFAULT_MEM until set otherwise. */
 ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void *warn_ctx,
                    ix_build **out, ns_err *err);
+/* Analysis threads, 1..IX_MAX_THREADS (1: no threads are started).
+ * NS_E_ARG out of range or after the first document. */
+ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err);
+/* Memory budget in bytes for postings in memory, batches and per-document
+ * tables (>= IX_MIN_MEM; NS_E_ARG otherwise or after the first document). */
+ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err);
+void ix_build_set_progress(ix_build *b, ix_progress_cb cb, void *ctx, uint64_t raw_total);
+/* For tests: merge at most n (>= 2) run files at once (default 64), so that
+ * a small corpus exercises the intermediate merges. */
+void ix_build_set_max_fanin(ix_build *b, unsigned n);
 ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err);
+/* Waits until every document added so far is analysed and its warnings
+ * reported (ix_build_commit does it too). */
+ns_rc ix_build_wait(ix_build *b, ns_err *err);
 /* Reports a warning through the callback and counts it. */
 void ix_build_warn(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Counts input bytes for statistics/progress. */
+/* Counts input text bytes / input file bytes for statistics and progress. */
 void ix_build_count_bytes(ix_build *b, uint64_t n);
+void ix_build_count_raw(ix_build *b, uint64_t n);
 void ix_build_get_stats(const ix_build *b, ix_build_stats *st);
 ns_rc ix_build_commit(ix_build *b, ns_err *err);
 void ix_build_free(ix_build *b);
+
+/* Run files are named IX_RUN_PREFIX<number> inside the temporary directory. */
+#define IX_RUN_PREFIX "run-"
 
 /* Removes stale temporary directories of out_dir left by dead processes;
  * returns how many were removed.  Called by ix_build_new. */

@@ -1,41 +1,83 @@
-/* ix_inv: in-memory inversion of documents into raw postings (see ix_inv.h). */
+/* ix_inv: in-memory inversion of documents into per-term byte streams kept
+ * in pool slices (see ix_inv.h).
+ *
+ * Pool: 1 MiB chunks; a slice is addressed by a u32 "pool offset"
+ * (chunk << 20 | offset in chunk), so an inverter holds at most 4 GiB (the
+ * builder flushes long before).  A slice of level L is 16 << L bytes (up to
+ * IX_SLICE_MAX_LEVEL): data, then the u32 pool offset of the next slice in
+ * its last 4 bytes.  A term's stream is its first slice (head), and the
+ * write position and data end of its current slice.
+ *
+ * Hash table: open addressing, linear probing, at most half full; a slot is
+ * (hash >> 32) << 32 | (term index + 1), so a probe that misses never
+ * touches the term array.  A term keeps two "fingerprint" words that, with
+ * its length, identify any key of up to 16 bytes (the first and last 8, or
+ * 4, bytes); longer keys are compared in full. */
 #include "ix_inv.h"
 
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <xxhash.h>
 
 #include "ns_alloc.h"
-#include "ns_buf.h"
-#include "ns_varint.h"
 
+#define IX_POOL_CHUNK_BITS 20
+#define IX_POOL_CHUNK ((uint32_t)1 << IX_POOL_CHUNK_BITS)
+#define IX_POOL_MAX_CHUNKS 4096u
+#define IX_SLICE_MAX_LEVEL 8 /* 4 KiB */
+#define IX_NONE UINT32_MAX
+
+/* 64 bytes, cache-line aligned: a token touches one line of its term.
+ * Each stream is its write position, data end (where the link to the next
+ * slice goes) and level; the first slices live in inv->heads (cold). */
 typedef struct term {
-    uint64_t hash;
-    uint32_t key_off; /* into inv->keys */
-    uint32_t key_len;
-    uint8_t *raw; /* owned */
-    uint32_t raw_len, raw_cap;
-    uint32_t df;
-    uint32_t last_doc; /* doc of the last posting appended */
-    uint32_t cur_doc;  /* doc whose positions are being chained, or UINT32_MAX */
-    uint32_t cur_head, cur_tail, cur_tf; /* chain through inv->tok_* */
+    uint64_t fp0, fp1;
+    uint32_t key_off;
+    uint16_t key_len;
+    uint8_t dlev, plev; /* level of the current slice of each stream */
+    uint32_t df;        /* postings, the pending one included */
+    uint32_t last_doc;  /* doc of the last posting written to the doc stream */
+    uint32_t cur_doc;   /* doc of the pending posting, IX_NONE if none */
+    uint32_t tf;        /* pending tf */
+    uint32_t last_pos;
+    uint32_t dw, dend, pw, pend;
+    uint32_t pad;
 } term;
 
+typedef struct stream_ref {
+    uint32_t *w, *end, *head;
+    uint8_t *level;
+} stream_ref;
+
+typedef struct sort_ent {
+    uint64_t pfx; /* first 8 key bytes, big-endian, zero padded */
+    uint32_t id;
+} sort_ent;
+
 struct ix_inv {
-    term *terms; /* owned */
+    uint8_t **chunks; /* owned, each IX_POOL_CHUNK bytes */
+    uint32_t n_chunks, cap_chunks;
+    uint32_t cur_chunk, chunk_used; /* bump allocator */
+    uint64_t pool_used;
+    term *terms;      /* 64-byte aligned inside terms_mem */
+    void *terms_mem;  /* owned */
+    uint32_t *heads;  /* owned: per term, first slice of the doc and pos streams */
     uint32_t n_terms, cap_terms;
-    uint32_t *slots; /* owned: open addressing, term index + 1, 0 = empty */
-    uint32_t n_slots;
+    uint64_t *scratch; /* owned: per token of the document: hash, fp0, fp1 */
+    size_t cap_scratch;
+    uint64_t *slots; /* owned */
+    uint32_t mask;
     ns_buf keys;
-    /* current document */
-    uint32_t doc_id;
-    uint32_t *tok_pos, *tok_next; /* owned */
-    uint32_t n_tok, cap_tok;
-    uint32_t *touched; /* owned: term indices seen in this doc */
-    uint32_t n_touched, cap_touched;
-    size_t raw_bytes;
-    const char *sort_keys; /* during sorting */
+    sort_ent *order; /* owned; valid after ix_inv_sort */
+    size_t cap_order;
 };
+
+static inline uint8_t *addr(const ix_inv *inv, uint32_t off)
+{
+    return inv->chunks[off >> IX_POOL_CHUNK_BITS] + (off & (IX_POOL_CHUNK - 1));
+}
+
+static inline uint32_t slice_size(unsigned level) { return 16u << level; }
 
 ns_rc ix_inv_new(ix_inv **out)
 {
@@ -43,8 +85,8 @@ ns_rc ix_inv_new(ix_inv **out)
     if (!inv)
         return NS_E_NOMEM;
     ns_buf_init(&inv->keys);
-    inv->n_slots = 1u << 12;
-    inv->slots = ns_calloc(inv->n_slots, sizeof *inv->slots);
+    inv->mask = (1u << 12) - 1;
+    inv->slots = ns_calloc((size_t)inv->mask + 1, sizeof *inv->slots);
     if (!inv->slots) {
         ix_inv_free(inv);
         return NS_E_NOMEM;
@@ -57,200 +99,492 @@ void ix_inv_free(ix_inv *inv)
 {
     if (!inv)
         return;
-    for (uint32_t i = 0; i < inv->n_terms; i++)
-        ns_free(inv->terms[i].raw);
-    ns_free(inv->terms);
+    for (uint32_t i = 0; i < inv->n_chunks; i++)
+        ns_free(inv->chunks[i]);
+    ns_free(inv->chunks);
+    ns_free(inv->terms_mem);
+    ns_free(inv->heads);
+    ns_free(inv->scratch);
     ns_free(inv->slots);
+    ns_free(inv->order);
     ns_buf_release(&inv->keys);
-    ns_free(inv->tok_pos);
-    ns_free(inv->tok_next);
-    ns_free(inv->touched);
     ns_free(inv);
+}
+
+/* Returns the pool offset of a new slice of `size` bytes, IX_NONE on NOMEM. */
+static uint32_t pool_alloc(ix_inv *inv, uint32_t size)
+{
+    if (inv->n_chunks == 0 || IX_POOL_CHUNK - inv->chunk_used < size) {
+        uint32_t next = inv->n_chunks ? inv->cur_chunk + 1 : 0;
+        if (next >= IX_POOL_MAX_CHUNKS)
+            return IX_NONE;
+        if (next == inv->n_chunks) {
+            if (inv->n_chunks == inv->cap_chunks) {
+                uint32_t c = inv->cap_chunks ? inv->cap_chunks * 2 : 16;
+                uint8_t **p = ns_realloc(inv->chunks, (size_t)c * sizeof *p);
+                if (!p)
+                    return IX_NONE;
+                inv->chunks = p;
+                inv->cap_chunks = c;
+            }
+            uint8_t *ch = ns_malloc(IX_POOL_CHUNK);
+            if (!ch)
+                return IX_NONE;
+            inv->chunks[inv->n_chunks++] = ch;
+        }
+        inv->cur_chunk = next;
+        inv->chunk_used = 0;
+    }
+    uint32_t off = (inv->cur_chunk << IX_POOL_CHUNK_BITS) | inv->chunk_used;
+    inv->chunk_used += size;
+    inv->pool_used += size;
+    return off;
+}
+
+/* Slow path of put_varint: byte by byte, opening slices as needed. */
+static __attribute__((noinline)) int put_varint_slow(ix_inv *inv, stream_ref s, uint32_t v)
+{
+    for (;;) {
+        if (*s.w == *s.end) {
+            int first = *s.head == IX_NONE;
+            unsigned lev = first ? 0 : (*s.level < IX_SLICE_MAX_LEVEL ? *s.level + 1u : *s.level);
+            uint32_t size = slice_size(lev);
+            uint32_t off = pool_alloc(inv, size);
+            if (off == IX_NONE)
+                return -1;
+            if (first)
+                *s.head = off;
+            else
+                memcpy(addr(inv, *s.end), &off, 4);
+            *s.level = (uint8_t)lev;
+            *s.w = off;
+            *s.end = off + size - 4;
+        }
+        uint8_t *p = addr(inv, (*s.w)++);
+        if (v < 0x80) {
+            *p = (uint8_t)v;
+            return 0;
+        }
+        *p = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+}
+
+static inline int put_varint(ix_inv *inv, uint32_t *w, uint32_t *end, uint8_t *level,
+                             uint32_t *head, uint32_t v)
+{
+    if (*end - *w < 5) {
+        stream_ref s = {w, end, head, level};
+        return put_varint_slow(inv, s, v);
+    }
+    uint8_t *p = addr(inv, *w), *q = p;
+    while (v >= 0x80) {
+        *q++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *q++ = (uint8_t)v;
+    *w += (uint32_t)(q - p);
+    return 0;
+}
+
+static inline uint64_t load64(const void *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint32_t load32(const void *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void fingerprint(const uint8_t *p, size_t len, uint64_t *a, uint64_t *b)
+{
+    if (len >= 8) {
+        *a = load64(p);
+        *b = load64(p + len - 8);
+    } else if (len >= 4) {
+        *a = load32(p);
+        *b = load32(p + len - 4);
+    } else {
+        *a = (uint64_t)p[0] | (uint64_t)p[len / 2] << 8 | (uint64_t)p[len - 1] << 16;
+        *b = 0;
+    }
+}
+
+static inline uint64_t key_hash(const uint8_t *p, size_t len, uint64_t a, uint64_t b)
+{
+    if (len > 16)
+        return XXH3_64bits(p, len);
+    uint64_t h = a * 0x9E3779B97F4A7C15ull;
+    h ^= (b + len) * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    h ^= h >> 29;
+    return h;
 }
 
 static ns_rc grow_slots(ix_inv *inv)
 {
-    uint32_t n = inv->n_slots * 2;
-    uint32_t *s = ns_calloc(n, sizeof *s);
+    uint32_t n = (inv->mask + 1) * 2;
+    uint64_t *s = ns_calloc(n, sizeof *s);
     if (!s)
         return NS_E_NOMEM;
-    for (uint32_t i = 0; i < inv->n_terms; i++) {
-        uint32_t j = (uint32_t)inv->terms[i].hash & (n - 1);
+    uint32_t mask = n - 1;
+    for (uint32_t i = 0; i <= inv->mask; i++) {
+        uint64_t v = inv->slots[i];
+        if (!v)
+            continue;
+        const term *t = &inv->terms[(uint32_t)v - 1];
+        const uint8_t *k = inv->keys.data + t->key_off;
+        uint64_t h = key_hash(k, t->key_len, t->fp0, t->fp1);
+        uint32_t j = (uint32_t)h & mask;
         while (s[j])
-            j = (j + 1) & (n - 1);
-        s[j] = i + 1;
+            j = (j + 1) & mask;
+        s[j] = v;
     }
     ns_free(inv->slots);
     inv->slots = s;
-    inv->n_slots = n;
+    inv->mask = mask;
     return NS_OK;
 }
 
-/* Returns the term index for key, inserting it; UINT32_MAX on NOMEM. */
-static uint32_t intern(ix_inv *inv, const char *key, size_t len)
+static int grow_terms(ix_inv *inv)
 {
-    uint64_t h = XXH3_64bits(key, len);
-    uint32_t mask = inv->n_slots - 1;
-    uint32_t j = (uint32_t)h & mask;
-    for (;;) {
-        uint32_t s = inv->slots[j];
-        if (!s)
-            break;
-        term *t = &inv->terms[s - 1];
-        if (t->hash == h && t->key_len == len && memcmp(inv->keys.data + t->key_off, key, len) == 0)
-            return s - 1;
-        j = (j + 1) & mask;
+    uint32_t c = inv->cap_terms ? inv->cap_terms * 2 : 1024;
+    void *mem = ns_malloc((size_t)c * sizeof(term) + 64);
+    uint32_t *heads = mem ? ns_realloc(inv->heads, (size_t)c * 2 * sizeof *heads) : NULL;
+    if (!heads) {
+        ns_free(mem);
+        return -1;
     }
-    if (inv->n_terms == inv->cap_terms) {
-        uint32_t c = inv->cap_terms ? inv->cap_terms * 2 : 1024;
-        term *t = ns_realloc(inv->terms, (size_t)c * sizeof *t);
-        if (!t)
-            return UINT32_MAX;
-        inv->terms = t;
-        inv->cap_terms = c;
-    }
+    inv->heads = heads;
+    term *t = (term *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
+    if (inv->n_terms)
+        memcpy(t, inv->terms, (size_t)inv->n_terms * sizeof *t);
+    ns_free(inv->terms_mem);
+    inv->terms_mem = mem;
+    inv->terms = t;
+    inv->cap_terms = c;
+    return 0;
+}
+
+/* Inserts a new term at empty slot j; returns its index or IX_NONE. */
+static __attribute__((noinline)) uint32_t insert(ix_inv *inv, const uint8_t *key, size_t len,
+                                                 uint64_t a, uint64_t b, uint64_t h, uint32_t j)
+{
+    if (inv->n_terms == inv->cap_terms && grow_terms(inv))
+        return IX_NONE;
     if (inv->keys.len > UINT32_MAX - len || ns_buf_append(&inv->keys, key, len))
-        return UINT32_MAX;
+        return IX_NONE;
     uint32_t id = inv->n_terms++;
     term *t = &inv->terms[id];
     memset(t, 0, sizeof *t);
-    t->hash = h;
+    t->fp0 = a;
+    t->fp1 = b;
     t->key_off = (uint32_t)(inv->keys.len - len);
-    t->key_len = (uint32_t)len;
-    t->cur_doc = UINT32_MAX;
-    inv->slots[j] = id + 1;
-    if ((uint64_t)inv->n_terms * 2 > inv->n_slots && grow_slots(inv))
-        return UINT32_MAX;
+    t->key_len = (uint16_t)len;
+    t->cur_doc = IX_NONE;
+    inv->heads[2 * id] = inv->heads[2 * id + 1] = IX_NONE;
+    inv->slots[j] = (h >> 32) << 32 | (uint64_t)(id + 1);
+    if ((uint64_t)inv->n_terms * 2 > (uint64_t)inv->mask + 1 && grow_slots(inv)) {
+        inv->slots[j] = 0; /* keep the table consistent: forget the term */
+        inv->n_terms--;
+        inv->keys.len -= len;
+        return IX_NONE;
+    }
     return id;
 }
 
-void ix_inv_begin_doc(ix_inv *inv, uint32_t doc_id)
+/* Appends the pending posting's (gap, tf) to the doc stream of term id. */
+static inline int write_pending(ix_inv *inv, term *t, uint32_t id)
 {
-    inv->doc_id = doc_id;
-    inv->n_tok = 0;
-    inv->n_touched = 0;
+    uint32_t gap = t->df > 1 ? t->cur_doc - t->last_doc : t->cur_doc;
+    uint32_t *head = &inv->heads[2 * id];
+    if (put_varint(inv, &t->dw, &t->dend, &t->dlev, head, gap) ||
+        put_varint(inv, &t->dw, &t->dend, &t->dlev, head, t->tf))
+        return -1;
+    t->last_doc = t->cur_doc;
+    return 0;
 }
 
-ns_rc ix_inv_add_token(ix_inv *inv, const char *key, size_t len, uint32_t pos)
+/* Prefetch distances in tokens: hash slots, then terms (whose slot was
+ * prefetched), then the terms' position slices (whose term was). */
+#define IX_PF_SLOT 32
+#define IX_PF_TERM 16
+#define IX_PF_POS 6
+
+ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const ix_tok *toks,
+                     size_t n)
 {
-    uint32_t id = intern(inv, key, len);
-    if (id == UINT32_MAX)
-        return NS_E_NOMEM;
-    if (inv->n_tok == inv->cap_tok) {
-        uint32_t c = inv->cap_tok ? inv->cap_tok * 2 : 1024;
-        uint32_t *p = ns_realloc(inv->tok_pos, (size_t)c * sizeof *p);
+    if (n > inv->cap_scratch) {
+        size_t c = n < 1024 ? 1024 : n;
+        uint64_t *p = ns_realloc(inv->scratch, c * 3 * sizeof *p);
         if (!p)
             return NS_E_NOMEM;
-        inv->tok_pos = p;
-        uint32_t *q = ns_realloc(inv->tok_next, (size_t)c * sizeof *q);
-        if (!q)
-            return NS_E_NOMEM;
-        inv->tok_next = q;
-        inv->cap_tok = c;
+        inv->scratch = p;
+        inv->cap_scratch = c;
     }
-    uint32_t k = inv->n_tok++;
-    inv->tok_pos[k] = pos;
-    inv->tok_next[k] = UINT32_MAX;
-    term *t = &inv->terms[id];
-    if (t->cur_doc != inv->doc_id) {
-        if (inv->n_touched == inv->cap_touched) {
-            uint32_t c = inv->cap_touched ? inv->cap_touched * 2 : 256;
-            uint32_t *p = ns_realloc(inv->touched, (size_t)c * sizeof *p);
-            if (!p)
+    uint64_t *hs = inv->scratch;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *k = bytes + toks[i].off;
+        uint64_t a, b;
+        fingerprint(k, toks[i].len, &a, &b);
+        hs[3 * i] = key_hash(k, toks[i].len, a, b);
+        hs[3 * i + 1] = a;
+        hs[3 * i + 2] = b;
+    }
+    for (size_t i = 0; i < n && i < IX_PF_SLOT; i++)
+        __builtin_prefetch(&inv->slots[(uint32_t)hs[3 * i] & inv->mask]);
+    for (size_t i = 0; i < n; i++) {
+        if (i + IX_PF_SLOT < n)
+            __builtin_prefetch(&inv->slots[(uint32_t)hs[3 * (i + IX_PF_SLOT)] & inv->mask]);
+        if (i + IX_PF_TERM < n) {
+            uint64_t s = inv->slots[(uint32_t)hs[3 * (i + IX_PF_TERM)] & inv->mask];
+            if (s)
+                __builtin_prefetch(&inv->terms[(uint32_t)s - 1]);
+        }
+        if (i + IX_PF_POS < n) {
+            uint64_t s = inv->slots[(uint32_t)hs[3 * (i + IX_PF_POS)] & inv->mask];
+            if (s) {
+                const term *pt = &inv->terms[(uint32_t)s - 1];
+                if (pt->pend - pt->pw >= 5)
+                    __builtin_prefetch(addr(inv, pt->pw), 1);
+            }
+        }
+        uint64_t h = hs[3 * i], a = hs[3 * i + 1], b = hs[3 * i + 2];
+        const uint8_t *k = bytes + toks[i].off;
+        size_t len = toks[i].len;
+        uint32_t pos = toks[i].pos;
+        uint32_t hi = (uint32_t)(h >> 32);
+        uint32_t j = (uint32_t)h & inv->mask;
+        uint32_t id;
+        term *t;
+        for (;;) {
+            uint64_t s = inv->slots[j];
+            if (!s) {
+                id = insert(inv, k, len, a, b, h, j);
+                if (id == IX_NONE)
+                    return NS_E_NOMEM;
+                t = &inv->terms[id];
+                break;
+            }
+            if ((uint32_t)(s >> 32) == hi) {
+                id = (uint32_t)s - 1;
+                t = &inv->terms[id];
+                if (t->fp0 == a && t->fp1 == b && t->key_len == len &&
+                    (len <= 16 || memcmp(inv->keys.data + t->key_off, k, len) == 0))
+                    break;
+            }
+            j = (j + 1) & inv->mask;
+        }
+        uint32_t v;
+        if (t->cur_doc != doc_id) {
+            if (t->cur_doc != IX_NONE && write_pending(inv, t, id))
                 return NS_E_NOMEM;
-            inv->touched = p;
-            inv->cap_touched = c;
+            t->cur_doc = doc_id;
+            t->tf = 1;
+            t->df++;
+            v = pos;
+        } else {
+            v = pos - t->last_pos - 1;
+            t->tf++;
         }
-        inv->touched[inv->n_touched++] = id;
-        t->cur_doc = inv->doc_id;
-        t->cur_head = t->cur_tail = k;
-        t->cur_tf = 1;
-    } else {
-        inv->tok_next[t->cur_tail] = k;
-        t->cur_tail = k;
-        t->cur_tf++;
-    }
-    return NS_OK;
-}
-
-static ns_rc raw_reserve(ix_inv *inv, term *t, size_t extra)
-{
-    if ((size_t)t->raw_len + extra <= t->raw_cap)
-        return NS_OK;
-    size_t c = t->raw_cap ? t->raw_cap : 16;
-    while (c < (size_t)t->raw_len + extra)
-        c *= 2;
-    if (c > UINT32_MAX)
-        return NS_E_NOMEM;
-    uint8_t *r = ns_realloc(t->raw, c);
-    if (!r)
-        return NS_E_NOMEM;
-    inv->raw_bytes += c - t->raw_cap;
-    t->raw = r;
-    t->raw_cap = (uint32_t)c;
-    return NS_OK;
-}
-
-ns_rc ix_inv_end_doc(ix_inv *inv, uint32_t *n_tokens)
-{
-    for (uint32_t i = 0; i < inv->n_touched; i++) {
-        term *t = &inv->terms[inv->touched[i]];
-        /* worst case: gap + tf + tf positions, each <= 5 bytes */
-        if (raw_reserve(inv, t, 10 + 5 * (size_t)t->cur_tf))
+        t->last_pos = pos;
+        if (put_varint(inv, &t->pw, &t->pend, &t->plev, &inv->heads[2 * id + 1], v))
             return NS_E_NOMEM;
-        uint8_t *w = t->raw + t->raw_len;
-        w += ns_varint_put(w, t->df ? inv->doc_id - t->last_doc : inv->doc_id);
-        w += ns_varint_put(w, t->cur_tf);
-        uint32_t prev = 0;
-        for (uint32_t k = t->cur_head; k != UINT32_MAX; k = inv->tok_next[k]) {
-            w += ns_varint_put(w, inv->tok_pos[k] - prev);
-            prev = inv->tok_pos[k];
-        }
-        t->raw_len = (uint32_t)(w - t->raw);
-        t->last_doc = inv->doc_id;
-        t->df++;
-        t->cur_doc = UINT32_MAX;
     }
-    if (n_tokens)
-        *n_tokens = inv->n_tok;
-    inv->n_tok = 0;
-    inv->n_touched = 0;
     return NS_OK;
 }
 
 size_t ix_inv_mem(const ix_inv *inv)
 {
-    return inv->raw_bytes + (size_t)inv->cap_terms * sizeof(term) + (size_t)inv->n_slots * 4 +
-           inv->keys.cap + (size_t)inv->cap_tok * 8 + (size_t)inv->cap_touched * 4;
+    return (size_t)inv->n_chunks * IX_POOL_CHUNK + (size_t)inv->cap_terms * (sizeof(term) + 8) +
+           inv->cap_scratch * 24 +
+           ((size_t)inv->mask + 1) * sizeof(uint64_t) + inv->keys.cap +
+           inv->cap_order * sizeof(sort_ent);
 }
 
 size_t ix_inv_n_terms(const ix_inv *inv) { return inv->n_terms; }
 
-static int cmp_terms(const void *a, const void *b)
+/* ---- sorting ---- */
+
+static inline int key_cmp(const ix_inv *inv, const sort_ent *x, const sort_ent *y)
 {
-    const ix_inv_term *x = a, *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
+    if (x->pfx != y->pfx)
+        return x->pfx < y->pfx ? -1 : 1;
+    const term *a = &inv->terms[x->id], *b = &inv->terms[y->id];
+    size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+    int c = memcmp(inv->keys.data + a->key_off, inv->keys.data + b->key_off, n);
     if (c)
         return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+    return (a->key_len > b->key_len) - (a->key_len < b->key_len);
 }
 
-ns_rc ix_inv_sorted(ix_inv *inv, ix_inv_term **out, size_t *n)
+static void sort_range(const ix_inv *inv, sort_ent *v, size_t n)
 {
-    ix_inv_term *v = ns_malloc((size_t)(inv->n_terms ? inv->n_terms : 1) * sizeof *v);
-    if (!v)
-        return NS_E_NOMEM;
+    while (n > 16) {
+        /* median of three as pivot */
+        size_t m = n / 2;
+        if (key_cmp(inv, &v[m], &v[0]) < 0) {
+            sort_ent t = v[m]; v[m] = v[0]; v[0] = t;
+        }
+        if (key_cmp(inv, &v[n - 1], &v[0]) < 0) {
+            sort_ent t = v[n - 1]; v[n - 1] = v[0]; v[0] = t;
+        }
+        if (key_cmp(inv, &v[n - 1], &v[m]) < 0) {
+            sort_ent t = v[n - 1]; v[n - 1] = v[m]; v[m] = t;
+        }
+        sort_ent pivot = v[m];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (key_cmp(inv, &v[i], &pivot) < 0)
+                i++;
+            while (key_cmp(inv, &pivot, &v[j]) < 0)
+                j--;
+            if (i >= j)
+                break;
+            sort_ent t = v[i]; v[i] = v[j]; v[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, n): recurse on the smaller side */
+        size_t left = j + 1;
+        if (left < n - left) {
+            sort_range(inv, v, left);
+            v += left;
+            n -= left;
+        } else {
+            sort_range(inv, v + left, n - left);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        sort_ent x = v[i];
+        size_t j = i;
+        while (j > 0 && key_cmp(inv, &x, &v[j - 1]) < 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+ns_rc ix_inv_sort(ix_inv *inv)
+{
     for (uint32_t i = 0; i < inv->n_terms; i++) {
         term *t = &inv->terms[i];
-        v[i].key = (const char *)inv->keys.data + t->key_off;
-        v[i].key_len = t->key_len;
-        v[i].raw = t->raw;
-        v[i].raw_len = t->raw_len;
-        v[i].df = t->df;
+        if (t->cur_doc != IX_NONE) {
+            if (write_pending(inv, t, i))
+                return NS_E_NOMEM;
+            t->cur_doc = IX_NONE;
+        }
     }
-    qsort(v, inv->n_terms, sizeof *v, cmp_terms);
-    *out = v;
-    *n = inv->n_terms;
+    if (inv->cap_order < inv->n_terms) {
+        sort_ent *o = ns_realloc(inv->order, (size_t)inv->n_terms * sizeof *o);
+        if (!o)
+            return NS_E_NOMEM;
+        inv->order = o;
+        inv->cap_order = inv->n_terms;
+    }
+    for (uint32_t i = 0; i < inv->n_terms; i++) {
+        const term *t = &inv->terms[i];
+        uint8_t b[8] = {0};
+        memcpy(b, inv->keys.data + t->key_off, t->key_len < 8 ? t->key_len : 8);
+        uint64_t p = 0;
+        for (int k = 0; k < 8; k++)
+            p = p << 8 | b[k];
+        inv->order[i].pfx = p;
+        inv->order[i].id = i;
+    }
+    sort_range(inv, inv->order, inv->n_terms);
     return NS_OK;
+}
+
+void ix_inv_term_get(const ix_inv *inv, size_t i, ix_inv_term *out)
+{
+    const term *t = &inv->terms[inv->order[i].id];
+    out->key = (const char *)inv->keys.data + t->key_off;
+    out->key_len = t->key_len;
+    out->df = t->df;
+}
+
+static ns_rc copy_stream(const ix_inv *inv, uint32_t head, uint32_t w, ns_buf *out)
+{
+    if (head == IX_NONE)
+        return NS_OK;
+    uint32_t off = head;
+    unsigned lev = 0;
+    for (;;) {
+        uint32_t end = off + slice_size(lev) - 4;
+        int last = w >= off && w <= end;
+        uint32_t stop = last ? w : end;
+        if (ns_buf_append(out, addr(inv, off), stop - off))
+            return NS_E_NOMEM;
+        if (last)
+            return NS_OK;
+        memcpy(&off, addr(inv, end), 4);
+        if (lev < IX_SLICE_MAX_LEVEL)
+            lev++;
+    }
+}
+
+ns_rc ix_inv_term_streams(const ix_inv *inv, size_t i, ns_buf *docs, ns_buf *pos)
+{
+    uint32_t id = inv->order[i].id;
+    const term *t = &inv->terms[id];
+    if (copy_stream(inv, inv->heads[2 * id], t->dw, docs) ||
+        copy_stream(inv, inv->heads[2 * id + 1], t->pw, pos))
+        return NS_E_NOMEM;
+    return NS_OK;
+}
+
+size_t ix_inv_lower_bound(const ix_inv *inv, const char *key, size_t key_len)
+{
+    size_t lo = 0, hi = inv->n_terms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const term *t = &inv->terms[inv->order[mid].id];
+        size_t n = t->key_len < key_len ? t->key_len : key_len;
+        int c = memcmp(inv->keys.data + t->key_off, key, n);
+        if (c < 0 || (c == 0 && t->key_len < key_len))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void ix_inv_reset(ix_inv *inv)
+{
+    /* Give the memory back (it is what the budget counts): the next run
+     * regrows what it needs, at a cost small next to writing a run. */
+    for (uint32_t i = 0; i < inv->n_chunks; i++)
+        ns_free(inv->chunks[i]);
+    inv->n_chunks = 0;
+    inv->cur_chunk = 0;
+    inv->chunk_used = 0;
+    inv->pool_used = 0;
+    inv->n_terms = 0;
+    ns_free(inv->terms_mem);
+    ns_free(inv->heads);
+    ns_free(inv->order);
+    inv->terms_mem = NULL;
+    inv->terms = NULL;
+    inv->heads = NULL;
+    inv->order = NULL;
+    inv->cap_terms = 0;
+    inv->cap_order = 0;
+    ns_buf_release(&inv->keys);
+    uint64_t *s = (size_t)inv->mask + 1 > 4096 ? ns_calloc(4096, sizeof *s) : NULL;
+    if (s) {
+        ns_free(inv->slots);
+        inv->slots = s;
+        inv->mask = 4095;
+    } else {
+        memset(inv->slots, 0, ((size_t)inv->mask + 1) * sizeof *inv->slots);
+    }
 }

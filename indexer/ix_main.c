@@ -2,6 +2,10 @@
  * ix_source; the only place in indexer/ that prints or exits). */
 #include <errno.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +27,8 @@ static const char usage_text[] =
     "\n"
     "INPUT is a file, a directory (walked recursively: .txt and .md files are\n"
     "one document each, .jsonl/.ndjson files one document per line), or '-' for\n"
-    "JSON Lines on standard input.  JSON members: id, title, body (or text),\n"
+    "JSON Lines on standard input.  Files ending in .zst (and zstd-compressed\n"
+    "standard input) are decompressed on the fly.  JSON members: id, title, body (or text),\n"
     "date, url.  A plain-text document's title is its first non-empty line and\n"
     "its id the path relative to the INPUT directory.\n"
     "\n"
@@ -32,6 +37,11 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -o, --output=INDEX_DIR  index directory (default: $NSEARCH_INDEX, else 'index')\n"
+    "  -j, --jobs=N            analyse documents on N threads (default: all cores)\n"
+    "      --mem=SIZE          memory budget for postings and batches, with an\n"
+    "                          optional K, M or G suffix (default: a quarter of\n"
+    "                          the RAM, at most 1G); beyond it postings are\n"
+    "                          written to sorted runs and merged at the end\n"
     "  -l, --lang=LANG         Snowball stemmer language (default: english;\n"
     "                          'none' disables stemming)\n"
     "      --strict            treat any input warning as an error: exit 2 and\n"
@@ -42,7 +52,10 @@ static const char usage_text[] =
     "\n"
     "Bad input (malformed JSON, invalid UTF-8, binary files, empty documents,\n"
     "missing fields, duplicate ids) is skipped or repaired with a warning that\n"
-    "names the file and line; a summary follows.\n"
+    "names the file and line; a summary follows.  Progress is shown on standard\n"
+    "error when it is a terminal (not with --quiet).\n"
+    "\n"
+    "The index depends only on the input, not on --jobs or --mem.\n"
     "\n"
     "Exit status:\n"
     "  0  the index was built\n"
@@ -53,7 +66,52 @@ static const char usage_text[] =
 typedef struct warn_ctx {
     int quiet;
     unsigned long printed;
+    int progress_shown; /* a progress line is on the terminal */
+    double t0, last;    /* start, last progress line */
 } warn_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_clear(warn_ctx *w)
+{
+    if (w->progress_shown) {
+        fputs("\r\033[K", stderr);
+        w->progress_shown = 0;
+    }
+}
+
+static void on_progress(void *ctx, const ix_progress *p)
+{
+    warn_ctx *w = ctx;
+    double t = now_s();
+    if (p->merging) {
+        unsigned long s = (unsigned long)(t - w->t0 + 0.5);
+        fprintf(stderr, "\rnindex: %" PRIu64 " documents, %.1f MB read in %lu:%02lu; merging postings\033[K",
+                p->n_docs, (double)p->bytes_in / 1e6, s / 60, s % 60);
+        fflush(stderr);
+        w->progress_shown = 1;
+        return;
+    }
+    if (t - w->last < 0.25)
+        return;
+    w->last = t;
+    double el = t - w->t0, mb = (double)p->bytes_in / 1e6;
+    char eta[32] = "";
+    if (p->raw_total && p->raw_in && p->raw_in <= p->raw_total) {
+        double left = el * ((double)p->raw_total / (double)p->raw_in - 1.0);
+        unsigned long s = (unsigned long)(left + 0.5);
+        snprintf(eta, sizeof eta, ", ETA %lu:%02lu", s / 60, s % 60);
+    }
+    fprintf(stderr, "\rnindex: %" PRIu64 " documents, %.1f MB read, %.1f MB/s%s\033[K", p->n_docs, mb,
+            el > 0 ? mb / el : 0.0, eta);
+    fflush(stderr);
+    w->progress_shown = 1;
+}
 
 static void on_warn(void *ctx, ix_warn_kind kind, const char *file, uint64_t line, const char *msg)
 {
@@ -61,6 +119,7 @@ static void on_warn(void *ctx, ix_warn_kind kind, const char *file, uint64_t lin
     warn_ctx *w = ctx;
     if (w->quiet)
         return;
+    progress_clear(w);
     if (++w->printed > MAX_PRINTED_WARNINGS) {
         if (w->printed == MAX_PRINTED_WARNINGS + 1)
             fprintf(stderr, "nindex: warning: more than %d warnings; the rest are only counted\n",
@@ -91,6 +150,41 @@ static const char *const warn_names[IX_WARN_COUNT] = {
     "missing field",  "duplicate id",  "too large",   "unreadable",
 };
 
+/* Parses SIZE: digits with an optional K, M or G (powers of 1024), an
+ * optional "iB" or "B" after it.  Returns 0, or -1 if malformed. */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
+        end += strlen(end);
+    else if (!shift && !strcmp(end, "B"))
+        end++;
+    if (*end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+static uint64_t default_mem(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    uint64_t m = IX_DEFAULT_MEM;
+    if (pages > 0 && psize > 0 && (uint64_t)pages * (uint64_t)psize / 4 < m)
+        m = (uint64_t)pages * (uint64_t)psize / 4;
+    return m < ((uint64_t)64 << 20) ? (uint64_t)64 << 20 : m;
+}
+
 static void human_bytes(uint64_t n, char *out, size_t len)
 {
     if (n >= 10u << 20)
@@ -108,16 +202,41 @@ int main(int argc, char **argv)
         out_dir = "index";
     const char *lang = "english";
     int quiet = 0, strict = 0;
-    enum { OPT_STRICT = 256, OPT_VERSION };
+    long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
+    uint64_t mem = default_mem();
+    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
         {"quiet", no_argument, 0, 'q'},        {"strict", no_argument, 0, OPT_STRICT},
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, OPT_VERSION},
+        {"jobs", required_argument, 0, 'j'},   {"mem", required_argument, 0, OPT_MEM},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:l:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:l:qhj:", opts, NULL)) != -1) {
         switch (c) {
+        case 'j': {
+            char *end;
+            errno = 0;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || errno || v < 1 || v > (long)IX_MAX_THREADS) {
+                fprintf(stderr, "nindex: invalid thread count '%s' (1..%u)\n"
+                                "Try 'nindex --help' for more information.\n",
+                        optarg, IX_MAX_THREADS);
+                return EXIT_USAGE;
+            }
+            jobs = (unsigned)v;
+            break;
+        }
+        case OPT_MEM:
+            if (parse_size(optarg, &mem) || mem < IX_MIN_MEM) {
+                fprintf(stderr, "nindex: invalid memory size '%s' (at least 1M; e.g. 512M, 2G)\n"
+                                "Try 'nindex --help' for more information.\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'o': out_dir = optarg; break;
         case 'l': lang = optarg; break;
         case 'q': quiet = 1; break;
@@ -140,9 +259,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "nindex: no INPUT given\nTry 'nindex --help' for more information.\n");
         return EXIT_USAGE;
     }
+#ifdef __GLIBC__
+    /* Blocks of 256 KiB and more (inverter pools, batches, buffers) come
+     * from mmap and go back to the system when freed: glibc's default
+     * threshold rises after the first such free, and freed heap memory
+     * then stays resident, which defeats --mem. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    warn_ctx wc = {quiet, 0};
+    warn_ctx wc = {quiet, 0, 0, 0, 0};
+    wc.t0 = now_s();
     ix_build *b;
     ns_err err;
     ns_err_clear(&err);
@@ -151,14 +278,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "nindex: %s\n", err.msg);
         return exit_for(rc);
     }
+    rc = ix_build_set_threads(b, jobs, &err);
+    if (!rc)
+        rc = ix_build_set_mem(b, mem, &err);
+    if (!rc && !quiet && isatty(2)) {
+        uint64_t total = 0;
+        for (int i = optind; i < argc && total != UINT64_MAX; i++) {
+            uint64_t n = ix_source_size(argv[i]);
+            total = n == UINT64_MAX ? UINT64_MAX : total + n;
+        }
+        ix_build_set_progress(b, on_progress, &wc, total == UINT64_MAX ? 0 : total);
+    }
     for (int i = optind; i < argc && !rc; i++)
         rc = ix_source_add(b, argv[i], &err);
+    if (!rc)
+        rc = ix_build_wait(b, &err);
     ix_build_stats st;
     ix_build_get_stats(b, &st);
     uint64_t n_warn = 0;
     for (int k = 0; k < IX_WARN_COUNT; k++)
         n_warn += st.warnings[k];
     if (!rc && strict && n_warn) {
+        progress_clear(&wc);
         fprintf(stderr, "nindex: %llu input warning%s with --strict: index not written\n",
                 (unsigned long long)n_warn, n_warn == 1 ? "" : "s");
         ix_build_free(b);
@@ -167,6 +308,7 @@ int main(int argc, char **argv)
     if (!rc)
         rc = ix_build_commit(b, &err);
     if (rc) {
+        progress_clear(&wc);
         fprintf(stderr, "nindex: %s\n", err.msg);
         fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
         ix_build_free(b);
@@ -176,6 +318,7 @@ int main(int argc, char **argv)
     ix_build_free(b);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    progress_clear(&wc);
     if (!quiet) {
         char sz[32], in[32];
         human_bytes(st.index_bytes, sz, sizeof sz);

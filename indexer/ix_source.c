@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "ns_alloc.h"
 #include "ns_buf.h"
@@ -27,8 +28,162 @@ static int has_ext(const char *name, const char *ext)
     return n > e && strcmp(name + n - e, ext) == 0;
 }
 
-static int is_jsonl(const char *name) { return has_ext(name, ".jsonl") || has_ext(name, ".ndjson"); }
-static int is_text(const char *name) { return has_ext(name, ".txt") || has_ext(name, ".md"); }
+static int is_zst(const char *name) { return has_ext(name, ".zst"); }
+static int is_jsonl(const char *name)
+{
+    return has_ext(name, ".jsonl") || has_ext(name, ".ndjson") || has_ext(name, ".jsonl.zst") ||
+           has_ext(name, ".ndjson.zst");
+}
+static int is_text(const char *name)
+{
+    return has_ext(name, ".txt") || has_ext(name, ".md") || has_ext(name, ".txt.zst") ||
+           has_ext(name, ".md.zst");
+}
+
+/* ---- input streams: plain or zstd-compressed ---- */
+
+#define IX_ZSTD_MAGIC 0xFD2FB528u
+
+typedef struct in_stream {
+    ix_build *b;
+    int fd;
+    const char *name;  /* for messages */
+    ZSTD_DCtx *z;      /* owned; NULL for plain input */
+    uint8_t *zbuf;     /* owned: compressed bytes read, [zpos, zlen) unused */
+    size_t zcap, zpos, zlen;
+    uint8_t pre[4];    /* plain input: bytes read while sniffing the magic */
+    size_t pre_len, pre_pos;
+    size_t last;       /* last ZSTD_decompressStream result: 0 = at a frame end */
+    int eof;
+} in_stream;
+
+static ns_rc in_open(in_stream *s, ix_build *b, int fd, const char *name, int zstd, ns_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->b = b;
+    s->fd = fd;
+    s->name = name;
+    if (!zstd)
+        return NS_OK;
+    s->zcap = ZSTD_DStreamInSize();
+    s->zbuf = ns_malloc(s->zcap);
+    s->z = ZSTD_createDCtx();
+    if (!s->zbuf || !s->z) {
+        ns_free(s->zbuf);
+        ZSTD_freeDCtx(s->z);
+        s->z = NULL;
+        s->zbuf = NULL;
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    return NS_OK;
+}
+
+static void in_close(in_stream *s)
+{
+    ZSTD_freeDCtx(s->z);
+    ns_free(s->zbuf);
+    s->z = NULL;
+    s->zbuf = NULL;
+}
+
+/* Reads raw bytes; -1 with errno on error. */
+static ssize_t raw_read(in_stream *s, void *out, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(s->fd, out, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0)
+            ix_build_count_raw(s->b, (uint64_t)n);
+        return n;
+    }
+}
+
+/* Sniffs standard input: zstd if it starts with the zstd frame magic. */
+static ns_rc in_open_sniff(in_stream *s, ix_build *b, int fd, const char *name, ns_err *err)
+{
+    uint8_t m[4];
+    size_t n = 0;
+    in_open(s, b, fd, name, 0, err);
+    while (n < 4) {
+        ssize_t r = raw_read(s, m + n, 4 - n);
+        if (r <= 0)
+            break; /* an error shows again at the next read */
+        n += (size_t)r;
+    }
+    uint32_t v = n == 4 ? (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 |
+                              (uint32_t)m[3] << 24
+                        : 0;
+    if (v != IX_ZSTD_MAGIC) {
+        memcpy(s->pre, m, n);
+        s->pre_len = n;
+        return NS_OK;
+    }
+    ns_rc rc = in_open(s, b, fd, name, 1, err);
+    if (rc)
+        return rc;
+    memcpy(s->zbuf, m, 4);
+    s->zlen = 4;
+    return NS_OK;
+}
+
+/* Reads up to cap bytes of (decompressed) input.  Returns > 0, 0 at the
+ * end, or -1 after a warning (unreadable or corrupt input: the rest of it
+ * is skipped). */
+static ssize_t in_read(in_stream *s, uint8_t *out, size_t cap, uint64_t line)
+{
+    if (s->pre_pos < s->pre_len) {
+        size_t n = s->pre_len - s->pre_pos < cap ? s->pre_len - s->pre_pos : cap;
+        memcpy(out, s->pre + s->pre_pos, n);
+        s->pre_pos += n;
+        return (ssize_t)n;
+    }
+    if (!s->z) {
+        ssize_t n = raw_read(s, out, cap);
+        if (n < 0) {
+            ix_build_warn(s->b, IX_WARN_IO, s->name, line, "read error: %s: rest of input skipped",
+                          strerror(errno));
+            return -1;
+        }
+        return n;
+    }
+    for (;;) {
+        if (s->zpos == s->zlen && !s->eof) {
+            ssize_t n = raw_read(s, s->zbuf, s->zcap);
+            if (n < 0) {
+                ix_build_warn(s->b, IX_WARN_IO, s->name, line,
+                              "read error: %s: rest of input skipped", strerror(errno));
+                return -1;
+            }
+            s->zpos = 0;
+            s->zlen = (size_t)n;
+            if (n == 0)
+                s->eof = 1;
+        }
+        ZSTD_inBuffer in = {s->zbuf, s->zlen, s->zpos};
+        ZSTD_outBuffer ob = {out, cap, 0};
+        size_t r = ZSTD_decompressStream(s->z, &ob, &in);
+        int moved = in.pos > s->zpos || ob.pos > 0;
+        s->zpos = in.pos;
+        if (ZSTD_isError(r)) {
+            ix_build_warn(s->b, IX_WARN_IO, s->name, 0,
+                          "corrupt zstd data (%s): rest of the file skipped", ZSTD_getErrorName(r));
+            return -1;
+        }
+        if (moved) /* an empty call between frames says nothing */
+            s->last = r;
+        if (ob.pos)
+            return (ssize_t)ob.pos;
+        if (s->eof && s->zpos == s->zlen) {
+            if (s->last != 0) {
+                ix_build_warn(s->b, IX_WARN_IO, s->name, 0,
+                              "truncated zstd data: the end of the file is missing");
+                return -1;
+            }
+            return 0;
+        }
+    }
+}
 
 /* ---- plain text ---- */
 
@@ -39,21 +194,27 @@ static ns_rc add_text_file(ix_build *b, const char *path, const char *id, ns_err
         ix_build_warn(b, IX_WARN_IO, path, 0, "cannot open: %s: skipped", strerror(errno));
         return NS_OK;
     }
+    in_stream in;
+    ns_rc rc = in_open(&in, b, fd, path, is_zst(path), err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
     ns_buf buf;
     ns_buf_init(&buf);
     size_t limit = NS_MAX_DOC_BYTES + NS_MAX_FIELD_BYTES;
     int truncated = 0;
     for (;;) {
         if (ns_buf_reserve(&buf, 65536)) {
+            in_close(&in);
             close(fd);
             ns_buf_release(&buf);
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         }
-        ssize_t n = read(fd, buf.data + buf.len, 65536);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = in_read(&in, buf.data + buf.len, 65536, 0);
         if (n < 0) {
-            ix_build_warn(b, IX_WARN_IO, path, 0, "cannot read: %s: skipped", strerror(errno));
+            /* warned: skipped */
+            in_close(&in);
             close(fd);
             ns_buf_release(&buf);
             return NS_OK;
@@ -67,6 +228,7 @@ static ns_rc add_text_file(ix_build *b, const char *path, const char *id, ns_err
             break;
         }
     }
+    in_close(&in);
     close(fd);
     ix_build_count_bytes(b, buf.len);
     const char *s = (const char *)buf.data;
@@ -113,7 +275,7 @@ static ns_rc add_text_file(ix_build *b, const char *path, const char *id, ns_err
     d.body_len = body_len;
     d.src = path;
     (void)line_no;
-    ns_rc rc = ix_build_add(b, &d, err);
+    rc = ix_build_add(b, &d, err);
     ns_buf_release(&buf);
     return rc;
 }
@@ -179,7 +341,7 @@ static ns_rc add_json_line(ix_build *b, const char *src, uint64_t line_no, const
     return ix_build_add(b, &d, err);
 }
 
-static ns_rc add_jsonl_fd(ix_build *b, int fd, const char *src, ns_err *err)
+static ns_rc add_jsonl_stream(ix_build *b, in_stream *in, const char *src, ns_err *err)
 {
     ns_buf buf, scratch;
     ns_buf_init(&buf);
@@ -226,14 +388,9 @@ static ns_rc add_jsonl_fd(ix_build *b, int fd, const char *src, ns_err *err)
             rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
             break;
         }
-        ssize_t n = read(fd, buf.data + buf.len, 1 << 20);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ix_build_warn(b, IX_WARN_IO, src, line_no, "read error: %s: rest of input skipped",
-                          strerror(errno));
-            break;
-        }
+        ssize_t n = in_read(in, buf.data + buf.len, 1 << 20, line_no + 1);
+        if (n < 0)
+            break; /* warned: the complete lines before the damage count */
         if (n == 0) {
             eof = 1; /* a last line without '\n' still counts */
             if (buf.len > 0 && ns_buf_putc(&buf, '\n'))
@@ -255,7 +412,11 @@ static ns_rc add_jsonl_file(ix_build *b, const char *path, ns_err *err)
         ix_build_warn(b, IX_WARN_IO, path, 0, "cannot open: %s: skipped", strerror(errno));
         return NS_OK;
     }
-    ns_rc rc = add_jsonl_fd(b, fd, path, err);
+    in_stream in;
+    ns_rc rc = in_open(&in, b, fd, path, is_zst(path), err);
+    if (!rc)
+        rc = add_jsonl_stream(b, &in, path, err);
+    in_close(&in);
     close(fd);
     return rc;
 }
@@ -304,7 +465,7 @@ static ns_rc walk(ix_build *b, const char *dir, size_t root_len, int depth, ns_e
         n++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && n)
         qsort(names, n, sizeof *names, cmp_names);
     ns_buf path;
     ns_buf_init(&path);
@@ -342,8 +503,14 @@ static ns_rc walk(ix_build *b, const char *dir, size_t root_len, int depth, ns_e
 
 ns_rc ix_source_add(ix_build *b, const char *input, ns_err *err)
 {
-    if (strcmp(input, "-") == 0)
-        return add_jsonl_fd(b, 0, "<stdin>", err);
+    if (strcmp(input, "-") == 0) {
+        in_stream in;
+        ns_rc rc = in_open_sniff(&in, b, 0, "<stdin>", err);
+        if (!rc)
+            rc = add_jsonl_stream(b, &in, "<stdin>", err);
+        in_close(&in);
+        return rc;
+    }
     struct stat sb;
     if (stat(input, &sb) != 0) {
         ix_build_warn(b, IX_WARN_IO, input, 0, "cannot read: %s: skipped", strerror(errno));
@@ -363,4 +530,59 @@ ns_rc ix_source_add(ix_build *b, const char *input, ns_err *err)
     if (is_jsonl(input))
         return add_jsonl_file(b, input, err);
     return add_text_file(b, input, input, err);
+}
+
+/* ---- input sizes (for progress) ---- */
+
+static uint64_t walk_size(const char *dir, int depth)
+{
+    if (depth > IX_MAX_DEPTH)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    ns_buf path;
+    ns_buf_init(&path);
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        ns_buf_reset(&path);
+        if (ns_buf_printf(&path, "%s/%s", dir, e->d_name))
+            break;
+        const char *p = ns_buf_cstr(&path);
+        struct stat lsb, sb;
+        if (lstat(p, &lsb) != 0)
+            continue;
+        if (S_ISLNK(lsb.st_mode)) {
+            if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode))
+                continue;
+        } else {
+            sb = lsb;
+        }
+        if (S_ISDIR(sb.st_mode))
+            total += walk_size(p, depth + 1);
+        else if (S_ISREG(sb.st_mode) && (is_text(e->d_name) || is_jsonl(e->d_name)))
+            total += (uint64_t)sb.st_size;
+    }
+    ns_buf_release(&path);
+    closedir(d);
+    return total;
+}
+
+uint64_t ix_source_size(const char *input)
+{
+    struct stat sb;
+    if (strcmp(input, "-") == 0) {
+        if (fstat(0, &sb) != 0 || !S_ISREG(sb.st_mode))
+            return UINT64_MAX;
+        off_t at = lseek(0, 0, SEEK_CUR);
+        return at >= 0 && at <= sb.st_size ? (uint64_t)(sb.st_size - at) : UINT64_MAX;
+    }
+    if (stat(input, &sb) != 0)
+        return 0;
+    if (S_ISDIR(sb.st_mode))
+        return walk_size(input, 0);
+    return (uint64_t)sb.st_size;
 }

@@ -13,25 +13,39 @@
 #include "ns_endian.h"
 #include "ns_format.h"
 #include "ns_varint.h"
+#include "ix_vint.h"
 
-typedef struct u32vec {
-    uint32_t *v; /* owned */
-    size_t n, cap;
-} u32vec;
+/* One term's entry in a part, for the dictionary at append time. */
+typedef struct part_term {
+    uint64_t df, cf, post_len, pos_len;
+    uint32_t key_off, key_len;
+    float max_score;
+} part_term;
 
-static int u32vec_push(u32vec *a, uint32_t x)
-{
-    if (a->n == a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 1024;
-        uint32_t *p = ns_realloc(a->v, c * sizeof *p);
-        if (!p)
-            return -1;
-        a->v = p;
-        a->cap = c;
-    }
-    a->v[a->n++] = x;
-    return 0;
-}
+struct ix_wpart {
+    /* read-only view of the writer */
+    const uint32_t *doclens;
+    uint32_t n_docs;
+    uint64_t n_live;
+    double avgdl;
+    /* the current term */
+    char key[256];
+    size_t key_len;
+    uint64_t df, cf, pos_start, post_start;
+    double max_w;
+    uint32_t prev;                      /* last doc id of the previous block (UINT32_MAX: none) */
+    uint32_t bdocs[NS_BLOCK_LEN], btfs[NS_BLOCK_LEN];
+    uint32_t n_in_block, block_pos_off; /* block_pos_off: the block's positions, from pos_start */
+    uint32_t pchunk[NS_BLOCK_LEN];      /* positions not yet packed */
+    uint32_t n_pchunk;
+    ns_buf tpost; /* the term's posting blocks (the skip table goes before) */
+    ns_buf skips; /* the term's skip entries, doc offsets from the first block */
+    /* output */
+    ns_buf post, pos, keys;
+    part_term *terms; /* owned */
+    size_t n_terms, cap_terms;
+    uint64_t n_postings;
+};
 
 struct ix_writer {
     char *dir; /* owned */
@@ -40,16 +54,45 @@ struct ix_writer {
     uint32_t n_docs;
     uint64_t n_live, total_tokens;
     double avgdl;
-    u32vec docs, tfs, pos;
-    ns_buf tpost, tpos;    /* current term's postings / positions */
-    ns_buf dblock;         /* current dictionary block */
-    ns_buf dindex;         /* dictionary block index */
+    ix_wpart *own; /* the part behind ix_writer_term_* */
+    ns_buf dblock; /* current dictionary block */
+    ns_buf dindex; /* dictionary block index */
     char prev_key[256 + 1];
     size_t prev_len;
     uint32_t in_block;
     uint64_t n_terms, n_blocks, n_postings;
-    ns_rc rc;
 };
+
+/* The writer's own part is appended to the files once it holds this much. */
+#define IX_WPART_FLUSH ((size_t)4 << 20)
+
+ns_rc ix_wpart_new(const ix_writer *w, ix_wpart **out)
+{
+    ix_wpart *p = ns_calloc(1, sizeof *p);
+    if (!p)
+        return NS_E_NOMEM;
+    p->doclens = w->doclens;
+    p->n_docs = w->n_docs;
+    p->n_live = w->n_live;
+    p->avgdl = w->avgdl;
+    *out = p;
+    return NS_OK;
+}
+
+void ix_wpart_free(ix_wpart *p)
+{
+    if (!p)
+        return;
+    ns_buf_release(&p->tpost);
+    ns_buf_release(&p->skips);
+    ns_buf_release(&p->post);
+    ns_buf_release(&p->pos);
+    ns_buf_release(&p->keys);
+    ns_free(p->terms);
+    ns_free(p);
+}
+
+size_t ix_wpart_bytes(const ix_wpart *p) { return p->post.len + p->pos.len + p->keys.len; }
 
 ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, ix_writer **out,
                      ns_err *err)
@@ -72,7 +115,12 @@ ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, 
         }
     }
     w->avgdl = w->n_live ? (double)w->total_tokens / (double)w->n_live : 1.0;
-    ns_rc rc = ix_file_open(&w->terms, dir, NS_FILE_TERMS, NS_CODEC_NONE, err);
+    ns_rc rc = ix_wpart_new(w, &w->own);
+    if (rc) {
+        ix_writer_free(w);
+        return ns_err_set(err, rc, "out of memory");
+    }
+    rc = ix_file_open(&w->terms, dir, NS_FILE_TERMS, NS_CODEC_NONE, err);
     if (!rc)
         rc = ix_file_open(&w->postings, dir, NS_FILE_POSTINGS, NS_CODEC_BP128_VBYTE, err);
     if (!rc)
@@ -93,11 +141,7 @@ void ix_writer_free(ix_writer *w)
     ix_file_release(&w->terms);
     ix_file_release(&w->postings);
     ix_file_release(&w->positions);
-    ns_free(w->docs.v);
-    ns_free(w->tfs.v);
-    ns_free(w->pos.v);
-    ns_buf_release(&w->tpost);
-    ns_buf_release(&w->tpos);
+    ix_wpart_free(w->own);
     ns_buf_release(&w->dblock);
     ns_buf_release(&w->dindex);
     ns_free(w);
@@ -109,8 +153,8 @@ static ns_rc put_varint(ns_buf *b, uint64_t v)
     return ns_buf_append(b, t, ns_varint_put(t, v));
 }
 
-/* Appends n (<= 128) values: a packed chunk (u8 bits + 16*bits bytes) when
- * n == 128, else n varints. */
+/* Appends n values: a packed chunk (u8 bits + 16*bits bytes) when n == 128,
+ * else n varints. */
 static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
 {
     if (n == NS_BLOCK_LEN) {
@@ -127,40 +171,7 @@ static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++)
-        b->len += ns_varint_put(b->data + b->len, v[i]);
-    return NS_OK;
-}
-
-/* Decodes raw postings into w->docs/tfs/pos, dropping dead documents. */
-static ns_rc decode_raw(ix_writer *w, const uint8_t *raw, size_t raw_len, ns_err *err)
-{
-    const uint8_t *p = raw, *end = raw + raw_len;
-    w->docs.n = w->tfs.n = w->pos.n = 0;
-    uint64_t doc = 0;
-    int first = 1;
-    while (p < end) {
-        uint64_t gap, tf;
-        if (ns_varint_get(&p, end, &gap) || ns_varint_get(&p, end, &tf) || tf == 0)
-            return ns_err_set(err, NS_E_CORRUPT, "internal error: bad raw postings");
-        doc = first ? gap : doc + gap;
-        if (!first && gap == 0) /* restart of a segment: gap from 0 */
-            return ns_err_set(err, NS_E_CORRUPT, "internal error: unsorted raw postings");
-        first = 0;
-        if (doc >= w->n_docs)
-            return ns_err_set(err, NS_E_CORRUPT, "internal error: doc id out of range");
-        int live = w->doclens[doc] != 0;
-        if (live && (u32vec_push(&w->docs, (uint32_t)doc) || u32vec_push(&w->tfs, (uint32_t)tf)))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        uint64_t pos = 0;
-        for (uint64_t i = 0; i < tf; i++) {
-            uint64_t g;
-            if (ns_varint_get(&p, end, &g))
-                return ns_err_set(err, NS_E_CORRUPT, "internal error: bad raw positions");
-            pos = i ? pos + g : g;
-            if (live && u32vec_push(&w->pos, (uint32_t)pos))
-                return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        }
-    }
+        b->len += ix_vint_put(b->data + b->len, v[i]);
     return NS_OK;
 }
 
@@ -170,6 +181,164 @@ static float round_up_f32(double x)
     if ((double)f < x)
         f = nextafterf(f, INFINITY);
     return f;
+}
+
+ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err)
+{
+    if (key_len == 0 || key_len > sizeof p->key)
+        return ns_err_set(err, NS_E_ARG, "internal error: term length %zu", key_len);
+    memcpy(p->key, key, key_len);
+    p->key_len = key_len;
+    p->df = p->cf = 0;
+    p->max_w = 0;
+    p->prev = UINT32_MAX;
+    p->n_in_block = 0;
+    p->n_pchunk = 0;
+    ns_buf_reset(&p->tpost);
+    ns_buf_reset(&p->skips);
+    p->pos_start = p->pos.len;
+    return NS_OK;
+}
+
+/* Ends the current posting block (full, or the term's last): its postings
+ * into tpost, its skip entry, its positions' tail. */
+static ns_rc end_block(ix_wpart *p, ns_err *err)
+{
+    uint32_t n = p->n_in_block;
+    uint32_t gaps[NS_BLOCK_LEN], tfm1[NS_BLOCK_LEN];
+    /* the skip entry's bound: the (tf, length) of the block's posting with
+     * the highest BM25 weight, the first one reaching it (FORMAT.md 1.1) */
+    uint32_t prev = p->prev, bound_tf = 0, bound_len = 0;
+    double bound_w = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t d = p->bdocs[i], tf = p->btfs[i];
+        gaps[i] = d - prev - 1;
+        prev = d;
+        tfm1[i] = tf - 1;
+        double w = ns_bm25_tf(tf, p->doclens[d], p->avgdl);
+        if (w > bound_w) {
+            bound_w = w;
+            bound_tf = tf;
+            bound_len = p->doclens[d];
+        }
+    }
+    if (p->tpost.len > UINT32_MAX)
+        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
+    uint8_t e[NS_SKIP_ENTRY];
+    ns_put_u32le(e, p->bdocs[n - 1]);
+    ns_put_u32le(e + 4, (uint32_t)p->tpost.len);
+    ns_put_u32le(e + 8, p->block_pos_off);
+    ns_put_u32le(e + 12, bound_tf);
+    ns_put_u32le(e + 16, bound_len);
+    ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
+    if (!rc && n == NS_BLOCK_LEN) {
+        unsigned bd = ns_block_bits(gaps, n), bt = ns_block_bits(tfm1, n);
+        rc = ns_buf_reserve(&p->tpost, 2 + ns_block_bytes(bd) + ns_block_bytes(bt));
+        if (!rc) {
+            uint8_t *o = p->tpost.data + p->tpost.len;
+            o[0] = (uint8_t)bd;
+            o[1] = (uint8_t)bt;
+            ns_block_pack(gaps, bd, o + 2);
+            ns_block_pack(tfm1, bt, o + 2 + ns_block_bytes(bd));
+            p->tpost.len += 2 + ns_block_bytes(bd) + ns_block_bytes(bt);
+        }
+    } else if (!rc) {
+        rc = put_chunk(&p->tpost, gaps, n);
+        if (!rc)
+            rc = put_chunk(&p->tpost, tfm1, n);
+    }
+    if (!rc && p->n_pchunk)
+        rc = put_chunk(&p->pos, p->pchunk, p->n_pchunk);
+    if (rc)
+        return ns_err_set(err, rc, "out of memory");
+    p->n_pchunk = 0;
+    p->prev = prev;
+    p->n_in_block = 0;
+    return NS_OK;
+}
+
+ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t pos_len,
+                       ns_err *err)
+{
+    if (doc >= p->n_docs)
+        return ns_err_set(err, NS_E_CORRUPT, "internal error: doc id out of range");
+    uint32_t dl = p->doclens[doc];
+    if (dl == 0)
+        return NS_OK; /* dead */
+    if (p->n_in_block == 0) {
+        uint64_t off = p->pos.len - p->pos_start;
+        if (off > UINT32_MAX)
+            return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
+        p->block_pos_off = (uint32_t)off;
+    }
+    p->bdocs[p->n_in_block] = doc;
+    p->btfs[p->n_in_block] = tf;
+    p->df++;
+    p->cf += tf;
+    double s = ns_bm25_tf(tf, dl, p->avgdl);
+    if (s > p->max_w)
+        p->max_w = s;
+    const uint8_t *q = pos, *end = pos + pos_len;
+    for (uint32_t k = 0; k < tf; k++) {
+        uint32_t v;
+        if (ix_vint_get(&q, end, &v))
+            return ns_err_set(err, NS_E_CORRUPT, "internal error: bad positions");
+        p->pchunk[p->n_pchunk++] = v;
+        if (p->n_pchunk == NS_BLOCK_LEN) {
+            if (put_chunk(&p->pos, p->pchunk, NS_BLOCK_LEN))
+                return ns_err_set(err, NS_E_NOMEM, "out of memory");
+            p->n_pchunk = 0;
+        }
+    }
+    if (++p->n_in_block == NS_BLOCK_LEN)
+        return end_block(p, err);
+    return NS_OK;
+}
+
+ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
+{
+    ns_rc rc;
+    if (p->n_in_block && (rc = end_block(p, err)))
+        return rc;
+    uint64_t df = p->df;
+    if (df == 0)
+        return NS_OK; /* every document holding it is dead */
+    uint64_t nb = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
+    uint64_t skip_len = nb > 1 ? nb * NS_SKIP_ENTRY : 0;
+    uint64_t post_len = skip_len + p->tpost.len;
+    if (post_len > UINT32_MAX)
+        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
+    if (nb > 1) {
+        for (uint64_t b = 0; b < nb; b++) {
+            uint8_t *e = p->skips.data + b * NS_SKIP_ENTRY;
+            ns_put_u32le(e + 4, ns_get_u32le(e + 4) + (uint32_t)skip_len);
+        }
+        if (ns_buf_append(&p->post, p->skips.data, skip_len))
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    if (ns_buf_append(&p->post, p->tpost.data, p->tpost.len))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    if (p->n_terms == p->cap_terms) {
+        size_t c = p->cap_terms ? p->cap_terms * 2 : 256;
+        part_term *t = ns_realloc(p->terms, c * sizeof *t);
+        if (!t)
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+        p->terms = t;
+        p->cap_terms = c;
+    }
+    if (p->keys.len > UINT32_MAX - p->key_len || ns_buf_append(&p->keys, p->key, p->key_len))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    double idf = ns_bm25_idf((double)p->n_live, (double)df);
+    part_term *t = &p->terms[p->n_terms++];
+    t->df = df;
+    t->cf = p->cf;
+    t->post_len = post_len;
+    t->pos_len = p->pos.len - p->pos_start;
+    t->key_off = (uint32_t)(p->keys.len - p->key_len);
+    t->key_len = (uint32_t)p->key_len;
+    t->max_score = round_up_f32(idf * p->max_w);
+    p->n_postings += df;
+    return NS_OK;
 }
 
 static ns_rc flush_dict_block(ix_writer *w)
@@ -182,150 +351,92 @@ static ns_rc flush_dict_block(ix_writer *w)
     return NS_OK;
 }
 
-ns_rc ix_writer_add_term(ix_writer *w, const char *key, size_t key_len, const uint8_t *raw,
-                         size_t raw_len, ns_err *err)
+ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
 {
-    ns_rc rc = decode_raw(w, raw, raw_len, err);
-    if (rc)
-        return rc;
-    size_t df = w->docs.n;
-    if (df == 0)
-        return NS_OK; /* every document holding it is dead */
-    if (key_len == 0 || key_len > 256)
-        return ns_err_set(err, NS_E_ARG, "internal error: term length %zu", key_len);
-    size_t nb = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
-    ns_buf_reset(&w->tpost);
-    ns_buf_reset(&w->tpos);
-    size_t skip_len = nb > 1 ? nb * NS_SKIP_ENTRY : 0;
-    if (ns_buf_reserve(&w->tpost, skip_len))
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    memset(w->tpost.data, 0, skip_len);
-    w->tpost.len = skip_len;
-
-    double idf = ns_bm25_idf((double)w->n_live, (double)df);
-    double max_w = 0;
-    uint64_t cf = 0;
-    size_t pi = 0; /* index into w->pos */
-    uint32_t gaps[NS_BLOCK_LEN], tfm1[NS_BLOCK_LEN];
-    u32vec pstream = {0};
-    for (size_t b = 0; b < nb; b++) {
-        size_t i0 = b * NS_BLOCK_LEN;
-        size_t cnt = df - i0 < NS_BLOCK_LEN ? df - i0 : NS_BLOCK_LEN;
-        uint32_t prev = b ? w->docs.v[i0 - 1] : UINT32_MAX;
-        uint32_t max_tf = 0, min_len = UINT32_MAX;
-        pstream.n = 0;
-        for (size_t i = 0; i < cnt; i++) {
-            uint32_t d = w->docs.v[i0 + i], tf = w->tfs.v[i0 + i];
-            gaps[i] = d - prev - 1;
-            prev = d;
-            tfm1[i] = tf - 1;
-            cf += tf;
-            if (tf > max_tf)
-                max_tf = tf;
-            if (w->doclens[d] < min_len)
-                min_len = w->doclens[d];
-            double s = ns_bm25_tf(tf, w->doclens[d], w->avgdl);
-            if (s > max_w)
-                max_w = s;
-            for (uint32_t k = 0; k < tf; k++, pi++) {
-                uint32_t p = w->pos.v[pi];
-                uint32_t v = k ? p - w->pos.v[pi - 1] - 1 : p;
-                if (u32vec_push(&pstream, v)) {
-                    ns_free(pstream.v);
-                    return ns_err_set(err, NS_E_NOMEM, "out of memory");
-                }
-            }
-        }
-        if (w->tpost.len > UINT32_MAX || w->tpos.len > UINT32_MAX) {
-            ns_free(pstream.v);
-            return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
-        }
-        if (nb > 1) {
-            uint8_t *s = w->tpost.data + b * NS_SKIP_ENTRY;
-            ns_put_u32le(s, w->docs.v[i0 + cnt - 1]);
-            ns_put_u32le(s + 4, (uint32_t)w->tpost.len);
-            ns_put_u32le(s + 8, (uint32_t)w->tpos.len);
-            ns_put_u32le(s + 12, max_tf);
-            ns_put_u32le(s + 16, min_len);
-        }
-        rc = NS_OK;
-        if (cnt == NS_BLOCK_LEN) {
-            unsigned bd = ns_block_bits(gaps, cnt), bt = ns_block_bits(tfm1, cnt);
-            rc = ns_buf_reserve(&w->tpost, 2 + ns_block_bytes(bd) + ns_block_bytes(bt));
-            if (!rc) {
-                uint8_t *o = w->tpost.data + w->tpost.len;
-                o[0] = (uint8_t)bd;
-                o[1] = (uint8_t)bt;
-                ns_block_pack(gaps, bd, o + 2);
-                ns_block_pack(tfm1, bt, o + 2 + ns_block_bytes(bd));
-                w->tpost.len += 2 + ns_block_bytes(bd) + ns_block_bytes(bt);
-            }
+    uint64_t post_off = ix_file_off(&w->postings), pos_off = ix_file_off(&w->positions);
+    for (size_t i = 0; i < p->n_terms; i++) {
+        const part_term *t = &p->terms[i];
+        const char *key = (const char *)p->keys.data + t->key_off;
+        size_t key_len = t->key_len;
+        if (w->in_block == NS_DICT_BLOCK_TERMS)
+            flush_dict_block(w);
+        size_t shared = 0;
+        if (w->in_block) {
+            size_t m = key_len < w->prev_len ? key_len : w->prev_len;
+            while (shared < m && key[shared] == w->prev_key[shared])
+                shared++;
         } else {
-            rc = put_chunk(&w->tpost, gaps, cnt);
-            if (!rc)
-                rc = put_chunk(&w->tpost, tfm1, cnt);
+            uint8_t e[NS_DICT_INDEX_ENTRY];
+            ns_put_u64le(e, ix_file_off(&w->terms));
+            ns_put_u64le(e + 8, post_off);
+            ns_put_u64le(e + 16, pos_off);
+            if (ns_buf_append(&w->dindex, e, sizeof e))
+                return ns_err_set(err, NS_E_NOMEM, "out of memory");
+            w->n_blocks++;
         }
-        for (size_t off = 0; !rc && off < pstream.n; off += NS_BLOCK_LEN) {
-            size_t m = pstream.n - off < NS_BLOCK_LEN ? pstream.n - off : NS_BLOCK_LEN;
-            rc = put_chunk(&w->tpos, pstream.v + off, m);
-        }
-        if (rc) {
-            ns_free(pstream.v);
+        uint8_t msf[4];
+        ns_put_f32le(msf, t->max_score);
+        ns_rc rc = put_varint(&w->dblock, shared);
+        if (!rc)
+            rc = put_varint(&w->dblock, key_len - shared);
+        if (!rc)
+            rc = ns_buf_append(&w->dblock, key + shared, key_len - shared);
+        if (!rc)
+            rc = put_varint(&w->dblock, t->df);
+        if (!rc)
+            rc = put_varint(&w->dblock, t->cf - t->df);
+        if (!rc)
+            rc = put_varint(&w->dblock, t->post_len);
+        if (!rc)
+            rc = put_varint(&w->dblock, t->pos_len);
+        if (!rc)
+            rc = ns_buf_append(&w->dblock, msf, 4);
+        if (rc)
             return ns_err_set(err, rc, "out of memory");
-        }
+        memcpy(w->prev_key, key, key_len);
+        w->prev_len = key_len;
+        w->in_block++;
+        post_off += t->post_len;
+        pos_off += t->pos_len;
     }
-    ns_free(pstream.v);
-
-    /* dictionary entry */
-    if (w->in_block == NS_DICT_BLOCK_TERMS)
-        flush_dict_block(w);
-    size_t shared = 0;
-    if (w->in_block) {
-        size_t m = key_len < w->prev_len ? key_len : w->prev_len;
-        while (shared < m && key[shared] == w->prev_key[shared])
-            shared++;
-    } else {
-        uint8_t e[NS_DICT_INDEX_ENTRY];
-        ns_put_u64le(e, ix_file_off(&w->terms));
-        ns_put_u64le(e + 8, ix_file_off(&w->postings));
-        ns_put_u64le(e + 16, ix_file_off(&w->positions));
-        if (ns_buf_append(&w->dindex, e, sizeof e))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        w->n_blocks++;
-    }
-    uint8_t msf[4];
-    ns_put_f32le(msf, round_up_f32(idf * max_w));
-    rc = put_varint(&w->dblock, shared);
-    if (!rc)
-        rc = put_varint(&w->dblock, key_len - shared);
-    if (!rc)
-        rc = ns_buf_append(&w->dblock, key + shared, key_len - shared);
-    if (!rc)
-        rc = put_varint(&w->dblock, df);
-    if (!rc)
-        rc = put_varint(&w->dblock, cf - df);
-    if (!rc)
-        rc = put_varint(&w->dblock, w->tpost.len);
-    if (!rc)
-        rc = put_varint(&w->dblock, w->tpos.len);
-    if (!rc)
-        rc = ns_buf_append(&w->dblock, msf, 4);
-    if (rc)
-        return ns_err_set(err, rc, "out of memory");
-    memcpy(w->prev_key, key, key_len);
-    w->prev_len = key_len;
-    w->in_block++;
-    w->n_terms++;
-    w->n_postings += df;
-    ix_file_write(&w->postings, w->tpost.data, w->tpost.len);
-    ix_file_write(&w->positions, w->tpos.data, w->tpos.len);
+    w->n_terms += p->n_terms;
+    w->n_postings += p->n_postings;
+    ix_file_write(&w->postings, p->post.data, p->post.len);
+    ix_file_write(&w->positions, p->pos.data, p->pos.len);
+    ns_buf_reset(&p->post);
+    ns_buf_reset(&p->pos);
+    ns_buf_reset(&p->keys);
+    p->n_terms = 0;
+    p->n_postings = 0;
     return NS_OK;
+}
+
+ns_rc ix_writer_term_begin(ix_writer *w, const char *key, size_t key_len, ns_err *err)
+{
+    return ix_wpart_term_begin(w->own, key, key_len, err);
+}
+
+ns_rc ix_writer_posting(ix_writer *w, uint32_t doc, uint32_t tf, const uint8_t *pos,
+                        size_t pos_len, ns_err *err)
+{
+    return ix_wpart_posting(w->own, doc, tf, pos, pos_len, err);
+}
+
+ns_rc ix_writer_term_end(ix_writer *w, ns_err *err)
+{
+    ns_rc rc = ix_wpart_term_end(w->own, err);
+    if (!rc && ix_wpart_bytes(w->own) >= IX_WPART_FLUSH)
+        rc = ix_writer_append(w, w->own, err);
+    return rc;
 }
 
 ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint64_t identity, uint64_t docstore_size,
                        ix_writer_stats *st, ns_err *err)
 {
     memset(st, 0, sizeof *st);
+    ns_rc rc0 = ix_writer_append(w, w->own, err);
+    if (rc0)
+        return rc0;
     flush_dict_block(w);
     uint64_t index_off = ix_file_off(&w->terms);
     ix_file_write(&w->terms, w->dindex.data, w->dindex.len);

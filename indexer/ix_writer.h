@@ -1,6 +1,9 @@
-/* ix_writer: turns sorted raw postings into the final index files: terms
- * (dictionary), postings, positions, doclens and meta (FORMAT.md).  The
- * docstore is written separately while documents stream in (ix_docstore).
+/* ix_writer: turns merged postings, term by term, into the final index
+ * files: terms (dictionary), postings, positions, doclens and meta
+ * (FORMAT.md).  Terms are encoded into an in-memory part (below), appended
+ * to the files every few MiB, so memory stays bounded whatever the index
+ * size (one term's encoded postings at most).  The docstore is written separately
+ * while documents stream in (ix_docstore).
  *
  * Documents whose length is 0 in `doclens` are dead (empty, or replaced by a
  * later duplicate id): their postings are dropped here. */
@@ -23,10 +26,35 @@ typedef struct ix_writer_stats {
  * in dir (which must exist).  Returns: owned *out, free with ix_writer_free. */
 ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, ix_writer **out,
                      ns_err *err);
-/* Adds one term; terms must come in strictly increasing byte order.  `raw`
- * is in the raw postings format (ix_inv.h), doc ids strictly increasing. */
-ns_rc ix_writer_add_term(ix_writer *w, const char *key, size_t key_len, const uint8_t *raw,
-                         size_t raw_len, ns_err *err);
+/* Terms must come in strictly increasing byte order, each as
+ * term_begin, its postings in strictly increasing doc id order, term_end.
+ * pos[0..pos_len) holds the posting's tf positions as varints, coded as in
+ * ix_inv.h (first as is, then gap - 1).  Postings of dead documents are
+ * dropped; a term left without postings is not written. */
+ns_rc ix_writer_term_begin(ix_writer *w, const char *key, size_t key_len, ns_err *err);
+ns_rc ix_writer_posting(ix_writer *w, uint32_t doc, uint32_t tf, const uint8_t *pos,
+                        size_t pos_len, ns_err *err);
+ns_rc ix_writer_term_end(ix_writer *w, ns_err *err);
+/* A part: a range of consecutive terms encoded into memory (postings,
+ * positions, dictionary entries without file offsets), so that several
+ * threads can encode disjoint term ranges at once; ix_writer_append() then
+ * adds the parts to the files in term order.  A part reads the writer's
+ * doclens and statistics only.  Returns: owned *out, free with
+ * ix_wpart_free(). */
+typedef struct ix_wpart ix_wpart;
+ns_rc ix_wpart_new(const ix_writer *w, ix_wpart **out);
+void ix_wpart_free(ix_wpart *p);
+/* The same contract as ix_writer_term_begin / _posting / _term_end. */
+ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err);
+ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t pos_len,
+                       ns_err *err);
+ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err);
+/* Bytes the part holds. */
+size_t ix_wpart_bytes(const ix_wpart *p);
+/* Appends the part's terms (which must follow every term written so far)
+ * to the files and empties it. */
+ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err);
+
 /* Writes doclens and meta and closes every file.  docstore_size is the size
  * of the already written docstore file. */
 ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint64_t identity, uint64_t docstore_size,

@@ -83,6 +83,8 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
     uint32_t nb = (ti->df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
     for (uint32_t b = 0; b < nb && cur.doc != SR_DOC_END; b++) {
         uint32_t cnt = cur.n_in_block, max_tf = 0, min_len = UINT32_MAX;
+        uint32_t best_tf = 0, best_len = 0;
+        double best_w = -1;
         uint64_t sum_tf = 0;
         uint32_t tfs[NS_BLOCK_LEN], docs[NS_BLOCK_LEN];
         for (uint32_t i = 0; i < cnt; i++) {
@@ -108,6 +110,11 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             double w = ns_bm25_tf(tf, dl, ix->avgdl);
             if (w > max_w)
                 max_w = w;
+            if (w > best_w) {
+                best_w = w;
+                best_tf = tf;
+                best_len = dl;
+            }
             n++;
             sr_cursor_next(&cur);
             if (c->problems > MAX_PROBLEMS)
@@ -115,9 +122,13 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
         }
         if (cur.skip) {
             const uint8_t *s = cur.skip + (size_t)b * NS_SKIP_ENTRY;
-            if (ns_get_u32le(s + 12) != max_tf || ns_get_u32le(s + 16) != min_len)
-                problem(c, "'%s/postings': term '%s' block %u: skip entry max_tf/min_len wrong",
-                        ix->dir, term, b);
+            /* 1.0 stored (max tf, min length); 1.1 the best posting's pair */
+            uint32_t want_tf = ix->minor >= 1 ? best_tf : max_tf;
+            uint32_t want_len = ix->minor >= 1 ? best_len : min_len;
+            if (ns_get_u32le(s + 12) != want_tf || ns_get_u32le(s + 16) != want_len)
+                problem(c, "'%s/postings': term '%s' block %u: skip entry bound (%u, %u), expected "
+                        "(%u, %u)", ix->dir, term, b, ns_get_u32le(s + 12), ns_get_u32le(s + 16),
+                        want_tf, want_len);
             const uint8_t *want = ix->f[NS_FILE_POSITIONS].payload + ti->pos_off + ns_get_u32le(s + 8);
             if (want != pp)
                 problem(c, "'%s/positions': term '%s' block %u: offset in skip entry wrong", ix->dir,

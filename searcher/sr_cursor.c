@@ -220,8 +220,10 @@ double sr_cursor_block_max(sr_cursor *c)
         return c->max_score;
     if (c->sb_cached != c->sb) {
         const uint8_t *s = c->skip + (size_t)c->sb * NS_SKIP_ENTRY;
-        uint32_t max_tf = ns_get_u32le(s + 12), min_len = ns_get_u32le(s + 16);
-        double ub = c->scale * ns_bm25_tf(max_tf, min_len, c->avgdl) * (1 + SR_UB_SLACK);
+        /* (max tf, min length) in format 1.0, the best posting's (tf,
+         * length) in 1.1: the weight of either bounds the block */
+        uint32_t tf = ns_get_u32le(s + 12), len = ns_get_u32le(s + 16);
+        double ub = c->scale * ns_bm25_tf(tf, len, c->avgdl) * (1 + SR_UB_SLACK);
         /* a damaged skip entry must not loosen the term's own bound */
         c->sb_max = ub < c->max_score ? ub : c->max_score;
         c->sb_cached = c->sb;

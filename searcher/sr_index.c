@@ -124,6 +124,7 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return ns_err_set(err, NS_E_CORRUPT, "'%s/meta' has the wrong size", dir);
     }
     const uint8_t *p = m->payload;
+    ix->minor = ns_get_u16le(m->base + 10);
     ix->n_docs = ns_get_u64le(p + NS_META_OFF_N_DOCS);
     ix->n_terms = ns_get_u64le(p + NS_META_OFF_N_TERMS);
     ix->n_postings = ns_get_u64le(p + NS_META_OFF_N_POSTINGS);

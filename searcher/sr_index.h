@@ -29,6 +29,7 @@ typedef struct sr_map {
 typedef struct sr_index {
     char *dir; /* owned */
     sr_map f[NS_FILE_KIND_COUNT + 1]; /* indexed by ns_file_kind */
+    unsigned minor; /* format minor version of the index (meta header) */
     uint64_t n_docs, n_live, n_terms, n_postings, total_tokens;
     double avgdl;
     char lang[NS_META_LANG_LEN + 1];
