@@ -1,6 +1,8 @@
-/* The golden index of format 1.0 (tests/golden/v1, built from v1.jsonl by
- * the first release of the writer): it must keep opening, pass --check and
- * answer as a freshly built index of the same input does. */
+/* The golden indexes, one per released format version, built from
+ * tests/golden/v1.jsonl: tests/golden/v1 (format 1.0: skip entries with
+ * max tf / min length) and tests/golden/v1_1 (format 1.1: the best
+ * posting's tf / length).  Each must keep opening, pass --check and answer
+ * exactly as a freshly built index of the same input does. */
 #include <math.h>
 
 #include "ns_docrec.h"
@@ -10,6 +12,7 @@
 #include "sr_rank.h"
 
 #define GOLDEN NS_TEST_SRCDIR "/tests/golden/v1"
+#define GOLDEN_1_1 NS_TEST_SRCDIR "/tests/golden/v1_1"
 
 static void on_problem(void *ctx, const char *msg)
 {
@@ -38,11 +41,12 @@ static void id_is(sr_index *ix, uint32_t doc, const char *id)
     cr_assert(memcmp(d.f[NS_FIELD_ID], id, strlen(id)) == 0);
 }
 
-Test(sr_golden, v1_opens_checks_and_answers)
+static void opens_checks_and_answers(const char *dir, unsigned minor)
 {
     sr_index *ix;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(dir, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(ix->minor, minor);
     cr_assert_eq(ix->n_docs, 304);
     cr_assert_eq(sr_check(ix, on_problem, NULL), 0);
     sr_hit h[10];
@@ -59,7 +63,10 @@ Test(sr_golden, v1_opens_checks_and_answers)
     sr_index_close(ix);
 }
 
-Test(sr_golden, v1_answers_like_a_fresh_build)
+Test(sr_golden, v1_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN, 0); }
+Test(sr_golden, v1_1_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_1_1, 1); }
+
+Test(sr_golden, every_version_answers_like_a_fresh_build)
 {
     char *dir = tu_tmpdir("golden_fresh");
     char *out = tu_path(dir, "idx");
@@ -70,21 +77,23 @@ Test(sr_golden, v1_answers_like_a_fresh_build)
     tu_out_free(&o);
     sr_index *g, *f;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN, &g, &err), NS_OK);
-    cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
-    const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
-                             "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
-    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-        sr_hit a[50], b[50];
-        size_t na = run(g, queries[i], a, 50), nb = run(f, queries[i], b, 50);
-        cr_assert_eq(na, nb, "%s", queries[i]);
-        for (size_t j = 0; j < na; j++) {
-            cr_assert_eq(a[j].doc, b[j].doc, "%s #%zu", queries[i], j);
-            cr_assert_eq(a[j].score, b[j].score, "%s #%zu", queries[i], j);
+    for (int v = 0; v < 2; v++) { /* 1.0, then 1.1 */
+        cr_assert_eq(sr_index_open(v ? GOLDEN_1_1 : GOLDEN, &g, &err), NS_OK);
+        cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
+        const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
+                                 "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
+        for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+            sr_hit a[50], b[50];
+            size_t na = run(g, queries[i], a, 50), nb = run(f, queries[i], b, 50);
+            cr_assert_eq(na, nb, "%s", queries[i]);
+            for (size_t j = 0; j < na; j++) {
+                cr_assert_eq(a[j].doc, b[j].doc, "%s #%zu", queries[i], j);
+                cr_assert_eq(a[j].score, b[j].score, "%s #%zu", queries[i], j);
+            }
         }
+        sr_index_close(g);
+        sr_index_close(f);
     }
-    sr_index_close(g);
-    sr_index_close(f);
     free(out);
     free(dir);
 }
