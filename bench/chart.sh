@@ -12,9 +12,10 @@
 #    WORKDIR/index_results.jsonl); --reuse skips this step and charts the
 #    results file as it is;
 # 3. charts seconds and index bytes against input MB with gnuplot (Debian:
-#    gnuplot-nox) into --out (default bench/out/index_scale.svg), with the
+#    gnuplot-nox) into --out (default bench/chart_index.svg), with the
 #    peers' lines ("bench":"index" from bench/peers/peers.py) when --peers
-#    names their results file.
+#    names their results files (repeat --peers for several; a file name
+#    without spaces); a --out ending in .png gives a PNG instead.
 #
 # Defaults: --build build, --corpus ../shared/corpora/reuters21578.jsonl
 # (skipped with a message when absent), --workdir /tmp/nsearch-bench.
@@ -33,7 +34,7 @@ workdir=/tmp/nsearch-bench
 peers=""
 results=""
 reuse=0
-out="$here/out/index_scale.svg"
+out="$here/chart_index.svg"
 
 usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
     --mem) mem=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --workdir) workdir=$2; shift 2 ;;
-    --peers) peers=$2; shift 2 ;;
+    --peers) peers="${peers:+$peers }$2"; shift 2 ;;
     --results) results=$2; shift 2 ;;
     --reuse) reuse=1; shift ;;
     --out) out=$2; shift 2 ;;
@@ -83,7 +84,7 @@ command -v gnuplot > /dev/null || { echo "chart.sh: gnuplot not found (Debian: a
 
 # JSON lines -> one gnuplot data block per series: "engine -jN" or the peer's name.
 data="$workdir/index_chart.dat"
-/usr/bin/python3 - "$results" "$peers" > "$data" <<'EOF'
+/usr/bin/python3 - "$results" $peers > "$data" <<'EOF'
 import json, sys
 series = {}
 for path in sys.argv[1:]:
@@ -114,8 +115,12 @@ EOF
 n_series=$(grep -c '^"' "$data" || true)
 [ "$n_series" -gt 0 ] || { echo "chart.sh: nothing to chart in '$results'" >&2; exit 3; }
 
+case "$out" in
+*.png) term='pngcairo size 1100,480 font "sans,11" background rgb "white"' ;;
+*) term='svg size 1100,480 dynamic font "sans,12" background rgb "white"' ;;
+esac
 gnuplot <<EOF
-set terminal svg size 1100,480 dynamic font "sans,12" background rgb "white"
+set terminal $term
 set output "$out"
 set multiplot layout 1,2 title "nsearch indexing: Reuters-21578 replicated (input JSON Lines)"
 set key top left
