@@ -30,16 +30,7 @@ void sr_and_leapfrog(sr_run *r)
         double theta = sr_run_threshold(r);
         if (theta >= 0) {
             if (!have_bound || d >= bound_until) {
-                bub = 0;
-                bound_until = UINT64_MAX;
-                for (size_t i = 0; i < n; i++) {
-                    sr_cursor_shallow_next_geq(c[i], d);
-                    bub += sr_cursor_block_max(c[i]);
-                    uint32_t last = sr_cursor_block_last(c[i]);
-                    uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
-                    if (after < bound_until)
-                        bound_until = after;
-                }
+                bub = sr_run_block_bounds(c, n, d, NULL, &bound_until);
                 have_bound = true;
             }
             if (bub <= theta) {

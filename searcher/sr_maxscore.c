@@ -44,17 +44,7 @@ void sr_maxscore(sr_run *r)
          * end; if they cannot beat theta, the essential lists jump there. */
         if (theta >= 0) {
             if (!have_bound || d >= bound_until) {
-                bub = 0;
-                bound_until = UINT64_MAX;
-                for (size_t i = 0; i < n; i++) {
-                    sr_cursor_shallow_next_geq(c[i], d);
-                    bm[i] = sr_cursor_block_max(c[i]);
-                    bub += bm[i];
-                    uint32_t last = sr_cursor_block_last(c[i]);
-                    uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
-                    if (after < bound_until)
-                        bound_until = after;
-                }
+                bub = sr_run_block_bounds(c, n, d, bm, &bound_until);
                 have_bound = true;
             }
             if (bub <= theta) {

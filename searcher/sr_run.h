@@ -60,6 +60,29 @@ static inline void sr_run_clear(sr_run *r)
         r->contrib[i] = 0;
 }
 
+/* Sums the bounds of the blocks holding d (or the first doc after it) in
+ * lists c[0..n), storing each in bm[i] when bm is not NULL.  *until gets
+ * the nearest block end + 1: the sum bounds every document in [d, *until),
+ * since no list changes block before that. */
+static inline double sr_run_block_bounds(sr_cursor **c, size_t n, uint32_t d, double *bm,
+                                         uint64_t *until)
+{
+    double sum = 0;
+    *until = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        sr_cursor_shallow_next_geq(c[i], d);
+        double b = sr_cursor_block_max(c[i]);
+        if (bm)
+            bm[i] = b;
+        sum += b;
+        uint32_t last = sr_cursor_block_last(c[i]);
+        uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
+        if (after < *until)
+            *until = after;
+    }
+    return sum;
+}
+
 void sr_maxscore(sr_run *r);
 void sr_single(sr_run *r);
 void sr_bmw(sr_run *r);
