@@ -35,20 +35,12 @@
 
 static tu_out runv(const char *prog, ...)
 {
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)prog;
     va_list ap;
     va_start(ap, prog);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL) {
-        cr_assert_lt(n, 31, "too many arguments");
-        argv[n++] = (char *)a;
-    }
-    va_end(ap);
-    argv[n] = NULL;
     tu_out o;
-    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0, "cannot start %s", prog);
+    int r = tu_vrun(NULL, TIMEOUT_S, prog, ap, &o);
+    va_end(ap);
+    cr_assert_eq(r, 0, "cannot start %s", prog);
     return o;
 }
 #define NSEARCH(...) runv(NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)

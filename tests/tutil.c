@@ -113,6 +113,21 @@ int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_
     return 0;
 }
 
+int tu_vrun(const char *in, int timeout_s, const char *prog, va_list ap, tu_out *o)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = (char *)prog;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        if (n == 63)
+            return -1;
+        argv[n++] = (char *)a;
+    }
+    argv[n] = NULL;
+    return tu_run(argv, in, in ? strlen(in) : 0, timeout_s, o);
+}
+
 void tu_out_free(tu_out *o)
 {
     free(o->out);

@@ -3,6 +3,7 @@
 #ifndef TUTIL_H
 #define TUTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct tu_out {
@@ -18,6 +19,11 @@ typedef struct tu_out {
  * then 128 + SIGKILL).  Returns 0, or -1 if it could not be started. */
 int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_out *o);
 void tu_out_free(tu_out *o);
+
+/* Runs prog with the NULL-terminated (const char *) arguments in ap (at
+ * most 63), stdin from `in` (NULL: none).  Returns -1 when there are too
+ * many arguments or the program could not be started, else 0. */
+int tu_vrun(const char *in, int timeout_s, const char *prog, va_list ap, tu_out *o);
 
 /* Returns: owned path of a fresh, empty directory under the test tmp dir. */
 char *tu_tmpdir(const char *name);
