@@ -5,17 +5,6 @@
  * the one remaining bit of a uint64_t (overflow) are both rejected. */
 #include "ns_varint.h"
 
-size_t ns_varint_put(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        out[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    out[n++] = (uint8_t)v;
-    return n;
-}
-
 size_t ns_varint_len(uint64_t v)
 {
     /* 1 + floor(log2(v | 1)) bits, 7 per byte. */
@@ -52,7 +41,7 @@ int ns_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return -1; /* truncated (or longer than NS_VARINT_MAX_BYTES) */
 }
 
-int ns_varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *v)
+int ns_varint_get32_slow(const uint8_t **p, const uint8_t *end, uint32_t *v)
 {
     const uint8_t *s = *p;
     uint64_t x;

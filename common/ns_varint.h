@@ -9,8 +9,18 @@
 
 #define NS_VARINT_MAX_BYTES 10 /* a uint64_t */
 
-/* Writes v to out (room for NS_VARINT_MAX_BYTES); returns bytes written. */
-size_t ns_varint_put(uint8_t *out, uint64_t v);
+/* Writes v to out (room for NS_VARINT_MAX_BYTES); returns bytes written.
+ * Inline: the indexer writes one or two per posting and one per position. */
+static inline size_t ns_varint_put(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        out[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    out[n++] = (uint8_t)v;
+    return n;
+}
 /* Returns bytes needed for v. */
 size_t ns_varint_len(uint64_t v);
 
@@ -18,7 +28,32 @@ size_t ns_varint_len(uint64_t v);
  * when the input ends mid-value or the value is overlong/overflows (then *p
  * is unchanged).  Never reads at or beyond end. */
 int ns_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
-/* The same, failing (-1) if the value does not fit in 32 bits. */
-int ns_varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *v);
+/* The same, failing (-1) if the value does not fit in 32 bits.  The
+ * one-byte case is inline (most values in postings are small). */
+int ns_varint_get32_slow(const uint8_t **p, const uint8_t *end, uint32_t *v);
+static inline int ns_varint_get32(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+    const uint8_t *s = *p;
+    if (s < end && *s < 0x80) {
+        *v = *s;
+        *p = s + 1;
+        return 0;
+    }
+    return ns_varint_get32_slow(p, end, v);
+}
+
+/* Skips n values in [*p, end) without decoding them.  Returns 0, or -1
+ * when they run past end (*p unchanged). */
+static inline int ns_varint_skip(const uint8_t **p, const uint8_t *end, uint64_t n)
+{
+    const uint8_t *q = *p;
+    while (n) {
+        if (q >= end)
+            return -1;
+        n -= *q++ < 0x80;
+    }
+    *p = q;
+    return 0;
+}
 
 #endif

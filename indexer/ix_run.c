@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ix_vint.h"
 #include "ns_alloc.h"
+#include "ns_varint.h"
 #include "ns_buf.h"
 
 #define IX_RUN_WRITE_BUF (1u << 20)
@@ -59,7 +59,7 @@ static ns_rc bw_write(bwriter *w, const void *p, size_t n)
 static ns_rc bw_varint(bwriter *w, uint32_t v)
 {
     uint8_t t[5];
-    return bw_write(w, t, ix_vint_put(t, v));
+    return bw_write(w, t, ns_varint_put(t, v));
 }
 
 /* Flushes and closes; reports the first error. */
@@ -190,8 +190,8 @@ static ns_rc rw_posting(void *ctx, uint32_t doc, uint32_t tf, const uint8_t *pos
     if (ns_buf_reserve(&rw->docs, 10) || ns_buf_append(&rw->pos, pos, pos_len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     uint8_t *o = rw->docs.data + rw->docs.len;
-    unsigned n = ix_vint_put(o, rw->df ? doc - rw->last_doc : doc);
-    n += ix_vint_put(o + n, tf);
+    unsigned n = ns_varint_put(o, rw->df ? doc - rw->last_doc : doc);
+    n += ns_varint_put(o + n, tf);
     rw->docs.len += n;
     rw->last_doc = doc;
     rw->df++;
@@ -338,7 +338,7 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
             return rc;
         const uint8_t *p = s->buf + s->lo, *end = s->buf + s->hi;
         uint32_t kl, df, dl, pl;
-        if (ix_vint_get(&p, end, &kl))
+        if (ns_varint_get32(&p, end, &kl))
             return corrupt(s, err);
         if (kl == 0)
             return NS_OK; /* end of the run */
@@ -348,7 +348,7 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
         if (ns_buf_append(&s->keybuf, p, kl))
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         p += kl;
-        if (ix_vint_get(&p, end, &df) || ix_vint_get(&p, end, &dl) || ix_vint_get(&p, end, &pl))
+        if (ns_varint_get32(&p, end, &df) || ns_varint_get32(&p, end, &dl) || ns_varint_get32(&p, end, &pl))
             return corrupt(s, err);
         s->lo = (size_t)(p - s->buf);
         rc = read_into(s, &s->docs, dl, err);
@@ -378,7 +378,7 @@ static inline ns_rc src_posting(src *s, int *got, ns_err *err)
         return NS_OK;
     }
     uint32_t gap, tf;
-    if (ix_vint_get(&s->dp, s->dend, &gap) || ix_vint_get(&s->dp, s->dend, &tf) || tf == 0)
+    if (ns_varint_get32(&s->dp, s->dend, &gap) || ns_varint_get32(&s->dp, s->dend, &tf) || tf == 0)
         return corrupt(s, err);
     if (s->started) {
         if (gap == 0 || s->doc > UINT32_MAX - gap)
@@ -390,7 +390,7 @@ static inline ns_rc src_posting(src *s, int *got, ns_err *err)
     }
     s->tf = tf;
     s->ppos = s->pp;
-    if (ix_vint_skip(&s->pp, s->pend, tf))
+    if (ns_varint_skip(&s->pp, s->pend, tf))
         return corrupt(s, err);
     s->ppos_len = (size_t)(s->pp - s->ppos);
     *got = 1;

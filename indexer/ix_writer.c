@@ -13,7 +13,6 @@
 #include "ns_endian.h"
 #include "ns_format.h"
 #include "ns_varint.h"
-#include "ix_vint.h"
 
 /* One term's entry in a part, for the dictionary at append time. */
 typedef struct part_term {
@@ -171,7 +170,7 @@ static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
     if (rc)
         return rc;
     for (size_t i = 0; i < n; i++)
-        b->len += ix_vint_put(b->data + b->len, v[i]);
+        b->len += ns_varint_put(b->data + b->len, v[i]);
     return NS_OK;
 }
 
@@ -281,7 +280,7 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     const uint8_t *q = pos, *end = pos + pos_len;
     for (uint32_t k = 0; k < tf; k++) {
         uint32_t v;
-        if (ix_vint_get(&q, end, &v))
+        if (ns_varint_get32(&q, end, &v))
             return ns_err_set(err, NS_E_CORRUPT, "internal error: bad positions");
         p->pchunk[p->n_pchunk++] = v;
         if (p->n_pchunk == NS_BLOCK_LEN) {
