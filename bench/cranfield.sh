@@ -4,6 +4,7 @@
 # run against the qrels with bench/trec_eval.py.
 #   bench/cranfield.sh [CRANFIELD_DIR] [BUILD_DIR]
 # CRANFIELD_DIR defaults to ../shared/eval/cranfield; skipped when absent.
+# NINDEX_OPTS adds nindex options (e.g. "--stopwords none").
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/../shared/eval/cranfield}
@@ -14,6 +15,6 @@ if [ ! -f "$dir/docs.jsonl" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$build/nindex" -q -o "$work/idx" "$dir/docs.jsonl"
+"$build/nindex" -q ${NINDEX_OPTS:-} -o "$work/idx" "$dir/docs.jsonl"
 "$build/nsearch" -i "$work/idx" --queries "$dir/queries.tsv" --format trec -k 1000 >"$work/run" || true
 python3 "$root/bench/trec_eval.py" "$dir/qrels.txt" "$work/run"

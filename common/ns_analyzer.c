@@ -72,7 +72,7 @@ typedef struct sc_slot {
     uint8_t key_len;     /* 0 for an empty slot */
     uint8_t stem_len;
     uint8_t stem_is_prefix;
-} sc_slot;
+} sc_slot; /* stem_len 0: a stop word */
 
 typedef struct sc_chunk {
     struct sc_chunk *next;
@@ -84,6 +84,8 @@ struct ns_analyzer {
     struct sb_stemmer *stemmer; /* owned; NULL for "none" */
     char lang[NS_LANG_MAX];
     int cache_on;
+    uint32_t stop_list; /* NS_STOP_* */
+    uint32_t n_words;   /* positions taken by the last ns_analyze() */
     ns_analyzer_stats st;
     sc_slot *slots;   /* owned; mask + 1 slots, NULL without a stemmer */
     size_t mask;
@@ -217,6 +219,61 @@ static bool lang_resolve(const char *lang, char *out)
     return s != NULL;
 }
 
+/* ---- stop words ---------------------------------------------------------- */
+
+/* The English list of Lucene's EnglishAnalyzer (33 words), so that index
+ * sizes and rankings compare with it; each word fits in 8 bytes and is kept
+ * as its zero-padded little-endian key, sorted. */
+static const char *const stop_english[] = {
+    "a",    "an",   "and",   "are",  "as",    "at",    "be",    "but",  "by",
+    "for",  "if",   "in",    "into", "is",    "it",    "no",    "not",  "of",
+    "on",   "or",   "such",  "that", "the",   "their", "then",  "there", "these",
+    "they", "this", "to",    "was",  "will",  "with",
+};
+#define NS_STOP_ENGLISH_N (sizeof stop_english / sizeof stop_english[0])
+
+static const char *const stop_names[] = {"none", "english"};
+
+/* True when the folded word w[0..wl) is on a's stop list. */
+static bool is_stop(const ns_analyzer *a, const char *w, size_t wl)
+{
+    if (a->stop_list != NS_STOP_ENGLISH || wl > 5)
+        return false;
+    size_t lo = 0, hi = NS_STOP_ENGLISH_N;
+    while (lo < hi) { /* the list is sorted by strcmp */
+        size_t mid = (lo + hi) / 2;
+        const char *s = stop_english[mid];
+        size_t sl = strlen(s);
+        int c = memcmp(w, s, wl < sl ? wl : sl);
+        if (c == 0)
+            c = wl < sl ? -1 : wl > sl;
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+ns_rc ns_stop_list_parse(const char *name, uint32_t *out, ns_err *err)
+{
+    for (uint32_t i = 0; i < sizeof stop_names / sizeof stop_names[0]; i++) {
+        if (strcmp(name, stop_names[i]) == 0) {
+            *out = i;
+            return NS_OK;
+        }
+    }
+    return ns_err_set(err, NS_E_ARG, "unknown stop word list '%.40s'; available: none english",
+                      name);
+}
+
+const char *ns_stop_list_name(uint32_t id)
+{
+    return id < sizeof stop_names / sizeof stop_names[0] ? stop_names[id] : NULL;
+}
+
 /* ---- stem cache --------------------------------------------------------- */
 
 static inline uint64_t load64(const void *p)
@@ -343,6 +400,10 @@ static bool cache_grow(ns_analyzer *a)
  * libstemmer runs out of memory. */
 static const char *stem_direct(ns_analyzer *a, const char *w, size_t wl, size_t *out_len)
 {
+    if (is_stop(a, w, wl)) {
+        *out_len = 0;
+        return w;
+    }
     const sb_symbol *r = sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)wl);
     if (!r)
         return NULL;
@@ -438,7 +499,7 @@ static inline const char *stem_cached(ns_analyzer *a, const char *w, size_t wl, 
 static inline const char *term_of(ns_analyzer *a, const char *w, size_t wl, size_t *out_len)
 {
     if (!a->stemmer) {
-        *out_len = wl;
+        *out_len = is_stop(a, w, wl) ? 0 : wl;
         return w;
     }
     a->st.stem_calls++;
@@ -485,6 +546,20 @@ void ns_analyzer_free(ns_analyzer *a)
 }
 
 const char *ns_analyzer_lang(const ns_analyzer *a) { return a->lang; }
+
+ns_rc ns_analyzer_set_stop_list(ns_analyzer *a, uint32_t list, ns_err *err)
+{
+    if (!ns_stop_list_name(list))
+        return ns_err_set(err, NS_E_ARG, "unknown stop word list %u", list);
+    a->stop_list = list;
+    if (a->slots)
+        cache_clear(a); /* cached entries say whether a word is a stop word */
+    return NS_OK;
+}
+
+uint32_t ns_analyzer_stop_list(const ns_analyzer *a) { return a->stop_list; }
+
+uint32_t ns_analyzer_words(const ns_analyzer *a) { return a->n_words; }
 
 /* ---- tokenizer ------------------------------------------------------------ */
 
@@ -540,6 +615,7 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
     memset(w, 0, sizeof w); /* word_key() reads whole 64-bit words */
     uint32_t pos = 0;
     size_t i = 0;
+    a->n_words = 0;
     while (i < len) {
         /* Find the start of a word. */
 #if NS_SWAR
@@ -636,6 +712,11 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
         tok.term = term_of(a, w, wl, &tok.term_len);
         if (!tok.term)
             return NS_E_NOMEM;
+        if (tok.term_len == 0) { /* a stop word: it keeps its position */
+            a->n_words = ++pos;
+            continue;
+        }
+        a->n_words = pos + 1;
         tok.start = start;
         tok.end = end;
         tok.pos = pos++;
@@ -727,7 +808,7 @@ static int identity_cb(void *ctx, const ns_token *tok)
     return 0;
 }
 
-/* XXH64 over (tokenizer version, token cap, canonical language) and every
+/* XXH64 over (tokenizer version, token cap, canonical language, stop list if any) and every
  * token of the probe text: term, offsets, position.  Returns 0 only if
  * libstemmer fails (out of memory). */
 uint64_t ns_analyzer_identity(ns_analyzer *a)
@@ -738,6 +819,11 @@ uint64_t ns_analyzer_identity(ns_analyzer *a)
     put_le(hdr + 8, strlen(a->lang), 4);
     id_ctx c = {XXH64(hdr, sizeof hdr, 0x6e736561726368ull /* "nsearch" */)};
     c.h = XXH64(a->lang, strlen(a->lang), c.h);
+    if (a->stop_list != NS_STOP_NONE) { /* hashed only when set, so analyzers
+                                           without one keep their identity */
+        const char *sn = ns_stop_list_name(a->stop_list);
+        c.h = XXH64(sn, strlen(sn), c.h);
+    }
     /* Stem without the cache and leave the statistics as they were. */
     ns_analyzer_stats saved = a->st;
     int cache_on = a->cache_on;

@@ -15,6 +15,9 @@
  *    dropped ("Russia's" -> "russia"); any other apostrophe separates;
  *  - a word whose folded form is longer than NS_TOKEN_MAX_BYTES is skipped
  *    (it takes no position);
+ *  - a word on the analyzer's stop list (compared after folding and dropping
+ *    the possessive, before stemming) takes its position but yields no
+ *    token, so positions keep the gaps (as Lucene's StopFilter does);
  *  - positions count the words kept, from 0.
  *
  * One ns_analyzer per thread: libstemmer is not thread-safe. */
@@ -55,12 +58,33 @@ void ns_analyzer_free(ns_analyzer *a);
 /* Returns: borrowed; the canonical language name given to ns_analyzer_new. */
 const char *ns_analyzer_lang(const ns_analyzer *a);
 
+/* Stop word lists.  The values are stored in the index (FORMAT.md, meta). */
+enum {
+    NS_STOP_NONE = 0,    /* every word is indexed (the default of ns_analyzer_new) */
+    NS_STOP_ENGLISH = 1, /* the 33 words of Lucene's EnglishAnalyzer: a an and are
+                            as at be but by for if in into is it no not of on or
+                            such that the their then there these they this to
+                            was will with */
+};
+/* The list named name ("none", "english") in *out; NS_E_ARG otherwise. */
+ns_rc ns_stop_list_parse(const char *name, uint32_t *out, ns_err *err);
+/* Returns: static; the name of list id, NULL if there is no such list. */
+const char *ns_stop_list_name(uint32_t id);
+/* Selects the stop list (NS_STOP_*); NS_E_ARG for an unknown value.  Part of
+ * the analyzer's identity. */
+ns_rc ns_analyzer_set_stop_list(ns_analyzer *a, uint32_t list, ns_err *err);
+uint32_t ns_analyzer_stop_list(const ns_analyzer *a);
+/* The positions the last ns_analyze() call took: its words, stop words
+ * included (the position after the last word). */
+uint32_t ns_analyzer_words(const ns_analyzer *a);
+
 /* Tokenizes and stems text[0..len), calling cb for each token in order.
  * Returns NS_E_NOMEM if the stem cache cannot grow; otherwise NS_OK. */
 ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, void *ctx);
 
-/* Stems one already folded word (no tokenizing).  Returns: borrowed, valid
- * until the next call on a; NULL on allocation failure. */
+/* Stems one already folded word (no tokenizing); a stop word gives
+ * *out_len 0.  Returns: borrowed, valid until the next call on a; NULL on
+ * allocation failure. */
 const char *ns_analyzer_stem(ns_analyzer *a, const char *word, size_t len, size_t *out_len);
 
 /* A 64-bit fingerprint of the analysis chain: tokenizer version, language,

@@ -17,8 +17,9 @@
 #define NS_FORMAT_MAJOR 1u
 /* 1.1: skip entries hold the (tf, length) of the block's best posting
  * instead of (max tf, min length); both bound every posting's weight, so
- * either reader ranks either file correctly (FORMAT.md changelog). */
-#define NS_FORMAT_MINOR 1u
+ * either reader ranks either file correctly (FORMAT.md changelog).
+ * 1.2: meta records the stop word list (0, none, reads as before). */
+#define NS_FORMAT_MINOR 2u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
  * ^Z catch text-mode transfers (the PNG trick). */
@@ -79,6 +80,7 @@ typedef enum {
 #define NS_META_OFF_TOTAL_TOKENS 24
 #define NS_META_OFF_N_LIVE 32 /* documents with at least one token (duplicates and empties excluded) */
 #define NS_META_OFF_TOKENIZER 40
+#define NS_META_OFF_STOP_LIST 44 /* NS_STOP_* of ns_analyzer.h (0 before 1.2) */
 #define NS_META_OFF_IDENTITY 48
 #define NS_META_OFF_LANG 56
 #define NS_META_OFF_K1 88

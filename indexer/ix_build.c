@@ -436,6 +436,15 @@ ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err)
     return NS_OK;
 }
 
+const char *ix_build_lang(const ix_build *b) { return ns_analyzer_lang(b->an); }
+
+ns_rc ix_build_set_stop_list(ix_build *b, uint32_t list, ns_err *err)
+{
+    if (started(b))
+        return ns_err_set(err, NS_E_ARG, "internal error: stop list set after the first document");
+    return ns_analyzer_set_stop_list(b->an, list, err);
+}
+
 ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err)
 {
     if (bytes < IX_MIN_MEM)
@@ -488,7 +497,6 @@ static int on_token(void *ctx, const ns_token *t)
     k->pos = w->pos_base + t->pos;
     memcpy(w->tbytes.data + w->tbytes.len, t->term, t->term_len);
     w->tbytes.len += t->term_len;
-    w->n_words = t->pos + 1;
     return 0;
 }
 
@@ -511,9 +519,11 @@ static void process_batch(worker *w, batch *bt)
         ns_buf_reset(&w->tbytes);
         w->tok_rc = NS_OK;
         rc = ns_analyze(w->an, r.f[NS_FIELD_TITLE], r.len[NS_FIELD_TITLE], on_token, w);
-        w->pos_base = w->n_words;
-        if (!rc && !w->tok_rc)
+        w->pos_base = w->n_words = ns_analyzer_words(w->an);
+        if (!rc && !w->tok_rc) {
             rc = ns_analyze(w->an, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY], on_token, w);
+            w->n_words = w->pos_base + ns_analyzer_words(w->an);
+        }
         if (!rc)
             rc = w->tok_rc;
         if (rc == NS_E_ARG) {
@@ -522,7 +532,7 @@ static void process_batch(worker *w, batch *bt)
         }
         if (!rc)
             rc = ix_inv_add_doc(w->inv, bt->first_doc + i, w->tbytes.data, w->toks, w->n_toks);
-        bt->doclen[i] = (uint32_t)w->n_toks;
+        bt->doclen[i] = w->n_words; /* stop words count: positions stay below it */
         start = bt->rec_end[i];
     }
     for (uint32_t k = 0; k < bt->n_blocks && !rc; k++) {
@@ -674,6 +684,8 @@ static ns_rc start_workers(ix_build *b, ns_err *err)
         worker *w = &b->workers[i];
         w->b = b;
         ns_rc rc = ns_analyzer_new(ns_analyzer_lang(b->an), &w->an, err);
+        if (!rc)
+            rc = ns_analyzer_set_stop_list(w->an, ns_analyzer_stop_list(b->an), err);
         if (rc)
             return rc;
         if (ix_inv_new(&w->inv) || !(w->zc = ix_docstore_cctx_new()))
@@ -1448,7 +1460,7 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     if (!rc && identity == 0) /* libstemmer out of memory */
         rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (!rc)
-        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), identity, ds_size, &ws, err);
+        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), ns_analyzer_stop_list(b->an), identity, ds_size, &ws, err);
     ix_writer_free(w);
     for (size_t i = 0; i < b->n_runs; i++) {
         unlink(b->runs[i]);

@@ -98,6 +98,11 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
 /* Analysis threads, 1..IX_MAX_THREADS (1: no threads are started).
  * NS_E_ARG out of range or after the first document. */
 ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err);
+/* Returns: borrowed, valid until ix_build_free(); the canonical language. */
+const char *ix_build_lang(const ix_build *b);
+/* Stop word list (NS_STOP_*, default NS_STOP_NONE); NS_E_ARG for an unknown
+ * list or after the first document. */
+ns_rc ix_build_set_stop_list(ix_build *b, uint32_t list, ns_err *err);
 /* Memory budget in bytes for postings in memory, batches and per-document
  * tables (>= IX_MIN_MEM; NS_E_ARG otherwise or after the first document). */
 ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err);

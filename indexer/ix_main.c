@@ -14,6 +14,7 @@
 
 #include "ix_build.h"
 #include "ix_source.h"
+#include "ns_analyzer.h"
 #include "ns_format.h"
 
 #define EXIT_USAGE 2
@@ -44,6 +45,11 @@ static const char usage_text[] =
     "                          written to sorted runs and merged at the end\n"
     "  -l, --lang=LANG         Snowball stemmer language (default: english;\n"
     "                          'none' disables stemming)\n"
+    "      --stopwords=LIST    words left out of the index: 'english' (the 33\n"
+    "                          words of Lucene's English analyzer: the, of,\n"
+    "                          and, to, a, in, ...) or 'none'; default:\n"
+    "                          'english' for English, else 'none'.  Stop words\n"
+    "                          keep their positions and count in lengths\n"
     "      --strict            treat any input warning as an error: exit 2 and\n"
     "                          leave the old index untouched\n"
     "  -q, --quiet             print only errors (no warnings or summary)\n"
@@ -201,16 +207,21 @@ int main(int argc, char **argv)
     if (!out_dir || !*out_dir)
         out_dir = "index";
     const char *lang = "english";
+    uint32_t stop_list = NS_STOP_NONE;
+    int stop_set = 0; /* else the language's default list */
+    ns_err err;
+    ns_err_clear(&err);
     int quiet = 0, strict = 0;
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
     uint64_t mem = default_mem();
-    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM };
+    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
         {"quiet", no_argument, 0, 'q'},        {"strict", no_argument, 0, OPT_STRICT},
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, OPT_VERSION},
         {"jobs", required_argument, 0, 'j'},   {"mem", required_argument, 0, OPT_MEM},
+        {"stopwords", required_argument, 0, OPT_STOP},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -239,6 +250,14 @@ int main(int argc, char **argv)
             break;
         case 'o': out_dir = optarg; break;
         case 'l': lang = optarg; break;
+        case OPT_STOP:
+            if (ns_stop_list_parse(optarg, &stop_list, &err)) {
+                fprintf(stderr, "nindex: %s\nTry 'nindex --help' for more information.\n",
+                        err.msg);
+                return EXIT_USAGE;
+            }
+            stop_set = 1;
+            break;
         case 'q': quiet = 1; break;
         case OPT_STRICT: strict = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
@@ -271,14 +290,16 @@ int main(int argc, char **argv)
     warn_ctx wc = {quiet, 0, 0, 0, 0};
     wc.t0 = now_s();
     ix_build *b;
-    ns_err err;
-    ns_err_clear(&err);
     ns_rc rc = ix_build_new(out_dir, lang, on_warn, &wc, &b, &err);
     if (rc) {
         fprintf(stderr, "nindex: %s\n", err.msg);
         return exit_for(rc);
     }
-    rc = ix_build_set_threads(b, jobs, &err);
+    if (!stop_set && strcmp(ix_build_lang(b), "english") == 0)
+        stop_list = NS_STOP_ENGLISH;
+    rc = ix_build_set_stop_list(b, stop_list, &err);
+    if (!rc)
+        rc = ix_build_set_threads(b, jobs, &err);
     if (!rc)
         rc = ix_build_set_mem(b, mem, &err);
     if (!rc && !quiet && isatty(2)) {

@@ -57,7 +57,7 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err);
 
 /* Writes doclens and meta and closes every file.  docstore_size is the size
  * of the already written docstore file. */
-ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint64_t identity, uint64_t docstore_size,
+ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity, uint64_t docstore_size,
                        ix_writer_stats *st, ns_err *err);
 void ix_writer_free(ix_writer *w);
 

@@ -168,6 +168,14 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         sr_index_close(ix);
         return rc;
     }
+    uint32_t stop_list = ns_get_u32le(p + NS_META_OFF_STOP_LIST);
+    if (ns_analyzer_set_stop_list(ix->an, stop_list, &aerr)) {
+        rc = ns_err_set(err, NS_E_VERSION,
+                        "index '%s' uses stop word list %u, unknown here: rebuild it with nindex",
+                        dir, stop_list);
+        sr_index_close(ix);
+        return rc;
+    }
     uint64_t have = ns_analyzer_identity(ix->an);
     if (have == 0) { /* the only failure: libstemmer out of memory */
         sr_index_close(ix);

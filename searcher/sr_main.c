@@ -358,6 +358,13 @@ int main(int argc, char **argv)
         if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &probe, &err)) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
+        } else if (probe.n == 0 && probe.n_words > 0) {
+            fprintf(stderr,
+                    "nsearch: every word of the query '%s' is a stop word, which index '%s' "
+                    "leaves out (built with --stopwords %s): nothing can match\n",
+                    ns_buf_cstr(&qtext), a.ix->dir,
+                    ns_stop_list_name(ns_analyzer_stop_list(a.ix->an)));
+            status = EXIT_NOHITS;
         } else if (probe.n == 0) {
             fprintf(stderr,
                     "nsearch: the query '%s' has no words to search for (only punctuation or "

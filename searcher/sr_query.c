@@ -43,8 +43,10 @@ ns_rc sr_query_parse(sr_index *ix, const char *text, size_t len, sr_query *q, ns
 {
     q->t = NULL;
     q->n = 0;
+    q->n_words = 0;
     parse_ctx c = {q, 0, NS_OK};
     ns_rc rc = ns_analyze(ix->an, text, len, on_token, &c);
+    q->n_words = ns_analyzer_words(ix->an);
     if (!rc)
         rc = c.rc;
     if (rc) {

@@ -23,9 +23,11 @@ typedef struct sr_qterm {
 typedef struct sr_query {
     sr_qterm *t; /* owned */
     size_t n;    /* distinct terms, in order of first occurrence */
+    uint32_t n_words; /* words of the text, stop words included */
 } sr_query;
 
-/* Analyses text.  A query with no words gives n == 0 and NS_OK.  Errors:
+/* Analyses text.  A query with no words gives n == 0 and NS_OK; one of stop
+ * words only (which the index leaves out) gives n == 0 and n_words > 0.  Errors:
  * NS_E_CORRUPT (dictionary), NS_E_NOMEM.  Release with sr_query_release. */
 ns_rc sr_query_parse(sr_index *ix, const char *text, size_t len, sr_query *q, ns_err *err);
 void sr_query_release(sr_query *q);

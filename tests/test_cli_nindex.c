@@ -232,6 +232,58 @@ Test(cli_nindex, unknown_language_exits_2_naming_it)
     free(dir);
 }
 
+Test(cli_nindex, english_stop_words_are_left_out_unless_asked_to_keep_them)
+{
+    char *dir = tu_tmpdir("stopwords");
+    char *idx = tu_path(dir, "idx"), *keep = tu_path(dir, "keep"), *fr = tu_path(dir, "fr");
+    char *in = tu_path(dir, "in.jsonl");
+    write_str(in, "{\"id\":\"w\",\"title\":\"The Who\",\"body\":\"to be or not to be\"}\n"
+                  "{\"id\":\"b\",\"body\":\"the bank of england\"}\n");
+    /* default for English: the stop list */
+    tu_out o = NINDEX("-q", "-o", idx, in);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "who", "w");
+    assert_ids(idx, "bank of england", "b");
+    o = NSEARCH("-i", idx, "to be or not to be");
+    cr_assert_eq(o.status, 1, "status %d", o.status);
+    cr_assert_str_empty(o.out);
+    cr_assert(strstr(o.err, "stop word") && strstr(o.err, "--stopwords english"), "stderr: %s",
+              o.err);
+    tu_out_free(&o);
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "a stop-word-only document is sound: %s", o.err);
+    tu_out_free(&o);
+    /* --stopwords none keeps them */
+    o = NINDEX("-q", "--stopwords", "none", "-o", keep, in);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(keep, "to be or not to be", "w");
+    o = NSEARCH("--check", "-i", keep);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    /* other languages have no list by default, and can ask for it */
+    o = NINDEX("-q", "-l", "french", "-o", fr, in);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(fr, "the", "b w"); /* the shorter document first */
+    o = NINDEX("-q", "-l", "french", "--stopwords", "english", "-o", fr, in);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(fr, "the", "");
+    /* an unknown list is a usage error that leaves nothing behind */
+    o = NINDEX("--stopwords", "klingon", "-o", fr, in);
+    cr_assert_eq(o.status, 2, "status %d", o.status);
+    cr_assert(strstr(o.err, "klingon"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(fr, "the", "");
+    free(idx);
+    free(keep);
+    free(fr);
+    free(in);
+    free(dir);
+}
+
 /* ---- JSON Lines ---- */
 
 Test(cli_nindex, broken_json_lines_are_skipped_with_line_warnings)

@@ -628,3 +628,92 @@ Test(ns_analyzer, allocation_failures_are_reported)
     free(l);
     ns_analyzer_free(a);
 }
+
+/* ---- stop words ---- */
+
+static ns_analyzer *stop_analyzer(const char *lang, int cache)
+{
+    ns_analyzer *a = new_analyzer(lang);
+    ns_err err;
+    ns_err_clear(&err);
+    cr_assert_eq(ns_analyzer_set_stop_list(a, NS_STOP_ENGLISH, &err), NS_OK, "%s", err.msg);
+    ns_analyzer_set_cache(a, cache);
+    return a;
+}
+
+Test(ns_analyzer, stop_words_are_dropped_but_keep_their_positions)
+{
+    static const char text[] = "The Bank of England's view: IT is not THE end, there and then.";
+    const char *langs[] = {"english", "none"};
+    for (int li = 0; li < 2; li++) {
+        for (int cache = 0; cache <= 1; cache++) {
+            ns_analyzer *a = stop_analyzer(langs[li], cache);
+            for (int round = 0; round < 2; round++) { /* the second from the cache */
+                tok_list *l = calloc(1, sizeof *l);
+                cr_assert_eq(ns_analyze(a, text, sizeof text - 1, collect, l), NS_OK);
+                assert_terms(l, "bank england view end");
+                cr_assert_eq(l->n, 4);
+                /* the(0) bank(1) of(2) england(3) view(4) it(5) is(6) not(7)
+                 * the(8) end(9) there(10) and(11) then(12) */
+                cr_assert_eq(l->t[0].pos, 1);
+                cr_assert_eq(l->t[1].pos, 3);
+                cr_assert_eq(l->t[2].pos, 4);
+                cr_assert_eq(l->t[3].pos, 9);
+                cr_assert_eq(ns_analyzer_words(a), 13, "trailing stop words count");
+                free(l);
+            }
+            ns_analyzer_free(a);
+        }
+    }
+}
+
+Test(ns_analyzer, every_listed_stop_word_and_no_other_is_dropped)
+{
+    static const char *const stops[] = {
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if",
+        "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that",
+        "the", "their", "then", "there", "these", "they", "this", "to", "was",
+        "will", "with"};
+    ns_analyzer *a = stop_analyzer("english", 1);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        tok_list *l = calloc(1, sizeof *l);
+        cr_assert_eq(ns_analyze(a, stops[i], strlen(stops[i]), collect, l), NS_OK);
+        cr_assert_eq(l->n, 0, "'%s' was not dropped", stops[i]);
+        cr_assert_eq(ns_analyzer_words(a), 1);
+        free(l);
+    }
+    /* near misses: prefixes, extensions and other short words stay */
+    static const char near[] = "th thee ther thes thiss ar ann andy o ofs i ith wills who";
+    tok_list *l = calloc(1, sizeof *l);
+    cr_assert_eq(ns_analyze(a, near, sizeof near - 1, collect, l), NS_OK);
+    cr_assert_eq(l->n, 14, "kept %zu", l->n);
+    free(l);
+    size_t n;
+    ns_analyzer_stem(a, "the", 3, &n);
+    cr_assert_eq(n, 0);
+    ns_analyzer_free(a);
+}
+
+Test(ns_analyzer, stop_list_names_and_identity)
+{
+    ns_err err;
+    ns_err_clear(&err);
+    uint32_t id = 99;
+    cr_assert_eq(ns_stop_list_parse("english", &id, &err), NS_OK);
+    cr_assert_eq(id, NS_STOP_ENGLISH);
+    cr_assert_eq(ns_stop_list_parse("none", &id, &err), NS_OK);
+    cr_assert_eq(id, NS_STOP_NONE);
+    cr_assert_eq(ns_stop_list_parse("klingon", &id, &err), NS_E_ARG);
+    cr_assert(strstr(err.msg, "klingon") && strstr(err.msg, "english"), "%s", err.msg);
+    cr_assert_str_eq(ns_stop_list_name(NS_STOP_ENGLISH), "english");
+    cr_assert_null(ns_stop_list_name(2));
+    ns_analyzer *plain = new_analyzer("english"), *stop = stop_analyzer("english", 1);
+    cr_assert_eq(ns_analyzer_stop_list(plain), NS_STOP_NONE);
+    cr_assert_eq(ns_analyzer_stop_list(stop), NS_STOP_ENGLISH);
+    cr_assert_neq(ns_analyzer_identity(plain), ns_analyzer_identity(stop));
+    cr_assert_eq(ns_analyzer_set_stop_list(stop, 7, &err), NS_E_ARG);
+    cr_assert_eq(ns_analyzer_set_stop_list(stop, NS_STOP_NONE, &err), NS_OK);
+    cr_assert_eq(ns_analyzer_identity(plain), ns_analyzer_identity(stop));
+    ns_analyzer_free(plain);
+    ns_analyzer_free(stop);
+}
