@@ -23,8 +23,9 @@ import argparse
 import json
 import random
 import re
-import subprocess
 import sys
+
+from corpus_io import open_corpus
 
 PROG = "gen_queries"
 
@@ -39,13 +40,6 @@ was we were what when where which who why will with would you your
 
 WORD = re.compile(r"[^\W\d_]+")  # runs of letters (any script)
 
-
-def open_corpus(path):
-    """Returns a binary file object of the corpus, decompressing .zst."""
-    if path.endswith(".zst"):
-        p = subprocess.Popen(["zstd", "-dc", "--", path], stdout=subprocess.PIPE)
-        return p.stdout
-    return open(path, "rb")
 
 
 def title_words(title):

@@ -21,14 +21,10 @@ import json
 import subprocess
 import sys
 
+from corpus_io import open_corpus
+
 PROG = "replicate"
 
-
-def open_corpus(path):
-    if path.endswith(".zst"):
-        p = subprocess.Popen(["zstd", "-dc", "--", path], stdout=subprocess.PIPE)
-        return p.stdout
-    return open(path, "rb")
 
 
 def load(path):
