@@ -8,20 +8,10 @@
 #include "ns_alloc.h"
 #include "ns_block.h"
 #include "ns_endian.h"
+#include "tutil.h"
 
 #define SEED 20240601u
 
-/* xorshift32: deterministic across platforms, unlike rand(). */
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
-static uint32_t width_mask(unsigned bits) { return bits == 32 ? UINT32_MAX : (1u << bits) - 1; }
 
 /* Independent model of the layout: bit k of lane l's stream is bit k % 32 of
  * block word 4 * (k / 32) + l. */
@@ -74,9 +64,9 @@ Test(ns_block, round_trip_every_bit_width_random)
     for (unsigned bits = 0; bits <= 32; bits++) {
         for (int rep = 0; rep < 20; rep++) {
             for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
-                in[i] = rng_next(&st) & width_mask(bits);
+                in[i] = tu_rng_next(&st) & tu_width_mask(bits);
             if (bits)
-                in[rng_next(&st) % NS_BLOCK_LEN] |= 1u << (bits - 1); /* width is exact */
+                in[tu_rng_next(&st) % NS_BLOCK_LEN] |= 1u << (bits - 1); /* width is exact */
             cr_assert_eq(ns_block_bits(in, NS_BLOCK_LEN), bits);
             check_round_trip(in, bits);
         }
@@ -88,7 +78,7 @@ Test(ns_block, round_trip_every_bit_width_all_max)
     uint32_t in[NS_BLOCK_LEN];
     for (unsigned bits = 0; bits <= 32; bits++) {
         for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
-            in[i] = width_mask(bits);
+            in[i] = tu_width_mask(bits);
         cr_assert_eq(ns_block_bits(in, NS_BLOCK_LEN), bits);
         check_round_trip(in, bits);
     }

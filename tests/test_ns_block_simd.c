@@ -13,21 +13,11 @@
 
 #include "ns_alloc.h"
 #include "ns_block.h"
+#include "tutil.h"
 
 #define SEED 20240607u
 #define GUARD 0xDEADBEEFu
 
-/* xorshift32: deterministic across platforms, unlike rand(). */
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
-static uint32_t width_mask(unsigned bits) { return bits == 32 ? UINT32_MAX : (1u << bits) - 1; }
 
 /* Selects impl; returns false (after a note) if this CPU cannot run it. */
 static bool use_impl(ns_block_impl impl)
@@ -117,12 +107,12 @@ static void random_blocks(void)
     for (unsigned bits = 0; bits <= 32; bits++) {
         for (int rep = 0; rep < 24; rep++) {
             for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
-                in[i] = rng_next(&st) & width_mask(bits);
+                in[i] = tu_rng_next(&st) & tu_width_mask(bits);
             if (bits)
-                in[rng_next(&st) % NS_BLOCK_LEN] |= 1u << (bits - 1); /* width is exact */
+                in[tu_rng_next(&st) % NS_BLOCK_LEN] |= 1u << (bits - 1); /* width is exact */
             cr_assert_eq(ns_block_bits(in, NS_BLOCK_LEN), bits);
-            uint32_t bases[4] = {rng_next(&st), UINT32_MAX, UINT32_MAX - (rng_next(&st) & 0xffff),
-                                 rng_next(&st) & 0xfff};
+            uint32_t bases[4] = {tu_rng_next(&st), UINT32_MAX, UINT32_MAX - (tu_rng_next(&st) & 0xffff),
+                                 tu_rng_next(&st) & 0xfff};
             check_block(in, bits, bases, 4, (unsigned)rep % 5, (unsigned)rep % 3, "random");
         }
     }
@@ -139,7 +129,7 @@ static void adversarial_blocks(void)
     uint32_t in[NS_BLOCK_LEN];
     const size_t nb = sizeof edge_bases / sizeof *edge_bases;
     for (unsigned bits = 0; bits <= 32; bits++) {
-        const uint32_t max = width_mask(bits);
+        const uint32_t max = tu_width_mask(bits);
         /* every value at the width's maximum: the largest sums, wrapping
          * mod 2^32 at the wide widths */
         for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
@@ -185,7 +175,7 @@ static void wrap_blocks(void)
     /* width 31/32: every sum wraps many times */
     for (unsigned bits = 30; bits <= 32; bits++) {
         for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
-            in[i] = width_mask(bits) - i;
+            in[i] = tu_width_mask(bits) - i;
         check_block(in, bits, edge_bases, sizeof edge_bases / sizeof *edge_bases, 1, 1, "wrap wide");
     }
 }

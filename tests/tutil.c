@@ -194,3 +194,14 @@ int tu_write_file(const char *path, const void *data, size_t len)
     size_t w = fwrite(data, 1, len, f);
     return (fclose(f) == 0 && w == len) ? 0 : -1;
 }
+
+uint32_t tu_rng_next(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+uint32_t tu_width_mask(unsigned bits) { return bits >= 32 ? UINT32_MAX : (1u << bits) - 1; }

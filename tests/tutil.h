@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tu_out {
     char *out;    /* owned: stdout, NUL-terminated */
@@ -34,5 +35,11 @@ int tu_write_file(const char *path, const void *data, size_t len);
 char *tu_path(const char *a, const char *b);
 /* rm -rf */
 void tu_rmrf(const char *path);
+
+/* xorshift32 step of *state (non-zero): deterministic across platforms,
+ * unlike rand(). */
+uint32_t tu_rng_next(uint32_t *state);
+/* The mask of the low `bits` bits, 0 <= bits <= 32. */
+uint32_t tu_width_mask(unsigned bits);
 
 #endif
