@@ -874,11 +874,11 @@ uint64_t ns_analyzer_identity(ns_analyzer *a)
     put_le(hdr + 8, strlen(a->lang), 4);
     id_ctx c = {XXH64(hdr, sizeof hdr, 0x6e736561726368ull /* "nsearch" */)};
     c.h = XXH64(a->lang, strlen(a->lang), c.h);
-    if (a->stop_list != NS_STOP_NONE) { /* hashed only when set, so analyzers
-                                           without one keep their identity */
-        const char *sn = ns_stop_list_name(a->stop_list);
+    /* The stop list is hashed only when there is one, so analyzers without
+     * one keep the identity they had before stop lists existed. */
+    const char *sn = ns_stop_list_name(a->stop_list);
+    if (a->stop_list != NS_STOP_NONE && sn)
         c.h = XXH64(sn, strlen(sn), c.h);
-    }
     /* Stem without the cache and leave the statistics as they were. */
     ns_analyzer_stats saved = a->st;
     int cache_on = a->cache_on;
