@@ -1,24 +1,20 @@
 /* ix_build: document intake, the analysis pipeline, the final merge and
  * atomic installation of the index (see ix_build.h). */
-#define _GNU_SOURCE /* renameat2 */
 #include "ix_build.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "ix_docstore.h"
 #include "ix_inv.h"
 #include "ix_run.h"
+#include "ix_tmpdir.h"
 #include "ix_writer.h"
 #include "ns_alloc.h"
 #include "ns_analyzer.h"
@@ -145,88 +141,7 @@ struct ix_build {
     uint64_t raw_total;
 };
 
-/* ---- temporary directories ---- */
-
-static char *path_join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = ns_malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-/* Splits out_dir into parent (owned) and base (pointer into out_dir). */
-static char *parent_of(const char *out_dir, const char **base)
-{
-    const char *slash = strrchr(out_dir, '/');
-    if (!slash) {
-        *base = out_dir;
-        return ns_strndup(".", 1);
-    }
-    *base = slash + 1;
-    return ns_strndup(out_dir, slash == out_dir ? 1 : (size_t)(slash - out_dir));
-}
-
-/* Removes a flat directory of ours (files only) and the directory. */
-static int remove_flat_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    int fd = dirfd(d);
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(fd, e->d_name, 0);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
-
-int ix_build_clean_stale(const char *out_dir)
-{
-    const char *base;
-    char *parent = parent_of(out_dir, &base);
-    if (!parent)
-        return 0;
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
-    size_t pl = strlen(prefix);
-    int removed = 0;
-    DIR *d = opendir(parent);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strncmp(e->d_name, prefix, pl) != 0)
-                continue;
-            char *endp;
-            long pid = strtol(e->d_name + pl, &endp, 10);
-            if ((*endp && strcmp(endp, ".old") != 0) || pid <= 0)
-                continue;
-            if (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-                continue; /* a live build owns it */
-            char *p = path_join(parent, e->d_name);
-            if (p && remove_flat_dir(p) == 0)
-                removed++;
-            ns_free(p);
-        }
-        closedir(d);
-    }
-    ns_free(parent);
-    return removed;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    close(fd);
-    return r;
-}
-
+int ix_build_clean_stale(const char *out_dir) { return ix_tmpdir_clean_stale(out_dir); }
 
 /* ---- builder ---- */
 
@@ -374,43 +289,8 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
         ix_build_free(b);
         return rc;
     }
-    size_t ol = strlen(out_dir);
-    while (ol > 1 && out_dir[ol - 1] == '/')
-        ol--;
-    b->out_dir = ns_strndup(out_dir, ol);
-    const char *base;
-    char *parent = b->out_dir ? parent_of(b->out_dir, &base) : NULL;
-    if (!parent) {
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-        ns_free(parent);
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_ARG, "'%s' cannot be an index directory: name it, e.g. 'index'",
-                          out_dir);
-    }
-    struct stat sb;
-    if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rc = ns_err_sys(err, NS_E_IO, errno ? errno : ENOTDIR,
-                        "cannot create the index in '%s'", parent);
-        ns_free(parent);
-        ix_build_free(b);
-        return rc;
-    }
-    ix_build_clean_stale(b->out_dir);
-    char name[512];
-    snprintf(name, sizeof name, ".%s.tmp-%ld", base, (long)getpid());
-    b->tmp_dir = path_join(parent, name);
-    ns_free(parent);
-    if (!b->tmp_dir) {
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    if (mkdir(b->tmp_dir, 0755) != 0) {
-        rc = ns_err_sys(err, NS_E_IO, errno, "cannot create '%s'", b->tmp_dir);
-        ns_free(b->tmp_dir);
-        b->tmp_dir = NULL;
+    rc = ix_tmpdir_create(out_dir, &b->out_dir, &b->tmp_dir, err);
+    if (rc) {
         ix_build_free(b);
         return rc;
     }
@@ -562,7 +442,7 @@ static ns_rc flush_worker(worker *w)
     pthread_mutex_unlock(&b->mu);
     char name[32];
     snprintf(name, sizeof name, IX_RUN_PREFIX "%06u", seq);
-    char *path = path_join(b->tmp_dir, name);
+    char *path = ix_tmpdir_path(b->tmp_dir, name);
     if (!path)
         return ns_err_set(&w->err, NS_E_NOMEM, "out of memory");
     uint64_t bytes = 0;
@@ -1140,7 +1020,7 @@ void ix_build_free(ix_build *b)
     ns_free(b->runs);
     ix_docstore_free(b->ds);
     if (b->tmp_dir && !b->committed)
-        remove_flat_dir(b->tmp_dir);
+        ix_tmpdir_remove(b->tmp_dir);
     ns_free(b->tmp_dir);
     ns_free(b->out_dir);
     ns_analyzer_free(b->an);
@@ -1361,7 +1241,7 @@ static ns_rc reduce_runs(ix_build *b, ns_err *err)
     while (b->n_runs > fan) {
         char name[32];
         snprintf(name, sizeof name, IX_RUN_PREFIX "%06u", b->run_seq++);
-        char *path = path_join(b->tmp_dir, name);
+        char *path = ix_tmpdir_path(b->tmp_dir, name);
         if (!path)
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         ix_run_writer *rw;
@@ -1476,59 +1356,8 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         b->st.bytes[k] = ws.bytes[k];
         b->st.index_bytes += ws.bytes[k];
     }
-    if (fsync_dir(b->tmp_dir) != 0)
-        return ns_err_sys(err, NS_E_IO, errno, "cannot sync '%s'", b->tmp_dir);
-
-    /* Install: the target must be absent, empty, or an index of ours. */
-    struct stat sb;
-    if (lstat(b->out_dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return ns_err_set(err, NS_E_ARG, "'%s' exists and is not a directory; not replacing it",
-                              b->out_dir);
-        char *meta = path_join(b->out_dir, "meta");
-        int is_index = meta && access(meta, F_OK) == 0;
-        ns_free(meta);
-        int empty = 0;
-        if (!is_index && rmdir(b->out_dir) == 0)
-            empty = 1;
-        if (!is_index && !empty)
-            return ns_err_set(err, NS_E_ARG,
-                              "'%s' exists and is not an nsearch index; not replacing it "
-                              "(choose another -o or remove it)",
-                              b->out_dir);
-        if (is_index) {
-            if (renameat2(AT_FDCWD, b->tmp_dir, AT_FDCWD, b->out_dir, RENAME_EXCHANGE) == 0) {
-                b->committed = 1;
-                remove_flat_dir(b->tmp_dir); /* now holds the old index */
-                goto done;
-            }
-            /* No RENAME_EXCHANGE on this file system: move the old index
-             * aside first (a reader starting in between sees no index). */
-            char aside[4096];
-            snprintf(aside, sizeof aside, "%s.old", b->tmp_dir);
-            if (rename(b->out_dir, aside) != 0)
-                return ns_err_sys(err, NS_E_IO, errno, "cannot replace '%s'", b->out_dir);
-            if (rename(b->tmp_dir, b->out_dir) != 0) {
-                rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", b->out_dir);
-                if (rename(aside, b->out_dir) != 0)
-                    rc = ns_err_set(err, NS_E_IO, "cannot install '%s'; the old index is at '%s'",
-                                    b->out_dir, aside);
-                return rc;
-            }
-            b->committed = 1;
-            remove_flat_dir(aside);
-            goto done;
-        }
-    }
-    if (rename(b->tmp_dir, b->out_dir) != 0)
-        return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", b->out_dir);
+    if ((rc = ix_tmpdir_install(b->tmp_dir, b->out_dir, err)))
+        return rc;
     b->committed = 1;
-done:;
-    const char *base;
-    char *parent = parent_of(b->out_dir, &base);
-    if (parent) {
-        fsync_dir(parent);
-        ns_free(parent);
-    }
     return NS_OK;
 }
