@@ -1,21 +1,26 @@
-/* ix_build: document intake, the analysis pipeline, the final merge and
- * atomic installation of the index (see ix_build.h). */
+/* ix_build: the public face of a build (see ix_build.h): settings, document
+ * intake (validation, UTF-8 repair, doc ids, batches), collecting analysed
+ * batches in input order on the calling thread (warnings, empty documents,
+ * duplicate ids, document lengths, docstore blocks, progress), and the
+ * sequence of the commit.
+ *
+ * The other jobs of a build have their own files, which this one drives:
+ *   ix_tmpdir  the temporary directory, stale-temporary cleanup, install;
+ *   ix_batch   the batch, the unit of work between intake and the workers;
+ *   ix_pipe    the worker threads, memory accounting and run files;
+ *   ix_commit  the final merge of runs and inverters into the index files. */
 #include "ix_build.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-#include "ix_docstore.h"
 #include "ix_batch.h"
-#include "ix_inv.h"
+#include "ix_commit.h"
+#include "ix_docstore.h"
 #include "ix_pipe.h"
-#include "ix_run.h"
 #include "ix_tmpdir.h"
 #include "ix_writer.h"
 #include "ns_alloc.h"
@@ -50,8 +55,8 @@ typedef struct ev_hdr {
 
 struct ix_build {
     char *out_dir, *tmp_dir; /* owned */
-    ns_analyzer *an;         /* language and identity */
-    ix_docstore *ds;
+    ns_analyzer *an;         /* owned; language and identity */
+    ix_docstore *ds;         /* owned; NULL once finished at commit */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
     uint32_t n_slots;  /* doc ids given out */
     uint32_t n_collected, cap_docs;
@@ -62,19 +67,17 @@ struct ix_build {
     ns_buf fields[5]; /* repaired copies of the current doc's fields */
     int committed;
 
-    ix_pipe pipe; /* workers started at the first batch; run files */
+    ix_pipe pipe;           /* embedded; workers start at the first batch */
     ix_batch *free_batches; /* owned, linked by next */
     ix_batch *cur;          /* owned, being filled */
     size_t blk_raw;         /* bytes of records in the current open block */
-    size_t max_fanin;
+    size_t max_fanin;       /* run files merged at once (ix_commit) */
     ix_progress_cb progress;
     void *progress_ctx;
     uint64_t raw_total;
 };
 
 int ix_build_clean_stale(const char *out_dir) { return ix_tmpdir_clean_stale(out_dir); }
-
-/* ---- builder ---- */
 
 /* Reports a warning now: counts it and calls the callback. */
 static void emit(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line, const char *msg)
@@ -553,245 +556,6 @@ void ix_build_free(ix_build *b)
     ns_free(b);
 }
 
-/* ---- commit ---- */
-
-/* The final merge on several threads, when every posting is in the
- * inverters (no runs): the term space is cut into slices of about equal
- * postings volume at keys of the biggest inverter; threads merge slices
- * into parts (ix_wpart) while this thread appends finished parts in order.
- * At most `window` slices are ahead of the one being appended, which bounds
- * the memory of finished parts. */
-typedef struct pmerge {
-    ix_build *b;
-    ix_writer *w;
-    ix_inv **invs;
-    size_t n_invs, n_slices, window;
-    size_t *bounds;    /* n_slices + 1 rows of n_invs term indices */
-    ix_wpart **parts;  /* per slice, once merged */
-    ns_rc *rcs;
-    ns_err *errs;
-    size_t next, appended; /* under the mutex */
-    int abort;
-    pthread_cond_t cv;
-} pmerge;
-
-static ns_rc part_begin(void *ctx, const char *key, size_t len, ns_err *err)
-{
-    return ix_wpart_term_begin(ctx, key, len, err);
-}
-static ns_rc part_posting(void *ctx, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t n,
-                          ns_err *err)
-{
-    return ix_wpart_posting(ctx, doc, tf, pos, n, err);
-}
-static ns_rc part_end(void *ctx, ns_err *err) { return ix_wpart_term_end(ctx, err); }
-
-static void *pmerge_main(void *arg)
-{
-    pmerge *m = arg;
-    ix_build *b = m->b;
-    pthread_mutex_lock(&b->pipe.mu);
-    for (;;) {
-        while (!m->abort && m->next < m->n_slices && m->next >= m->appended + m->window)
-            pthread_cond_wait(&m->cv, &b->pipe.mu);
-        if (m->abort || m->next >= m->n_slices)
-            break;
-        size_t k = m->next++;
-        pthread_mutex_unlock(&b->pipe.mu);
-        ix_wpart *part = NULL;
-        ns_err err;
-        ns_rc rc = ix_wpart_new(m->w, &part);
-        if (rc) {
-            ns_err_set(&err, rc, "out of memory");
-        } else {
-            ix_sink sink = {part, part_begin, part_posting, part_end};
-            rc = ix_merge_slice(m->invs, m->bounds + k * m->n_invs, m->bounds + (k + 1) * m->n_invs,
-                                m->n_invs, &sink, &err);
-        }
-        pthread_mutex_lock(&b->pipe.mu);
-        m->parts[k] = part;
-        m->rcs[k] = rc;
-        if (rc) {
-            m->errs[k] = err;
-            m->abort = 1;
-        }
-        pthread_cond_broadcast(&m->cv);
-    }
-    pthread_mutex_unlock(&b->pipe.mu);
-    return NULL;
-}
-
-static ns_rc merge_parallel(ix_build *b, ix_writer *w, ix_inv **invs, ns_err *err)
-{
-    size_t n = b->pipe.n_threads, big = 0;
-    for (size_t i = 1; i < n; i++)
-        if (ix_inv_n_terms(invs[i]) > ix_inv_n_terms(invs[big]))
-            big = i;
-    size_t n_terms = ix_inv_n_terms(invs[big]);
-    uint64_t total_df = 0;
-    for (size_t t = 0; t < n_terms; t++) {
-        ix_inv_term it;
-        ix_inv_term_get(invs[big], t, &it);
-        total_df += it.df;
-    }
-    /* slices: a few per thread, and small enough that `window` finished
-     * ones fit in a quarter of the budget (encoded postings take about as
-     * much as the inverters' pools) */
-    size_t pool = 0;
-    for (size_t i = 0; i < n; i++)
-        pool += ix_inv_mem(invs[i]);
-    size_t window = 2 * n;
-    size_t per = (size_t)(b->pipe.mem / 4 / window);
-    size_t n_slices = 4 * n;
-    if (per && pool / per + 1 > n_slices)
-        n_slices = pool / per + 1;
-    if (n_slices > n_terms / 16 + 1)
-        n_slices = n_terms / 16 + 1;
-    pmerge m = {0};
-    m.b = b;
-    m.w = w;
-    m.invs = invs;
-    m.n_invs = n;
-    m.window = window;
-    m.bounds = ns_calloc((n_slices + 1) * n, sizeof *m.bounds);
-    m.parts = ns_calloc(n_slices, sizeof *m.parts);
-    m.rcs = ns_calloc(n_slices, sizeof *m.rcs);
-    m.errs = ns_calloc(n_slices, sizeof *m.errs);
-    pthread_t *tids = ns_calloc(n, sizeof *tids);
-    ns_rc rc = NS_OK;
-    if (!m.bounds || !m.parts || !m.rcs || !m.errs || !tids) {
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-        goto out;
-    }
-    /* cut at keys of the biggest inverter, every total_df / n_slices */
-    size_t k = 1;
-    uint64_t acc = 0;
-    for (size_t t = 0; t < n_terms && k < n_slices; t++) {
-        ix_inv_term it;
-        ix_inv_term_get(invs[big], t, &it);
-        acc += it.df;
-        if (acc * n_slices >= total_df * k && t + 1 < n_terms) {
-            ix_inv_term cut;
-            ix_inv_term_get(invs[big], t + 1, &cut);
-            for (size_t i = 0; i < n; i++)
-                m.bounds[k * n + i] = ix_inv_lower_bound(invs[i], cut.key, cut.key_len);
-            k++;
-        }
-    }
-    n_slices = k;
-    m.n_slices = n_slices;
-    for (size_t i = 0; i < n; i++)
-        m.bounds[n_slices * n + i] = ix_inv_n_terms(invs[i]);
-    pthread_cond_init(&m.cv, NULL);
-    size_t started = 0;
-    for (; started < n; started++)
-        if (pthread_create(&tids[started], NULL, pmerge_main, &m) != 0)
-            break;
-    if (!started) {
-        pthread_cond_destroy(&m.cv);
-        rc = ns_err_sys(err, NS_E_NOMEM, errno, "cannot start a thread");
-        goto out;
-    }
-    for (size_t s = 0; s < n_slices && !rc; s++) {
-        pthread_mutex_lock(&b->pipe.mu);
-        while (!m.parts[s] && !m.rcs[s] && !m.abort)
-            pthread_cond_wait(&m.cv, &b->pipe.mu);
-        for (size_t f = 0; f < n_slices && !m.parts[s] && !rc; f++) {
-            if (m.rcs[f]) { /* this slice's, or the one that stopped the others */
-                rc = m.rcs[f];
-                *err = m.errs[f];
-            }
-        }
-        pthread_mutex_unlock(&b->pipe.mu);
-        if (!rc) {
-            rc = ix_writer_append(w, m.parts[s], err);
-        }
-        ix_wpart_free(m.parts[s]);
-        pthread_mutex_lock(&b->pipe.mu);
-        m.parts[s] = NULL;
-        m.appended++;
-        if (rc)
-            m.abort = 1;
-        pthread_cond_broadcast(&m.cv);
-        pthread_mutex_unlock(&b->pipe.mu);
-    }
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    pthread_cond_destroy(&m.cv);
-out:
-    if (m.parts)
-        for (size_t s = 0; s < n_slices; s++)
-            ix_wpart_free(m.parts[s]);
-    ns_free(m.bounds);
-    ns_free(m.parts);
-    ns_free(m.rcs);
-    ns_free(m.errs);
-    ns_free(tids);
-    return rc;
-}
-
-static ns_rc sink_begin(void *ctx, const char *key, size_t len, ns_err *err)
-{
-    return ix_writer_term_begin(ctx, key, len, err);
-}
-static ns_rc sink_posting(void *ctx, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t n,
-                          ns_err *err)
-{
-    return ix_writer_posting(ctx, doc, tf, pos, n, err);
-}
-static ns_rc sink_end(void *ctx, ns_err *err) { return ix_writer_term_end(ctx, err); }
-
-/* Read buffer per run file in a merge: together an eighth of the budget
- * (the inverters may still hold most of it), between 64 KiB and 1 MiB. */
-static size_t read_buf_for(const ix_build *b, size_t n_runs)
-{
-    size_t per = n_runs ? (size_t)(b->pipe.mem / (8 * n_runs)) : 0;
-    return per < ((size_t)64 << 10) ? (size_t)64 << 10 : per > ((size_t)1 << 20) ? (size_t)1 << 20 : per;
-}
-
-/* Merges runs max_fanin at a time into bigger runs until at most
- * max_fanin remain (the oldest first: any subset merges correctly, doc ids
- * being absolute). */
-static ns_rc reduce_runs(ix_build *b, ns_err *err)
-{
-    size_t fan = b->max_fanin;
-    while (b->pipe.n_runs > fan) {
-        char name[32];
-        snprintf(name, sizeof name, IX_RUN_PREFIX "%06u", b->pipe.run_seq++);
-        char *path = ix_tmpdir_path(b->tmp_dir, name);
-        if (!path)
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        ix_run_writer *rw;
-        ns_rc rc = ix_run_writer_open(path, &rw, err);
-        if (rc) {
-            ns_free(path);
-            return rc;
-        }
-        ix_sink sink;
-        ix_run_writer_sink(rw, &sink);
-        rc = ix_merge((const char *const *)b->pipe.runs, fan, NULL, 0,
-                      read_buf_for(b, fan), &sink, err);
-        uint64_t bytes = 0;
-        if (!rc)
-            rc = ix_run_writer_finish(rw, &bytes, err);
-        ix_run_writer_free(rw);
-        if (rc) {
-            unlink(path);
-            ns_free(path);
-            return rc;
-        }
-        for (size_t i = 0; i < fan; i++) {
-            unlink(b->pipe.runs[i]);
-            ns_free(b->pipe.runs[i]);
-        }
-        memmove(b->pipe.runs, b->pipe.runs + fan, (b->pipe.n_runs - fan) * sizeof *b->pipe.runs);
-        b->pipe.n_runs -= fan;
-        b->pipe.runs[b->pipe.n_runs++] = path; /* room: one slot was just freed */
-        b->pipe.run_bytes += bytes;
-    }
-    return NS_OK;
-}
-
 ns_rc ix_build_commit(ix_build *b, ns_err *err)
 {
     ns_rc rc = ix_build_wait(b, err);
@@ -822,38 +586,9 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
      * tables at their largest. */
     if ((rc = ix_pipe_spill(&b->pipe, err)))
         return rc;
-    if ((rc = reduce_runs(b, err)))
-        return rc;
-    ix_writer *w;
-    rc = ix_writer_open(b->tmp_dir, b->doclens, b->n_collected, &w, err);
-    if (rc)
-        return rc;
-    ix_inv **invs = ns_malloc(b->pipe.n_threads * sizeof *invs);
-    if (!invs) {
-        ix_writer_free(w);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    for (unsigned i = 0; i < b->pipe.n_threads; i++)
-        invs[i] = ix_pipe_inv(&b->pipe, i);
-    ix_sink sink = {w, sink_begin, sink_posting, sink_end};
-    if (b->pipe.n_threads > 1 && b->pipe.n_runs == 0)
-        rc = merge_parallel(b, w, invs, err);
-    else
-        rc = ix_merge((const char *const *)b->pipe.runs, b->pipe.n_runs, invs, b->pipe.n_threads,
-                      read_buf_for(b, b->pipe.n_runs), &sink, err);
-    ns_free(invs);
     ix_writer_stats ws;
-    uint64_t identity = rc ? 0 : ns_analyzer_identity(b->an);
-    if (!rc && identity == 0) /* libstemmer out of memory */
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-    if (!rc)
-        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), ns_analyzer_stop_list(b->an), identity, ds_size, &ws, err);
-    ix_writer_free(w);
-    for (size_t i = 0; i < b->pipe.n_runs; i++) {
-        unlink(b->pipe.runs[i]);
-        ns_free(b->pipe.runs[i]);
-    }
-    b->pipe.n_runs = 0;
+    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, b->doclens, b->n_collected, ds_size, &ws,
+                         err);
     if (rc)
         return rc;
     b->st.n_terms = ws.n_terms;
