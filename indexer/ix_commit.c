@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ix_build.h"
+#include "ix_build.h" /* IX_RUN_PREFIX */
 #include "ix_inv.h"
 #include "ix_run.h"
 #include "ix_tmpdir.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ix_build.h"
+#include "ix_build.h" /* IX_RUN_PREFIX */
 #include "ix_docstore.h"
 #include "ix_run.h"
 #include "ix_tmpdir.h"
@@ -29,13 +29,14 @@
  * per-document tables (the budget is then exceeded, not the build failed). */
 #define IX_INV_MIN ((size_t)256 << 10)
 
+/* One analysis thread's state; with one thread, the calling thread's. */
 struct ix_pipe_worker {
-    ix_pipe *p;
+    ix_pipe *p; /* borrowed: the pipe it belongs to */
     pthread_t tid;
     int started;
-    ns_analyzer *an;       /* owned */
-    ix_inv *inv;           /* owned */
-    ix_docstore_cctx *zc;  /* owned */
+    ns_analyzer *an;      /* owned */
+    ix_inv *inv;          /* owned */
+    ix_docstore_cctx *zc; /* owned */
     size_t inv_mem; /* last reported, under the mutex */
     size_t an_mem;  /* estimate of the analyzer's stem cache, likewise */
     ns_rc rc;       /* sticky failure of a flush or the final sort */
