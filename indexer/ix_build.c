@@ -1,24 +1,27 @@
-/* ix_build: document intake, the analysis pipeline, the final merge and
- * atomic installation of the index (see ix_build.h). */
-#define _GNU_SOURCE /* renameat2 */
+/* ix_build: the public face of a build (see ix_build.h): settings, document
+ * intake (validation, UTF-8 repair, doc ids, batches), collecting analysed
+ * batches in input order on the calling thread (warnings, empty documents,
+ * duplicate ids, document lengths, docstore blocks, progress), and the
+ * sequence of the commit.
+ *
+ * The other jobs of a build have their own files, which this one drives:
+ *   ix_tmpdir  the temporary directory, stale-temporary cleanup, install;
+ *   ix_batch   the batch, the unit of work between intake and the workers;
+ *   ix_pipe    the worker threads, memory accounting and run files;
+ *   ix_commit  the final merge of runs and inverters into the index files. */
 #include "ix_build.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
+#include "ix_batch.h"
+#include "ix_commit.h"
 #include "ix_docstore.h"
-#include "ix_inv.h"
-#include "ix_run.h"
+#include "ix_pipe.h"
+#include "ix_tmpdir.h"
 #include "ix_writer.h"
 #include "ns_alloc.h"
 #include "ns_analyzer.h"
@@ -27,21 +30,9 @@
 #include "ns_format.h"
 #include "ns_utf8.h"
 
-/* A batch closes at the first docstore block boundary after this many bytes
- * of records: big enough that queue traffic is negligible (~1000 news
- * articles), small enough that a few batches per thread in flight cost
- * little of the budget.  Smaller budgets get smaller batches. */
-#define IX_BATCH_MAX ((size_t)1 << 20)
-#define IX_BATCH_MIN ((size_t)64 << 10)
 /* At most this many run files are merged at once (file descriptors, read
  * buffers); more are first merged into bigger runs. */
 #define IX_MAX_FANIN 64
-/* An inverter is flushed at this size whatever the budget (its pool
- * addresses 4 GiB). */
-#define IX_INV_MAX ((size_t)3 << 30)
-/* The inverters get at least this much even when the budget is eaten by
- * per-document tables (the budget is then exceeded, not the build failed). */
-#define IX_INV_MIN ((size_t)256 << 10)
 
 /* id -> doc id map of the live documents, open addressing over offsets
  * into an arena. */
@@ -62,53 +53,10 @@ typedef struct ev_hdr {
     uint32_t msg_len;
 } ev_hdr;
 
-/* Consecutive documents (whole docstore blocks) on their way through a
- * worker and back. */
-typedef struct batch {
-    struct batch *next;  /* work queue or free list */
-    struct batch *onext; /* batches in flight, in input order */
-    uint32_t first_doc, n_docs, cap_docs;
-    ns_buf recs;        /* the documents' docstore records, back to back */
-    uint32_t *rec_end;  /* per document: end of its record in recs */
-    uint32_t *src;      /* per document: offset of its source name in strs */
-    uint64_t *line;     /* per document */
-    uint32_t *doclen;   /* per document: tokens (worker) */
-    uint32_t *blk_end;  /* per docstore block: index of its last document + 1 */
-    uint32_t *comp_len; /* per block: compressed length (worker) */
-    uint32_t n_blocks, cap_blocks;
-    ns_buf comp;   /* the compressed blocks, back to back (worker) */
-    ns_buf events; /* ev_hdr, file, msg; ... */
-    ns_buf strs;   /* NUL-terminated source names */
-    uint32_t last_src;
-    int has_src;
-    int done; /* under the mutex */
-    ns_rc rc; /* worker failure */
-    ns_err err;
-} batch;
-
-typedef struct worker {
-    ix_build *b;
-    pthread_t tid;
-    int started;
-    ns_analyzer *an;
-    ix_inv *inv;
-    ix_docstore_cctx *zc;
-    size_t inv_mem; /* last reported, under the mutex */
-    size_t an_mem;  /* estimate of the analyzer's stem cache, likewise */
-    ns_rc rc;       /* sticky failure of a flush or the final sort */
-    ns_err err;
-    /* the document being analysed: its tokens */
-    uint32_t pos_base, n_words;
-    ix_tok *toks; /* owned */
-    size_t n_toks, cap_toks;
-    ns_buf tbytes; /* their terms */
-    ns_rc tok_rc;
-} worker;
-
 struct ix_build {
     char *out_dir, *tmp_dir; /* owned */
-    ns_analyzer *an;         /* language and identity */
-    ix_docstore *ds;
+    ns_analyzer *an;         /* owned; language and identity */
+    ix_docstore *ds;         /* owned; NULL once finished at commit */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
     uint32_t n_slots;  /* doc ids given out */
     uint32_t n_collected, cap_docs;
@@ -119,116 +67,17 @@ struct ix_build {
     ns_buf fields[5]; /* repaired copies of the current doc's fields */
     int committed;
 
-    /* pipeline */
-    unsigned n_threads;
-    uint64_t mem;
-    worker *workers; /* owned, n_threads; NULL until the first batch */
-    int threads_running;
-    pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
-    batch *q_head, *q_tail;   /* work queue */
-    batch *fl_head, *fl_tail; /* in flight, in order */
-    size_t n_inflight, max_inflight;
-    batch *free_batches;
-    batch *cur; /* being filled */
-    size_t batch_target;
-    size_t blk_raw; /* bytes of records in the current open block */
-    int stop, finishing, aborting;
-    size_t other_mem; /* batches and per-document tables, under the mutex */
-    char **runs;      /* owned run paths, under the mutex */
-    size_t n_runs, cap_runs;
-    unsigned run_seq;
-    uint64_t n_runs_written, run_bytes; /* under the mutex */
-    size_t max_fanin;
+    ix_pipe pipe;           /* embedded; workers start at the first batch */
+    ix_batch *free_batches; /* owned, linked by next */
+    ix_batch *cur;          /* owned, being filled */
+    size_t blk_raw;         /* bytes of records in the current open block */
+    size_t max_fanin;       /* run files merged at once (ix_commit) */
     ix_progress_cb progress;
     void *progress_ctx;
     uint64_t raw_total;
 };
 
-/* ---- temporary directories ---- */
-
-static char *path_join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = ns_malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", a, b);
-    return p;
-}
-
-/* Splits out_dir into parent (owned) and base (pointer into out_dir). */
-static char *parent_of(const char *out_dir, const char **base)
-{
-    const char *slash = strrchr(out_dir, '/');
-    if (!slash) {
-        *base = out_dir;
-        return ns_strndup(".", 1);
-    }
-    *base = slash + 1;
-    return ns_strndup(out_dir, slash == out_dir ? 1 : (size_t)(slash - out_dir));
-}
-
-/* Removes a flat directory of ours (files only) and the directory. */
-static int remove_flat_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    int fd = dirfd(d);
-    while ((e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            unlinkat(fd, e->d_name, 0);
-    }
-    closedir(d);
-    return rmdir(dir);
-}
-
-int ix_build_clean_stale(const char *out_dir)
-{
-    const char *base;
-    char *parent = parent_of(out_dir, &base);
-    if (!parent)
-        return 0;
-    char prefix[512];
-    snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
-    size_t pl = strlen(prefix);
-    int removed = 0;
-    DIR *d = opendir(parent);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strncmp(e->d_name, prefix, pl) != 0)
-                continue;
-            char *endp;
-            long pid = strtol(e->d_name + pl, &endp, 10);
-            if ((*endp && strcmp(endp, ".old") != 0) || pid <= 0)
-                continue;
-            if (pid != (long)getpid() && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-                continue; /* a live build owns it */
-            char *p = path_join(parent, e->d_name);
-            if (p && remove_flat_dir(p) == 0)
-                removed++;
-            ns_free(p);
-        }
-        closedir(d);
-    }
-    ns_free(parent);
-    return removed;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int r = fsync(fd);
-    close(fd);
-    return r;
-}
-
-
-/* ---- builder ---- */
+int ix_build_clean_stale(const char *out_dir) { return ix_tmpdir_clean_stale(out_dir); }
 
 /* Reports a warning now: counts it and calls the callback. */
 static void emit(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line, const char *msg)
@@ -238,7 +87,15 @@ static void emit(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line
         b->warn(b->warn_ctx, kind, file, line, msg);
 }
 
-static batch *batch_get(ix_build *b);
+/* A fresh batch starting at the next doc id (recycled when possible).
+ * Returns: owned by the caller; NULL when out of memory. */
+static ix_batch *batch_get(ix_build *b)
+{
+    ix_batch *bt = ix_batch_get(&b->free_batches, b->n_slots);
+    if (bt)
+        b->blk_raw = 0;
+    return bt;
+}
 
 void ix_build_warn(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line,
                    const char *fmt, ...)
@@ -250,7 +107,7 @@ void ix_build_warn(ix_build *b, ix_warn_kind kind, const char *file, uint64_t li
     va_end(ap);
     /* Queued with the current batch so that warnings come out in input
      * order, interleaved with those found by the workers. */
-    batch *bt = b->cur ? b->cur : batch_get(b);
+    ix_batch *bt = b->cur ? b->cur : batch_get(b);
     if (bt) {
         b->cur = bt;
         ev_hdr h = {bt->n_docs, (uint32_t)kind, line, file ? (uint32_t)strlen(file) : UINT32_MAX,
@@ -268,90 +125,6 @@ void ix_build_warn(ix_build *b, ix_warn_kind kind, const char *file, uint64_t li
 void ix_build_count_bytes(ix_build *b, uint64_t n) { b->st.bytes_in += n; }
 void ix_build_count_raw(ix_build *b, uint64_t n) { b->st.raw_in += n; }
 
-static void batch_free(batch *bt)
-{
-    if (!bt)
-        return;
-    ns_buf_release(&bt->recs);
-    ns_buf_release(&bt->comp);
-    ns_buf_release(&bt->events);
-    ns_buf_release(&bt->strs);
-    ns_free(bt->rec_end);
-    ns_free(bt->src);
-    ns_free(bt->line);
-    ns_free(bt->doclen);
-    ns_free(bt->blk_end);
-    ns_free(bt->comp_len);
-    ns_free(bt);
-}
-
-/* A fresh batch starting at the next doc id (recycled when possible). */
-static batch *batch_get(ix_build *b)
-{
-    batch *bt = b->free_batches;
-    if (bt) {
-        b->free_batches = bt->next;
-    } else {
-        bt = ns_calloc(1, sizeof *bt);
-        if (!bt)
-            return NULL;
-    }
-    bt->next = bt->onext = NULL;
-    bt->first_doc = b->n_slots;
-    bt->n_docs = bt->n_blocks = 0;
-    ns_buf_reset(&bt->recs);
-    ns_buf_reset(&bt->comp);
-    ns_buf_reset(&bt->events);
-    ns_buf_reset(&bt->strs);
-    bt->has_src = 0;
-    bt->done = 0;
-    bt->rc = NS_OK;
-    b->blk_raw = 0;
-    return bt;
-}
-
-static void batch_put(ix_build *b, batch *bt)
-{
-    bt->next = b->free_batches;
-    b->free_batches = bt;
-}
-
-static ns_rc grow_u32(uint32_t **p, size_t n)
-{
-    uint32_t *q = ns_realloc(*p, n * sizeof *q);
-    if (!q)
-        return NS_E_NOMEM;
-    *p = q;
-    return NS_OK;
-}
-
-static ns_rc batch_reserve_doc(batch *bt)
-{
-    if (bt->n_docs < bt->cap_docs)
-        return NS_OK;
-    size_t c = bt->cap_docs ? (size_t)bt->cap_docs * 2 : 256;
-    if (grow_u32(&bt->rec_end, c) || grow_u32(&bt->src, c) || grow_u32(&bt->doclen, c))
-        return NS_E_NOMEM;
-    uint64_t *l = ns_realloc(bt->line, c * sizeof *l);
-    if (!l)
-        return NS_E_NOMEM;
-    bt->line = l;
-    bt->cap_docs = (uint32_t)c;
-    return NS_OK;
-}
-
-static ns_rc batch_close_block(batch *bt)
-{
-    if (bt->n_blocks == bt->cap_blocks) {
-        size_t c = bt->cap_blocks ? (size_t)bt->cap_blocks * 2 : 64;
-        if (grow_u32(&bt->blk_end, c) || grow_u32(&bt->comp_len, c))
-            return NS_E_NOMEM;
-        bt->cap_blocks = (uint32_t)c;
-    }
-    bt->blk_end[bt->n_blocks++] = bt->n_docs;
-    return NS_OK;
-}
-
 ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void *warn_ctx,
                    ix_build **out, ns_err *err)
 {
@@ -360,12 +133,8 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     b->warn = warn;
     b->warn_ctx = warn_ctx;
-    b->n_threads = 1;
-    b->mem = IX_DEFAULT_MEM;
+    ix_pipe_init(&b->pipe, IX_DEFAULT_MEM);
     b->max_fanin = IX_MAX_FANIN;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv_work, NULL);
-    pthread_cond_init(&b->cv_done, NULL);
     for (int i = 0; i < 5; i++)
         ns_buf_init(&b->fields[i]);
     ns_buf_init(&b->ids.keys);
@@ -374,46 +143,12 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
         ix_build_free(b);
         return rc;
     }
-    size_t ol = strlen(out_dir);
-    while (ol > 1 && out_dir[ol - 1] == '/')
-        ol--;
-    b->out_dir = ns_strndup(out_dir, ol);
-    const char *base;
-    char *parent = b->out_dir ? parent_of(b->out_dir, &base) : NULL;
-    if (!parent) {
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-        ns_free(parent);
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_ARG, "'%s' cannot be an index directory: name it, e.g. 'index'",
-                          out_dir);
-    }
-    struct stat sb;
-    if (stat(parent, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rc = ns_err_sys(err, NS_E_IO, errno ? errno : ENOTDIR,
-                        "cannot create the index in '%s'", parent);
-        ns_free(parent);
+    rc = ix_tmpdir_create(out_dir, &b->out_dir, &b->tmp_dir, err);
+    if (rc) {
         ix_build_free(b);
         return rc;
     }
-    ix_build_clean_stale(b->out_dir);
-    char name[512];
-    snprintf(name, sizeof name, ".%s.tmp-%ld", base, (long)getpid());
-    b->tmp_dir = path_join(parent, name);
-    ns_free(parent);
-    if (!b->tmp_dir) {
-        ix_build_free(b);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    if (mkdir(b->tmp_dir, 0755) != 0) {
-        rc = ns_err_sys(err, NS_E_IO, errno, "cannot create '%s'", b->tmp_dir);
-        ns_free(b->tmp_dir);
-        b->tmp_dir = NULL;
-        ix_build_free(b);
-        return rc;
-    }
+    b->pipe.tmp_dir = b->tmp_dir;
     rc = ix_docstore_open(b->tmp_dir, &b->ds, err);
     if (rc) {
         ix_build_free(b);
@@ -423,7 +158,7 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
     return NS_OK;
 }
 
-static int started(const ix_build *b) { return b->workers || b->cur || b->n_slots; }
+static int started(const ix_build *b) { return ix_pipe_started(&b->pipe) || b->cur || b->n_slots; }
 
 ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err)
 {
@@ -432,7 +167,7 @@ ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err)
                           IX_MAX_THREADS);
     if (started(b))
         return ns_err_set(err, NS_E_ARG, "internal error: threads set after the first document");
-    b->n_threads = n_threads;
+    b->pipe.n_threads = n_threads;
     return NS_OK;
 }
 
@@ -452,7 +187,7 @@ ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err)
                           (unsigned long long)bytes, (unsigned long long)IX_MIN_MEM);
     if (started(b))
         return ns_err_set(err, NS_E_ARG, "internal error: memory set after the first document");
-    b->mem = bytes;
+    b->pipe.mem = bytes;
     return NS_OK;
 }
 
@@ -464,268 +199,6 @@ void ix_build_set_progress(ix_build *b, ix_progress_cb cb, void *ctx, uint64_t r
 }
 
 void ix_build_set_max_fanin(ix_build *b, unsigned n) { b->max_fanin = n < 2 ? 2 : n; }
-
-/* ---- workers ---- */
-
-/* Gathers the document's tokens (the analyzer's term is only valid during
- * the call) for ix_inv_add_doc. */
-static int on_token(void *ctx, const ns_token *t)
-{
-    worker *w = ctx;
-    if (w->n_toks == w->cap_toks) {
-        size_t c = w->cap_toks ? w->cap_toks * 2 : 4096;
-        ix_tok *p = ns_realloc(w->toks, c * sizeof *p);
-        if (!p) {
-            w->tok_rc = NS_E_NOMEM;
-            return 1;
-        }
-        w->toks = p;
-        w->cap_toks = c;
-    }
-    if (w->tbytes.cap - w->tbytes.len < NS_TOKEN_MAX_BYTES &&
-        ns_buf_reserve(&w->tbytes, NS_TOKEN_MAX_BYTES)) {
-        w->tok_rc = NS_E_NOMEM;
-        return 1;
-    }
-    if (w->tbytes.len > UINT32_MAX - NS_TOKEN_MAX_BYTES) {
-        w->tok_rc = NS_E_ARG;
-        return 1;
-    }
-    ix_tok *k = &w->toks[w->n_toks++];
-    k->off = (uint32_t)w->tbytes.len;
-    k->len = (uint32_t)t->term_len;
-    k->pos = w->pos_base + t->pos;
-    memcpy(w->tbytes.data + w->tbytes.len, t->term, t->term_len);
-    w->tbytes.len += t->term_len;
-    return 0;
-}
-
-/* Analyses the batch's documents into w's inverter and compresses its
- * docstore blocks.  Failures go to bt->rc / bt->err. */
-static void process_batch(worker *w, batch *bt)
-{
-    ns_rc rc = NS_OK;
-    uint32_t start = 0;
-    for (uint32_t i = 0; i < bt->n_docs && !rc; i++) {
-        const uint8_t *p = bt->recs.data + start, *end = bt->recs.data + bt->rec_end[i];
-        ns_docrec r;
-        if (ns_docrec_get(&p, end, &r) != 0) {
-            bt->rc = ns_err_set(&bt->err, NS_E_CORRUPT, "internal error: bad record in batch");
-            return;
-        }
-        w->pos_base = 0;
-        w->n_words = 0;
-        w->n_toks = 0;
-        ns_buf_reset(&w->tbytes);
-        w->tok_rc = NS_OK;
-        rc = ns_analyze(w->an, r.f[NS_FIELD_TITLE], r.len[NS_FIELD_TITLE], on_token, w);
-        w->pos_base = w->n_words = ns_analyzer_words(w->an);
-        if (!rc && !w->tok_rc) {
-            rc = ns_analyze(w->an, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY], on_token, w);
-            w->n_words = w->pos_base + ns_analyzer_words(w->an);
-        }
-        if (!rc)
-            rc = w->tok_rc;
-        if (rc == NS_E_ARG) {
-            bt->rc = ns_err_set(&bt->err, rc, "document too large");
-            return;
-        }
-        if (!rc)
-            rc = ix_inv_add_doc(w->inv, bt->first_doc + i, w->tbytes.data, w->toks, w->n_toks);
-        bt->doclen[i] = w->n_words; /* stop words count: positions stay below it */
-        start = bt->rec_end[i];
-    }
-    for (uint32_t k = 0; k < bt->n_blocks && !rc; k++) {
-        uint32_t d0 = k ? bt->blk_end[k - 1] : 0;
-        size_t r0 = d0 ? bt->rec_end[d0 - 1] : 0, r1 = bt->rec_end[bt->blk_end[k] - 1];
-        size_t n;
-        rc = ix_docstore_compress(w->zc, bt->recs.data + r0, r1 - r0, &bt->comp, &n);
-        if (rc == NS_E_IO) {
-            bt->rc = ns_err_set(&bt->err, rc, "zstd compression failed");
-            return;
-        }
-        bt->comp_len[k] = (uint32_t)n;
-    }
-    if (rc)
-        bt->rc = ns_err_set(&bt->err, rc, "out of memory");
-}
-
-/* Sorts w's inverter and writes it as a run file. */
-static ns_rc flush_worker(worker *w)
-{
-    ix_build *b = w->b;
-    ns_rc rc = ix_inv_sort(w->inv);
-    if (rc)
-        return ns_err_set(&w->err, rc, "out of memory");
-    pthread_mutex_lock(&b->mu);
-    unsigned seq = b->run_seq++;
-    pthread_mutex_unlock(&b->mu);
-    char name[32];
-    snprintf(name, sizeof name, IX_RUN_PREFIX "%06u", seq);
-    char *path = path_join(b->tmp_dir, name);
-    if (!path)
-        return ns_err_set(&w->err, NS_E_NOMEM, "out of memory");
-    uint64_t bytes = 0;
-    rc = ix_run_write_inv(w->inv, path, &bytes, &w->err);
-    if (!rc) {
-        pthread_mutex_lock(&b->mu);
-        if (b->n_runs == b->cap_runs) {
-            size_t c = b->cap_runs ? b->cap_runs * 2 : 16;
-            char **r = ns_realloc(b->runs, c * sizeof *r);
-            if (r) {
-                b->runs = r;
-                b->cap_runs = c;
-            }
-        }
-        if (b->n_runs < b->cap_runs) {
-            b->runs[b->n_runs++] = path;
-            b->n_runs_written++;
-            b->run_bytes += bytes;
-            path = NULL;
-        } else {
-            rc = ns_err_set(&w->err, NS_E_NOMEM, "out of memory");
-        }
-        pthread_mutex_unlock(&b->mu);
-    }
-    if (rc) {
-        unlink(path);
-        ns_free(path);
-        return rc;
-    }
-    ix_inv_reset(w->inv);
-    return NS_OK;
-}
-
-/* The analyzer's stem cache grows with the vocabulary up to its own bound
- * (ns_analyzer.c: 2^20 slots of 32 bytes, plus an arena for long words and
- * stems that are not prefixes) and has no size query; estimate it from its
- * misses, which are its insertions: slots at most 3/4 full, a power of two. */
-static size_t analyzer_mem(const ns_analyzer *an)
-{
-    ns_analyzer_stats st;
-    ns_analyzer_get_stats(an, &st);
-    uint64_t entries = st.stem_calls - st.cache_hits;
-    size_t slots = 4096;
-    while (slots < ((size_t)1 << 20) && (uint64_t)slots * 3 < entries * 4)
-        slots *= 2;
-    size_t arena = (size_t)(entries * 4 / ((size_t)1 << 20) + 1) << 20;
-    if (arena > ((size_t)64 << 20))
-        arena = (size_t)64 << 20;
-    return slots * 32 + arena;
-}
-
-/* Under the mutex: whether w, having just reported its size, should write
- * its postings out: the inverters together exceed what the budget leaves
- * them, and w holds at least its share (so the biggest always qualifies). */
-static int should_flush(const ix_build *b, const worker *w)
-{
-    if (w->inv_mem >= IX_INV_MAX)
-        return 1;
-    size_t total = 0, other = b->other_mem;
-    for (unsigned i = 0; i < b->n_threads; i++) {
-        total += b->workers[i].inv_mem;
-        other += b->workers[i].an_mem;
-    }
-    size_t avail = b->mem > other + IX_INV_MIN ? (size_t)(b->mem - other) : IX_INV_MIN;
-    return total > avail && w->inv_mem * b->n_threads >= total;
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    ix_build *b = w->b;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!b->q_head && !b->stop)
-            pthread_cond_wait(&b->cv_work, &b->mu);
-        if (b->aborting || !b->q_head)
-            break;
-        batch *bt = b->q_head;
-        b->q_head = bt->next;
-        if (!b->q_head)
-            b->q_tail = NULL;
-        pthread_mutex_unlock(&b->mu);
-        process_batch(w, bt);
-        pthread_mutex_lock(&b->mu);
-        bt->done = 1;
-        w->inv_mem = ix_inv_mem(w->inv);
-        w->an_mem = analyzer_mem(w->an);
-        int flush = !w->rc && should_flush(b, w);
-        pthread_cond_broadcast(&b->cv_done);
-        if (flush) {
-            pthread_mutex_unlock(&b->mu);
-            ns_rc rc = flush_worker(w);
-            pthread_mutex_lock(&b->mu);
-            if (rc)
-                w->rc = rc;
-            w->inv_mem = ix_inv_mem(w->inv);
-            pthread_cond_broadcast(&b->cv_done);
-        }
-    }
-    int sort = b->finishing && !b->aborting && !w->rc;
-    pthread_mutex_unlock(&b->mu);
-    if (sort) {
-        ns_rc rc = ix_inv_sort(w->inv);
-        if (rc) {
-            pthread_mutex_lock(&b->mu);
-            w->rc = ns_err_set(&w->err, rc, "out of memory");
-            pthread_mutex_unlock(&b->mu);
-        }
-    }
-    return NULL;
-}
-
-static ns_rc start_workers(ix_build *b, ns_err *err)
-{
-    b->workers = ns_calloc(b->n_threads, sizeof *b->workers);
-    if (!b->workers)
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    for (unsigned i = 0; i < b->n_threads; i++) {
-        worker *w = &b->workers[i];
-        w->b = b;
-        ns_rc rc = ns_analyzer_new(ns_analyzer_lang(b->an), &w->an, err);
-        if (!rc)
-            rc = ns_analyzer_set_stop_list(w->an, ns_analyzer_stop_list(b->an), err);
-        if (rc)
-            return rc;
-        if (ix_inv_new(&w->inv) || !(w->zc = ix_docstore_cctx_new()))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    /* Per batch: records, compressed blocks (~half) and tables. */
-    b->max_inflight = 2 * (size_t)b->n_threads + 1;
-    size_t t = (size_t)(b->mem / (8 * (b->max_inflight + 2)));
-    b->batch_target = t < IX_BATCH_MIN ? IX_BATCH_MIN : t > IX_BATCH_MAX ? IX_BATCH_MAX : t;
-    if (b->n_threads == 1)
-        return NS_OK;
-    for (unsigned i = 0; i < b->n_threads; i++) {
-        worker *w = &b->workers[i];
-        if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
-            return ns_err_sys(err, NS_E_NOMEM, errno, "cannot start a thread");
-        w->started = 1;
-        b->threads_running = 1;
-    }
-    return NS_OK;
-}
-
-/* Stops the threads: after the queue is empty (finishing: each sorts its
- * inverter), or at once (aborting). */
-static void stop_workers(ix_build *b, int abort_now)
-{
-    if (!b->threads_running)
-        return;
-    pthread_mutex_lock(&b->mu);
-    b->stop = 1;
-    if (abort_now)
-        b->aborting = 1;
-    else
-        b->finishing = 1;
-    pthread_cond_broadcast(&b->cv_work);
-    pthread_mutex_unlock(&b->mu);
-    for (unsigned i = 0; i < b->n_threads; i++)
-        if (b->workers[i].started)
-            pthread_join(b->workers[i].tid, NULL);
-    b->threads_running = 0;
-}
 
 /* ---- collecting batches (calling thread, input order) ---- */
 
@@ -781,7 +254,7 @@ static ns_rc idmap_put(idmap *m, const char *id, size_t len, uint32_t doc_id, ui
 }
 
 /* Replays the batch's queued warnings raised before document `upto`. */
-static void replay_events(ix_build *b, batch *bt, size_t *off, uint32_t upto)
+static void replay_events(ix_build *b, ix_batch *bt, size_t *off, uint32_t upto)
 {
     while (*off < bt->events.len) {
         ev_hdr h;
@@ -807,12 +280,12 @@ static void replay_events(ix_build *b, batch *bt, size_t *off, uint32_t upto)
 
 static size_t batch_mem(const ix_build *b)
 {
-    return (b->max_inflight + 2) * b->batch_target * 2;
+    return (b->pipe.max_inflight + 2) * b->pipe.batch_target * 2;
 }
 
 /* Takes a finished batch back: warnings, empty documents, duplicate ids,
  * document lengths, docstore blocks, progress. */
-static ns_rc collect(ix_build *b, batch *bt, ns_err *err)
+static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
 {
     if (bt->rc) {
         *err = bt->err;
@@ -881,9 +354,7 @@ static ns_rc collect(ix_build *b, batch *bt, ns_err *err)
     }
     size_t other = (size_t)b->cap_docs * 12 + (size_t)b->ids.n_slots * 4 + b->ids.keys.cap +
                    batch_mem(b);
-    pthread_mutex_lock(&b->mu);
-    b->other_mem = other;
-    pthread_mutex_unlock(&b->mu);
+    ix_pipe_set_other_mem(&b->pipe, other);
     if (b->progress) {
         ix_progress pr = {b->n_collected, b->st.bytes_in, b->st.raw_in, b->raw_total, 0};
         b->progress(b->progress_ctx, &pr);
@@ -891,43 +362,18 @@ static ns_rc collect(ix_build *b, batch *bt, ns_err *err)
     return NS_OK;
 }
 
-/* First failure of a worker, if any. */
-static ns_rc worker_failure(ix_build *b, ns_err *err)
-{
-    ns_rc rc = NS_OK;
-    pthread_mutex_lock(&b->mu);
-    for (unsigned i = 0; i < b->n_threads && !rc; i++) {
-        if (b->workers[i].rc) {
-            rc = b->workers[i].rc;
-            *err = b->workers[i].err;
-        }
-    }
-    pthread_mutex_unlock(&b->mu);
-    return rc;
-}
-
 /* Collects finished batches in order; waits while more than `keep` are in
  * flight. */
 static ns_rc collect_ready(ix_build *b, size_t keep, ns_err *err)
 {
     for (;;) {
-        pthread_mutex_lock(&b->mu);
-        while (b->fl_head && !b->fl_head->done && b->n_inflight > keep)
-            pthread_cond_wait(&b->cv_done, &b->mu);
-        batch *bt = b->fl_head;
-        if (!bt || !bt->done) {
-            pthread_mutex_unlock(&b->mu);
-            return worker_failure(b, err);
-        }
-        b->fl_head = bt->onext;
-        if (!b->fl_head)
-            b->fl_tail = NULL;
-        b->n_inflight--;
-        pthread_mutex_unlock(&b->mu);
+        ix_batch *bt = ix_pipe_take(&b->pipe, keep);
+        if (!bt)
+            return ix_pipe_failure(&b->pipe, err);
         ns_rc rc = collect(b, bt, err);
-        batch_put(b, bt);
+        ix_batch_put(&b->free_batches, bt);
         if (!rc)
-            rc = worker_failure(b, err);
+            rc = ix_pipe_failure(&b->pipe, err);
         if (rc)
             return rc;
     }
@@ -937,40 +383,20 @@ static ns_rc collect_ready(ix_build *b, size_t keep, ns_err *err)
  * collects it here). */
 static ns_rc dispatch(ix_build *b, ns_err *err)
 {
-    batch *bt = b->cur;
+    ix_batch *bt = b->cur;
     b->cur = NULL;
     if (!bt)
         return NS_OK;
-    if (b->n_threads == 1) {
-        worker *w = &b->workers[0];
-        process_batch(w, bt);
+    if (b->pipe.n_threads == 1) {
+        ix_pipe_process_here(&b->pipe, bt);
         ns_rc rc = collect(b, bt, err);
-        batch_put(b, bt);
+        ix_batch_put(&b->free_batches, bt);
         if (rc)
             return rc;
-        w->inv_mem = ix_inv_mem(w->inv);
-        w->an_mem = analyzer_mem(w->an);
-        if (should_flush(b, w) && (rc = flush_worker(w))) {
-            *err = w->err;
-            return rc;
-        }
-        return NS_OK;
+        return ix_pipe_account_here(&b->pipe, err);
     }
-    pthread_mutex_lock(&b->mu);
-    if (b->q_tail)
-        b->q_tail->next = bt;
-    else
-        b->q_head = bt;
-    b->q_tail = bt;
-    if (b->fl_tail)
-        b->fl_tail->onext = bt;
-    else
-        b->fl_head = bt;
-    b->fl_tail = bt;
-    b->n_inflight++;
-    pthread_cond_signal(&b->cv_work);
-    pthread_mutex_unlock(&b->mu);
-    return collect_ready(b, b->max_inflight - 1, err);
+    ix_pipe_submit(&b->pipe, bt);
+    return collect_ready(b, b->pipe.max_inflight - 1, err);
 }
 
 /* Copies a field into b->fields[i], truncating and repairing UTF-8 as needed. */
@@ -1038,13 +464,13 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
         return ns_err_set(err, rc, "out of memory");
     if (b->n_slots == UINT32_MAX - 1)
         return ns_err_set(err, NS_E_ARG, "too many documents (limit %u)", UINT32_MAX - 1);
-    if (!b->workers && (rc = start_workers(b, err)))
+    if (!ix_pipe_started(&b->pipe) && (rc = ix_pipe_start(&b->pipe, b->an, err)))
         return rc;
     if (!b->cur && !(b->cur = batch_get(b)))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    batch *bt = b->cur;
+    ix_batch *bt = b->cur;
     const char *src = doc->src ? doc->src : "";
-    if (batch_reserve_doc(bt))
+    if (ix_batch_reserve_doc(bt))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (!bt->has_src || strcmp((const char *)bt->strs.data + bt->last_src, src) != 0) {
         size_t off = bt->strs.len;
@@ -1065,10 +491,10 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     b->n_slots++;
     b->blk_raw += bt->recs.len - before;
     if (b->blk_raw >= NS_DOCSTORE_BLOCK_RAW) {
-        if (batch_close_block(bt))
+        if (ix_batch_close_block(bt))
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         b->blk_raw = 0;
-        if (bt->recs.len >= b->batch_target)
+        if (bt->recs.len >= b->pipe.batch_target)
             return dispatch(b, err);
     }
     return NS_OK;
@@ -1076,25 +502,25 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
 
 ns_rc ix_build_wait(ix_build *b, ns_err *err)
 {
-    batch *bt = b->cur;
+    ix_batch *bt = b->cur;
     if (bt) {
         uint32_t last = bt->n_blocks ? bt->blk_end[bt->n_blocks - 1] : 0;
-        if (bt->n_docs > last && batch_close_block(bt))
+        if (bt->n_docs > last && ix_batch_close_block(bt))
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         b->blk_raw = 0;
-        if (!b->workers) {
+        if (!ix_pipe_started(&b->pipe)) {
             /* only warnings so far: replay them */
             size_t ev = 0;
             replay_events(b, bt, &ev, UINT32_MAX);
             b->cur = NULL;
-            batch_put(b, bt);
+            ix_batch_put(&b->free_batches, bt);
             return NS_OK;
         }
         ns_rc rc = dispatch(b, err);
         if (rc)
             return rc;
     }
-    if (b->n_threads == 1 || !b->workers)
+    if (b->pipe.n_threads == 1 || !ix_pipe_started(&b->pipe))
         return NS_OK;
     return collect_ready(b, 0, err);
 }
@@ -1102,45 +528,22 @@ ns_rc ix_build_wait(ix_build *b, ns_err *err)
 void ix_build_get_stats(const ix_build *b, ix_build_stats *st)
 {
     *st = b->st;
-    pthread_mutex_t *mu = (pthread_mutex_t *)&b->mu; /* not a change of b's state */
-    pthread_mutex_lock(mu);
-    st->n_runs = b->n_runs_written;
-    st->run_bytes = b->run_bytes;
-    pthread_mutex_unlock(mu);
+    ix_pipe_run_stats(&b->pipe, &st->n_runs, &st->run_bytes);
 }
 
 void ix_build_free(ix_build *b)
 {
     if (!b)
         return;
-    stop_workers(b, 1);
-    if (b->workers) {
-        for (unsigned i = 0; i < b->n_threads; i++) {
-            ns_analyzer_free(b->workers[i].an);
-            ix_inv_free(b->workers[i].inv);
-            ix_docstore_cctx_free(b->workers[i].zc);
-            ns_free(b->workers[i].toks);
-            ns_buf_release(&b->workers[i].tbytes);
-        }
-        ns_free(b->workers);
-    }
-    for (batch *bt = b->fl_head, *next; bt; bt = next) {
-        next = bt->onext;
-        batch_free(bt);
-    }
-    for (batch *bt = b->free_batches, *next; bt; bt = next) {
+    ix_pipe_release(&b->pipe);
+    for (ix_batch *bt = b->free_batches, *next; bt; bt = next) {
         next = bt->next;
-        batch_free(bt);
+        ix_batch_free(bt);
     }
-    batch_free(b->cur);
-    for (size_t i = 0; i < b->n_runs; i++) {
-        unlink(b->runs[i]);
-        ns_free(b->runs[i]);
-    }
-    ns_free(b->runs);
+    ix_batch_free(b->cur);
     ix_docstore_free(b->ds);
     if (b->tmp_dir && !b->committed)
-        remove_flat_dir(b->tmp_dir);
+        ix_tmpdir_remove(b->tmp_dir);
     ns_free(b->tmp_dir);
     ns_free(b->out_dir);
     ns_analyzer_free(b->an);
@@ -1150,249 +553,7 @@ void ix_build_free(ix_build *b)
     ns_buf_release(&b->ids.keys);
     for (int i = 0; i < 5; i++)
         ns_buf_release(&b->fields[i]);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv_work);
-    pthread_cond_destroy(&b->cv_done);
     ns_free(b);
-}
-
-/* ---- commit ---- */
-
-/* The final merge on several threads, when every posting is in the
- * inverters (no runs): the term space is cut into slices of about equal
- * postings volume at keys of the biggest inverter; threads merge slices
- * into parts (ix_wpart) while this thread appends finished parts in order.
- * At most `window` slices are ahead of the one being appended, which bounds
- * the memory of finished parts. */
-typedef struct pmerge {
-    ix_build *b;
-    ix_writer *w;
-    ix_inv **invs;
-    size_t n_invs, n_slices, window;
-    size_t *bounds;    /* n_slices + 1 rows of n_invs term indices */
-    ix_wpart **parts;  /* per slice, once merged */
-    ns_rc *rcs;
-    ns_err *errs;
-    size_t next, appended; /* under the mutex */
-    int abort;
-    pthread_cond_t cv;
-} pmerge;
-
-static ns_rc part_begin(void *ctx, const char *key, size_t len, ns_err *err)
-{
-    return ix_wpart_term_begin(ctx, key, len, err);
-}
-static ns_rc part_posting(void *ctx, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t n,
-                          ns_err *err)
-{
-    return ix_wpart_posting(ctx, doc, tf, pos, n, err);
-}
-static ns_rc part_end(void *ctx, ns_err *err) { return ix_wpart_term_end(ctx, err); }
-
-static void *pmerge_main(void *arg)
-{
-    pmerge *m = arg;
-    ix_build *b = m->b;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!m->abort && m->next < m->n_slices && m->next >= m->appended + m->window)
-            pthread_cond_wait(&m->cv, &b->mu);
-        if (m->abort || m->next >= m->n_slices)
-            break;
-        size_t k = m->next++;
-        pthread_mutex_unlock(&b->mu);
-        ix_wpart *part = NULL;
-        ns_err err;
-        ns_rc rc = ix_wpart_new(m->w, &part);
-        if (rc) {
-            ns_err_set(&err, rc, "out of memory");
-        } else {
-            ix_sink sink = {part, part_begin, part_posting, part_end};
-            rc = ix_merge_slice(m->invs, m->bounds + k * m->n_invs, m->bounds + (k + 1) * m->n_invs,
-                                m->n_invs, &sink, &err);
-        }
-        pthread_mutex_lock(&b->mu);
-        m->parts[k] = part;
-        m->rcs[k] = rc;
-        if (rc) {
-            m->errs[k] = err;
-            m->abort = 1;
-        }
-        pthread_cond_broadcast(&m->cv);
-    }
-    pthread_mutex_unlock(&b->mu);
-    return NULL;
-}
-
-static ns_rc merge_parallel(ix_build *b, ix_writer *w, ix_inv **invs, ns_err *err)
-{
-    size_t n = b->n_threads, big = 0;
-    for (size_t i = 1; i < n; i++)
-        if (ix_inv_n_terms(invs[i]) > ix_inv_n_terms(invs[big]))
-            big = i;
-    size_t n_terms = ix_inv_n_terms(invs[big]);
-    uint64_t total_df = 0;
-    for (size_t t = 0; t < n_terms; t++) {
-        ix_inv_term it;
-        ix_inv_term_get(invs[big], t, &it);
-        total_df += it.df;
-    }
-    /* slices: a few per thread, and small enough that `window` finished
-     * ones fit in a quarter of the budget (encoded postings take about as
-     * much as the inverters' pools) */
-    size_t pool = 0;
-    for (size_t i = 0; i < n; i++)
-        pool += ix_inv_mem(invs[i]);
-    size_t window = 2 * n;
-    size_t per = (size_t)(b->mem / 4 / window);
-    size_t n_slices = 4 * n;
-    if (per && pool / per + 1 > n_slices)
-        n_slices = pool / per + 1;
-    if (n_slices > n_terms / 16 + 1)
-        n_slices = n_terms / 16 + 1;
-    pmerge m = {0};
-    m.b = b;
-    m.w = w;
-    m.invs = invs;
-    m.n_invs = n;
-    m.window = window;
-    m.bounds = ns_calloc((n_slices + 1) * n, sizeof *m.bounds);
-    m.parts = ns_calloc(n_slices, sizeof *m.parts);
-    m.rcs = ns_calloc(n_slices, sizeof *m.rcs);
-    m.errs = ns_calloc(n_slices, sizeof *m.errs);
-    pthread_t *tids = ns_calloc(n, sizeof *tids);
-    ns_rc rc = NS_OK;
-    if (!m.bounds || !m.parts || !m.rcs || !m.errs || !tids) {
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-        goto out;
-    }
-    /* cut at keys of the biggest inverter, every total_df / n_slices */
-    size_t k = 1;
-    uint64_t acc = 0;
-    for (size_t t = 0; t < n_terms && k < n_slices; t++) {
-        ix_inv_term it;
-        ix_inv_term_get(invs[big], t, &it);
-        acc += it.df;
-        if (acc * n_slices >= total_df * k && t + 1 < n_terms) {
-            ix_inv_term cut;
-            ix_inv_term_get(invs[big], t + 1, &cut);
-            for (size_t i = 0; i < n; i++)
-                m.bounds[k * n + i] = ix_inv_lower_bound(invs[i], cut.key, cut.key_len);
-            k++;
-        }
-    }
-    n_slices = k;
-    m.n_slices = n_slices;
-    for (size_t i = 0; i < n; i++)
-        m.bounds[n_slices * n + i] = ix_inv_n_terms(invs[i]);
-    pthread_cond_init(&m.cv, NULL);
-    size_t started = 0;
-    for (; started < n; started++)
-        if (pthread_create(&tids[started], NULL, pmerge_main, &m) != 0)
-            break;
-    if (!started) {
-        pthread_cond_destroy(&m.cv);
-        rc = ns_err_sys(err, NS_E_NOMEM, errno, "cannot start a thread");
-        goto out;
-    }
-    for (size_t s = 0; s < n_slices && !rc; s++) {
-        pthread_mutex_lock(&b->mu);
-        while (!m.parts[s] && !m.rcs[s] && !m.abort)
-            pthread_cond_wait(&m.cv, &b->mu);
-        for (size_t f = 0; f < n_slices && !m.parts[s] && !rc; f++) {
-            if (m.rcs[f]) { /* this slice's, or the one that stopped the others */
-                rc = m.rcs[f];
-                *err = m.errs[f];
-            }
-        }
-        pthread_mutex_unlock(&b->mu);
-        if (!rc) {
-            rc = ix_writer_append(w, m.parts[s], err);
-        }
-        ix_wpart_free(m.parts[s]);
-        pthread_mutex_lock(&b->mu);
-        m.parts[s] = NULL;
-        m.appended++;
-        if (rc)
-            m.abort = 1;
-        pthread_cond_broadcast(&m.cv);
-        pthread_mutex_unlock(&b->mu);
-    }
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    pthread_cond_destroy(&m.cv);
-out:
-    if (m.parts)
-        for (size_t s = 0; s < n_slices; s++)
-            ix_wpart_free(m.parts[s]);
-    ns_free(m.bounds);
-    ns_free(m.parts);
-    ns_free(m.rcs);
-    ns_free(m.errs);
-    ns_free(tids);
-    return rc;
-}
-
-static ns_rc sink_begin(void *ctx, const char *key, size_t len, ns_err *err)
-{
-    return ix_writer_term_begin(ctx, key, len, err);
-}
-static ns_rc sink_posting(void *ctx, uint32_t doc, uint32_t tf, const uint8_t *pos, size_t n,
-                          ns_err *err)
-{
-    return ix_writer_posting(ctx, doc, tf, pos, n, err);
-}
-static ns_rc sink_end(void *ctx, ns_err *err) { return ix_writer_term_end(ctx, err); }
-
-/* Read buffer per run file in a merge: together an eighth of the budget
- * (the inverters may still hold most of it), between 64 KiB and 1 MiB. */
-static size_t read_buf_for(const ix_build *b, size_t n_runs)
-{
-    size_t per = n_runs ? (size_t)(b->mem / (8 * n_runs)) : 0;
-    return per < ((size_t)64 << 10) ? (size_t)64 << 10 : per > ((size_t)1 << 20) ? (size_t)1 << 20 : per;
-}
-
-/* Merges runs max_fanin at a time into bigger runs until at most
- * max_fanin remain (the oldest first: any subset merges correctly, doc ids
- * being absolute). */
-static ns_rc reduce_runs(ix_build *b, ns_err *err)
-{
-    size_t fan = b->max_fanin;
-    while (b->n_runs > fan) {
-        char name[32];
-        snprintf(name, sizeof name, IX_RUN_PREFIX "%06u", b->run_seq++);
-        char *path = path_join(b->tmp_dir, name);
-        if (!path)
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        ix_run_writer *rw;
-        ns_rc rc = ix_run_writer_open(path, &rw, err);
-        if (rc) {
-            ns_free(path);
-            return rc;
-        }
-        ix_sink sink;
-        ix_run_writer_sink(rw, &sink);
-        rc = ix_merge((const char *const *)b->runs, fan, NULL, 0,
-                      read_buf_for(b, fan), &sink, err);
-        uint64_t bytes = 0;
-        if (!rc)
-            rc = ix_run_writer_finish(rw, &bytes, err);
-        ix_run_writer_free(rw);
-        if (rc) {
-            unlink(path);
-            ns_free(path);
-            return rc;
-        }
-        for (size_t i = 0; i < fan; i++) {
-            unlink(b->runs[i]);
-            ns_free(b->runs[i]);
-        }
-        memmove(b->runs, b->runs + fan, (b->n_runs - fan) * sizeof *b->runs);
-        b->n_runs -= fan;
-        b->runs[b->n_runs++] = path; /* room: one slot was just freed */
-        b->run_bytes += bytes;
-    }
-    return NS_OK;
 }
 
 ns_rc ix_build_commit(ix_build *b, ns_err *err)
@@ -1400,16 +561,11 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     ns_rc rc = ix_build_wait(b, err);
     if (rc)
         return rc;
-    if (!b->workers && (rc = start_workers(b, err))) /* no documents at all */
+    /* no documents at all: no workers yet */
+    if (!ix_pipe_started(&b->pipe) && (rc = ix_pipe_start(&b->pipe, b->an, err)))
         return rc;
-    if (b->n_threads == 1) {
-        if ((rc = ix_inv_sort(b->workers[0].inv)))
-            return ns_err_set(err, rc, "out of memory");
-    } else {
-        stop_workers(b, 0);
-        if ((rc = worker_failure(b, err)))
-            return rc;
-    }
+    if ((rc = ix_pipe_finish(&b->pipe, err)))
+        return rc;
     uint64_t ds_size = 0;
     rc = ix_docstore_finish(b->ds, &ds_size, err);
     ix_docstore_free(b->ds);
@@ -1428,45 +584,11 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     /* With runs, the inverters go out as runs too, so that the merge holds
      * read buffers only and stays within the budget with the per-document
      * tables at their largest. */
-    for (unsigned i = 0; i < b->n_threads && b->n_runs; i++) {
-        worker *w = &b->workers[i];
-        if (ix_inv_n_terms(w->inv) && (rc = flush_worker(w))) {
-            *err = w->err;
-            return rc;
-        }
-    }
-    if ((rc = reduce_runs(b, err)))
+    if ((rc = ix_pipe_spill(&b->pipe, err)))
         return rc;
-    ix_writer *w;
-    rc = ix_writer_open(b->tmp_dir, b->doclens, b->n_collected, &w, err);
-    if (rc)
-        return rc;
-    ix_inv **invs = ns_malloc(b->n_threads * sizeof *invs);
-    if (!invs) {
-        ix_writer_free(w);
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
-    for (unsigned i = 0; i < b->n_threads; i++)
-        invs[i] = b->workers[i].inv;
-    ix_sink sink = {w, sink_begin, sink_posting, sink_end};
-    if (b->n_threads > 1 && b->n_runs == 0)
-        rc = merge_parallel(b, w, invs, err);
-    else
-        rc = ix_merge((const char *const *)b->runs, b->n_runs, invs, b->n_threads,
-                      read_buf_for(b, b->n_runs), &sink, err);
-    ns_free(invs);
     ix_writer_stats ws;
-    uint64_t identity = rc ? 0 : ns_analyzer_identity(b->an);
-    if (!rc && identity == 0) /* libstemmer out of memory */
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-    if (!rc)
-        rc = ix_writer_finish(w, ns_analyzer_lang(b->an), ns_analyzer_stop_list(b->an), identity, ds_size, &ws, err);
-    ix_writer_free(w);
-    for (size_t i = 0; i < b->n_runs; i++) {
-        unlink(b->runs[i]);
-        ns_free(b->runs[i]);
-    }
-    b->n_runs = 0;
+    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, b->doclens, b->n_collected, ds_size, &ws,
+                         err);
     if (rc)
         return rc;
     b->st.n_terms = ws.n_terms;
@@ -1476,59 +598,8 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         b->st.bytes[k] = ws.bytes[k];
         b->st.index_bytes += ws.bytes[k];
     }
-    if (fsync_dir(b->tmp_dir) != 0)
-        return ns_err_sys(err, NS_E_IO, errno, "cannot sync '%s'", b->tmp_dir);
-
-    /* Install: the target must be absent, empty, or an index of ours. */
-    struct stat sb;
-    if (lstat(b->out_dir, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return ns_err_set(err, NS_E_ARG, "'%s' exists and is not a directory; not replacing it",
-                              b->out_dir);
-        char *meta = path_join(b->out_dir, "meta");
-        int is_index = meta && access(meta, F_OK) == 0;
-        ns_free(meta);
-        int empty = 0;
-        if (!is_index && rmdir(b->out_dir) == 0)
-            empty = 1;
-        if (!is_index && !empty)
-            return ns_err_set(err, NS_E_ARG,
-                              "'%s' exists and is not an nsearch index; not replacing it "
-                              "(choose another -o or remove it)",
-                              b->out_dir);
-        if (is_index) {
-            if (renameat2(AT_FDCWD, b->tmp_dir, AT_FDCWD, b->out_dir, RENAME_EXCHANGE) == 0) {
-                b->committed = 1;
-                remove_flat_dir(b->tmp_dir); /* now holds the old index */
-                goto done;
-            }
-            /* No RENAME_EXCHANGE on this file system: move the old index
-             * aside first (a reader starting in between sees no index). */
-            char aside[4096];
-            snprintf(aside, sizeof aside, "%s.old", b->tmp_dir);
-            if (rename(b->out_dir, aside) != 0)
-                return ns_err_sys(err, NS_E_IO, errno, "cannot replace '%s'", b->out_dir);
-            if (rename(b->tmp_dir, b->out_dir) != 0) {
-                rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", b->out_dir);
-                if (rename(aside, b->out_dir) != 0)
-                    rc = ns_err_set(err, NS_E_IO, "cannot install '%s'; the old index is at '%s'",
-                                    b->out_dir, aside);
-                return rc;
-            }
-            b->committed = 1;
-            remove_flat_dir(aside);
-            goto done;
-        }
-    }
-    if (rename(b->tmp_dir, b->out_dir) != 0)
-        return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", b->out_dir);
+    if ((rc = ix_tmpdir_install(b->tmp_dir, b->out_dir, err)))
+        return rc;
     b->committed = 1;
-done:;
-    const char *base;
-    char *parent = parent_of(b->out_dir, &base);
-    if (parent) {
-        fsync_dir(parent);
-        ns_free(parent);
-    }
     return NS_OK;
 }
