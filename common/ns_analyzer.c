@@ -792,11 +792,13 @@ const char *ns_analyzer_stem(ns_analyzer *a, const char *word, size_t len, size_
         memset(w, 0, sizeof w);
         memcpy(w, word, len);
         const char *r = term_of(a, w, len, out_len);
-        if (r == w) { /* a prefix of the word: hand back our own copy */
-            memcpy(a->stem_buf, w, *out_len);
-            r = a->stem_buf;
-        }
-        return r;
+        if (!r)
+            return NULL;
+        /* r may be w itself (a prefix of the word), the cache's arena or
+         * stem_buf: hand back our own copy in every case. */
+        if (r != a->stem_buf)
+            memcpy(a->stem_buf, r, *out_len);
+        return a->stem_buf;
     }
     if (len == 0) {
         *out_len = 0;
