@@ -14,11 +14,11 @@
 
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
-#define NS_FORMAT_MAJOR 1u
-/* 1.1: skip entries hold the (tf, length) of the block's best posting
- * instead of (max tf, min length); both bound every posting's weight, so
- * either reader ranks either file correctly (FORMAT.md changelog). */
-#define NS_FORMAT_MINOR 1u
+#define NS_FORMAT_MAJOR 2u
+/* 2.0: compact postings (varint skip entries, tf folded into the tail's doc
+ * gaps), one positions stream per term, exact (tf, length) term bounds in
+ * the dictionary (FORMAT.md changelog).  1.x files are refused. */
+#define NS_FORMAT_MINOR 0u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
  * ^Z catch text-mode transfers (the PNG trick). */
@@ -51,10 +51,13 @@ typedef enum {
 #define NS_DICT_INDEX_ENTRY 24u
 #define NS_DICT_TRAILER_LEN 24u /* u64 n_terms, u64 n_blocks, u64 index_off */
 
-/* Skip entry per posting block (present when a term has >= 2 blocks):
- * u32 last_doc, u32 doc_off, u32 pos_off, u32 bound_tf, u32 bound_len:
- * BM25 weight(bound_tf, bound_len) bounds every posting of the block. */
-#define NS_SKIP_ENTRY 20u
+/* Skip data (present when a term has a full 128-posting block): a varint
+ * byte length, then one entry per posting block, all varints but the two
+ * bit widths of a full block: last-doc gap, [u8 doc_bits, u8 tf_bits],
+ * bound_tf - 1, bound_len, positions locator (pos_delta << NS_POS_UPTO_BITS
+ * | upto).  BM25 weight(bound_tf, bound_len) bounds every posting of the
+ * block; the locator finds the block's first position (FORMAT.md). */
+#define NS_POS_UPTO_BITS 7u
 
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across

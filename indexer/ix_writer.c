@@ -34,11 +34,13 @@ struct ix_wpart {
     double max_w;
     uint32_t prev;                      /* last doc id of the previous block (UINT32_MAX: none) */
     uint32_t bdocs[NS_BLOCK_LEN], btfs[NS_BLOCK_LEN];
-    uint32_t n_in_block, block_pos_off; /* block_pos_off: the block's positions, from pos_start */
+    uint32_t n_in_block;
+    uint64_t block_pfp, prev_pfp;       /* positions chunk of this block's / the previous block's first position, from pos_start */
+    uint32_t block_upto;                /* index of that position in its chunk */
     uint32_t pchunk[NS_BLOCK_LEN];      /* positions not yet packed */
     uint32_t n_pchunk;
-    ns_buf tpost; /* the term's posting blocks (the skip table goes before) */
-    ns_buf skips; /* the term's skip entries, doc offsets from the first block */
+    ns_buf tpost; /* the term's posting blocks (the skip data goes before) */
+    ns_buf skips; /* the term's skip entries */
     /* output */
     ns_buf post, pos, keys;
     part_term *terms; /* owned */
@@ -193,20 +195,22 @@ ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *
     p->prev = UINT32_MAX;
     p->n_in_block = 0;
     p->n_pchunk = 0;
+    p->prev_pfp = 0;
     ns_buf_reset(&p->tpost);
     ns_buf_reset(&p->skips);
     p->pos_start = p->pos.len;
+    p->post_start = p->post.len;
     return NS_OK;
 }
 
 /* Ends the current posting block (full, or the term's last): its postings
- * into tpost, its skip entry, its positions' tail. */
+ * into tpost, its skip entry into skips (FORMAT.md "postings"). */
 static ns_rc end_block(ix_wpart *p, ns_err *err)
 {
     uint32_t n = p->n_in_block;
     uint32_t gaps[NS_BLOCK_LEN], tfm1[NS_BLOCK_LEN];
     /* the skip entry's bound: the (tf, length) of the block's posting with
-     * the highest BM25 weight, the first one reaching it (FORMAT.md 1.1) */
+     * the highest BM25 weight, the first one reaching it */
     uint32_t prev = p->prev, bound_tf = 0, bound_len = 0;
     double bound_w = -1;
     for (uint32_t i = 0; i < n; i++) {
@@ -221,36 +225,44 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             bound_len = p->doclens[d];
         }
     }
-    if (p->tpost.len > UINT32_MAX)
-        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
-    uint8_t e[NS_SKIP_ENTRY];
-    ns_put_u32le(e, p->bdocs[n - 1]);
-    ns_put_u32le(e + 4, (uint32_t)p->tpost.len);
-    ns_put_u32le(e + 8, p->block_pos_off);
-    ns_put_u32le(e + 12, bound_tf);
-    ns_put_u32le(e + 16, bound_len);
-    ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
+    /* last-doc gap: last - previous last - n, the previous last of the
+     * first block being -1 (mod 2^32 arithmetic gives exactly that) */
+    uint32_t last_gap = p->bdocs[n - 1] - p->prev - n;
+    uint8_t e[4 * NS_VARINT_MAX_BYTES + 2];
+    size_t el = ns_varint_put(e, last_gap);
+    unsigned bd = 0, bt = 0;
+    if (n == NS_BLOCK_LEN) {
+        bd = ns_block_bits(gaps, n);
+        bt = ns_block_bits(tfm1, n);
+        e[el++] = (uint8_t)bd;
+        e[el++] = (uint8_t)bt;
+    }
+    el += ns_varint_put(e + el, bound_tf - 1);
+    el += ns_varint_put(e + el, bound_len);
+    el += ns_varint_put(e + el, ((p->block_pfp - p->prev_pfp) << NS_POS_UPTO_BITS) | p->block_upto);
+    p->prev_pfp = p->block_pfp;
+    ns_rc rc = ns_buf_append(&p->skips, e, el);
     if (!rc && n == NS_BLOCK_LEN) {
-        unsigned bd = ns_block_bits(gaps, n), bt = ns_block_bits(tfm1, n);
-        rc = ns_buf_reserve(&p->tpost, 2 + ns_block_bytes(bd) + ns_block_bytes(bt));
+        rc = ns_buf_reserve(&p->tpost, ns_block_bytes(bd) + ns_block_bytes(bt));
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len;
-            o[0] = (uint8_t)bd;
-            o[1] = (uint8_t)bt;
-            ns_block_pack(gaps, bd, o + 2);
-            ns_block_pack(tfm1, bt, o + 2 + ns_block_bytes(bd));
-            p->tpost.len += 2 + ns_block_bytes(bd) + ns_block_bytes(bt);
+            ns_block_pack(gaps, bd, o);
+            ns_block_pack(tfm1, bt, o + ns_block_bytes(bd));
+            p->tpost.len += ns_block_bytes(bd) + ns_block_bytes(bt);
         }
     } else if (!rc) {
-        rc = put_chunk(&p->tpost, gaps, n);
-        if (!rc)
-            rc = put_chunk(&p->tpost, tfm1, n);
+        /* tail: varint (gap << 1 | tf == 1), then varint (tf - 2) if tf > 1 */
+        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES);
+        for (uint32_t i = 0; !rc && i < n; i++) {
+            uint8_t *o = p->tpost.data + p->tpost.len;
+            size_t k = ns_varint_put(o, ((uint64_t)gaps[i] << 1) | (tfm1[i] == 0));
+            if (tfm1[i])
+                k += ns_varint_put(o + k, tfm1[i] - 1);
+            p->tpost.len += k;
+        }
     }
-    if (!rc && p->n_pchunk)
-        rc = put_chunk(&p->pos, p->pchunk, p->n_pchunk);
     if (rc)
         return ns_err_set(err, rc, "out of memory");
-    p->n_pchunk = 0;
     p->prev = prev;
     p->n_in_block = 0;
     return NS_OK;
@@ -264,11 +276,9 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     uint32_t dl = p->doclens[doc];
     if (dl == 0)
         return NS_OK; /* dead */
-    if (p->n_in_block == 0) {
-        uint64_t off = p->pos.len - p->pos_start;
-        if (off > UINT32_MAX)
-            return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
-        p->block_pos_off = (uint32_t)off;
+    if (p->n_in_block == 0) { /* the chunk the next position goes to */
+        p->block_pfp = p->pos.len - p->pos_start;
+        p->block_upto = p->n_pchunk;
     }
     p->bdocs[p->n_in_block] = doc;
     p->btfs[p->n_in_block] = tf;
@@ -302,21 +312,16 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     uint64_t df = p->df;
     if (df == 0)
         return NS_OK; /* every document holding it is dead */
-    uint64_t nb = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
-    uint64_t skip_len = nb > 1 ? nb * NS_SKIP_ENTRY : 0;
-    uint64_t post_len = skip_len + p->tpost.len;
-    if (post_len > UINT32_MAX)
-        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
-    if (nb > 1) {
-        for (uint64_t b = 0; b < nb; b++) {
-            uint8_t *e = p->skips.data + b * NS_SKIP_ENTRY;
-            ns_put_u32le(e + 4, ns_get_u32le(e + 4) + (uint32_t)skip_len);
-        }
-        if (ns_buf_append(&p->post, p->skips.data, skip_len))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
+    if (p->n_pchunk && put_chunk(&p->pos, p->pchunk, p->n_pchunk))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    p->n_pchunk = 0;
+    /* skip data when the term has a full block */
+    if (df >= NS_BLOCK_LEN && (put_varint(&p->post, p->skips.len) ||
+                               ns_buf_append(&p->post, p->skips.data, p->skips.len)))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (ns_buf_append(&p->post, p->tpost.data, p->tpost.len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    uint64_t post_len = p->post.len - p->post_start;
     if (p->n_terms == p->cap_terms) {
         size_t c = p->cap_terms ? p->cap_terms * 2 : 256;
         part_term *t = ns_realloc(p->terms, c * sizeof *t);
