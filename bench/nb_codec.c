@@ -348,13 +348,16 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
         uint32_t n_full = ti.df / NS_BLOCK_LEN;
         sr_skip sk;
         bool has_skip;
-        if (sr_skip_open(&sk, base, end, ti.df, (uint32_t)ix->n_docs, &has_skip, &blocks))
+        if (sr_skip_open(&sk, base, end, ti.df, &has_skip, &blocks))
             goto corrupt;
+        uint64_t off = 0;
         for (uint32_t k = 0; k < n_full; k++) {
-            if (sr_skip_next(&sk))
+            const uint8_t *p = blocks + off;
+            unsigned bd = sr_skip_doc_bits(&sk, k), bt = sr_skip_tf_bits(&sk, k);
+            if (bd > 32 || bt > 32 || off > (uint64_t)(end - blocks) ||
+                (size_t)(end - p) < ns_block_bytes(bd) + ns_block_bytes(bt))
                 goto corrupt;
-            const uint8_t *p = blocks + sk.off;
-            unsigned bd = sk.doc_bits, bt = sk.tf_bits;
+            off += ns_block_bytes(bd) + ns_block_bytes(bt);
             if (n == cap) {
                 cap = cap ? 2 * cap : 4096;
                 blk *nd = realloc(d, cap * sizeof *d);
@@ -370,7 +373,7 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
                     return 4;
                 }
             }
-            d[n] = (blk){p, bd, sk.prev_last, sk.last};
+            d[n] = (blk){p, bd, k ? sr_skip_last(&sk, k - 1) : UINT32_MAX, sr_skip_last(&sk, k)};
             t[n] = (blk){p + ns_block_bytes(bd), bt, 0, UINT64_MAX};
             n++;
         }

@@ -51,13 +51,13 @@ typedef enum {
 #define NS_DICT_INDEX_ENTRY 24u
 #define NS_DICT_TRAILER_LEN 24u /* u64 n_terms, u64 n_blocks, u64 index_off */
 
-/* Skip data (present when a term has a full 128-posting block): a varint
- * byte length, then one entry per posting block, all varints but the two
- * bit widths of a full block: last-doc gap, [u8 doc_bits, u8 tf_bits],
- * bound_tf - 1, bound_len, positions locator (pos_delta << NS_POS_UPTO_BITS
- * | upto).  BM25 weight(bound_tf, bound_len) bounds every posting of the
- * block; the locator finds the block's first position (FORMAT.md). */
-#define NS_POS_UPTO_BITS 7u
+/* Skip table (present when a term has a full 128-posting block): a widths
+ * byte (2 bits each: wl - 1, wt - 1, wn - 1, wp - 1), then per posting block
+ * last_doc (wl bytes), u8 doc_bits, u8 tf_bits, bound_tf - 1 (wt),
+ * bound_len (wn), pos_off (wp), u8 pos_upto.  BM25 weight(bound_tf,
+ * bound_len) bounds every posting of the block; pos_off / pos_upto locate
+ * its first position (FORMAT.md "postings"). */
+#define NS_SKIP_FIXED_BYTES 3u /* doc_bits, tf_bits, pos_upto */
 
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across

@@ -35,12 +35,12 @@ struct ix_wpart {
     uint32_t prev;                      /* last doc id of the previous block (UINT32_MAX: none) */
     uint32_t bdocs[NS_BLOCK_LEN], btfs[NS_BLOCK_LEN];
     uint32_t n_in_block;
-    uint64_t block_pfp, prev_pfp;       /* positions chunk of this block's / the previous block's first position, from pos_start */
+    uint64_t block_pfp;                 /* positions chunk of the block's first position, from pos_start */
     uint32_t block_upto;                /* index of that position in its chunk */
     uint32_t pchunk[NS_BLOCK_LEN];      /* positions not yet packed */
     uint32_t n_pchunk;
     ns_buf tpost; /* the term's posting blocks (the skip data goes before) */
-    ns_buf skips; /* the term's skip entries */
+    ns_buf skips; /* the term's skip entries, IX_SKIP_FIELDS u32 each */
     /* output */
     ns_buf post, pos, keys;
     part_term *terms; /* owned */
@@ -63,6 +63,10 @@ struct ix_writer {
     uint32_t in_block;
     uint64_t n_terms, n_blocks, n_postings;
 };
+
+/* Fields of a skip entry as the writer collects them: last doc, doc bits,
+ * tf bits, bound tf - 1, bound length, positions chunk offset, upto. */
+#define IX_SKIP_FIELDS 7
 
 /* The writer's own part is appended to the files once it holds this much. */
 #define IX_WPART_FLUSH ((size_t)4 << 20)
@@ -195,7 +199,6 @@ ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *
     p->prev = UINT32_MAX;
     p->n_in_block = 0;
     p->n_pchunk = 0;
-    p->prev_pfp = 0;
     ns_buf_reset(&p->tpost);
     ns_buf_reset(&p->skips);
     p->pos_start = p->pos.len;
@@ -225,23 +228,17 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             bound_len = p->doclens[d];
         }
     }
-    /* last-doc gap: last - previous last - n, the previous last of the
-     * first block being -1 (mod 2^32 arithmetic gives exactly that) */
-    uint32_t last_gap = p->bdocs[n - 1] - p->prev - n;
-    uint8_t e[4 * NS_VARINT_MAX_BYTES + 2];
-    size_t el = ns_varint_put(e, last_gap);
     unsigned bd = 0, bt = 0;
     if (n == NS_BLOCK_LEN) {
         bd = ns_block_bits(gaps, n);
         bt = ns_block_bits(tfm1, n);
-        e[el++] = (uint8_t)bd;
-        e[el++] = (uint8_t)bt;
     }
-    el += ns_varint_put(e + el, bound_tf - 1);
-    el += ns_varint_put(e + el, bound_len);
-    el += ns_varint_put(e + el, ((p->block_pfp - p->prev_pfp) << NS_POS_UPTO_BITS) | p->block_upto);
-    p->prev_pfp = p->block_pfp;
-    ns_rc rc = ns_buf_append(&p->skips, e, el);
+    /* the skip entry's fields, written with the term's widths at its end */
+    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bd, bt, bound_tf - 1, bound_len,
+                                  (uint32_t)p->block_pfp, p->block_upto};
+    if (p->block_pfp > UINT32_MAX)
+        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
+    ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
     if (!rc && n == NS_BLOCK_LEN) {
         rc = ns_buf_reserve(&p->tpost, ns_block_bytes(bd) + ns_block_bytes(bt));
         if (!rc) {
@@ -251,14 +248,21 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             p->tpost.len += ns_block_bytes(bd) + ns_block_bytes(bt);
         }
     } else if (!rc) {
-        /* tail: varint (gap << 1 | tf == 1), then varint (tf - 2) if tf > 1 */
-        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES);
-        for (uint32_t i = 0; !rc && i < n; i++) {
-            uint8_t *o = p->tpost.data + p->tpost.len;
-            size_t k = ns_varint_put(o, ((uint64_t)gaps[i] << 1) | (tfm1[i] == 0));
-            if (tfm1[i])
-                k += ns_varint_put(o + k, tfm1[i] - 1);
-            p->tpost.len += k;
+        /* partial block: n varint gaps, a bitmap of tf == 1, varint
+         * (tf - 2) of the others */
+        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8);
+        if (!rc) {
+            uint8_t *o = p->tpost.data + p->tpost.len, *o0 = o;
+            for (uint32_t i = 0; i < n; i++)
+                o += ns_varint_put(o, gaps[i]);
+            memset(o, 0, (n + 7) / 8);
+            for (uint32_t i = 0; i < n; i++)
+                o[i / 8] |= (uint8_t)((tfm1[i] == 0) << (i % 8));
+            o += (n + 7) / 8;
+            for (uint32_t i = 0; i < n; i++)
+                if (tfm1[i])
+                    o += ns_varint_put(o, tfm1[i] - 1);
+            p->tpost.len += (size_t)(o - o0);
         }
     }
     if (rc)
@@ -304,6 +308,41 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     return NS_OK;
 }
 
+/* Bytes needed for v: 1..4. */
+static unsigned width_of(uint32_t v) { return v < (1u << 8) ? 1 : v < (1u << 16) ? 2 : v < (1u << 24) ? 3 : 4; }
+
+/* Appends the term's skip table (FORMAT.md "postings"): the widths byte,
+ * then the fixed-width entries. */
+static ns_rc put_skips(ix_wpart *p)
+{
+    size_t n = p->skips.len / (IX_SKIP_FIELDS * 4);
+    const uint32_t *e = (const uint32_t *)(const void *)p->skips.data;
+    uint32_t max[IX_SKIP_FIELDS] = {0};
+    for (size_t b = 0; b < n; b++)
+        for (int f = 0; f < IX_SKIP_FIELDS; f++)
+            if (e[b * IX_SKIP_FIELDS + f] > max[f])
+                max[f] = e[b * IX_SKIP_FIELDS + f];
+    unsigned wl = width_of(max[0]), wt = width_of(max[3]), wn = width_of(max[4]),
+             wp = width_of(max[5]);
+    size_t es = wl + wt + wn + wp + NS_SKIP_FIXED_BYTES;
+    ns_rc rc = ns_buf_reserve(&p->post, 1 + n * es);
+    if (rc)
+        return rc;
+    uint8_t *o = p->post.data + p->post.len;
+    *o++ = (uint8_t)((wl - 1) | (wt - 1) << 2 | (wn - 1) << 4 | (wp - 1) << 6);
+    static const unsigned fw[IX_SKIP_FIELDS] = {0, 1, 1, 0, 0, 0, 1};
+    for (size_t b = 0; b < n; b++) {
+        for (int f = 0; f < IX_SKIP_FIELDS; f++) {
+            unsigned w = fw[f] ? fw[f] : f == 0 ? wl : f == 3 ? wt : f == 4 ? wn : wp;
+            uint32_t v = e[b * IX_SKIP_FIELDS + f];
+            for (unsigned k = 0; k < w; k++)
+                *o++ = (uint8_t)(v >> (8 * k));
+        }
+    }
+    p->post.len += 1 + n * es;
+    return NS_OK;
+}
+
 ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
 {
     ns_rc rc;
@@ -315,9 +354,8 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     if (p->n_pchunk && put_chunk(&p->pos, p->pchunk, p->n_pchunk))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     p->n_pchunk = 0;
-    /* skip data when the term has a full block */
-    if (df >= NS_BLOCK_LEN && (put_varint(&p->post, p->skips.len) ||
-                               ns_buf_append(&p->post, p->skips.data, p->skips.len)))
+    /* skip table when the term has a full block */
+    if (df >= NS_BLOCK_LEN && put_skips(p))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (ns_buf_append(&p->post, p->tpost.data, p->tpost.len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");

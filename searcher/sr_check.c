@@ -96,12 +96,14 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
         uint32_t cnt = cur.n_in_block;
         uint32_t best_tf = 0, best_len = 0;
         double best_w = -1;
-        sr_skip e = cur.sk; /* block b's entry (cur.sk moves on with the cursor) */
-        if (cur.has_skip && (e.pos_off != coff[k / NS_BLOCK_LEN] || e.pos_upto != k % NS_BLOCK_LEN))
+        const sr_skip *e = &cur.sk;
+        if (cur.has_skip &&
+            (sr_skip_pos_off(e, b) != coff[k / NS_BLOCK_LEN] || sr_skip_pos_upto(e, b) != k % NS_BLOCK_LEN))
             problem(c, "'%s/positions': term '%s' block %u: locator in skip entry wrong", ix->dir,
                     term, b);
-        if (cur.has_skip && b + 1 == nb && e.p != e.end)
-            problem(c, "'%s/postings': term '%s': skip data longer than its entries", ix->dir, term);
+        if (cur.has_skip && b >= e->n_full && (sr_skip_doc_bits(e, b) || sr_skip_tf_bits(e, b)))
+            problem(c, "'%s/postings': term '%s': bit widths in the partial block's skip entry",
+                    ix->dir, term);
         for (uint32_t i = 0; i < cnt; i++) {
             uint32_t d = cur.doc, tf = sr_cursor_freq(&cur);
             if (n && d <= prev)
@@ -139,9 +141,11 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             if (c->problems > MAX_PROBLEMS)
                 return;
         }
-        if (cur.has_skip && (e.bound_tf != best_tf || e.bound_len != best_len))
+        if (cur.has_skip &&
+            (sr_skip_bound_tf(e, b) != best_tf || sr_skip_bound_len(e, b) != best_len))
             problem(c, "'%s/postings': term '%s' block %u: skip entry bound (%u, %u), expected "
-                    "(%u, %u)", ix->dir, term, b, e.bound_tf, e.bound_len, best_tf, best_len);
+                    "(%u, %u)", ix->dir, term, b, sr_skip_bound_tf(e, b), sr_skip_bound_len(e, b),
+                    best_tf, best_len);
     }
     if (cur.corrupt)
         problem(c, "'%s/postings': term '%s': posting list damaged", ix->dir, term);

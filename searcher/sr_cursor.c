@@ -1,79 +1,61 @@
 /* sr_cursor: posting-list decoding and skipping (see sr_cursor.h). */
 #include "sr_cursor.h"
 
-#include <string.h>
-
 #include "ns_varint.h"
 
-int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, uint32_t n_docs,
-                 bool *has_skip, const uint8_t **blocks)
+/* Block changes stay out of line: inlined into the algorithms' loops they
+ * crowd the per-posting path (measured with nbench query). */
+#if defined(__GNUC__)
+#define SR_NOINLINE __attribute__((noinline))
+#else
+#define SR_NOINLINE
+#endif
+
+/* ns_varint_get with the one- and two-byte cases inline: most values in
+ * partial blocks are that short. */
+static inline int get_vint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
-    memset(s, 0, sizeof *s);
-    s->b = UINT32_MAX;
-    s->last = UINT32_MAX;
-    s->df = df;
-    s->n_docs = n_docs;
+    const uint8_t *s = *p;
+    if (end - s >= 2) {
+        if (s[0] < 0x80) {
+            *v = s[0];
+            *p = s + 1;
+            return 0;
+        }
+        if (s[1] < 0x80) {
+            *v = (uint64_t)(s[0] & 0x7f) | (uint64_t)s[1] << 7;
+            *p = s + 2;
+            return s[1] ? 0 : -1; /* overlong */
+        }
+    }
+    return ns_varint_get(p, end, v);
+}
+
+int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, bool *has_skip,
+                 const uint8_t **blocks)
+{
     s->n_blocks = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
     s->n_full = df / NS_BLOCK_LEN;
     *has_skip = s->n_full > 0;
-    if (!*has_skip) {
-        *blocks = p;
-        s->blocks_len = (uint64_t)(end - p);
+    *blocks = p;
+    if (!*has_skip)
         return 0;
-    }
-    uint64_t len;
-    if (ns_varint_get(&p, end, &len) || len > (uint64_t)(end - p))
+    if (p >= end)
         return -1;
-    s->p = p;
-    s->end = p + len;
-    *blocks = s->end;
-    s->blocks_len = (uint64_t)(end - s->end);
-    return 0;
-}
-
-int sr_skip_next(sr_skip *s)
-{
-    uint32_t b = s->b + 1; /* UINT32_MAX + 1 == 0 */
-    if (b >= s->n_blocks)
+    unsigned w = *p++;
+    s->wl = (uint8_t)((w & 3) + 1);
+    s->wt = (uint8_t)((w >> 2 & 3) + 1);
+    s->wn = (uint8_t)((w >> 4 & 3) + 1);
+    s->wp = (uint8_t)((w >> 6 & 3) + 1);
+    s->o_bits = s->wl;
+    s->o_tf = (uint8_t)(s->wl + 2);
+    s->o_len = (uint8_t)(s->o_tf + s->wt);
+    s->o_pos = (uint8_t)(s->o_len + s->wn);
+    s->es = (uint32_t)s->wl + s->wt + s->wn + s->wp + NS_SKIP_FIXED_BYTES;
+    if ((uint64_t)s->n_blocks * s->es > (uint64_t)(end - p))
         return -1;
-    const uint8_t *p = s->p, *end = s->end;
-    uint64_t gap, btf, blen, pos;
-    if (ns_varint_get(&p, end, &gap))
-        return -1;
-    bool full = b < s->n_full;
-    uint32_t n = full ? NS_BLOCK_LEN : s->df - s->n_full * NS_BLOCK_LEN;
-    /* last_b = last_{b-1} + n_b + gap, last_{-1} = -1 */
-    uint64_t last = (b ? (uint64_t)s->last + 1 : 0) + (n - 1) + gap;
-    if (gap >= s->n_docs || last >= s->n_docs)
-        return -1;
-    unsigned bd = 0, bt = 0;
-    if (full) {
-        if (end - p < 2 || p[0] > 32 || p[1] > 32)
-            return -1;
-        bd = p[0];
-        bt = p[1];
-        p += 2;
-    }
-    if (ns_varint_get(&p, end, &btf) || ns_varint_get(&p, end, &blen) ||
-        ns_varint_get(&p, end, &pos) || btf >= UINT32_MAX || blen > UINT32_MAX)
-        return -1;
-    uint64_t off = b ? s->next_off : 0;
-    uint64_t next = full ? off + ns_block_bytes(bd) + ns_block_bytes(bt) : s->blocks_len;
-    if (next > s->blocks_len || (!full && off >= next))
-        return -1;
-    s->p = p;
-    s->b = b;
-    s->n = n;
-    s->prev_last = s->last;
-    s->last = (uint32_t)last;
-    s->off = off;
-    s->next_off = next;
-    s->doc_bits = bd;
-    s->tf_bits = bt;
-    s->bound_tf = (uint32_t)btf + 1;
-    s->bound_len = (uint32_t)blen;
-    s->pos_off = (b ? s->pos_off : 0) + (pos >> NS_POS_UPTO_BITS);
-    s->pos_upto = (uint32_t)(pos & ((1u << NS_POS_UPTO_BITS) - 1));
+    s->e = p;
+    *blocks = p + (size_t)s->n_blocks * s->es;
     return 0;
 }
 
@@ -87,56 +69,94 @@ static void finish(sr_cursor *c, bool corrupt)
         c->corrupt = true;
 }
 
-/* Decodes count varint postings (doc gap << 1 | tf == 1, then tf - 2 when
- * tf > 1) from p on, after doc id prev (UINT32_MAX: none).  Returns 0 or -1. */
+/* Decodes the doc ids of a partial block of count postings at p (varint
+ * gaps; the frequencies follow) after doc id prev (UINT32_MAX: none).
+ * Returns 0 or -1. */
 static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t prev)
 {
     const uint8_t *end = c->end;
     uint64_t start = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
     for (uint32_t i = 0; i < count; i++) {
-        uint64_t v;
-        uint32_t tfx = 0;
-        if (ns_varint_get(&p, end, &v) || (!(v & 1) && ns_varint_get32(&p, end, &tfx)) ||
-            tfx == UINT32_MAX || tfx == UINT32_MAX - 1)
+        uint64_t g;
+        if (get_vint(&p, end, &g) || g >= c->n_docs)
             return -1;
-        uint64_t d = start + (v >> 1);
+        uint64_t d = start + g;
         if (d >= c->n_docs)
             return -1;
         c->docs[i] = (uint32_t)d;
-        c->tfs[i] = v & 1 ? 1 : tfx + 2;
         start = d + 1;
+    }
+    if ((size_t)(end - p) < (count + 7) / 8)
+        return -1;
+    c->tf_data = p;
+    c->tf_bits = SR_TF_TAIL;
+    return 0;
+}
+
+/* The frequencies of a partial block: the tf == 1 bitmap, then varint
+ * (tf - 2) of the others.  Returns 0 or -1. */
+static int decode_tail_tfs(sr_cursor *c)
+{
+    uint32_t n = c->n_in_block;
+    const uint8_t *bm = c->tf_data, *p = bm + (n + 7) / 8;
+    for (uint32_t i = 0; i < n; i++)
+        c->tfs[i] = 1;
+    /* visit the clear bits (tf > 1) 64 at a time: no branch per posting */
+    for (uint32_t w0 = 0; w0 < n; w0 += 64) {
+        uint32_t nb = n - w0 < 64 ? n - w0 : 64;
+        uint64_t w = 0;
+        for (uint32_t k = 0; k < (nb + 7) / 8; k++)
+            w |= (uint64_t)bm[w0 / 8 + k] << (8 * k);
+        uint64_t z = ~w & (nb == 64 ? UINT64_MAX : ((uint64_t)1 << nb) - 1);
+        while (z) {
+            uint32_t i = w0 + (uint32_t)__builtin_ctzll(z);
+            z &= z - 1;
+            uint32_t v;
+            if (ns_varint_get32(&p, c->end, &v) || v > UINT32_MAX - 2)
+                return -1;
+            c->tfs[i] = v + 2;
+        }
     }
     c->block_end = p;
     return 0;
 }
 
-/* Decodes the doc ids of block c->sk.b (or the only block) and positions
- * the cursor on its first. */
-static void load_block(sr_cursor *c)
+/* Decodes the doc ids of block c->block (its bytes at c->off) and
+ * positions the cursor on its first. */
+static SR_NOINLINE void load_block(sr_cursor *c)
 {
-    uint32_t count;
+    uint32_t count, b = c->block;
     if (!c->has_skip) {
         count = c->df;
         if (load_tail(c, c->blocks, count, UINT32_MAX)) {
             finish(c, true);
             return;
         }
-        c->block = 0;
-        c->tfs_ready = true;
+        c->tfs_ready = false;
     } else {
         const sr_skip *s = &c->sk;
-        const uint8_t *p = c->blocks + s->off;
-        count = s->n;
-        if (count < NS_BLOCK_LEN) {
-            if (load_tail(c, p, count, s->prev_last)) {
+        size_t avail = (size_t)(c->end - c->blocks);
+        uint32_t base = b ? sr_skip_last(s, b - 1) : UINT32_MAX;
+        if (c->off > avail) { /* a full block may be empty (both widths 0) */
+            finish(c, true);
+            return;
+        }
+        const uint8_t *p = c->blocks + c->off;
+        if (b >= s->n_full) { /* the partial last block */
+            count = c->df - s->n_full * NS_BLOCK_LEN;
+            if (load_tail(c, p, count, base)) {
                 finish(c, true);
                 return;
             }
-            c->tfs_ready = true;
+            c->next_off = avail;
+            c->tfs_ready = false;
         } else {
-            /* sr_skip_next checked that the block lies within the term */
-            uint32_t base = s->prev_last;
-            unsigned bd = s->doc_bits;
+            count = NS_BLOCK_LEN;
+            unsigned bd = sr_skip_doc_bits(s, b), bt = sr_skip_tf_bits(s, b);
+            if (bd > 32 || bt > 32 || avail - c->off < ns_block_bytes(bd) + ns_block_bytes(bt)) {
+                finish(c, true);
+                return;
+            }
             ns_block_unpack_delta(p, bd, base, c->docs);
             /* ids increase unless the 128 gaps can wrap around 2^32 */
             uint64_t start = base == UINT32_MAX ? 0 : (uint64_t)base + 1;
@@ -155,15 +175,16 @@ static void load_block(sr_cursor *c)
                 }
             }
             c->tf_data = p + ns_block_bytes(bd);
-            c->tf_bits = s->tf_bits;
-            c->block_end = c->blocks + s->next_off;
+            c->tf_bits = bt;
+            c->next_off = c->off + ns_block_bytes(bd) + ns_block_bytes(bt);
+            c->block_end = c->blocks + c->next_off;
             c->tfs_ready = false;
         }
-        if (c->docs[count - 1] != s->last) {
+        uint32_t last = c->docs[count - 1];
+        if (last >= c->n_docs || last != sr_skip_last(s, b)) {
             finish(c, true);
             return;
         }
-        c->block = s->b;
     }
     c->n_decoded += count;
     c->n_in_block = count;
@@ -187,45 +208,42 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
     c->corrupt = false;
     c->n_decoded = 0;
     c->block_end = NULL;
-    if (sr_skip_open(&c->sk, c->base, c->end, c->df, c->n_docs, &c->has_skip, &c->blocks) ||
-        (c->has_skip && sr_skip_next(&c->sk))) {
-        c->sh = c->sk;
+    c->block = 0;
+    c->off = 0;
+    if (sr_skip_open(&c->sk, c->base, c->end, c->df, &c->has_skip, &c->blocks)) {
         finish(c, true);
         return;
     }
-    c->sh = c->sk;
     load_block(c);
 }
 
 /* Moves the decoded block to the next one whose last doc >= target
  * (0: the next one), or ends the list. */
-static void advance_block(sr_cursor *c, uint32_t target)
+static SR_NOINLINE void advance_block(sr_cursor *c, uint32_t target)
 {
     if (!c->has_skip) {
         finish(c, false);
         return;
     }
-    do {
-        if (c->sk.b + 1 >= c->n_blocks) {
-            finish(c, false);
-            return;
-        }
-        if (sr_skip_next(&c->sk)) {
-            finish(c, true);
-            return;
-        }
-    } while (c->sk.last < target);
+    const sr_skip *s = &c->sk;
+    uint32_t b = c->block + 1;
+    uint64_t off = c->next_off;
+    /* skip whole blocks whose last doc < target (only full blocks have
+     * a successor, so each one skipped is full) */
+    while (b < c->n_blocks && sr_skip_last(s, b) < target) {
+        off += ns_block_bytes(sr_skip_doc_bits(s, b)) + ns_block_bytes(sr_skip_tf_bits(s, b));
+        b++;
+    }
+    if (b >= c->n_blocks) {
+        finish(c, false);
+        return;
+    }
+    c->block = b;
+    c->off = off;
     load_block(c);
 }
 
-void sr_cursor_next(sr_cursor *c)
-{
-    if (++c->i < c->n_in_block) {
-        c->doc = c->docs[c->i];
-        return;
-    }
-    advance_block(c, 0);
-}
+void sr_cursor_next_block(sr_cursor *c) { advance_block(c, 0); }
 
 void sr_cursor_next_geq(sr_cursor *c, uint32_t target)
 {
@@ -248,20 +266,19 @@ void sr_cursor_next_geq(sr_cursor *c, uint32_t target)
     c->doc = c->docs[i];
 }
 
-static void decode_tfs(sr_cursor *c)
+SR_NOINLINE void sr_cursor_decode_tfs(sr_cursor *c)
 {
-    /* only full blocks are decoded lazily: tails come with their tfs */
-    ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
-    for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
-        c->tfs[i] += 1;
+    if (c->tf_bits != SR_TF_TAIL) {
+        ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
+        for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
+            c->tfs[i] += 1;
+    } else if (decode_tail_tfs(c)) {
+        /* damaged frequencies: count 1 and report */
+        c->corrupt = true;
+        for (uint32_t i = 0; i < c->n_in_block; i++)
+            c->tfs[i] = 1;
+    }
     c->tfs_ready = true;
-}
-
-uint32_t sr_cursor_freq(sr_cursor *c)
-{
-    if (!c->tfs_ready)
-        decode_tfs(c);
-    return c->tfs[c->i];
 }
 
 void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
@@ -270,27 +287,15 @@ void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
         c->sb = c->n_blocks;
         return;
     }
-    if (c->sb >= c->n_blocks) /* never moves backwards */
-        return;
+    if (c->sb < c->block) /* the decoded block is never behind */
+        c->sb = c->block;
     if (!c->has_skip) {
         if (c->docs[c->n_in_block - 1] < target)
             c->sb = c->n_blocks;
         return;
     }
-    if (c->sh.b < c->sk.b) /* the decoded block is never behind */
-        c->sh = c->sk;
-    while (c->sh.last < target) {
-        if (c->sh.b + 1 >= c->n_blocks) {
-            c->sb = c->n_blocks;
-            return;
-        }
-        if (sr_skip_next(&c->sh)) {
-            c->corrupt = true;
-            c->sb = c->n_blocks;
-            return;
-        }
-    }
-    c->sb = c->sh.b;
+    while (c->sb < c->n_blocks && sr_skip_last(&c->sk, c->sb) < target)
+        c->sb++;
 }
 
 double sr_cursor_block_max(sr_cursor *c)
@@ -301,8 +306,8 @@ double sr_cursor_block_max(sr_cursor *c)
         return c->max_score;
     if (c->sb_cached != c->sb) {
         /* the block's best posting: its weight bounds the block */
-        double ub = c->scale * ns_bm25_tf(c->sh.bound_tf, c->sh.bound_len, c->avgdl) *
-                    (1 + SR_UB_SLACK);
+        uint32_t tf = sr_skip_bound_tf(&c->sk, c->sb), len = sr_skip_bound_len(&c->sk, c->sb);
+        double ub = c->scale * ns_bm25_tf(tf, len, c->avgdl) * (1 + SR_UB_SLACK);
         /* a damaged skip entry must not loosen the term's own bound */
         c->sb_max = ub < c->max_score ? ub : c->max_score;
         c->sb_cached = c->sb;
@@ -316,5 +321,5 @@ uint32_t sr_cursor_block_last(const sr_cursor *c)
         return SR_DOC_END;
     if (!c->has_skip)
         return c->n_in_block ? c->docs[c->n_in_block - 1] : SR_DOC_END;
-    return c->sh.last;
+    return sr_skip_last(&c->sk, c->sb);
 }
