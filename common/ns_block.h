@@ -51,6 +51,25 @@ void ns_block_unpack(const uint8_t *restrict in, unsigned bits, uint32_t *restri
 void ns_block_unpack_delta(const uint8_t *restrict in, unsigned bits, uint32_t base,
                            uint32_t *restrict out);
 
+/* Patched blocks (PFOR): a block packed with fewer bits than its largest
+ * value needs keeps the low `bits` bits of every value in the packed block
+ * (ns_block_pack masks) and lists the others as *exceptions*:
+ *
+ *     u8 n (1..128), then n times: u8 index, varint (value >> bits)
+ *
+ * indexes strictly increasing, every high part >= 1 and < 2^(32 - bits).
+ * ns_block_pfor_bits picks the width with the fewest bytes in all
+ * (16 * bits + the exception list, which is absent when empty) and sets
+ * *exc_bytes to the list's size (0: none). */
+unsigned ns_block_pfor_bits(const uint32_t *in, size_t *exc_bytes);
+/* Writes the exception list of in[0..128) at width bits (there must be at
+ * least one); returns bytes written (at most 1 + 128 * 6). */
+size_t ns_block_pfor_put(const uint32_t *in, unsigned bits, uint8_t *out);
+/* Reads an exception list at *p (before end) and ORs each high part into
+ * out[index] << bits (bits < 32).  Returns 0 and advances *p, or -1 when
+ * the list is corrupt (out then partly patched). */
+int ns_block_pfor_patch(const uint8_t **p, const uint8_t *end, unsigned bits, uint32_t *out);
+
 /* The scalar reference of the two decoders (same contract). */
 void ns_block_unpack_scalar(const uint8_t *restrict in, unsigned bits, uint32_t *restrict out);
 void ns_block_unpack_delta_scalar(const uint8_t *restrict in, unsigned bits, uint32_t base,

@@ -59,6 +59,10 @@ typedef enum {
  * its first position (FORMAT.md "postings"). */
 #define NS_SKIP_FIXED_BYTES 3u /* doc_bits, tf_bits, pos_upto */
 
+/* Positions chunk header: u8 bits | NS_CHUNK_EXC when an exception list
+ * (ns_block.h "Patched blocks") follows the packed block. */
+#define NS_CHUNK_EXC 0x80u
+
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across
  * documents, small enough that fetching one snippet decompresses little. */

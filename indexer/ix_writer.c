@@ -158,18 +158,21 @@ static ns_rc put_varint(ns_buf *b, uint64_t v)
     return ns_buf_append(b, t, ns_varint_put(t, v));
 }
 
-/* Appends n values: a packed chunk (u8 bits + 16*bits bytes) when n == 128,
- * else n varints. */
+/* Appends n values: a patched packed chunk (u8 bits | NS_CHUNK_EXC, packed
+ * block, exception list when flagged) when n == 128, else n varints. */
 static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
 {
     if (n == NS_BLOCK_LEN) {
-        unsigned bits = ns_block_bits(v, n);
-        ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits));
+        size_t exc;
+        unsigned bits = ns_block_pfor_bits(v, &exc);
+        ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits) + exc);
         if (rc)
             return rc;
-        b->data[b->len++] = (uint8_t)bits;
+        b->data[b->len++] = (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0));
         ns_block_pack(v, bits, b->data + b->len);
         b->len += ns_block_bytes(bits);
+        if (exc)
+            b->len += ns_block_pfor_put(v, bits, b->data + b->len);
         return NS_OK;
     }
     ns_rc rc = ns_buf_reserve(b, n * 5);

@@ -47,11 +47,17 @@ static int decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uin
     const uint8_t *p = *pp, *start = *pp;
     uint64_t i = 0;
     for (; n - i >= NS_BLOCK_LEN; i += NS_BLOCK_LEN) {
-        if (p >= end || *p > 32 || (size_t)(end - p - 1) < ns_block_bytes(*p))
+        if (p >= end)
+            return -1;
+        unsigned bits = *p & ~NS_CHUNK_EXC;
+        bool exc = *p & NS_CHUNK_EXC;
+        if (bits > 32 || (size_t)(end - p - 1) < ns_block_bytes(bits))
             return -1;
         coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
-        ns_block_unpack(p + 1, *p, out + i);
-        p += 1 + ns_block_bytes(*p);
+        ns_block_unpack(p + 1, bits, out + i);
+        p += 1 + ns_block_bytes(bits);
+        if (exc && ns_block_pfor_patch(&p, end, bits, out + i))
+            return -1;
     }
     coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
     for (; i < n; i++)
