@@ -353,11 +353,12 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
         uint64_t off = 0;
         for (uint32_t k = 0; k < n_full; k++) {
             const uint8_t *p = blocks + off;
+            /* the packed parts only (tf exceptions are not applied) */
             unsigned bd = sr_skip_doc_bits(&sk, k), bt = sr_skip_tf_bits(&sk, k);
             if (bd > 32 || bt > 32 || off > (uint64_t)(end - blocks) ||
-                (size_t)(end - p) < ns_block_bytes(bd) + ns_block_bytes(bt))
+                (size_t)(end - p) < sr_skip_block_bytes(&sk, k))
                 goto corrupt;
-            off += ns_block_bytes(bd) + ns_block_bytes(bt);
+            off += sr_skip_block_bytes(&sk, k);
             if (n == cap) {
                 cap = cap ? 2 * cap : 4096;
                 blk *nd = realloc(d, cap * sizeof *d);

@@ -53,11 +53,13 @@ typedef enum {
 
 /* Skip table (present when a term has a full 128-posting block): a widths
  * byte (2 bits each: wl - 1, wt - 1, wn - 1, wp - 1), then per posting block
- * last_doc (wl bytes), u8 doc_bits, u8 tf_bits, bound_tf - 1 (wt),
- * bound_len (wn), pos_off (wp), u8 pos_upto.  BM25 weight(bound_tf,
- * bound_len) bounds every posting of the block; pos_off / pos_upto locate
- * its first position (FORMAT.md "postings"). */
-#define NS_SKIP_FIXED_BYTES 3u /* doc_bits, tf_bits, pos_upto */
+ * last_doc (wl bytes), u8 doc_bits, u8 tf_bits, u8 tf_exc (bytes of the
+ * block's tf exception list, 0: none), bound_tf - 1 (wt), bound_len (wn),
+ * pos_off (wp), u8 pos_upto.  BM25 weight(bound_tf, bound_len) bounds every
+ * posting of the block; pos_off / pos_upto locate its first position
+ * (FORMAT.md "postings"). */
+#define NS_SKIP_FIXED_BYTES 4u /* doc_bits, tf_bits, tf_exc, pos_upto */
+#define NS_SKIP_MAX_EXC 255u   /* longest tf exception list: its length is a u8 */
 
 /* Positions chunk header: u8 bits | NS_CHUNK_EXC when an exception list
  * (ns_block.h "Patched blocks") follows the packed block. */

@@ -65,8 +65,9 @@ struct ix_writer {
 };
 
 /* Fields of a skip entry as the writer collects them: last doc, doc bits,
- * tf bits, bound tf - 1, bound length, positions chunk offset, upto. */
-#define IX_SKIP_FIELDS 7
+ * tf bits, tf exception list bytes, bound tf - 1, bound length, positions chunk
+ * offset, upto. */
+#define IX_SKIP_FIELDS 8
 
 /* The writer's own part is appended to the files once it holds this much. */
 #define IX_WPART_FLUSH ((size_t)4 << 20)
@@ -232,23 +233,35 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
         }
     }
     unsigned bd = 0, bt = 0;
+    size_t texc = 0;
     if (n == NS_BLOCK_LEN) {
+        /* doc gaps plain (patching them would slow every block decode),
+         * frequencies patched when their list fits the u8 length */
         bd = ns_block_bits(gaps, n);
-        bt = ns_block_bits(tfm1, n);
+        bt = ns_block_pfor_bits(tfm1, &texc);
+        if (texc > NS_SKIP_MAX_EXC) {
+            bt = ns_block_bits(tfm1, n);
+            texc = 0;
+        }
     }
     /* the skip entry's fields, written with the term's widths at its end */
-    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bd, bt, bound_tf - 1, bound_len,
+    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bd, bt, (uint32_t)texc, bound_tf - 1, bound_len,
                                   (uint32_t)p->block_pfp, p->block_upto};
     if (p->block_pfp > UINT32_MAX)
         return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
     ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
     if (!rc && n == NS_BLOCK_LEN) {
-        rc = ns_buf_reserve(&p->tpost, ns_block_bytes(bd) + ns_block_bytes(bt));
+        size_t len = ns_block_bytes(bd) + ns_block_bytes(bt) + texc;
+        rc = ns_buf_reserve(&p->tpost, len);
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len;
             ns_block_pack(gaps, bd, o);
-            ns_block_pack(tfm1, bt, o + ns_block_bytes(bd));
-            p->tpost.len += ns_block_bytes(bd) + ns_block_bytes(bt);
+            o += ns_block_bytes(bd);
+            ns_block_pack(tfm1, bt, o);
+            o += ns_block_bytes(bt);
+            if (texc)
+                o += ns_block_pfor_put(tfm1, bt, o);
+            p->tpost.len += len;
         }
     } else if (!rc) {
         /* partial block: n varint gaps, a bitmap of tf == 1, varint
@@ -325,18 +338,18 @@ static ns_rc put_skips(ix_wpart *p)
         for (int f = 0; f < IX_SKIP_FIELDS; f++)
             if (e[b * IX_SKIP_FIELDS + f] > max[f])
                 max[f] = e[b * IX_SKIP_FIELDS + f];
-    unsigned wl = width_of(max[0]), wt = width_of(max[3]), wn = width_of(max[4]),
-             wp = width_of(max[5]);
+    unsigned wl = width_of(max[0]), wt = width_of(max[4]), wn = width_of(max[5]),
+             wp = width_of(max[6]);
     size_t es = wl + wt + wn + wp + NS_SKIP_FIXED_BYTES;
     ns_rc rc = ns_buf_reserve(&p->post, 1 + n * es);
     if (rc)
         return rc;
     uint8_t *o = p->post.data + p->post.len;
     *o++ = (uint8_t)((wl - 1) | (wt - 1) << 2 | (wn - 1) << 4 | (wp - 1) << 6);
-    static const unsigned fw[IX_SKIP_FIELDS] = {0, 1, 1, 0, 0, 0, 1};
+    const unsigned fw[IX_SKIP_FIELDS] = {wl, 1, 1, 1, wt, wn, wp, 1};
     for (size_t b = 0; b < n; b++) {
         for (int f = 0; f < IX_SKIP_FIELDS; f++) {
-            unsigned w = fw[f] ? fw[f] : f == 0 ? wl : f == 3 ? wt : f == 4 ? wn : wp;
+            unsigned w = fw[f];
             uint32_t v = e[b * IX_SKIP_FIELDS + f];
             for (unsigned k = 0; k < w; k++)
                 *o++ = (uint8_t)(v >> (8 * k));

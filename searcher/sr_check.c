@@ -107,8 +107,9 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             (sr_skip_pos_off(e, b) != coff[k / NS_BLOCK_LEN] || sr_skip_pos_upto(e, b) != k % NS_BLOCK_LEN))
             problem(c, "'%s/positions': term '%s' block %u: locator in skip entry wrong", ix->dir,
                     term, b);
-        if (cur.has_skip && b >= e->n_full && (sr_skip_doc_bits(e, b) || sr_skip_tf_bits(e, b)))
-            problem(c, "'%s/postings': term '%s': bit widths in the partial block's skip entry",
+        if (cur.has_skip && b >= e->n_full &&
+            (sr_skip_doc_bits(e, b) || sr_skip_tf_bits(e, b) || sr_skip_tf_exc(e, b)))
+            problem(c, "'%s/postings': term '%s': widths in the partial block's skip entry",
                     ix->dir, term);
         for (uint32_t i = 0; i < cnt; i++) {
             uint32_t d = cur.doc, tf = sr_cursor_freq(&cur);

@@ -48,7 +48,7 @@ int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, 
     s->wn = (uint8_t)((w >> 4 & 3) + 1);
     s->wp = (uint8_t)((w >> 6 & 3) + 1);
     s->o_bits = s->wl;
-    s->o_tf = (uint8_t)(s->wl + 2);
+    s->o_tf = (uint8_t)(s->wl + 3);
     s->o_len = (uint8_t)(s->o_tf + s->wt);
     s->o_pos = (uint8_t)(s->o_len + s->wn);
     s->es = (uint32_t)s->wl + s->wt + s->wn + s->wp + NS_SKIP_FIXED_BYTES;
@@ -153,7 +153,8 @@ static SR_NOINLINE void load_block(sr_cursor *c)
         } else {
             count = NS_BLOCK_LEN;
             unsigned bd = sr_skip_doc_bits(s, b), bt = sr_skip_tf_bits(s, b);
-            if (bd > 32 || bt > 32 || avail - c->off < ns_block_bytes(bd) + ns_block_bytes(bt)) {
+            size_t packed = ns_block_bytes(bd) + ns_block_bytes(bt), xl = sr_skip_tf_exc(s, b);
+            if (bd > 32 || bt > 32 || avail - c->off < packed + xl) {
                 finish(c, true);
                 return;
             }
@@ -176,7 +177,9 @@ static SR_NOINLINE void load_block(sr_cursor *c)
             }
             c->tf_data = p + ns_block_bytes(bd);
             c->tf_bits = bt;
-            c->next_off = c->off + ns_block_bytes(bd) + ns_block_bytes(bt);
+            c->tf_exc = xl ? p + packed : NULL;
+            c->exc_end = p + packed + xl;
+            c->next_off = c->off + packed + xl;
             c->block_end = c->blocks + c->next_off;
             c->tfs_ready = false;
         }
@@ -231,7 +234,7 @@ static SR_NOINLINE void advance_block(sr_cursor *c, uint32_t target)
     /* skip whole blocks whose last doc < target (only full blocks have
      * a successor, so each one skipped is full) */
     while (b < c->n_blocks && sr_skip_last(s, b) < target) {
-        off += ns_block_bytes(sr_skip_doc_bits(s, b)) + ns_block_bytes(sr_skip_tf_bits(s, b));
+        off += sr_skip_block_bytes(s, b);
         b++;
     }
     if (b >= c->n_blocks) {
@@ -270,6 +273,11 @@ SR_NOINLINE void sr_cursor_decode_tfs(sr_cursor *c)
 {
     if (c->tf_bits != SR_TF_TAIL) {
         ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
+        const uint8_t *x = c->tf_exc;
+        if (x && (ns_block_pfor_patch(&x, c->exc_end, c->tf_bits, c->tfs) || x != c->exc_end)) {
+            c->corrupt = true; /* damaged exceptions: keep the low bits */
+            ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
+        }
         for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
             c->tfs[i] += 1;
     } else if (decode_tail_tfs(c)) {

@@ -25,7 +25,7 @@ typedef struct sr_skip {
     const uint8_t *e;         /* entry 0 */
     uint32_t n_blocks, n_full; /* blocks of the term; full ones */
     uint8_t wl, wt, wn, wp;   /* byte widths of last doc, bound tf - 1, bound length, pos offset */
-    uint8_t o_bits, o_tf, o_len, o_pos; /* field offsets within an entry */
+    uint8_t o_bits, o_tf, o_len, o_pos; /* field offsets within an entry (tf_exc: o_bits + 2) */
     uint32_t es;              /* entry size */
 } sr_skip;
 
@@ -53,6 +53,16 @@ static inline unsigned sr_skip_doc_bits(const sr_skip *s, uint32_t b)
 static inline unsigned sr_skip_tf_bits(const sr_skip *s, uint32_t b)
 {
     return s->e[(size_t)b * s->es + s->o_bits + 1];
+}
+static inline unsigned sr_skip_tf_exc(const sr_skip *s, uint32_t b)
+{
+    return s->e[(size_t)b * s->es + s->o_bits + 2];
+}
+/* Bytes of full block b (its widths unchecked). */
+static inline uint64_t sr_skip_block_bytes(const sr_skip *s, uint32_t b)
+{
+    return ns_block_bytes(sr_skip_doc_bits(s, b)) + ns_block_bytes(sr_skip_tf_bits(s, b)) +
+           sr_skip_tf_exc(s, b);
 }
 static inline uint32_t sr_skip_bound_tf(const sr_skip *s, uint32_t b)
 {
@@ -102,6 +112,8 @@ typedef struct sr_cursor {
                                 * block's once its frequencies are decoded) */
     const uint8_t *tf_data;    /* frequencies of the current block */
     unsigned tf_bits;          /* 0..32, or SR_TF_TAIL: a partial block's */
+    const uint8_t *tf_exc;     /* the full block's tf exception list, or NULL */
+    const uint8_t *exc_end;    /* its end */
     uint64_t n_decoded;        /* postings decoded (statistics) */
     _Alignas(64) uint32_t docs[NS_BLOCK_LEN]; /* aligned: SIMD stores */
     _Alignas(64) uint32_t tfs[NS_BLOCK_LEN];

@@ -150,3 +150,35 @@ Test(sr_cursor, full_blocks_only_and_shallow_bounds)
     }
     sr_index_close(ix);
 }
+
+/* A few large frequencies in blocks of ones: stored as tf exceptions
+ * (patched blocks), restored exactly. */
+Test(sr_cursor, patched_frequencies_are_exact)
+{
+    enum { N = 300 };
+    static char bodies[N][700];
+    static char ids[N][16];
+    static fx_doc docs[N];
+    for (int i = 0; i < N; i++) {
+        int o = snprintf(bodies[i], sizeof bodies[i], "spike");
+        int extra = i == 5 ? 60 : i == 200 ? 100 : i == 201 ? 3 : 0;
+        for (int k = 0; k < extra; k++)
+            o += snprintf(bodies[i] + o, sizeof bodies[i] - (size_t)o, " spike");
+        snprintf(ids[i], sizeof ids[i], "%d", i);
+        docs[i] = (fx_doc){ids[i], "", bodies[i]};
+    }
+    sr_index *ix = fx_build("cursor_patched", "none", docs, N);
+    sr_cursor c;
+    open_cursor(ix, "spike", &c);
+    cr_assert(c.has_skip);
+    cr_assert_gt(sr_skip_tf_exc(&c.sk, 0), 0);
+    for (uint32_t d = 0; d < N; d++) {
+        cr_assert_eq(c.doc, d);
+        uint32_t want = d == 5 ? 61 : d == 200 ? 101 : d == 201 ? 4 : 1;
+        cr_assert_eq(sr_cursor_freq(&c), want, "doc %u", d);
+        sr_cursor_next(&c);
+    }
+    cr_assert_eq(c.doc, SR_DOC_END);
+    cr_assert_not(c.corrupt);
+    sr_index_close(ix);
+}
