@@ -96,7 +96,7 @@ typedef enum {
 #define NS_META_LANG_LEN 32u
 #define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT)
 
-/* BM25 parameters: the dictionary's max-score field is computed with them. */
+/* BM25 parameters: the bounds in the dictionary and skip tables assume them. */
 #define NS_BM25_K1 1.2
 #define NS_BM25_B 0.75
 
@@ -125,7 +125,7 @@ void ns_sum_footer(ns_sum *s, uint8_t out[NS_FOOTER_LEN]);
 void ns_sum_release(ns_sum *s);
 
 /* BM25 term weight for one posting (shared by the ranker and by the
- * indexer's max-score computation so the two agree exactly). */
+ * indexer's bound computation so the two agree exactly). */
 static inline double ns_bm25_idf(double n_docs, double df)
 {
     return log(1.0 + (n_docs - df + 0.5) / (df + 0.5));

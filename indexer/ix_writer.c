@@ -18,7 +18,7 @@
 typedef struct part_term {
     uint64_t df, cf, post_len, pos_len;
     uint32_t key_off, key_len;
-    float max_score;
+    uint32_t bound_tf, bound_len; /* the term's best posting */
 } part_term;
 
 struct ix_wpart {
@@ -32,6 +32,7 @@ struct ix_wpart {
     size_t key_len;
     uint64_t df, cf, pos_start, post_start;
     double max_w;
+    uint32_t max_tf, max_len;           /* the posting reaching max_w first */
     uint32_t prev;                      /* last doc id of the previous block (UINT32_MAX: none) */
     uint32_t bdocs[NS_BLOCK_LEN], btfs[NS_BLOCK_LEN];
     uint32_t n_in_block;
@@ -184,14 +185,6 @@ static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
     return NS_OK;
 }
 
-static float round_up_f32(double x)
-{
-    float f = (float)x;
-    if ((double)f < x)
-        f = nextafterf(f, INFINITY);
-    return f;
-}
-
 ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err)
 {
     if (key_len == 0 || key_len > sizeof p->key)
@@ -305,8 +298,11 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     p->df++;
     p->cf += tf;
     double s = ns_bm25_tf(tf, dl, p->avgdl);
-    if (s > p->max_w)
+    if (s > p->max_w) {
         p->max_w = s;
+        p->max_tf = tf;
+        p->max_len = dl;
+    }
     const uint8_t *q = pos, *end = pos + pos_len;
     for (uint32_t k = 0; k < tf; k++) {
         uint32_t v;
@@ -386,7 +382,6 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     }
     if (p->keys.len > UINT32_MAX - p->key_len || ns_buf_append(&p->keys, p->key, p->key_len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    double idf = ns_bm25_idf((double)p->n_live, (double)df);
     part_term *t = &p->terms[p->n_terms++];
     t->df = df;
     t->cf = p->cf;
@@ -394,7 +389,8 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     t->pos_len = p->pos.len - p->pos_start;
     t->key_off = (uint32_t)(p->keys.len - p->key_len);
     t->key_len = (uint32_t)p->key_len;
-    t->max_score = round_up_f32(idf * p->max_w);
+    t->bound_tf = p->max_tf;
+    t->bound_len = p->max_len;
     p->n_postings += df;
     return NS_OK;
 }
@@ -432,8 +428,6 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
                 return ns_err_set(err, NS_E_NOMEM, "out of memory");
             w->n_blocks++;
         }
-        uint8_t msf[4];
-        ns_put_f32le(msf, t->max_score);
         ns_rc rc = put_varint(&w->dblock, shared);
         if (!rc)
             rc = put_varint(&w->dblock, key_len - shared);
@@ -447,8 +441,11 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
             rc = put_varint(&w->dblock, t->post_len);
         if (!rc)
             rc = put_varint(&w->dblock, t->pos_len);
+        /* the best posting: tf - 1 only when df > 1 (else it is cf - df) */
+        if (!rc && t->df > 1)
+            rc = put_varint(&w->dblock, t->bound_tf - 1);
         if (!rc)
-            rc = ns_buf_append(&w->dblock, msf, 4);
+            rc = put_varint(&w->dblock, t->bound_len);
         if (rc)
             return ns_err_set(err, rc, "out of memory");
         memcpy(w->prev_key, key, key_len);

@@ -95,7 +95,7 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
     sr_cursor cur;
     sr_cursor_init(&cur, ix, ti, 1, 1.0);
     uint64_t n = 0, cf = 0, k = 0; /* k: the next position in pbuf */
-    uint32_t prev = 0;
+    uint32_t prev = 0, max_tf = 0, max_len = 0;
     double max_w = 0;
     uint32_t nb = (ti->df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
     for (uint32_t b = 0; b < nb && cur.doc != SR_DOC_END; b++) {
@@ -127,8 +127,11 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             cf += tf;
             tokens[d] += tf;
             double w = ns_bm25_tf(tf, dl, ix->avgdl);
-            if (w > max_w)
+            if (w > max_w) {
                 max_w = w;
+                max_tf = tf;
+                max_len = dl;
+            }
             if (w > best_w) {
                 best_w = w;
                 best_tf = tf;
@@ -165,11 +168,9 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
     if (cf != ti->cf)
         problem(c, "'%s/postings': term '%s': frequencies sum to %llu, the dictionary says %llu",
                 ix->dir, term, (unsigned long long)cf, (unsigned long long)ti->cf);
-    double true_max = ns_bm25_idf((double)ix->n_live, (double)ti->df) * max_w;
-    if (n == ti->df && ((double)ti->max_score < true_max ||
-                        (double)ti->max_score > true_max * (1 + 1e-6) + 1e-9))
-        problem(c, "'%s/terms': term '%s': stored max score %.9g, actual %.9g", ix->dir, term,
-                (double)ti->max_score, true_max);
+    if (n == ti->df && (ti->bound_tf != max_tf || ti->bound_len != max_len))
+        problem(c, "'%s/terms': term '%s': best posting (%u, %u), actual (%u, %u)", ix->dir, term,
+                ti->bound_tf, ti->bound_len, max_tf, max_len);
 }
 
 static void check_postings(checker *c)

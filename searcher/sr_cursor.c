@@ -11,26 +11,6 @@
 #define SR_NOINLINE
 #endif
 
-/* ns_varint_get with the one- and two-byte cases inline: most values in
- * partial blocks are that short. */
-static inline int get_vint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    const uint8_t *s = *p;
-    if (end - s >= 2) {
-        if (s[0] < 0x80) {
-            *v = s[0];
-            *p = s + 1;
-            return 0;
-        }
-        if (s[1] < 0x80) {
-            *v = (uint64_t)(s[0] & 0x7f) | (uint64_t)s[1] << 7;
-            *p = s + 2;
-            return s[1] ? 0 : -1; /* overlong */
-        }
-    }
-    return ns_varint_get(p, end, v);
-}
-
 int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, bool *has_skip,
                  const uint8_t **blocks)
 {
@@ -78,7 +58,7 @@ static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t pr
     uint64_t start = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
     for (uint32_t i = 0; i < count; i++) {
         uint64_t g;
-        if (get_vint(&p, end, &g) || g >= c->n_docs)
+        if (ns_varint_get(&p, end, &g) || g >= c->n_docs)
             return -1;
         uint64_t d = start + g;
         if (d >= c->n_docs)
@@ -200,7 +180,9 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
 {
     c->scale = (double)qtf * idf;
     c->avgdl = ix->avgdl;
-    c->max_score = (double)qtf * (double)info->max_score * (1 + SR_UB_SLACK);
+    /* the term's best posting, like a block bound */
+    c->max_score = c->scale * ns_bm25_tf(info->bound_tf, info->bound_len, ix->avgdl) *
+                   (1 + SR_UB_SLACK);
     c->sb = 0;
     c->sb_cached = UINT32_MAX;
     c->df = info->df;

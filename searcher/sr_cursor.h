@@ -125,8 +125,8 @@ typedef struct sr_cursor {
 #define SR_UB_SLACK 1e-9
 
 /* Positions the cursor on the term's first posting.  qtf and idf are the
- * query term's: scores use scale = qtf * idf; the term bound is qtf times
- * the dictionary's max score (which includes idf already). */
+ * query term's: scores use scale = qtf * idf; the term bound is scale
+ * times the weight of the dictionary's best posting. */
 void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, uint32_t qtf,
                     double idf);
 static inline void sr_cursor_next(sr_cursor *c);
