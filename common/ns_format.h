@@ -53,8 +53,8 @@ typedef enum {
 
 /* Skip table (present when a term has a full 128-posting block): a widths
  * byte (2 bits each: wl - 1, wt - 1, wn - 1, wp - 1), then per posting block
- * last_doc (wl bytes), u8 doc_bits, u8 tf_bits, u8 tf_exc (bytes of the
- * block's tf exception list, 0: none), bound_tf - 1 (wt), bound_len (wn),
+ * last_doc (wl bytes), bound_tf - 1 (wt), bound_len (wn), u8 doc_bits,
+ * u8 tf_bits, u8 tf_exc (bytes of the block's tf exception list, 0: none),
  * pos_off (wp), u8 pos_upto.  BM25 weight(bound_tf, bound_len) bounds every
  * posting of the block; pos_off / pos_upto locate its first position
  * (FORMAT.md "postings"). */

@@ -65,9 +65,9 @@ struct ix_writer {
     uint64_t n_terms, n_blocks, n_postings;
 };
 
-/* Fields of a skip entry as the writer collects them: last doc, doc bits,
- * tf bits, tf exception list bytes, bound tf - 1, bound length, positions chunk
- * offset, upto. */
+/* Fields of a skip entry in their order (FORMAT.md): last doc, bound
+ * tf - 1, bound length, doc bits, tf bits, tf exception list bytes,
+ * positions chunk offset, upto. */
 #define IX_SKIP_FIELDS 8
 
 /* The writer's own part is appended to the files once it holds this much. */
@@ -238,7 +238,7 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
         }
     }
     /* the skip entry's fields, written with the term's widths at its end */
-    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bd, bt, (uint32_t)texc, bound_tf - 1, bound_len,
+    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bound_tf - 1, bound_len, bd, bt, (uint32_t)texc,
                                   (uint32_t)p->block_pfp, p->block_upto};
     if (p->block_pfp > UINT32_MAX)
         return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
@@ -257,20 +257,25 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             p->tpost.len += len;
         }
     } else if (!rc) {
-        /* partial block: n varint gaps, a bitmap of tf == 1, varint
-         * (tf - 2) of the others */
+        /* partial block (the term's last, so df and cf are final): n
+         * varint gaps, then, unless every tf is known (cf == df: all 1;
+         * df == 1: cf), a bitmap of tf == 1 and varint (tf - 2) of the
+         * others */
+        bool tfs = p->cf != p->df && p->df != 1;
         rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8);
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len, *o0 = o;
             for (uint32_t i = 0; i < n; i++)
                 o += ns_varint_put(o, gaps[i]);
-            memset(o, 0, (n + 7) / 8);
-            for (uint32_t i = 0; i < n; i++)
-                o[i / 8] |= (uint8_t)((tfm1[i] == 0) << (i % 8));
-            o += (n + 7) / 8;
-            for (uint32_t i = 0; i < n; i++)
-                if (tfm1[i])
-                    o += ns_varint_put(o, tfm1[i] - 1);
+            if (tfs) {
+                memset(o, 0, (n + 7) / 8);
+                for (uint32_t i = 0; i < n; i++)
+                    o[i / 8] |= (uint8_t)((tfm1[i] == 0) << (i % 8));
+                o += (n + 7) / 8;
+                for (uint32_t i = 0; i < n; i++)
+                    if (tfm1[i])
+                        o += ns_varint_put(o, tfm1[i] - 1);
+            }
             p->tpost.len += (size_t)(o - o0);
         }
     }
@@ -334,7 +339,7 @@ static ns_rc put_skips(ix_wpart *p)
         for (int f = 0; f < IX_SKIP_FIELDS; f++)
             if (e[b * IX_SKIP_FIELDS + f] > max[f])
                 max[f] = e[b * IX_SKIP_FIELDS + f];
-    unsigned wl = width_of(max[0]), wt = width_of(max[4]), wn = width_of(max[5]),
+    unsigned wl = width_of(max[0]), wt = width_of(max[1]), wn = width_of(max[2]),
              wp = width_of(max[6]);
     size_t es = wl + wt + wn + wp + NS_SKIP_FIXED_BYTES;
     ns_rc rc = ns_buf_reserve(&p->post, 1 + n * es);
@@ -342,7 +347,7 @@ static ns_rc put_skips(ix_wpart *p)
         return rc;
     uint8_t *o = p->post.data + p->post.len;
     *o++ = (uint8_t)((wl - 1) | (wt - 1) << 2 | (wn - 1) << 4 | (wp - 1) << 6);
-    const unsigned fw[IX_SKIP_FIELDS] = {wl, 1, 1, 1, wt, wn, wp, 1};
+    const unsigned fw[IX_SKIP_FIELDS] = {wl, wt, wn, 1, 1, 1, wp, 1};
     for (size_t b = 0; b < n; b++) {
         for (int f = 0; f < IX_SKIP_FIELDS; f++) {
             unsigned w = fw[f];
@@ -441,10 +446,11 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
             rc = put_varint(&w->dblock, t->post_len);
         if (!rc)
             rc = put_varint(&w->dblock, t->pos_len);
-        /* the best posting: tf - 1 only when df > 1 (else it is cf - df) */
+        /* the best posting, when df > 1 (else it is the only one: tf = cf,
+         * its length in doclens) */
         if (!rc && t->df > 1)
             rc = put_varint(&w->dblock, t->bound_tf - 1);
-        if (!rc)
+        if (!rc && t->df > 1)
             rc = put_varint(&w->dblock, t->bound_len);
         if (rc)
             return ns_err_set(err, rc, "out of memory");

@@ -27,10 +27,13 @@ int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, 
     s->wt = (uint8_t)((w >> 2 & 3) + 1);
     s->wn = (uint8_t)((w >> 4 & 3) + 1);
     s->wp = (uint8_t)((w >> 6 & 3) + 1);
-    s->o_bits = s->wl;
-    s->o_tf = (uint8_t)(s->wl + 3);
+    /* last_doc, bound_tf - 1, bound_len, doc_bits, tf_bits, tf_exc,
+     * pos_off, pos_upto: the three fields read most are followed by at
+     * least 3 bytes (sr_skip_field4) */
+    s->o_tf = s->wl;
     s->o_len = (uint8_t)(s->o_tf + s->wt);
-    s->o_pos = (uint8_t)(s->o_len + s->wn);
+    s->o_bits = (uint8_t)(s->o_len + s->wn);
+    s->o_pos = (uint8_t)(s->o_bits + 3);
     s->es = (uint32_t)s->wl + s->wt + s->wn + s->wp + NS_SKIP_FIXED_BYTES;
     if ((uint64_t)s->n_blocks * s->es > (uint64_t)(end - p))
         return -1;
@@ -66,10 +69,18 @@ static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t pr
         c->docs[i] = (uint32_t)d;
         start = d + 1;
     }
-    if ((size_t)(end - p) < (count + 7) / 8)
-        return -1;
     c->tf_data = p;
     c->tf_bits = SR_TF_TAIL;
+    if (c->tf_all) { /* no frequencies stored */
+        for (uint32_t i = 0; i < count; i++)
+            c->tfs[i] = c->tf_all;
+        c->block_end = p;
+        c->tfs_ready = true;
+        return 0;
+    }
+    if ((size_t)(end - p) < (count + 7) / 8)
+        return -1;
+    c->tfs_ready = false;
     return 0;
 }
 
@@ -112,7 +123,6 @@ static SR_NOINLINE void load_block(sr_cursor *c)
             finish(c, true);
             return;
         }
-        c->tfs_ready = false;
     } else {
         const sr_skip *s = &c->sk;
         size_t avail = (size_t)(c->end - c->blocks);
@@ -129,7 +139,6 @@ static SR_NOINLINE void load_block(sr_cursor *c)
                 return;
             }
             c->next_off = avail;
-            c->tfs_ready = false;
         } else {
             count = NS_BLOCK_LEN;
             unsigned bd = sr_skip_doc_bits(s, b), bt = sr_skip_tf_bits(s, b);
@@ -180,9 +189,8 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
 {
     c->scale = (double)qtf * idf;
     c->avgdl = ix->avgdl;
-    /* the term's best posting, like a block bound */
-    c->max_score = c->scale * ns_bm25_tf(info->bound_tf, info->bound_len, ix->avgdl) *
-                   (1 + SR_UB_SLACK);
+    /* tf values the partial block leaves out */
+    c->tf_all = info->cf == info->df ? 1 : info->df == 1 && info->cf <= UINT32_MAX ? (uint32_t)info->cf : 0;
     c->sb = 0;
     c->sb_cached = UINT32_MAX;
     c->df = info->df;
@@ -195,11 +203,17 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
     c->block_end = NULL;
     c->block = 0;
     c->off = 0;
+    c->max_score = 0;
     if (sr_skip_open(&c->sk, c->base, c->end, c->df, &c->has_skip, &c->blocks)) {
         finish(c, true);
         return;
     }
     load_block(c);
+    /* the term's best posting, like a block bound; with df = 1 it is the
+     * posting just decoded */
+    uint32_t len = info->df == 1 && c->doc != SR_DOC_END ? sr_index_doclen(ix, c->doc)
+                                                         : info->bound_len;
+    c->max_score = c->scale * ns_bm25_tf(info->bound_tf, len, ix->avgdl) * (1 + SR_UB_SLACK);
 }
 
 /* Moves the decoded block to the next one whose last doc >= target

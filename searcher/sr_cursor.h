@@ -41,10 +41,18 @@ static inline uint32_t sr_skip_field(const uint8_t *p, unsigned w)
         v |= (uint32_t)p[3] << 24;
     return v;
 }
+/* The same without branches, for a field followed by at least 3 more
+ * bytes of its entry (last doc, bound tf, bound length): cursors of terms
+ * with different widths take turns, which defeats branch prediction. */
+static inline uint32_t sr_skip_field4(const uint8_t *p, unsigned w)
+{
+    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return v & (UINT32_MAX >> (32 - 8 * w));
+}
 /* Entry b's fields. */
 static inline uint32_t sr_skip_last(const sr_skip *s, uint32_t b)
 {
-    return sr_skip_field(s->e + (size_t)b * s->es, s->wl);
+    return sr_skip_field4(s->e + (size_t)b * s->es, s->wl);
 }
 static inline unsigned sr_skip_doc_bits(const sr_skip *s, uint32_t b)
 {
@@ -66,11 +74,11 @@ static inline uint64_t sr_skip_block_bytes(const sr_skip *s, uint32_t b)
 }
 static inline uint32_t sr_skip_bound_tf(const sr_skip *s, uint32_t b)
 {
-    return sr_skip_field(s->e + (size_t)b * s->es + s->o_tf, s->wt) + 1u;
+    return sr_skip_field4(s->e + (size_t)b * s->es + s->o_tf, s->wt) + 1u;
 }
 static inline uint32_t sr_skip_bound_len(const sr_skip *s, uint32_t b)
 {
-    return sr_skip_field(s->e + (size_t)b * s->es + s->o_len, s->wn);
+    return sr_skip_field4(s->e + (size_t)b * s->es + s->o_len, s->wn);
 }
 static inline uint32_t sr_skip_pos_off(const sr_skip *s, uint32_t b)
 {
@@ -103,6 +111,8 @@ typedef struct sr_cursor {
     uint32_t n_in_block;
     uint32_t block, n_blocks;
     uint32_t df, n_docs;
+    uint32_t tf_all;           /* every tf when the partial block stores none (cf == df: 1;
+                                * df == 1: cf), else 0 */
     bool tfs_ready, corrupt;
     bool has_skip;             /* false: one block of < 128 postings */
     const uint8_t *base, *end; /* the term's postings */

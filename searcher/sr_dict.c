@@ -57,9 +57,12 @@ static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end
     if (ns_varint_get(&p, end, &df) || ns_varint_get(&p, end, &cfx) ||
         ns_varint_get(&p, end, &post_len) || ns_varint_get(&p, end, &pos_len))
         return -1;
-    if (df > 1 ? ns_varint_get(&p, end, &btfx) : (btfx = cfx, 0))
+    /* the best posting (df = 1: the only one, tf = cf, length unknown here) */
+    btfx = cfx;
+    blen = 0;
+    if (df > 1 && (ns_varint_get(&p, end, &btfx) || ns_varint_get(&p, end, &blen)))
         return -1;
-    if (ns_varint_get(&p, end, &blen) || btfx >= UINT32_MAX || blen > UINT32_MAX)
+    if (btfx >= UINT32_MAX || blen > UINT32_MAX)
         return -1;
     if (df == 0 || df > ix->n_docs || cfx > UINT64_MAX - df)
         return -1;
@@ -87,9 +90,9 @@ static int entry_skip(const sr_index *ix, const uint8_t **pp, const uint8_t *end
 {
     const uint8_t *p = *pp;
     uint64_t post_len, pos_len;
-    bool df1 = p < end && *p == 1; /* df = 1: no best tf (one-byte varint) */
+    bool df1 = p < end && *p == 1; /* df = 1: no best posting (one-byte varint) */
     if (ns_varint_skip(&p, end, 2) || ns_varint_get(&p, end, &post_len) ||
-        ns_varint_get(&p, end, &pos_len) || ns_varint_skip(&p, end, df1 ? 1 : 2))
+        ns_varint_get(&p, end, &pos_len) || ns_varint_skip(&p, end, df1 ? 0 : 2))
         return -1;
     const uint64_t plen = ix->f[NS_FILE_POSTINGS].payload_len, qlen = ix->f[NS_FILE_POSITIONS].payload_len;
     if (post_len > plen || pos_len > qlen)
