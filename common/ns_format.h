@@ -64,6 +64,11 @@ typedef enum {
 /* Positions chunk header: u8 bits | NS_CHUNK_EXC when an exception list
  * (ns_block.h "Patched blocks") follows the packed block. */
 #define NS_CHUNK_EXC 0x80u
+/* A positions tail of at least NS_POS_TAIL_PACKED values starts with a
+ * header byte: NS_TAIL_VARINT (varints follow) or, like a chunk's, bits |
+ * NS_CHUNK_EXC, then a bit run (ns_bits_pack) and the exception list. */
+#define NS_POS_TAIL_PACKED 4u
+#define NS_TAIL_VARINT 0xffu
 
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across

@@ -161,12 +161,13 @@ static ns_rc put_varint(ns_buf *b, uint64_t v)
 }
 
 /* Appends n values: a patched packed chunk (u8 bits | NS_CHUNK_EXC, packed
- * block, exception list when flagged) when n == 128, else n varints. */
+ * block, exception list when flagged) when n == 128, else a positions tail
+ * (FORMAT.md "positions"). */
 static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
 {
     if (n == NS_BLOCK_LEN) {
         size_t exc;
-        unsigned bits = ns_block_pfor_bits(v, &exc);
+        unsigned bits = ns_block_pfor_bits(v, n, &exc);
         ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits) + exc);
         if (rc)
             return rc;
@@ -174,12 +175,28 @@ static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
         ns_block_pack(v, bits, b->data + b->len);
         b->len += ns_block_bytes(bits);
         if (exc)
-            b->len += ns_block_pfor_put(v, bits, b->data + b->len);
+            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
         return NS_OK;
     }
-    ns_rc rc = ns_buf_reserve(b, n * 5);
+    /* a positions tail: varints, or from NS_POS_TAIL_PACKED values on a
+     * header byte and the cheaper of varints and a patched bit run */
+    size_t vb = 0;
+    for (size_t i = 0; i < n; i++)
+        vb += ns_varint_len(v[i]);
+    size_t exc = 0;
+    unsigned bits = n >= NS_POS_TAIL_PACKED ? ns_block_pfor_bits(v, n, &exc) : 0;
+    bool packed = n >= NS_POS_TAIL_PACKED && (n * bits + 7) / 8 + exc < vb;
+    ns_rc rc = ns_buf_reserve(b, 1 + n * 6 + 1);
     if (rc)
         return rc;
+    if (n >= NS_POS_TAIL_PACKED)
+        b->data[b->len++] = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
+    if (packed) {
+        b->len += ns_bits_pack(v, n, bits, b->data + b->len);
+        if (exc)
+            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
+        return NS_OK;
+    }
     for (size_t i = 0; i < n; i++)
         b->len += ns_varint_put(b->data + b->len, v[i]);
     return NS_OK;
@@ -231,7 +248,7 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
         /* doc gaps plain (patching them would slow every block decode),
          * frequencies patched when their list fits the u8 length */
         bd = ns_block_bits(gaps, n);
-        bt = ns_block_pfor_bits(tfm1, &texc);
+        bt = ns_block_pfor_bits(tfm1, n, &texc);
         if (texc > NS_SKIP_MAX_EXC) {
             bt = ns_block_bits(tfm1, n);
             texc = 0;
@@ -253,7 +270,7 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             ns_block_pack(tfm1, bt, o);
             o += ns_block_bytes(bt);
             if (texc)
-                o += ns_block_pfor_put(tfm1, bt, o);
+                o += ns_block_pfor_put(tfm1, n, bt, o);
             p->tpost.len += len;
         }
     } else if (!rc) {

@@ -56,10 +56,25 @@ static int decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uin
         coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
         ns_block_unpack(p + 1, bits, out + i);
         p += 1 + ns_block_bytes(bits);
-        if (exc && ns_block_pfor_patch(&p, end, bits, out + i))
+        if (exc && ns_block_pfor_patch(&p, end, NS_BLOCK_LEN, bits, out + i))
             return -1;
     }
     coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
+    size_t t = (size_t)(n - i);
+    if (t >= NS_POS_TAIL_PACKED) {
+        if (p >= end)
+            return -1;
+        unsigned h = *p++, bits = h & ~NS_CHUNK_EXC;
+        if (h != NS_TAIL_VARINT) {
+            if (bits > 32 || (size_t)(end - p) < (t * bits + 7) / 8)
+                return -1;
+            p += ns_bits_unpack(p, t, bits, out + i);
+            if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, t, bits, out + i))
+                return -1;
+            *pp = p;
+            return 0;
+        }
+    }
     for (; i < n; i++)
         if (ns_varint_get32(&p, end, &out[i]))
             return -1;

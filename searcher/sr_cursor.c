@@ -270,7 +270,7 @@ SR_NOINLINE void sr_cursor_decode_tfs(sr_cursor *c)
     if (c->tf_bits != SR_TF_TAIL) {
         ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
         const uint8_t *x = c->tf_exc;
-        if (x && (ns_block_pfor_patch(&x, c->exc_end, c->tf_bits, c->tfs) || x != c->exc_end)) {
+        if (x && (ns_block_pfor_patch(&x, c->exc_end, NS_BLOCK_LEN, c->tf_bits, c->tfs) || x != c->exc_end)) {
             c->corrupt = true; /* damaged exceptions: keep the low bits */
             ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
         }

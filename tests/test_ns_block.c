@@ -262,17 +262,17 @@ Test(ns_block, pfor_round_trip_with_outliers)
         for (unsigned k = 0; k < n_out; k++)
             in[rng_next(&s) % NS_BLOCK_LEN] = rng_next(&s) >> (rng_next(&s) % 32);
         size_t exc;
-        unsigned bits = ns_block_pfor_bits(in, &exc);
+        unsigned bits = ns_block_pfor_bits(in, NS_BLOCK_LEN, &exc);
         cr_assert(bits <= ns_block_bits(in, NS_BLOCK_LEN));
         cr_assert(ns_block_bytes(bits) + exc <= ns_block_bytes(ns_block_bits(in, NS_BLOCK_LEN)));
         uint8_t blk[16 * 32], list[1 + NS_BLOCK_LEN * 6];
         ns_block_pack(in, bits, blk);
         ns_block_unpack_scalar(blk, bits, out);
         if (exc) {
-            size_t n = ns_block_pfor_put(in, bits, list);
+            size_t n = ns_block_pfor_put(in, NS_BLOCK_LEN, bits, list);
             cr_assert_eq(n, exc);
             const uint8_t *p = list;
-            cr_assert_eq(ns_block_pfor_patch(&p, list + n, bits, out), 0);
+            cr_assert_eq(ns_block_pfor_patch(&p, list + n, NS_BLOCK_LEN, bits, out), 0);
             cr_assert_eq(p, list + n);
         } else {
             cr_assert_eq(ns_block_bits(in, NS_BLOCK_LEN), bits);
@@ -295,7 +295,36 @@ Test(ns_block, pfor_patch_rejects_bad_lists)
                {wide, 7, 8}, {short_, 3, 4}, {past, 0, 4}, {zero + 1, 2, 32}};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         const uint8_t *p = bad[k].p;
-        cr_assert_eq(ns_block_pfor_patch(&p, bad[k].p + bad[k].n, bad[k].bits, out), -1, "case %zu", k);
+        cr_assert_eq(ns_block_pfor_patch(&p, bad[k].p + bad[k].n, NS_BLOCK_LEN, bad[k].bits, out), -1,
+                     "case %zu", k);
         cr_assert_eq(p, bad[k].p);
+    }
+}
+
+/* Short bit runs of every length and width, patched or not. */
+Test(ns_block, bit_runs_round_trip_with_exceptions)
+{
+    uint32_t s = 7;
+    for (size_t n = 0; n < NS_BLOCK_LEN; n++) {
+        for (unsigned small = 0; small <= 32; small += 4) {
+            uint32_t in[NS_BLOCK_LEN], out[NS_BLOCK_LEN];
+            for (size_t i = 0; i < n; i++)
+                in[i] = rng_next(&s) & width_mask(small);
+            if (n)
+                in[rng_next(&s) % n] = rng_next(&s);
+            uint8_t run[NS_BLOCK_LEN * 4 + 1], list[1 + NS_BLOCK_LEN * 6];
+            size_t exc;
+            unsigned bits = ns_block_pfor_bits(in, n, &exc);
+            size_t len = ns_bits_pack(in, n, bits, run);
+            cr_assert_eq(len, (n * bits + 7) / 8);
+            cr_assert_eq(ns_bits_unpack(run, n, bits, out), len);
+            if (exc) {
+                size_t l = ns_block_pfor_put(in, n, bits, list);
+                cr_assert_eq(l, exc);
+                const uint8_t *p = list;
+                cr_assert_eq(ns_block_pfor_patch(&p, list + l, n, bits, out), 0);
+            }
+            cr_assert_arr_eq(in, out, n * sizeof *in, "n %zu bits %u", n, bits);
+        }
     }
 }
