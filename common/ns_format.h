@@ -69,6 +69,9 @@ typedef enum {
  * NS_CHUNK_EXC, then a bit run (ns_bits_pack) and the exception list. */
 #define NS_POS_TAIL_PACKED 4u
 #define NS_TAIL_VARINT 0xffu
+/* The same for the doc gaps of a partial posting block of at least
+ * NS_POST_TAIL_PACKED postings. */
+#define NS_POST_TAIL_PACKED 8u
 
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across

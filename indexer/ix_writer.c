@@ -202,6 +202,30 @@ static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
     return NS_OK;
 }
 
+/* Writes a partial block's n doc gaps to o (room for n varints + 1):
+ * varints, or from NS_POST_TAIL_PACKED gaps on a header byte and the
+ * cheaper of varints and a patched bit run.  Returns bytes written. */
+static size_t put_gaps(const uint32_t *gaps, uint32_t n, uint8_t *o)
+{
+    uint8_t *o0 = o;
+    size_t vb = 0, exc = 0;
+    for (uint32_t i = 0; i < n; i++)
+        vb += ns_varint_len(gaps[i]);
+    unsigned bits = n >= NS_POST_TAIL_PACKED ? ns_block_pfor_bits(gaps, n, &exc) : 0;
+    bool packed = n >= NS_POST_TAIL_PACKED && ((size_t)n * bits + 7) / 8 + exc < vb;
+    if (n >= NS_POST_TAIL_PACKED)
+        *o++ = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
+    if (packed) {
+        o += ns_bits_pack(gaps, n, bits, o);
+        if (exc)
+            o += ns_block_pfor_put(gaps, n, bits, o);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            o += ns_varint_put(o, gaps[i]);
+    }
+    return (size_t)(o - o0);
+}
+
 ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err)
 {
     if (key_len == 0 || key_len > sizeof p->key)
@@ -275,15 +299,14 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
         }
     } else if (!rc) {
         /* partial block (the term's last, so df and cf are final): n
-         * varint gaps, then, unless every tf is known (cf == df: all 1;
+         * gaps (varints or a patched bit run), then, unless every tf is known (cf == df: all 1;
          * df == 1: cf), a bitmap of tf == 1 and varint (tf - 2) of the
          * others */
         bool tfs = p->cf != p->df && p->df != 1;
-        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8);
+        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8 + 1);
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len, *o0 = o;
-            for (uint32_t i = 0; i < n; i++)
-                o += ns_varint_put(o, gaps[i]);
+            o += put_gaps(gaps, n, o);
             if (tfs) {
                 memset(o, 0, (n + 7) / 8);
                 for (uint32_t i = 0; i < n; i++)

@@ -59,15 +59,37 @@ static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t pr
 {
     const uint8_t *end = c->end;
     uint64_t start = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t g;
-        if (ns_varint_get(&p, end, &g) || g >= c->n_docs)
+    unsigned h = NS_TAIL_VARINT;
+    if (count >= NS_POST_TAIL_PACKED) {
+        if (p >= end)
             return -1;
-        uint64_t d = start + g;
-        if (d >= c->n_docs)
+        h = *p++;
+    }
+    if (h != NS_TAIL_VARINT) { /* a patched bit run of gaps */
+        unsigned bits = h & ~NS_CHUNK_EXC;
+        if (bits > 32 || (size_t)(end - p) < ((size_t)count * bits + 7) / 8)
             return -1;
-        c->docs[i] = (uint32_t)d;
-        start = d + 1;
+        p += ns_bits_unpack(p, count, bits, c->docs);
+        if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, count, bits, c->docs))
+            return -1;
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t d = start + c->docs[i];
+            c->docs[i] = (uint32_t)d;
+            start = d + 1;
+        }
+        if (start > c->n_docs) /* the last id + 1 */
+            return -1;
+    } else {
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t g;
+            if (ns_varint_get(&p, end, &g) || g >= c->n_docs)
+                return -1;
+            uint64_t d = start + g;
+            if (d >= c->n_docs)
+                return -1;
+            c->docs[i] = (uint32_t)d;
+            start = d + 1;
+        }
     }
     c->tf_data = p;
     c->tf_bits = SR_TF_TAIL;
