@@ -23,9 +23,8 @@
 
 #include "nb.h"
 #include "ns_block.h"
-#include "ns_endian.h"
 #include "ns_format.h"
-#include "sr_index.h"
+#include "sr_cursor.h"
 
 #define PROG "nbench codec"
 #define MAX_TRIALS 100
@@ -345,19 +344,21 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
             continue;
         if (ti.post_off > pm->payload_len || ti.post_len > pm->payload_len - ti.post_off)
             goto corrupt;
-        const uint8_t *base = pm->payload + ti.post_off, *end = base + ti.post_len;
-        uint32_t n_blocks = (ti.df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN, n_full = ti.df / NS_BLOCK_LEN;
-        const uint8_t *skip = n_blocks >= 2 ? base : NULL;
-        if (skip && (uint64_t)n_blocks * NS_SKIP_ENTRY > ti.post_len)
+        const uint8_t *base = pm->payload + ti.post_off, *end = base + ti.post_len, *blocks;
+        uint32_t n_full = ti.df / NS_BLOCK_LEN;
+        sr_skip sk;
+        bool has_skip;
+        if (sr_skip_open(&sk, base, end, ti.df, &has_skip, &blocks))
             goto corrupt;
+        uint64_t off = 0;
         for (uint32_t k = 0; k < n_full; k++) {
-            uint64_t off = skip ? ns_get_u32le(skip + (size_t)k * NS_SKIP_ENTRY + 4) : 0;
-            if (off + 2 > ti.post_len)
+            const uint8_t *p = blocks + off;
+            /* the packed parts only (tf exceptions are not applied) */
+            unsigned bd = sr_skip_doc_bits(&sk, k), bt = sr_skip_tf_bits(&sk, k);
+            if (bd > 32 || bt > 32 || off > (uint64_t)(end - blocks) ||
+                (size_t)(end - p) < sr_skip_block_bytes(&sk, k))
                 goto corrupt;
-            const uint8_t *p = base + off;
-            unsigned bd = p[0], bt = p[1];
-            if (bd > 32 || bt > 32 || (size_t)(end - p) < 2 + ns_block_bytes(bd) + ns_block_bytes(bt))
-                goto corrupt;
+            off += sr_skip_block_bytes(&sk, k);
             if (n == cap) {
                 cap = cap ? 2 * cap : 4096;
                 blk *nd = realloc(d, cap * sizeof *d);
@@ -373,13 +374,8 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
                     return 4;
                 }
             }
-            d[n] = (blk){p + 2, bd, UINT32_MAX, UINT64_MAX};
-            if (skip) {
-                d[n].last = ns_get_u32le(skip + (size_t)k * NS_SKIP_ENTRY);
-                if (k)
-                    d[n].base = ns_get_u32le(skip + (size_t)(k - 1) * NS_SKIP_ENTRY);
-            }
-            t[n] = (blk){p + 2 + ns_block_bytes(bd), bt, 0, UINT64_MAX};
+            d[n] = (blk){p, bd, k ? sr_skip_last(&sk, k - 1) : UINT32_MAX, sr_skip_last(&sk, k)};
+            t[n] = (blk){p + ns_block_bytes(bd), bt, 0, UINT64_MAX};
             n++;
         }
     }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ns_endian.h"
+#include "ns_varint.h"
 
 #if defined(__clang__)
 #define NS_UNROLL_32 _Pragma("unroll 32")
@@ -61,6 +62,115 @@ unsigned ns_block_bits(const uint32_t *in, size_t n)
     for (size_t i = 0; i < n; i++)
         acc |= in[i];
     return acc ? 32u - (unsigned)__builtin_clz(acc) : 0u;
+}
+
+unsigned ns_block_pfor_bits(const uint32_t *in, size_t n_in, size_t *exc_bytes)
+{
+    /* hist[k]: values needing exactly k bits */
+    size_t hist[33] = {0};
+    for (size_t i = 0; i < n_in; i++)
+        hist[in[i] ? 32u - (unsigned)__builtin_clz(in[i]) : 0u]++;
+    unsigned max = 32;
+    while (max && !hist[max])
+        max--;
+    unsigned best = max;
+    size_t best_cost = (n_in * max + 7) / 8, best_exc = 0;
+    for (unsigned b = 0; b < max; b++) {
+        size_t exc = 0, n = 0;
+        for (unsigned k = b + 1; k <= max; k++) {
+            /* a high part of k - b bits: a varint of ceil((k - b) / 7) bytes */
+            exc += hist[k] * (1 + (k - b + 6) / 7);
+            n += hist[k];
+        }
+        exc += n ? 1 : 0;
+        if ((n_in * b + 7) / 8 + exc < best_cost) {
+            best = b;
+            best_cost = (n_in * b + 7) / 8 + exc;
+            best_exc = exc;
+        }
+    }
+    *exc_bytes = best_exc;
+    return best;
+}
+
+size_t ns_block_pfor_put(const uint32_t *in, size_t n_in, unsigned bits, uint8_t *out)
+{
+    assert(bits < 32 && n_in <= NS_BLOCK_LEN);
+    size_t o = 1, n = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        if (in[i] >> bits) {
+            out[o++] = (uint8_t)i;
+            o += ns_varint_put(out + o, in[i] >> bits);
+            n++;
+        }
+    }
+    assert(n >= 1);
+    out[0] = (uint8_t)n;
+    return o;
+}
+
+int ns_block_pfor_patch(const uint8_t **p, const uint8_t *end, size_t n_in, unsigned bits,
+                        uint32_t *out)
+{
+    const uint8_t *q = *p;
+    if (q >= end || bits >= 32)
+        return -1;
+    unsigned n = *q++;
+    if (n == 0 || n > n_in)
+        return -1;
+    int prev = -1;
+    for (unsigned e = 0; e < n; e++) {
+        uint32_t hi;
+        if (q >= end || (int)*q <= prev || *q >= n_in)
+            return -1;
+        unsigned i = *q++;
+        if (ns_varint_get32(&q, end, &hi) || hi == 0 || (bits && hi >> (32 - bits)))
+            return -1;
+        out[i] |= hi << bits;
+        prev = (int)i;
+    }
+    *p = q;
+    return 0;
+}
+
+size_t ns_bits_pack(const uint32_t *in, size_t n, unsigned bits, uint8_t *out)
+{
+    assert(bits <= 32);
+    const uint64_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
+    size_t o = 0;
+    uint64_t acc = 0;
+    unsigned n_acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= ((uint64_t)in[i] & mask) << n_acc;
+        n_acc += bits;
+        while (n_acc >= 8) {
+            out[o++] = (uint8_t)acc;
+            acc >>= 8;
+            n_acc -= 8;
+        }
+    }
+    if (n_acc)
+        out[o++] = (uint8_t)acc;
+    return o;
+}
+
+size_t ns_bits_unpack(const uint8_t *in, size_t n, unsigned bits, uint32_t *out)
+{
+    assert(bits <= 32);
+    const uint64_t mask = bits == 32 ? 0xffffffffu : (1u << bits) - 1;
+    size_t len = (n * bits + 7) / 8, o = 0;
+    uint64_t acc = 0;
+    unsigned n_acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (n_acc < bits) {
+            acc |= (uint64_t)in[o++] << n_acc;
+            n_acc += 8;
+        }
+        out[i] = (uint32_t)(acc & mask);
+        acc >>= bits;
+        n_acc -= bits;
+    }
+    return len;
 }
 
 void ns_block_pack(const uint32_t *restrict in, unsigned bits, uint8_t *restrict out)

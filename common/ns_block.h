@@ -51,6 +51,33 @@ void ns_block_unpack(const uint8_t *restrict in, unsigned bits, uint32_t *restri
 void ns_block_unpack_delta(const uint8_t *restrict in, unsigned bits, uint32_t base,
                            uint32_t *restrict out);
 
+/* Patched blocks (PFOR): values packed with fewer bits than the largest
+ * needs keep their low `bits` bits in the packed block (ns_block_pack
+ * masks) and the others are listed after it as *exceptions*:
+ *
+ *     u8 count (1..n), then count times: u8 index (< n), varint (value >> bits)
+ *
+ * indexes strictly increasing, every high part >= 1 and < 2^(32 - bits).
+ * These work on n <= 128 values: a 128-value packed block, or the n values
+ * of a short run (ns_bits_pack).  ns_block_pfor_bits picks the width with
+ * the fewest bytes in all ((n * bits + 7) / 8 plus the list, absent when
+ * empty) and sets *exc_bytes to the list's size (0: none). */
+unsigned ns_block_pfor_bits(const uint32_t *in, size_t n, size_t *exc_bytes);
+/* Writes the exception list of in[0..n) at width bits (there must be at
+ * least one); returns bytes written (at most 1 + n * 6). */
+size_t ns_block_pfor_put(const uint32_t *in, size_t n, unsigned bits, uint8_t *out);
+/* Reads an exception list of n values at *p (before end) and ORs each high
+ * part into out[index] << bits (bits < 32).  Returns 0 and advances *p, or
+ * -1 when the list is corrupt (out then partly patched). */
+int ns_block_pfor_patch(const uint8_t **p, const uint8_t *end, size_t n, unsigned bits,
+                        uint32_t *out);
+
+/* Short runs: n values of `bits` bits as one little-endian bit stream
+ * (value i at bits [i * bits, (i + 1) * bits)), (n * bits + 7) / 8 bytes;
+ * values are masked to `bits` bits.  Returns bytes written / read. */
+size_t ns_bits_pack(const uint32_t *in, size_t n, unsigned bits, uint8_t *out);
+size_t ns_bits_unpack(const uint8_t *in, size_t n, unsigned bits, uint32_t *out);
+
 /* The scalar reference of the two decoders (same contract). */
 void ns_block_unpack_scalar(const uint8_t *restrict in, unsigned bits, uint32_t *restrict out);
 void ns_block_unpack_delta_scalar(const uint8_t *restrict in, unsigned bits, uint32_t base,

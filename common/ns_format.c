@@ -40,7 +40,8 @@ ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, con
     uint16_t major = ns_get_u16le(buf + 8);
     if (major != NS_FORMAT_MAJOR)
         return ns_err_set(err, NS_E_VERSION,
-                          "'%s' has format version %u.%u; this program reads version %u.x",
+                          "'%s' has format version %u.%u; this program reads version %u.x: "
+                          "rebuild the index with nindex",
                           name, major, ns_get_u16le(buf + 10), NS_FORMAT_MAJOR);
     if (ns_get_u32le(buf + 12) != (uint32_t)kind)
         return ns_err_set(err, NS_E_CORRUPT, "'%s' has file kind %u, expected %u", name,

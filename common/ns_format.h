@@ -14,12 +14,12 @@
 
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
-#define NS_FORMAT_MAJOR 1u
-/* 1.1: skip entries hold the (tf, length) of the block's best posting
- * instead of (max tf, min length); both bound every posting's weight, so
- * either reader ranks either file correctly (FORMAT.md changelog).
- * 1.2: meta records the stop word list (0, none, reads as before). */
-#define NS_FORMAT_MINOR 2u
+#define NS_FORMAT_MAJOR 2u
+/* 2.0: compact postings (varint skip entries, tf folded into the tail's doc
+ * gaps), one positions stream per term, exact (tf, length) term bounds in
+ * the dictionary, the stop word list in meta (FORMAT.md changelog).  1.x
+ * files are refused. */
+#define NS_FORMAT_MINOR 0u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
  * ^Z catch text-mode transfers (the PNG trick). */
@@ -52,10 +52,27 @@ typedef enum {
 #define NS_DICT_INDEX_ENTRY 24u
 #define NS_DICT_TRAILER_LEN 24u /* u64 n_terms, u64 n_blocks, u64 index_off */
 
-/* Skip entry per posting block (present when a term has >= 2 blocks):
- * u32 last_doc, u32 doc_off, u32 pos_off, u32 bound_tf, u32 bound_len:
- * BM25 weight(bound_tf, bound_len) bounds every posting of the block. */
-#define NS_SKIP_ENTRY 20u
+/* Skip table (present when a term has a full 128-posting block): a widths
+ * byte (2 bits each: wl - 1, wt - 1, wn - 1, wp - 1), then per posting block
+ * last_doc (wl bytes), bound_tf - 1 (wt), bound_len (wn), u8 doc_bits,
+ * u8 tf_bits, u8 tf_exc (bytes of the block's tf exception list, 0: none),
+ * pos_off (wp), u8 pos_upto.  BM25 weight(bound_tf, bound_len) bounds every
+ * posting of the block; pos_off / pos_upto locate its first position
+ * (FORMAT.md "postings"). */
+#define NS_SKIP_FIXED_BYTES 4u /* doc_bits, tf_bits, tf_exc, pos_upto */
+#define NS_SKIP_MAX_EXC 255u   /* longest tf exception list: its length is a u8 */
+
+/* Positions chunk header: u8 bits | NS_CHUNK_EXC when an exception list
+ * (ns_block.h "Patched blocks") follows the packed block. */
+#define NS_CHUNK_EXC 0x80u
+/* A positions tail of at least NS_POS_TAIL_PACKED values starts with a
+ * header byte: NS_TAIL_VARINT (varints follow) or, like a chunk's, bits |
+ * NS_CHUNK_EXC, then a bit run (ns_bits_pack) and the exception list. */
+#define NS_POS_TAIL_PACKED 4u
+#define NS_TAIL_VARINT 0xffu
+/* The same for the doc gaps of a partial posting block of at least
+ * NS_POST_TAIL_PACKED postings. */
+#define NS_POST_TAIL_PACKED 8u
 
 /* Docstore: records are gathered into blocks of about this many raw bytes
  * before compression: large enough for zstd to find redundancy across
@@ -82,7 +99,7 @@ typedef enum {
 #define NS_META_OFF_TOTAL_TOKENS 24
 #define NS_META_OFF_N_LIVE 32 /* documents with at least one token (duplicates and empties excluded) */
 #define NS_META_OFF_TOKENIZER 40
-#define NS_META_OFF_STOP_LIST 44 /* NS_STOP_* of ns_analyzer.h (0 before 1.2) */
+#define NS_META_OFF_STOP_LIST 44 /* NS_STOP_* of ns_analyzer.h */
 #define NS_META_OFF_IDENTITY 48
 #define NS_META_OFF_LANG 56
 #define NS_META_OFF_K1 88
@@ -91,7 +108,7 @@ typedef enum {
 #define NS_META_LANG_LEN 32u
 #define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT)
 
-/* BM25 parameters: the dictionary's max-score field is computed with them. */
+/* BM25 parameters: the bounds in the dictionary and skip tables assume them. */
 #define NS_BM25_K1 1.2
 #define NS_BM25_B 0.75
 
@@ -120,7 +137,7 @@ void ns_sum_footer(ns_sum *s, uint8_t out[NS_FOOTER_LEN]);
 void ns_sum_release(ns_sum *s);
 
 /* BM25 term weight for one posting (shared by the ranker and by the
- * indexer's max-score computation so the two agree exactly). */
+ * indexer's bound computation so the two agree exactly). */
 static inline double ns_bm25_idf(double n_docs, double df)
 {
     return log(1.0 + (n_docs - df + 0.5) / (df + 0.5));

@@ -12,12 +12,12 @@ size_t ns_varint_len(uint64_t v)
     return (bits + 6) / 7;
 }
 
-int ns_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+int ns_varint_get_slow(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     const uint8_t *s = *p;
     if (s >= end)
         return -1;
-    if (s[0] < 0x80) { /* the common case: one byte */
+    if (s[0] < 0x80) {
         *v = s[0];
         *p = s + 1;
         return 0;
@@ -45,7 +45,7 @@ int ns_varint_get32_slow(const uint8_t **p, const uint8_t *end, uint32_t *v)
 {
     const uint8_t *s = *p;
     uint64_t x;
-    if (ns_varint_get(&s, end, &x) != 0 || x > UINT32_MAX)
+    if (ns_varint_get_slow(&s, end, &x) != 0 || x > UINT32_MAX)
         return -1;
     *v = (uint32_t)x;
     *p = s;

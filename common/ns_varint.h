@@ -26,8 +26,27 @@ size_t ns_varint_len(uint64_t v);
 
 /* Reads one value from [*p, end) into *v and advances *p.  Returns 0, or -1
  * when the input ends mid-value or the value is overlong/overflows (then *p
- * is unchanged).  Never reads at or beyond end. */
-int ns_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
+ * is unchanged).  Never reads at or beyond end.  The one- and two-byte
+ * cases are inline (dictionary entries and partial posting blocks are
+ * mostly made of them); the rest is ns_varint_get_slow. */
+int ns_varint_get_slow(const uint8_t **p, const uint8_t *end, uint64_t *v);
+static inline int ns_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *s = *p;
+    if (end - s >= 2) {
+        if (s[0] < 0x80) {
+            *v = s[0];
+            *p = s + 1;
+            return 0;
+        }
+        if (s[1] < 0x80 && s[1]) { /* a final 0 would be overlong */
+            *v = (uint64_t)(s[0] & 0x7f) | (uint64_t)s[1] << 7;
+            *p = s + 2;
+            return 0;
+        }
+    }
+    return ns_varint_get_slow(p, end, v);
+}
 /* The same, failing (-1) if the value does not fit in 32 bits.  The
  * one-byte case is inline (most values in postings are small). */
 int ns_varint_get32_slow(const uint8_t **p, const uint8_t *end, uint32_t *v);

@@ -18,7 +18,7 @@
 typedef struct part_term {
     uint64_t df, cf, post_len, pos_len;
     uint32_t key_off, key_len;
-    float max_score;
+    uint32_t bound_tf, bound_len; /* the term's best posting */
 } part_term;
 
 struct ix_wpart {
@@ -32,13 +32,16 @@ struct ix_wpart {
     size_t key_len;
     uint64_t df, cf, pos_start, post_start;
     double max_w;
+    uint32_t max_tf, max_len;           /* the posting reaching max_w first */
     uint32_t prev;                      /* last doc id of the previous block (UINT32_MAX: none) */
     uint32_t bdocs[NS_BLOCK_LEN], btfs[NS_BLOCK_LEN];
-    uint32_t n_in_block, block_pos_off; /* block_pos_off: the block's positions, from pos_start */
+    uint32_t n_in_block;
+    uint64_t block_pfp;                 /* positions chunk of the block's first position, from pos_start */
+    uint32_t block_upto;                /* index of that position in its chunk */
     uint32_t pchunk[NS_BLOCK_LEN];      /* positions not yet packed */
     uint32_t n_pchunk;
-    ns_buf tpost; /* the term's posting blocks (the skip table goes before) */
-    ns_buf skips; /* the term's skip entries, doc offsets from the first block */
+    ns_buf tpost; /* the term's posting blocks (the skip data goes before) */
+    ns_buf skips; /* the term's skip entries, IX_SKIP_FIELDS u32 each */
     /* output */
     ns_buf post, pos, keys;
     part_term *terms; /* owned */
@@ -61,6 +64,11 @@ struct ix_writer {
     uint32_t in_block;
     uint64_t n_terms, n_blocks, n_postings;
 };
+
+/* Fields of a skip entry in their order (FORMAT.md): last doc, bound
+ * tf - 1, bound length, doc bits, tf bits, tf exception list bytes,
+ * positions chunk offset, upto. */
+#define IX_SKIP_FIELDS 8
 
 /* The writer's own part is appended to the files once it holds this much. */
 #define IX_WPART_FLUSH ((size_t)4 << 20)
@@ -152,34 +160,70 @@ static ns_rc put_varint(ns_buf *b, uint64_t v)
     return ns_buf_append(b, t, ns_varint_put(t, v));
 }
 
-/* Appends n values: a packed chunk (u8 bits + 16*bits bytes) when n == 128,
- * else n varints. */
+/* Appends n values: a patched packed chunk (u8 bits | NS_CHUNK_EXC, packed
+ * block, exception list when flagged) when n == 128, else a positions tail
+ * (FORMAT.md "positions"). */
 static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
 {
     if (n == NS_BLOCK_LEN) {
-        unsigned bits = ns_block_bits(v, n);
-        ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits));
+        size_t exc;
+        unsigned bits = ns_block_pfor_bits(v, n, &exc);
+        ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits) + exc);
         if (rc)
             return rc;
-        b->data[b->len++] = (uint8_t)bits;
+        b->data[b->len++] = (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0));
         ns_block_pack(v, bits, b->data + b->len);
         b->len += ns_block_bytes(bits);
+        if (exc)
+            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
         return NS_OK;
     }
-    ns_rc rc = ns_buf_reserve(b, n * 5);
+    /* a positions tail: varints, or from NS_POS_TAIL_PACKED values on a
+     * header byte and the cheaper of varints and a patched bit run */
+    size_t vb = 0;
+    for (size_t i = 0; i < n; i++)
+        vb += ns_varint_len(v[i]);
+    size_t exc = 0;
+    unsigned bits = n >= NS_POS_TAIL_PACKED ? ns_block_pfor_bits(v, n, &exc) : 0;
+    bool packed = n >= NS_POS_TAIL_PACKED && (n * bits + 7) / 8 + exc < vb;
+    ns_rc rc = ns_buf_reserve(b, 1 + n * 6 + 1);
     if (rc)
         return rc;
+    if (n >= NS_POS_TAIL_PACKED)
+        b->data[b->len++] = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
+    if (packed) {
+        b->len += ns_bits_pack(v, n, bits, b->data + b->len);
+        if (exc)
+            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
+        return NS_OK;
+    }
     for (size_t i = 0; i < n; i++)
         b->len += ns_varint_put(b->data + b->len, v[i]);
     return NS_OK;
 }
 
-static float round_up_f32(double x)
+/* Writes a partial block's n doc gaps to o (room for n varints + 1):
+ * varints, or from NS_POST_TAIL_PACKED gaps on a header byte and the
+ * cheaper of varints and a patched bit run.  Returns bytes written. */
+static size_t put_gaps(const uint32_t *gaps, uint32_t n, uint8_t *o)
 {
-    float f = (float)x;
-    if ((double)f < x)
-        f = nextafterf(f, INFINITY);
-    return f;
+    uint8_t *o0 = o;
+    size_t vb = 0, exc = 0;
+    for (uint32_t i = 0; i < n; i++)
+        vb += ns_varint_len(gaps[i]);
+    unsigned bits = n >= NS_POST_TAIL_PACKED ? ns_block_pfor_bits(gaps, n, &exc) : 0;
+    bool packed = n >= NS_POST_TAIL_PACKED && ((size_t)n * bits + 7) / 8 + exc < vb;
+    if (n >= NS_POST_TAIL_PACKED)
+        *o++ = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
+    if (packed) {
+        o += ns_bits_pack(gaps, n, bits, o);
+        if (exc)
+            o += ns_block_pfor_put(gaps, n, bits, o);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            o += ns_varint_put(o, gaps[i]);
+    }
+    return (size_t)(o - o0);
 }
 
 ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err)
@@ -196,17 +240,18 @@ ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *
     ns_buf_reset(&p->tpost);
     ns_buf_reset(&p->skips);
     p->pos_start = p->pos.len;
+    p->post_start = p->post.len;
     return NS_OK;
 }
 
 /* Ends the current posting block (full, or the term's last): its postings
- * into tpost, its skip entry, its positions' tail. */
+ * into tpost, its skip entry into skips (FORMAT.md "postings"). */
 static ns_rc end_block(ix_wpart *p, ns_err *err)
 {
     uint32_t n = p->n_in_block;
     uint32_t gaps[NS_BLOCK_LEN], tfm1[NS_BLOCK_LEN];
     /* the skip entry's bound: the (tf, length) of the block's posting with
-     * the highest BM25 weight, the first one reaching it (FORMAT.md 1.1) */
+     * the highest BM25 weight, the first one reaching it */
     uint32_t prev = p->prev, bound_tf = 0, bound_len = 0;
     double bound_w = -1;
     for (uint32_t i = 0; i < n; i++) {
@@ -221,36 +266,61 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             bound_len = p->doclens[d];
         }
     }
-    if (p->tpost.len > UINT32_MAX)
-        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
-    uint8_t e[NS_SKIP_ENTRY];
-    ns_put_u32le(e, p->bdocs[n - 1]);
-    ns_put_u32le(e + 4, (uint32_t)p->tpost.len);
-    ns_put_u32le(e + 8, p->block_pos_off);
-    ns_put_u32le(e + 12, bound_tf);
-    ns_put_u32le(e + 16, bound_len);
+    unsigned bd = 0, bt = 0;
+    size_t texc = 0;
+    if (n == NS_BLOCK_LEN) {
+        /* doc gaps plain (patching them would slow every block decode),
+         * frequencies patched when their list fits the u8 length */
+        bd = ns_block_bits(gaps, n);
+        bt = ns_block_pfor_bits(tfm1, n, &texc);
+        if (texc > NS_SKIP_MAX_EXC) {
+            bt = ns_block_bits(tfm1, n);
+            texc = 0;
+        }
+    }
+    /* the skip entry's fields, written with the term's widths at its end */
+    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bound_tf - 1, bound_len, bd, bt, (uint32_t)texc,
+                                  (uint32_t)p->block_pfp, p->block_upto};
+    if (p->block_pfp > UINT32_MAX)
+        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
     ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
     if (!rc && n == NS_BLOCK_LEN) {
-        unsigned bd = ns_block_bits(gaps, n), bt = ns_block_bits(tfm1, n);
-        rc = ns_buf_reserve(&p->tpost, 2 + ns_block_bytes(bd) + ns_block_bytes(bt));
+        size_t len = ns_block_bytes(bd) + ns_block_bytes(bt) + texc;
+        rc = ns_buf_reserve(&p->tpost, len);
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len;
-            o[0] = (uint8_t)bd;
-            o[1] = (uint8_t)bt;
-            ns_block_pack(gaps, bd, o + 2);
-            ns_block_pack(tfm1, bt, o + 2 + ns_block_bytes(bd));
-            p->tpost.len += 2 + ns_block_bytes(bd) + ns_block_bytes(bt);
+            ns_block_pack(gaps, bd, o);
+            o += ns_block_bytes(bd);
+            ns_block_pack(tfm1, bt, o);
+            o += ns_block_bytes(bt);
+            if (texc)
+                o += ns_block_pfor_put(tfm1, n, bt, o);
+            p->tpost.len += len;
         }
     } else if (!rc) {
-        rc = put_chunk(&p->tpost, gaps, n);
-        if (!rc)
-            rc = put_chunk(&p->tpost, tfm1, n);
+        /* partial block (the term's last, so df and cf are final): n
+         * gaps (varints or a patched bit run), then, unless every tf is known (cf == df: all 1;
+         * df == 1: cf), a bitmap of tf == 1 and varint (tf - 2) of the
+         * others */
+        bool tfs = p->cf != p->df && p->df != 1;
+        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8 + 1);
+        if (!rc) {
+            uint8_t *o = p->tpost.data + p->tpost.len, *o0 = o;
+            o += put_gaps(gaps, n, o);
+            if (tfs) {
+                memset(o, 0, (n + 7) / 8);
+                for (uint32_t i = 0; i < n; i++)
+                    o[i / 8] |= (uint8_t)((tfm1[i] == 0) << (i % 8));
+                o += (n + 7) / 8;
+                for (uint32_t i = 0; i < n; i++)
+                    if (tfm1[i])
+                        o += ns_varint_put(o, tfm1[i] - 1);
+            }
+            p->tpost.len += (size_t)(o - o0);
+        }
     }
-    if (!rc && p->n_pchunk)
-        rc = put_chunk(&p->pos, p->pchunk, p->n_pchunk);
     if (rc)
         return ns_err_set(err, rc, "out of memory");
-    p->n_pchunk = 0;
     p->prev = prev;
     p->n_in_block = 0;
     return NS_OK;
@@ -264,19 +334,20 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     uint32_t dl = p->doclens[doc];
     if (dl == 0)
         return NS_OK; /* dead */
-    if (p->n_in_block == 0) {
-        uint64_t off = p->pos.len - p->pos_start;
-        if (off > UINT32_MAX)
-            return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
-        p->block_pos_off = (uint32_t)off;
+    if (p->n_in_block == 0) { /* the chunk the next position goes to */
+        p->block_pfp = p->pos.len - p->pos_start;
+        p->block_upto = p->n_pchunk;
     }
     p->bdocs[p->n_in_block] = doc;
     p->btfs[p->n_in_block] = tf;
     p->df++;
     p->cf += tf;
     double s = ns_bm25_tf(tf, dl, p->avgdl);
-    if (s > p->max_w)
+    if (s > p->max_w) {
         p->max_w = s;
+        p->max_tf = tf;
+        p->max_len = dl;
+    }
     const uint8_t *q = pos, *end = pos + pos_len;
     for (uint32_t k = 0; k < tf; k++) {
         uint32_t v;
@@ -294,6 +365,41 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     return NS_OK;
 }
 
+/* Bytes needed for v: 1..4. */
+static unsigned width_of(uint32_t v) { return v < (1u << 8) ? 1 : v < (1u << 16) ? 2 : v < (1u << 24) ? 3 : 4; }
+
+/* Appends the term's skip table (FORMAT.md "postings"): the widths byte,
+ * then the fixed-width entries. */
+static ns_rc put_skips(ix_wpart *p)
+{
+    size_t n = p->skips.len / (IX_SKIP_FIELDS * 4);
+    const uint32_t *e = (const uint32_t *)(const void *)p->skips.data;
+    uint32_t max[IX_SKIP_FIELDS] = {0};
+    for (size_t b = 0; b < n; b++)
+        for (int f = 0; f < IX_SKIP_FIELDS; f++)
+            if (e[b * IX_SKIP_FIELDS + f] > max[f])
+                max[f] = e[b * IX_SKIP_FIELDS + f];
+    unsigned wl = width_of(max[0]), wt = width_of(max[1]), wn = width_of(max[2]),
+             wp = width_of(max[6]);
+    size_t es = wl + wt + wn + wp + NS_SKIP_FIXED_BYTES;
+    ns_rc rc = ns_buf_reserve(&p->post, 1 + n * es);
+    if (rc)
+        return rc;
+    uint8_t *o = p->post.data + p->post.len;
+    *o++ = (uint8_t)((wl - 1) | (wt - 1) << 2 | (wn - 1) << 4 | (wp - 1) << 6);
+    const unsigned fw[IX_SKIP_FIELDS] = {wl, wt, wn, 1, 1, 1, wp, 1};
+    for (size_t b = 0; b < n; b++) {
+        for (int f = 0; f < IX_SKIP_FIELDS; f++) {
+            unsigned w = fw[f];
+            uint32_t v = e[b * IX_SKIP_FIELDS + f];
+            for (unsigned k = 0; k < w; k++)
+                *o++ = (uint8_t)(v >> (8 * k));
+        }
+    }
+    p->post.len += 1 + n * es;
+    return NS_OK;
+}
+
 ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
 {
     ns_rc rc;
@@ -302,21 +408,15 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     uint64_t df = p->df;
     if (df == 0)
         return NS_OK; /* every document holding it is dead */
-    uint64_t nb = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
-    uint64_t skip_len = nb > 1 ? nb * NS_SKIP_ENTRY : 0;
-    uint64_t post_len = skip_len + p->tpost.len;
-    if (post_len > UINT32_MAX)
-        return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of postings");
-    if (nb > 1) {
-        for (uint64_t b = 0; b < nb; b++) {
-            uint8_t *e = p->skips.data + b * NS_SKIP_ENTRY;
-            ns_put_u32le(e + 4, ns_get_u32le(e + 4) + (uint32_t)skip_len);
-        }
-        if (ns_buf_append(&p->post, p->skips.data, skip_len))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    }
+    if (p->n_pchunk && put_chunk(&p->pos, p->pchunk, p->n_pchunk))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    p->n_pchunk = 0;
+    /* skip table when the term has a full block */
+    if (df >= NS_BLOCK_LEN && put_skips(p))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (ns_buf_append(&p->post, p->tpost.data, p->tpost.len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    uint64_t post_len = p->post.len - p->post_start;
     if (p->n_terms == p->cap_terms) {
         size_t c = p->cap_terms ? p->cap_terms * 2 : 256;
         part_term *t = ns_realloc(p->terms, c * sizeof *t);
@@ -327,7 +427,6 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     }
     if (p->keys.len > UINT32_MAX - p->key_len || ns_buf_append(&p->keys, p->key, p->key_len))
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    double idf = ns_bm25_idf((double)p->n_live, (double)df);
     part_term *t = &p->terms[p->n_terms++];
     t->df = df;
     t->cf = p->cf;
@@ -335,7 +434,8 @@ ns_rc ix_wpart_term_end(ix_wpart *p, ns_err *err)
     t->pos_len = p->pos.len - p->pos_start;
     t->key_off = (uint32_t)(p->keys.len - p->key_len);
     t->key_len = (uint32_t)p->key_len;
-    t->max_score = round_up_f32(idf * p->max_w);
+    t->bound_tf = p->max_tf;
+    t->bound_len = p->max_len;
     p->n_postings += df;
     return NS_OK;
 }
@@ -373,8 +473,6 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
                 return ns_err_set(err, NS_E_NOMEM, "out of memory");
             w->n_blocks++;
         }
-        uint8_t msf[4];
-        ns_put_f32le(msf, t->max_score);
         ns_rc rc = put_varint(&w->dblock, shared);
         if (!rc)
             rc = put_varint(&w->dblock, key_len - shared);
@@ -388,8 +486,12 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
             rc = put_varint(&w->dblock, t->post_len);
         if (!rc)
             rc = put_varint(&w->dblock, t->pos_len);
-        if (!rc)
-            rc = ns_buf_append(&w->dblock, msf, 4);
+        /* the best posting, when df > 1 (else it is the only one: tf = cf,
+         * its length in doclens) */
+        if (!rc && t->df > 1)
+            rc = put_varint(&w->dblock, t->bound_tf - 1);
+        if (!rc && t->df > 1)
+            rc = put_varint(&w->dblock, t->bound_len);
         if (rc)
             return ns_err_set(err, rc, "out of memory");
         memcpy(w->prev_key, key, key_len);

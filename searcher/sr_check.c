@@ -38,17 +38,42 @@ __attribute__((format(printf, 2, 3))) static void problem(checker *c, const char
         c->cb(c->ctx, msg);
 }
 
-/* Decodes n values of a positions stream (128-value packed chunks, then a
- * varint tail).  Returns 0 or -1. */
-static int decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uint32_t *out)
+/* Decodes a term's positions stream of n values (128-value packed chunks,
+ * then a varint tail) into out[0..n), the byte offset of each chunk (and of
+ * the tail) into coff[0..n/128].  Returns 0 or -1. */
+static int decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uint32_t *out,
+                         uint64_t *coff)
 {
-    const uint8_t *p = *pp;
+    const uint8_t *p = *pp, *start = *pp;
     uint64_t i = 0;
     for (; n - i >= NS_BLOCK_LEN; i += NS_BLOCK_LEN) {
-        if (p >= end || *p > 32 || (size_t)(end - p - 1) < ns_block_bytes(*p))
+        if (p >= end)
             return -1;
-        ns_block_unpack(p + 1, *p, out + i);
-        p += 1 + ns_block_bytes(*p);
+        unsigned bits = *p & ~NS_CHUNK_EXC;
+        bool exc = *p & NS_CHUNK_EXC;
+        if (bits > 32 || (size_t)(end - p - 1) < ns_block_bytes(bits))
+            return -1;
+        coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
+        ns_block_unpack(p + 1, bits, out + i);
+        p += 1 + ns_block_bytes(bits);
+        if (exc && ns_block_pfor_patch(&p, end, NS_BLOCK_LEN, bits, out + i))
+            return -1;
+    }
+    coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
+    size_t t = (size_t)(n - i);
+    if (t >= NS_POS_TAIL_PACKED) {
+        if (p >= end)
+            return -1;
+        unsigned h = *p++, bits = h & ~NS_CHUNK_EXC;
+        if (h != NS_TAIL_VARINT) {
+            if (bits > 32 || (size_t)(end - p) < (t * bits + 7) / 8)
+                return -1;
+            p += ns_bits_unpack(p, t, bits, out + i);
+            if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, t, bits, out + i))
+                return -1;
+            *pp = p;
+            return 0;
+        }
     }
     for (; i < n; i++)
         if (ns_varint_get32(&p, end, &out[i]))
@@ -69,24 +94,38 @@ static void check_sums(checker *c)
 }
 
 static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *ti, uint32_t *tokens,
-                       uint32_t *pbuf)
+                       uint32_t *pbuf, uint64_t *coff)
 {
     sr_index *ix = c->ix;
     const char *term = it->term;
-    sr_cursor cur;
-    sr_cursor_init(&cur, ix, ti, 1, 1.0);
-    uint64_t n = 0, cf = 0;
-    uint32_t prev = 0;
-    double max_w = 0;
     const uint8_t *pp = ix->f[NS_FILE_POSITIONS].payload + ti->pos_off;
     const uint8_t *pend = pp + ti->pos_len;
+    if (decode_stream(&pp, pend, ti->cf, pbuf, coff)) {
+        problem(c, "'%s/positions': term '%s': cannot decode", ix->dir, term);
+        return;
+    }
+    if (pp != pend)
+        problem(c, "'%s/positions': term '%s': %lld bytes unused", ix->dir, term,
+                (long long)(pend - pp));
+    sr_cursor cur;
+    sr_cursor_init(&cur, ix, ti, 1, 1.0);
+    uint64_t n = 0, cf = 0, k = 0; /* k: the next position in pbuf */
+    uint32_t prev = 0, max_tf = 0, max_len = 0;
+    double max_w = 0;
     uint32_t nb = (ti->df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
     for (uint32_t b = 0; b < nb && cur.doc != SR_DOC_END; b++) {
-        uint32_t cnt = cur.n_in_block, max_tf = 0, min_len = UINT32_MAX;
+        uint32_t cnt = cur.n_in_block;
         uint32_t best_tf = 0, best_len = 0;
         double best_w = -1;
-        uint64_t sum_tf = 0;
-        uint32_t tfs[NS_BLOCK_LEN], docs[NS_BLOCK_LEN];
+        const sr_skip *e = &cur.sk;
+        if (cur.has_skip &&
+            (sr_skip_pos_off(e, b) != coff[k / NS_BLOCK_LEN] || sr_skip_pos_upto(e, b) != k % NS_BLOCK_LEN))
+            problem(c, "'%s/positions': term '%s' block %u: locator in skip entry wrong", ix->dir,
+                    term, b);
+        if (cur.has_skip && b >= e->n_full &&
+            (sr_skip_doc_bits(e, b) || sr_skip_tf_bits(e, b) || sr_skip_tf_exc(e, b)))
+            problem(c, "'%s/postings': term '%s': widths in the partial block's skip entry",
+                    ix->dir, term);
         for (uint32_t i = 0; i < cnt; i++) {
             uint32_t d = cur.doc, tf = sr_cursor_freq(&cur);
             if (n && d <= prev)
@@ -94,92 +133,74 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             uint32_t dl = sr_index_doclen(ix, d);
             if (dl == 0)
                 problem(c, "'%s/postings': term '%s' lists deleted document %u", ix->dir, term, d);
-            if (tf == 0 || tf > dl)
+            if (tf == 0 || tf > dl || tf > ti->cf - cf) {
                 problem(c, "'%s/postings': term '%s': frequency %u in document %u of length %u",
                         ix->dir, term, tf, d, dl);
+                return;
+            }
             prev = d;
-            docs[i] = d;
-            tfs[i] = tf;
-            sum_tf += tf;
             cf += tf;
             tokens[d] += tf;
-            if (tf > max_tf)
-                max_tf = tf;
-            if (dl < min_len)
-                min_len = dl;
             double w = ns_bm25_tf(tf, dl, ix->avgdl);
-            if (w > max_w)
+            if (w > max_w) {
                 max_w = w;
+                max_tf = tf;
+                max_len = dl;
+            }
             if (w > best_w) {
                 best_w = w;
                 best_tf = tf;
                 best_len = dl;
+            }
+            uint64_t pos = 0;
+            for (uint32_t j = 0; j < tf; j++, k++) {
+                pos = j ? pos + pbuf[k] + 1 : pbuf[k];
+                if (pos >= dl) {
+                    problem(c, "'%s/positions': term '%s' document %u: position %llu past its end",
+                            ix->dir, term, d, (unsigned long long)pos);
+                    return;
+                }
             }
             n++;
             sr_cursor_next(&cur);
             if (c->problems > MAX_PROBLEMS)
                 return;
         }
-        if (cur.skip) {
-            const uint8_t *s = cur.skip + (size_t)b * NS_SKIP_ENTRY;
-            /* 1.0 stored (max tf, min length); 1.1 the best posting's pair */
-            uint32_t want_tf = ix->minor >= 1 ? best_tf : max_tf;
-            uint32_t want_len = ix->minor >= 1 ? best_len : min_len;
-            if (ns_get_u32le(s + 12) != want_tf || ns_get_u32le(s + 16) != want_len)
-                problem(c, "'%s/postings': term '%s' block %u: skip entry bound (%u, %u), expected "
-                        "(%u, %u)", ix->dir, term, b, ns_get_u32le(s + 12), ns_get_u32le(s + 16),
-                        want_tf, want_len);
-            const uint8_t *want = ix->f[NS_FILE_POSITIONS].payload + ti->pos_off + ns_get_u32le(s + 8);
-            if (want != pp)
-                problem(c, "'%s/positions': term '%s' block %u: offset in skip entry wrong", ix->dir,
-                        term, b);
-        }
-        if (sum_tf > (uint64_t)NS_MAX_DOC_BYTES * NS_BLOCK_LEN ||
-            decode_stream(&pp, pend, sum_tf, pbuf)) {
-            problem(c, "'%s/positions': term '%s' block %u: cannot decode", ix->dir, term, b);
-            return;
-        }
-        uint64_t k = 0;
-        for (uint32_t i = 0; i < cnt; i++) {
-            uint64_t pos = 0;
-            for (uint32_t j = 0; j < tfs[i]; j++, k++) {
-                pos = j ? pos + pbuf[k] + 1 : pbuf[k];
-                if (pos >= sr_index_doclen(ix, docs[i])) {
-                    problem(c, "'%s/positions': term '%s' document %u: position %llu past its end",
-                            ix->dir, term, docs[i], (unsigned long long)pos);
-                    return;
-                }
-            }
-        }
+        if (cur.has_skip &&
+            (sr_skip_bound_tf(e, b) != best_tf || sr_skip_bound_len(e, b) != best_len))
+            problem(c, "'%s/postings': term '%s' block %u: skip entry bound (%u, %u), expected "
+                    "(%u, %u)", ix->dir, term, b, sr_skip_bound_tf(e, b), sr_skip_bound_len(e, b),
+                    best_tf, best_len);
     }
     if (cur.corrupt)
         problem(c, "'%s/postings': term '%s': posting list damaged", ix->dir, term);
+    else if (n == ti->df && cur.block_end != cur.end)
+        problem(c, "'%s/postings': term '%s': %lld bytes unused", ix->dir, term,
+                (long long)(cur.end - cur.block_end));
     if (n != ti->df)
         problem(c, "'%s/postings': term '%s' has %llu postings, the dictionary says %u", ix->dir, term,
                 (unsigned long long)n, ti->df);
     if (cf != ti->cf)
         problem(c, "'%s/postings': term '%s': frequencies sum to %llu, the dictionary says %llu",
                 ix->dir, term, (unsigned long long)cf, (unsigned long long)ti->cf);
-    if (pp != pend)
-        problem(c, "'%s/positions': term '%s': %lld bytes unused", ix->dir, term,
-                (long long)(pend - pp));
-    double true_max = ns_bm25_idf((double)ix->n_live, (double)ti->df) * max_w;
-    if (n == ti->df && ((double)ti->max_score < true_max ||
-                        (double)ti->max_score > true_max * (1 + 1e-6) + 1e-9))
-        problem(c, "'%s/terms': term '%s': stored max score %.9g, actual %.9g", ix->dir, term,
-                (double)ti->max_score, true_max);
+    if (n == ti->df && ti->df > 1 && (ti->bound_tf != max_tf || ti->bound_len != max_len))
+        problem(c, "'%s/terms': term '%s': best posting (%u, %u), actual (%u, %u)", ix->dir, term,
+                ti->bound_tf, ti->bound_len, max_tf, max_len);
 }
 
 static void check_postings(checker *c)
 {
     sr_index *ix = c->ix;
     uint32_t *tokens = ns_calloc(ix->n_docs ? ix->n_docs : 1, sizeof *tokens);
-    uint32_t *pbuf = ns_malloc(((size_t)NS_BLOCK_LEN * 1024 + NS_BLOCK_LEN) * sizeof *pbuf);
+    /* a term's positions and the offsets of its chunks, grown as needed */
     size_t pbuf_cap = (size_t)NS_BLOCK_LEN * 1024;
-    if (!tokens || !pbuf) {
+    uint32_t *pbuf = ns_malloc(pbuf_cap * sizeof *pbuf);                          /* owned */
+    uint64_t *coff = ns_malloc((pbuf_cap / NS_BLOCK_LEN + 1) * sizeof *coff); /* owned */
+    if (!tokens || !pbuf || !coff) {
         problem(c, "out of memory while checking '%s'", ix->dir);
         ns_free(tokens);
         ns_free(pbuf);
+        ns_free(coff);
         return;
     }
     sr_dict_iter it;
@@ -203,20 +224,27 @@ static void check_postings(checker *c)
         n_postings += ti.df;
         post_end = ti.post_off + ti.post_len;
         pos_end = ti.pos_off + ti.pos_len;
-        /* positions of one block: at most 128 documents' tokens */
-        uint64_t need = 0;
+        /* the term's positions: cf values, at most every token */
+        if (ti.cf > ix->total_tokens) {
+            problem(c, "'%s/terms': term '%s': implausible total frequency %llu", ix->dir, it.term,
+                    (unsigned long long)ti.cf);
+            continue;
+        }
         if (ti.cf > pbuf_cap) {
-            need = ti.cf < (uint64_t)NS_MAX_DOC_BYTES * NS_BLOCK_LEN ? ti.cf : 0;
-            uint32_t *nb = need ? ns_realloc(pbuf, (need + NS_BLOCK_LEN) * sizeof *nb) : NULL;
-            if (!nb) {
-                problem(c, "'%s/terms': term '%s': implausible total frequency %llu", ix->dir,
-                        it.term, (unsigned long long)ti.cf);
-                continue;
+            size_t need = (size_t)ti.cf;
+            uint32_t *nb = ns_realloc(pbuf, need * sizeof *nb);
+            if (nb)
+                pbuf = nb;
+            uint64_t *nc = ns_realloc(coff, (need / NS_BLOCK_LEN + 1) * sizeof *nc);
+            if (nc)
+                coff = nc;
+            if (!nb || !nc) {
+                problem(c, "out of memory while checking '%s'", ix->dir);
+                break;
             }
-            pbuf = nb;
             pbuf_cap = need;
         }
-        check_term(c, &it, &ti, tokens, pbuf);
+        check_term(c, &it, &ti, tokens, pbuf, coff);
     }
     if (r < 0)
         problem(c, "%s", err.msg);
@@ -247,6 +275,7 @@ static void check_postings(checker *c)
     }
     ns_free(tokens);
     ns_free(pbuf);
+    ns_free(coff);
 }
 
 static void check_docstore(checker *c)

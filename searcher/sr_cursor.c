@@ -1,12 +1,46 @@
 /* sr_cursor: posting-list decoding and skipping (see sr_cursor.h). */
 #include "sr_cursor.h"
 
-#include <string.h>
-
-#include "ns_endian.h"
 #include "ns_varint.h"
 
-#define TF_VARINT 255u
+/* Block changes stay out of line: inlined into the algorithms' loops they
+ * crowd the per-posting path (measured with nbench query). */
+#if defined(__GNUC__)
+#define SR_NOINLINE __attribute__((noinline))
+#else
+#define SR_NOINLINE
+#endif
+
+int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, bool *has_skip,
+                 const uint8_t **blocks)
+{
+    s->n_blocks = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
+    s->n_full = df / NS_BLOCK_LEN;
+    *has_skip = s->n_full > 0;
+    *blocks = p;
+    if (!*has_skip)
+        return 0;
+    if (p >= end)
+        return -1;
+    unsigned w = *p++;
+    s->wl = (uint8_t)((w & 3) + 1);
+    s->wt = (uint8_t)((w >> 2 & 3) + 1);
+    s->wn = (uint8_t)((w >> 4 & 3) + 1);
+    s->wp = (uint8_t)((w >> 6 & 3) + 1);
+    /* last_doc, bound_tf - 1, bound_len, doc_bits, tf_bits, tf_exc,
+     * pos_off, pos_upto: the three fields read most are followed by at
+     * least 3 bytes (sr_skip_field4) */
+    s->o_tf = s->wl;
+    s->o_len = (uint8_t)(s->o_tf + s->wt);
+    s->o_bits = (uint8_t)(s->o_len + s->wn);
+    s->o_pos = (uint8_t)(s->o_bits + 3);
+    s->es = (uint32_t)s->wl + s->wt + s->wn + s->wp + NS_SKIP_FIXED_BYTES;
+    if ((uint64_t)s->n_blocks * s->es > (uint64_t)(end - p))
+        return -1;
+    s->e = p;
+    *blocks = p + (size_t)s->n_blocks * s->es;
+    return 0;
+}
 
 static void finish(sr_cursor *c, bool corrupt)
 {
@@ -18,88 +52,157 @@ static void finish(sr_cursor *c, bool corrupt)
         c->corrupt = true;
 }
 
-/* Decodes the doc ids of block b and positions the cursor on its first. */
-static void load_block(sr_cursor *c, uint32_t b)
+/* Decodes the doc ids of a partial block of count postings at p (varint
+ * gaps; the frequencies follow) after doc id prev (UINT32_MAX: none).
+ * Returns 0 or -1. */
+static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t prev)
 {
-    if (b >= c->n_blocks) {
-        finish(c, false);
-        return;
+    const uint8_t *end = c->end;
+    uint64_t start = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
+    unsigned h = NS_TAIL_VARINT;
+    if (count >= NS_POST_TAIL_PACKED) {
+        if (p >= end)
+            return -1;
+        h = *p++;
     }
-    uint32_t count = b + 1 < c->n_blocks ? NS_BLOCK_LEN : c->df - (c->n_blocks - 1) * NS_BLOCK_LEN;
-    size_t avail = (size_t)(c->end - c->base);
-    size_t off = 0;
-    uint32_t base = UINT32_MAX, expect_last = SR_DOC_END;
-    if (c->skip) {
-        const uint8_t *s = c->skip + (size_t)b * NS_SKIP_ENTRY;
-        off = ns_get_u32le(s + 4);
-        expect_last = ns_get_u32le(s);
-        if (b)
-            base = ns_get_u32le(s - NS_SKIP_ENTRY);
+    if (h != NS_TAIL_VARINT) { /* a patched bit run of gaps */
+        unsigned bits = h & ~NS_CHUNK_EXC;
+        if (bits > 32 || (size_t)(end - p) < ((size_t)count * bits + 7) / 8)
+            return -1;
+        p += ns_bits_unpack(p, count, bits, c->docs);
+        if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, count, bits, c->docs))
+            return -1;
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t d = start + c->docs[i];
+            c->docs[i] = (uint32_t)d;
+            start = d + 1;
+        }
+        if (start > c->n_docs) /* the last id + 1 */
+            return -1;
+    } else {
+        for (uint32_t i = 0; i < count; i++) {
+            uint64_t g;
+            if (ns_varint_get(&p, end, &g) || g >= c->n_docs)
+                return -1;
+            uint64_t d = start + g;
+            if (d >= c->n_docs)
+                return -1;
+            c->docs[i] = (uint32_t)d;
+            start = d + 1;
+        }
     }
-    if (off >= avail) {
-        finish(c, true);
-        return;
+    c->tf_data = p;
+    c->tf_bits = SR_TF_TAIL;
+    if (c->tf_all) { /* no frequencies stored */
+        for (uint32_t i = 0; i < count; i++)
+            c->tfs[i] = c->tf_all;
+        c->block_end = p;
+        c->tfs_ready = true;
+        return 0;
     }
-    const uint8_t *p = c->base + off, *end = c->end;
-    if (count == NS_BLOCK_LEN) {
-        if (end - p < 2) {
+    if ((size_t)(end - p) < (count + 7) / 8)
+        return -1;
+    c->tfs_ready = false;
+    return 0;
+}
+
+/* The frequencies of a partial block: the tf == 1 bitmap, then varint
+ * (tf - 2) of the others.  Returns 0 or -1. */
+static int decode_tail_tfs(sr_cursor *c)
+{
+    uint32_t n = c->n_in_block;
+    const uint8_t *bm = c->tf_data, *p = bm + (n + 7) / 8;
+    for (uint32_t i = 0; i < n; i++)
+        c->tfs[i] = 1;
+    /* visit the clear bits (tf > 1) 64 at a time: no branch per posting */
+    for (uint32_t w0 = 0; w0 < n; w0 += 64) {
+        uint32_t nb = n - w0 < 64 ? n - w0 : 64;
+        uint64_t w = 0;
+        for (uint32_t k = 0; k < (nb + 7) / 8; k++)
+            w |= (uint64_t)bm[w0 / 8 + k] << (8 * k);
+        uint64_t z = ~w & (nb == 64 ? UINT64_MAX : ((uint64_t)1 << nb) - 1);
+        while (z) {
+            uint32_t i = w0 + (uint32_t)__builtin_ctzll(z);
+            z &= z - 1;
+            uint32_t v;
+            if (ns_varint_get32(&p, c->end, &v) || v > UINT32_MAX - 2)
+                return -1;
+            c->tfs[i] = v + 2;
+        }
+    }
+    c->block_end = p;
+    return 0;
+}
+
+/* Decodes the doc ids of block c->block (its bytes at c->off) and
+ * positions the cursor on its first. */
+static SR_NOINLINE void load_block(sr_cursor *c)
+{
+    uint32_t count, b = c->block;
+    if (!c->has_skip) {
+        count = c->df;
+        if (load_tail(c, c->blocks, count, UINT32_MAX)) {
             finish(c, true);
             return;
         }
-        unsigned bd = p[0], bt = p[1];
-        if (bd > 32 || bt > 32 ||
-            (size_t)(end - p) < 2 + ns_block_bytes(bd) + ns_block_bytes(bt)) {
+    } else {
+        const sr_skip *s = &c->sk;
+        size_t avail = (size_t)(c->end - c->blocks);
+        uint32_t base = b ? sr_skip_last(s, b - 1) : UINT32_MAX;
+        if (c->off > avail) { /* a full block may be empty (both widths 0) */
             finish(c, true);
             return;
         }
-        ns_block_unpack_delta(p + 2, bd, base, c->docs);
-        /* ids increase unless the 128 gaps can wrap around 2^32 */
-        uint64_t start = (uint64_t)base + 1 == (uint64_t)UINT32_MAX + 1 ? 0 : (uint64_t)base + 1;
-        if (start + ((uint64_t)NS_BLOCK_LEN << bd) > UINT32_MAX) {
-            uint32_t prev = c->docs[0];
-            if (b && prev < start) {
+        const uint8_t *p = c->blocks + c->off;
+        if (b >= s->n_full) { /* the partial last block */
+            count = c->df - s->n_full * NS_BLOCK_LEN;
+            if (load_tail(c, p, count, base)) {
                 finish(c, true);
                 return;
             }
-            for (unsigned i = 1; i < NS_BLOCK_LEN; i++) {
-                if (c->docs[i] <= prev) {
+            c->next_off = avail;
+        } else {
+            count = NS_BLOCK_LEN;
+            unsigned bd = sr_skip_doc_bits(s, b), bt = sr_skip_tf_bits(s, b);
+            size_t packed = ns_block_bytes(bd) + ns_block_bytes(bt), xl = sr_skip_tf_exc(s, b);
+            if (bd > 32 || bt > 32 || avail - c->off < packed + xl) {
+                finish(c, true);
+                return;
+            }
+            ns_block_unpack_delta(p, bd, base, c->docs);
+            /* ids increase unless the 128 gaps can wrap around 2^32 */
+            uint64_t start = base == UINT32_MAX ? 0 : (uint64_t)base + 1;
+            if (start + ((uint64_t)NS_BLOCK_LEN << bd) > UINT32_MAX) {
+                uint32_t prev = c->docs[0];
+                if (prev < start) {
                     finish(c, true);
                     return;
                 }
-                prev = c->docs[i];
+                for (unsigned i = 1; i < NS_BLOCK_LEN; i++) {
+                    if (c->docs[i] <= prev) {
+                        finish(c, true);
+                        return;
+                    }
+                    prev = c->docs[i];
+                }
             }
+            c->tf_data = p + ns_block_bytes(bd);
+            c->tf_bits = bt;
+            c->tf_exc = xl ? p + packed : NULL;
+            c->exc_end = p + packed + xl;
+            c->next_off = c->off + packed + xl;
+            c->block_end = c->blocks + c->next_off;
+            c->tfs_ready = false;
         }
-        c->tf_data = p + 2 + ns_block_bytes(bd);
-        c->tf_bits = bt;
-    } else {
-        uint64_t prev = b ? (uint64_t)base : 0;
-        for (uint32_t i = 0; i < count; i++) {
-            uint64_t g;
-            if (ns_varint_get(&p, end, &g) || g > UINT32_MAX) {
-                finish(c, true);
-                return;
-            }
-            uint64_t d = (i == 0 && b == 0) ? g : prev + g + 1;
-            if (d >= c->n_docs) {
-                finish(c, true);
-                return;
-            }
-            c->docs[i] = (uint32_t)d;
-            prev = d;
+        uint32_t last = c->docs[count - 1];
+        if (last >= c->n_docs || last != sr_skip_last(s, b)) {
+            finish(c, true);
+            return;
         }
-        c->tf_data = p;
-        c->tf_bits = TF_VARINT;
-    }
-    uint32_t last = c->docs[count - 1];
-    if (last >= c->n_docs || (c->skip && last != expect_last)) {
-        finish(c, true);
-        return;
     }
     c->n_decoded += count;
-    c->block = b;
     c->n_in_block = count;
     c->i = 0;
-    c->tfs_ready = false;
     c->doc = c->docs[0];
 }
 
@@ -108,7 +211,8 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
 {
     c->scale = (double)qtf * idf;
     c->avgdl = ix->avgdl;
-    c->max_score = (double)qtf * (double)info->max_score * (1 + SR_UB_SLACK);
+    /* tf values the partial block leaves out */
+    c->tf_all = info->cf == info->df ? 1 : info->df == 1 && info->cf <= UINT32_MAX ? (uint32_t)info->cf : 0;
     c->sb = 0;
     c->sb_cached = UINT32_MAX;
     c->df = info->df;
@@ -116,40 +220,58 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
     c->n_blocks = (info->df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
     c->base = ix->f[NS_FILE_POSTINGS].payload + info->post_off;
     c->end = c->base + info->post_len;
-    c->skip = NULL;
     c->corrupt = false;
     c->n_decoded = 0;
-    if (c->n_blocks > 1) {
-        if ((uint64_t)c->n_blocks * NS_SKIP_ENTRY > info->post_len) {
-            finish(c, true);
-            return;
-        }
-        c->skip = c->base;
-    }
-    load_block(c, 0);
-}
-
-void sr_cursor_next(sr_cursor *c)
-{
-    if (++c->i < c->n_in_block) {
-        c->doc = c->docs[c->i];
+    c->block_end = NULL;
+    c->block = 0;
+    c->off = 0;
+    c->max_score = 0;
+    if (sr_skip_open(&c->sk, c->base, c->end, c->df, &c->has_skip, &c->blocks)) {
+        finish(c, true);
         return;
     }
-    load_block(c, c->block + 1);
+    load_block(c);
+    /* the term's best posting, like a block bound; with df = 1 it is the
+     * posting just decoded */
+    uint32_t len = info->df == 1 && c->doc != SR_DOC_END ? sr_index_doclen(ix, c->doc)
+                                                         : info->bound_len;
+    c->max_score = c->scale * ns_bm25_tf(info->bound_tf, len, ix->avgdl) * (1 + SR_UB_SLACK);
 }
+
+/* Moves the decoded block to the next one whose last doc >= target
+ * (0: the next one), or ends the list. */
+static SR_NOINLINE void advance_block(sr_cursor *c, uint32_t target)
+{
+    if (!c->has_skip) {
+        finish(c, false);
+        return;
+    }
+    const sr_skip *s = &c->sk;
+    uint32_t b = c->block + 1;
+    uint64_t off = c->next_off;
+    /* skip whole blocks whose last doc < target (only full blocks have
+     * a successor, so each one skipped is full) */
+    while (b < c->n_blocks && sr_skip_last(s, b) < target) {
+        off += sr_skip_block_bytes(s, b);
+        b++;
+    }
+    if (b >= c->n_blocks) {
+        finish(c, false);
+        return;
+    }
+    c->block = b;
+    c->off = off;
+    load_block(c);
+}
+
+void sr_cursor_next_block(sr_cursor *c) { advance_block(c, 0); }
 
 void sr_cursor_next_geq(sr_cursor *c, uint32_t target)
 {
     if (c->doc >= target)
         return;
     if (c->docs[c->n_in_block - 1] < target) {
-        uint32_t b = c->block + 1;
-        if (c->skip) {
-            /* skip whole blocks whose last doc < target */
-            while (b < c->n_blocks && ns_get_u32le(c->skip + (size_t)b * NS_SKIP_ENTRY) < target)
-                b++;
-        }
-        load_block(c, b);
+        advance_block(c, target);
         if (c->doc >= target)
             return;
     }
@@ -165,34 +287,24 @@ void sr_cursor_next_geq(sr_cursor *c, uint32_t target)
     c->doc = c->docs[i];
 }
 
-static void decode_tfs(sr_cursor *c)
+SR_NOINLINE void sr_cursor_decode_tfs(sr_cursor *c)
 {
-    if (c->tf_bits != TF_VARINT) {
+    if (c->tf_bits != SR_TF_TAIL) {
         ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
+        const uint8_t *x = c->tf_exc;
+        if (x && (ns_block_pfor_patch(&x, c->exc_end, NS_BLOCK_LEN, c->tf_bits, c->tfs) || x != c->exc_end)) {
+            c->corrupt = true; /* damaged exceptions: keep the low bits */
+            ns_block_unpack(c->tf_data, c->tf_bits, c->tfs);
+        }
         for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
             c->tfs[i] += 1;
-    } else {
-        const uint8_t *p = c->tf_data;
-        for (uint32_t i = 0; i < c->n_in_block; i++) {
-            uint32_t v;
-            if (ns_varint_get32(&p, c->end, &v)) {
-                /* damaged frequencies: count 1 and report */
-                c->corrupt = true;
-                for (; i < c->n_in_block; i++)
-                    c->tfs[i] = 1;
-                break;
-            }
-            c->tfs[i] = v + 1;
-        }
+    } else if (decode_tail_tfs(c)) {
+        /* damaged frequencies: count 1 and report */
+        c->corrupt = true;
+        for (uint32_t i = 0; i < c->n_in_block; i++)
+            c->tfs[i] = 1;
     }
     c->tfs_ready = true;
-}
-
-uint32_t sr_cursor_freq(sr_cursor *c)
-{
-    if (!c->tfs_ready)
-        decode_tfs(c);
-    return c->tfs[c->i];
 }
 
 void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
@@ -203,12 +315,12 @@ void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
     }
     if (c->sb < c->block) /* the decoded block is never behind */
         c->sb = c->block;
-    if (!c->skip) {
+    if (!c->has_skip) {
         if (c->docs[c->n_in_block - 1] < target)
             c->sb = c->n_blocks;
         return;
     }
-    while (c->sb < c->n_blocks && ns_get_u32le(c->skip + (size_t)c->sb * NS_SKIP_ENTRY) < target)
+    while (c->sb < c->n_blocks && sr_skip_last(&c->sk, c->sb) < target)
         c->sb++;
 }
 
@@ -216,13 +328,11 @@ double sr_cursor_block_max(sr_cursor *c)
 {
     if (c->sb >= c->n_blocks)
         return 0;
-    if (!c->skip)
+    if (!c->has_skip)
         return c->max_score;
     if (c->sb_cached != c->sb) {
-        const uint8_t *s = c->skip + (size_t)c->sb * NS_SKIP_ENTRY;
-        /* (max tf, min length) in format 1.0, the best posting's (tf,
-         * length) in 1.1: the weight of either bounds the block */
-        uint32_t tf = ns_get_u32le(s + 12), len = ns_get_u32le(s + 16);
+        /* the block's best posting: its weight bounds the block */
+        uint32_t tf = sr_skip_bound_tf(&c->sk, c->sb), len = sr_skip_bound_len(&c->sk, c->sb);
         double ub = c->scale * ns_bm25_tf(tf, len, c->avgdl) * (1 + SR_UB_SLACK);
         /* a damaged skip entry must not loosen the term's own bound */
         c->sb_max = ub < c->max_score ? ub : c->max_score;
@@ -235,7 +345,7 @@ uint32_t sr_cursor_block_last(const sr_cursor *c)
 {
     if (c->sb >= c->n_blocks)
         return SR_DOC_END;
-    if (!c->skip)
+    if (!c->has_skip)
         return c->n_in_block ? c->docs[c->n_in_block - 1] : SR_DOC_END;
-    return ns_get_u32le(c->skip + (size_t)c->sb * NS_SKIP_ENTRY);
+    return sr_skip_last(&c->sk, c->sb);
 }

@@ -32,21 +32,37 @@ static int block_range(const sr_index *ix, uint64_t b, const uint8_t **start, co
     return 0;
 }
 
-/* Decodes one entry; term[0..*term_len) holds the previous term on entry. */
-static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end, char *term,
-                      size_t *term_len, sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
+/* Decodes an entry's term; term[0..*term_len) holds the previous term on
+ * entry. */
+static int entry_key(const uint8_t **pp, const uint8_t *end, char *term, size_t *term_len)
 {
     const uint8_t *p = *pp;
-    uint64_t shared, suffix, df, cfx, post_len, pos_len;
+    uint64_t shared, suffix;
     if (ns_varint_get(&p, end, &shared) || ns_varint_get(&p, end, &suffix) || shared > *term_len ||
         suffix == 0 || suffix > SR_MAX_TERM - shared || suffix > (uint64_t)(end - p))
         return -1;
     memcpy(term + shared, p, suffix);
     *term_len = shared + suffix;
     term[*term_len] = 0;
-    p += suffix;
+    *pp = p + suffix;
+    return 0;
+}
+
+/* Decodes the rest of an entry (after its term). */
+static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end,
+                      sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *p = *pp;
+    uint64_t df, cfx, post_len, pos_len, btfx, blen;
     if (ns_varint_get(&p, end, &df) || ns_varint_get(&p, end, &cfx) ||
-        ns_varint_get(&p, end, &post_len) || ns_varint_get(&p, end, &pos_len) || end - p < 4)
+        ns_varint_get(&p, end, &post_len) || ns_varint_get(&p, end, &pos_len))
+        return -1;
+    /* the best posting (df = 1: the only one, tf = cf, length unknown here) */
+    btfx = cfx;
+    blen = 0;
+    if (df > 1 && (ns_varint_get(&p, end, &btfx) || ns_varint_get(&p, end, &blen)))
+        return -1;
+    if (btfx >= UINT32_MAX || blen > UINT32_MAX)
         return -1;
     if (df == 0 || df > ix->n_docs || cfx > UINT64_MAX - df)
         return -1;
@@ -59,12 +75,40 @@ static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end
     info->post_len = post_len;
     info->pos_off = *pos_off;
     info->pos_len = pos_len;
-    info->max_score = ns_get_f32le(p);
-    p += 4;
+    info->bound_tf = (uint32_t)btfx + 1;
+    info->bound_len = (uint32_t)blen;
     *post_off += post_len;
     *pos_off += pos_len;
     *pp = p;
     return 0;
+}
+
+/* Passes over the rest of an entry, adding its lengths to the offsets
+ * (a lookup's scan: only the matching entry is decoded in full). */
+static int entry_skip(const sr_index *ix, const uint8_t **pp, const uint8_t *end,
+                      uint64_t *post_off, uint64_t *pos_off)
+{
+    const uint8_t *p = *pp;
+    uint64_t post_len, pos_len;
+    bool df1 = p < end && *p == 1; /* df = 1: no best posting (one-byte varint) */
+    if (ns_varint_skip(&p, end, 2) || ns_varint_get(&p, end, &post_len) ||
+        ns_varint_get(&p, end, &pos_len) || ns_varint_skip(&p, end, df1 ? 0 : 2))
+        return -1;
+    const uint64_t plen = ix->f[NS_FILE_POSTINGS].payload_len, qlen = ix->f[NS_FILE_POSITIONS].payload_len;
+    if (post_len > plen || pos_len > qlen)
+        return -1;
+    *post_off += post_len;
+    *pos_off += pos_len;
+    *pp = p;
+    return 0;
+}
+
+/* Decodes one entry. */
+static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end, char *term,
+                      size_t *term_len, sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
+{
+    return entry_key(pp, end, term, term_len) ||
+           entry_info(ix, pp, end, info, post_off, pos_off) ? -1 : 0;
 }
 
 static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
@@ -101,18 +145,40 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
     }
     if (block_range(ix, lo, &s, &e, &po, &qo))
         return dict_corrupt(ix, err, "bad block offset", lo);
-    char term[SR_MAX_TERM + 1];
-    size_t tl = 0;
+    /* Front-coded scan without rebuilding terms: every term passed is < q,
+     * and m is the length of the current term's common prefix with q.  A
+     * term sharing more than m bytes with its predecessor is < q as well;
+     * one sharing fewer is > q (its byte at `shared` exceeds the
+     * predecessor's, which equals q's); only shared == m needs bytes
+     * compared, from m on. */
+    const uint8_t *qb = (const uint8_t *)q;
+    size_t m = 0, tl = 0;
     for (unsigned i = 0; i < NS_DICT_BLOCK_TERMS && s < e; i++) {
-        if (entry_next(ix, &s, e, term, &tl, info, &po, &qo))
+        uint64_t shared, suffix;
+        if (ns_varint_get(&s, e, &shared) || ns_varint_get(&s, e, &suffix) || shared > tl ||
+            suffix == 0 || suffix > SR_MAX_TERM - shared || suffix > (uint64_t)(e - s))
             return dict_corrupt(ix, err, "bad entry", lo);
-        int c = cmp_term(term, tl, q, qlen);
-        if (c == 0) {
-            *found = true;
-            return NS_OK;
+        const uint8_t *a = s;
+        s += suffix;
+        tl = shared + suffix;
+        if (shared < m)
+            break; /* > q */
+        if (shared == m) {
+            size_t bl = qlen - m, n = suffix < bl ? suffix : bl, k = 0;
+            while (k < n && a[k] == qb[m + k])
+                k++;
+            if (k == suffix && k == bl) {
+                if (entry_info(ix, &s, e, info, &po, &qo))
+                    return dict_corrupt(ix, err, "bad entry", lo);
+                *found = true;
+                return NS_OK;
+            }
+            if (k == bl || (k < suffix && a[k] > qb[m + k]))
+                break; /* > q */
+            m += k;
         }
-        if (c > 0)
-            break;
+        if (entry_skip(ix, &s, e, &po, &qo))
+            return dict_corrupt(ix, err, "bad entry", lo);
     }
     return NS_OK;
 }

@@ -50,7 +50,10 @@ typedef struct sr_term_info {
     uint64_t cf;
     uint64_t post_off, post_len; /* within the postings payload */
     uint64_t pos_off, pos_len;   /* within the positions payload */
-    float max_score;             /* BM25 upper bound (k1, b of ns_format.h) */
+    uint32_t bound_tf, bound_len; /* the best posting: BM25 weight(bound_tf, bound_len)
+                                   * bounds every posting of the term; when
+                                   * df = 1, bound_len is 0 (the cursor reads
+                                   * the document's length) */
 } sr_term_info;
 
 typedef struct sr_doc {

@@ -46,16 +46,6 @@ static tu_out runv(const char *prog, ...)
 #define NSEARCH(...) runv(NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
 #define NINDEX(...) runv(NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
 
-/* xorshift32: deterministic across platforms, unlike rand(). */
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
-
 static char *build_index(const char *dir, const char *input)
 {
     char *idx = tu_path(dir, "pristine");
@@ -81,9 +71,9 @@ static char *write_big_corpus(const char *dir)
     uint32_t s = SEED;
     for (int d = 0; d < BIG_DOCS; d++) {
         fprintf(f, "{\"id\":\"doc-%04d\",\"title\":\"common document %d\",\"body\":\"", d, d);
-        int len = 5 + (int)(rng_next(&s) % 60);
+        int len = 5 + (int)(tu_rng_next(&s) % 60);
         for (int w = 0; w < len; w++) {
-            uint32_t r = rng_next(&s);
+            uint32_t r = tu_rng_next(&s);
             if (r & 1)
                 fprintf(f, "%s%s", w ? " " : "", words[(r >> 1) % 8]);
             else if (r & 2)

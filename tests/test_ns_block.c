@@ -238,3 +238,83 @@ Test(ns_block, pack_masks_out_of_range_bits)
     for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
         cr_assert_eq(out[i], i & 15);
 }
+
+/* Patched blocks: the chosen width plus the exception list restore every
+ * value, for mostly-small inputs with outliers of every size. */
+Test(ns_block, pfor_round_trip_with_outliers)
+{
+    uint32_t s = 99;
+    for (int trial = 0; trial < 400; trial++) {
+        uint32_t in[NS_BLOCK_LEN], out[NS_BLOCK_LEN];
+        unsigned small = tu_rng_next(&s) % 12, n_out = tu_rng_next(&s) % 20;
+        for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
+            in[i] = tu_rng_next(&s) & tu_width_mask(small);
+        for (unsigned k = 0; k < n_out; k++)
+            in[tu_rng_next(&s) % NS_BLOCK_LEN] = tu_rng_next(&s) >> (tu_rng_next(&s) % 32);
+        size_t exc;
+        unsigned bits = ns_block_pfor_bits(in, NS_BLOCK_LEN, &exc);
+        cr_assert(bits <= ns_block_bits(in, NS_BLOCK_LEN));
+        cr_assert(ns_block_bytes(bits) + exc <= ns_block_bytes(ns_block_bits(in, NS_BLOCK_LEN)));
+        uint8_t blk[16 * 32], list[1 + NS_BLOCK_LEN * 6];
+        ns_block_pack(in, bits, blk);
+        ns_block_unpack_scalar(blk, bits, out);
+        if (exc) {
+            size_t n = ns_block_pfor_put(in, NS_BLOCK_LEN, bits, list);
+            cr_assert_eq(n, exc);
+            const uint8_t *p = list;
+            cr_assert_eq(ns_block_pfor_patch(&p, list + n, NS_BLOCK_LEN, bits, out), 0);
+            cr_assert_eq(p, list + n);
+        } else {
+            cr_assert_eq(ns_block_bits(in, NS_BLOCK_LEN), bits);
+        }
+        cr_assert_arr_eq(in, out, sizeof in);
+    }
+}
+
+Test(ns_block, pfor_patch_rejects_bad_lists)
+{
+    uint32_t out[NS_BLOCK_LEN] = {0};
+    const uint8_t empty[] = {0}, unordered[] = {2, 5, 1, 5, 1}, past[] = {1, 128, 1},
+                  zero[] = {1, 3, 0}, wide[] = {1, 3, 0x80, 0x80, 0x80, 0x80, 0x01},
+                  short_[] = {2, 3, 1};
+    const struct {
+        const uint8_t *p;
+        size_t n;
+        unsigned bits;
+    } bad[] = {{empty, 1, 4}, {unordered, 5, 4}, {past, 3, 4}, {zero, 3, 4},
+               {wide, 7, 8}, {short_, 3, 4}, {past, 0, 4}, {zero + 1, 2, 32}};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        const uint8_t *p = bad[k].p;
+        cr_assert_eq(ns_block_pfor_patch(&p, bad[k].p + bad[k].n, NS_BLOCK_LEN, bad[k].bits, out), -1,
+                     "case %zu", k);
+        cr_assert_eq(p, bad[k].p);
+    }
+}
+
+/* Short bit runs of every length and width, patched or not. */
+Test(ns_block, bit_runs_round_trip_with_exceptions)
+{
+    uint32_t s = 7;
+    for (size_t n = 0; n < NS_BLOCK_LEN; n++) {
+        for (unsigned small = 0; small <= 32; small += 4) {
+            uint32_t in[NS_BLOCK_LEN], out[NS_BLOCK_LEN];
+            for (size_t i = 0; i < n; i++)
+                in[i] = tu_rng_next(&s) & tu_width_mask(small);
+            if (n)
+                in[tu_rng_next(&s) % n] = tu_rng_next(&s);
+            uint8_t run[NS_BLOCK_LEN * 4 + 1], list[1 + NS_BLOCK_LEN * 6];
+            size_t exc;
+            unsigned bits = ns_block_pfor_bits(in, n, &exc);
+            size_t len = ns_bits_pack(in, n, bits, run);
+            cr_assert_eq(len, (n * bits + 7) / 8);
+            cr_assert_eq(ns_bits_unpack(run, n, bits, out), len);
+            if (exc) {
+                size_t l = ns_block_pfor_put(in, n, bits, list);
+                cr_assert_eq(l, exc);
+                const uint8_t *p = list;
+                cr_assert_eq(ns_block_pfor_patch(&p, list + l, n, bits, out), 0);
+            }
+            cr_assert_arr_eq(in, out, n * sizeof *in, "n %zu bits %u", n, bits);
+        }
+    }
+}

@@ -8,17 +8,9 @@
 #include "ns_alloc.h"
 #include "ns_buf.h"
 #include "ns_json.h"
+#include "tutil.h"
 
 #define SEED 424242u
-
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
-}
 
 /* Runs ns_json_extract on an exact-size heap copy of line[0..len) (no NUL
  * after it), so that ASan catches any read past the end. */
@@ -319,11 +311,11 @@ Test(ns_json, random_strings_decode_as_modelled)
         ns_buf_reset(&want);
         unsigned n_rep = 0;
         ns_buf_putc(&lit, '"');
-        int n_tok = (int)(rng_next(&st) % 60);
+        int n_tok = (int)(tu_rng_next(&st) % 60);
         for (int t = 0; t < n_tok; t++) {
-            switch (rng_next(&st) % 8) {
+            switch (tu_rng_next(&st) % 8) {
             case 0: case 1: case 2: {
-                char ch = (char)(' ' + 1 + rng_next(&st) % 94);
+                char ch = (char)(' ' + 1 + tu_rng_next(&st) % 94);
                 if (ch == '"' || ch == '\\')
                     ch = 'q';
                 ns_buf_putc(&lit, (uint8_t)ch);
@@ -591,9 +583,9 @@ Test(ns_json, random_byte_flips_never_crash)
     uint32_t st = SEED;
     for (int rep = 0; rep < 20000; rep++) {
         memcpy(buf, line, len);
-        int n_flip = 1 + (int)(rng_next(&st) % 3);
+        int n_flip = 1 + (int)(tu_rng_next(&st) % 3);
         for (int k = 0; k < n_flip; k++) {
-            uint32_t r = rng_next(&st);
+            uint32_t r = tu_rng_next(&st);
             buf[r % len] = (char)(r & 0x100000 ? interesting[(r >> 8) % sizeof interesting]
                                                : (uint8_t)(r >> 24));
         }
@@ -666,9 +658,9 @@ Test(ns_json, put_string_round_trips_through_extract)
     ns_json_field f[] = {{.name = "s"}};
     uint8_t src[200];
     for (int rep = 0; rep < 2000; rep++) {
-        size_t n = rng_next(&st) % sizeof src;
+        size_t n = tu_rng_next(&st) % sizeof src;
         for (size_t i = 0; i < n; i++) {
-            uint32_t r = rng_next(&st);
+            uint32_t r = tu_rng_next(&st);
             src[i] = (uint8_t)(rep < 1000 ? (r % 128) : r >> 24); /* ASCII, then any byte */
         }
         if (rep % 10 == 0 && n >= 4)

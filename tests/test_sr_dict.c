@@ -76,3 +76,49 @@ Test(sr_dict, walk_visits_terms_in_order)
     cr_assert_eq(n, N_WORDS + 2 + 7);
     sr_index_close(ix);
 }
+
+/* Lookups agree with the walk for every term and for probes next to each
+ * (prefixes, extensions, neighbours): the scan's shortcuts over shared
+ * prefixes must never skip or invent a term. */
+Test(sr_dict, lookups_agree_with_the_walk_for_probes)
+{
+    sr_index *ix = build_words("dict_probe");
+    static char terms[4096][257];
+    static sr_term_info infos[4096];
+    size_t n = 0;
+    sr_dict_iter it;
+    sr_dict_iter_init(&it);
+    ns_err err;
+    while (n < 4096 && sr_dict_iter_next(ix, &it, &infos[n], &err) == 1)
+        memcpy(terms[n++], it.term, it.term_len + 1);
+    cr_assert_gt(n, 1000);
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(terms[i]);
+        char probe[6][260];
+        snprintf(probe[0], sizeof probe[0], "%s", terms[i]);
+        snprintf(probe[1], sizeof probe[1], "%.*s", (int)(l - 1), terms[i]);
+        snprintf(probe[2], sizeof probe[2], "%sa", terms[i]);
+        snprintf(probe[3], sizeof probe[3], "%s", terms[i]);
+        probe[3][l - 1]++;
+        snprintf(probe[4], sizeof probe[4], "%s", terms[i]);
+        probe[4][l - 1]--;
+        snprintf(probe[5], sizeof probe[5], "%s0", terms[i]);
+        for (int k = 0; k < 6; k++) {
+            size_t want = n;
+            for (size_t j = 0; j < n; j++)
+                if (!strcmp(terms[j], probe[k]))
+                    want = j;
+            sr_term_info ti;
+            bool found = strlen(probe[k]) > 0 && has(ix, probe[k], &ti);
+            cr_assert_eq(found, want < n, "'%s'", probe[k]);
+            if (found) {
+                cr_assert_eq(ti.post_off, infos[want].post_off, "'%s'", probe[k]);
+                cr_assert_eq(ti.pos_off, infos[want].pos_off, "'%s'", probe[k]);
+                cr_assert_eq(ti.df, infos[want].df);
+                cr_assert_eq(ti.bound_tf, infos[want].bound_tf);
+                cr_assert_eq(ti.bound_len, infos[want].bound_len);
+            }
+        }
+    }
+    sr_index_close(ix);
+}

@@ -1,8 +1,11 @@
-/* The golden indexes, one per released format version, built from
- * tests/golden/v1.jsonl: tests/golden/v1 (format 1.0: skip entries with
- * max tf / min length) and tests/golden/v1_1 (format 1.1: the best
- * posting's tf / length).  Each must keep opening, pass --check and answer
- * exactly as a freshly built index of the same input does. */
+/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v2
+ * (format 2.0, the current one) must keep opening, pass --check and answer
+ * exactly as a freshly built index of the same input does; tests/golden/v1_1
+ * (format 1.1) is the "old format" fixture, which a 2.x reader refuses with
+ * a message asking for a rebuild.
+ *
+ * To regenerate v2 after a deliberate format change (same major version):
+ *     build/nindex -q -o tests/golden/v2 tests/golden/v1.jsonl */
 #include <math.h>
 
 #include "ns_docrec.h"
@@ -11,8 +14,8 @@
 #include "sr_query.h"
 #include "sr_rank.h"
 
-#define GOLDEN NS_TEST_SRCDIR "/tests/golden/v1"
 #define GOLDEN_1_1 NS_TEST_SRCDIR "/tests/golden/v1_1"
+#define GOLDEN_2 NS_TEST_SRCDIR "/tests/golden/v2"
 
 static void on_problem(void *ctx, const char *msg)
 {
@@ -63,10 +66,29 @@ static void opens_checks_and_answers(const char *dir, unsigned minor)
     sr_index_close(ix);
 }
 
-Test(sr_golden, v1_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN, 0); }
-Test(sr_golden, v1_1_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_1_1, 1); }
+Test(sr_golden, v2_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_2, 0); }
 
-Test(sr_golden, every_version_answers_like_a_fresh_build)
+Test(sr_golden, v1_1_is_refused_with_a_rebuild_message)
+{
+    sr_index *ix = NULL;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_1_1, &ix, &err), NS_E_VERSION);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "format version 1.1"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "rebuild the index with nindex"), "%s", err.msg);
+}
+
+Test(sr_golden, v1_1_is_refused_by_nsearch_with_exit_3)
+{
+    tu_out o;
+    char *argv[] = {NS_TEST_NSEARCH, "-i", GOLDEN_1_1, "cocoa", NULL};
+    cr_assert_eq(tu_run(argv, NULL, 0, 60, &o), 0);
+    cr_assert_eq(o.status, 3, "%d: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "rebuild the index with nindex"), "%s", o.err);
+    tu_out_free(&o);
+}
+
+Test(sr_golden, v2_answers_like_a_fresh_build)
 {
     char *dir = tu_tmpdir("golden_fresh");
     char *out = tu_path(dir, "idx");
@@ -77,23 +99,21 @@ Test(sr_golden, every_version_answers_like_a_fresh_build)
     tu_out_free(&o);
     sr_index *g, *f;
     ns_err err;
-    for (int v = 0; v < 2; v++) { /* 1.0, then 1.1 */
-        cr_assert_eq(sr_index_open(v ? GOLDEN_1_1 : GOLDEN, &g, &err), NS_OK);
-        cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
-        const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
-                                 "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
-        for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-            sr_hit a[50], b[50];
-            size_t na = run(g, queries[i], a, 50), nb = run(f, queries[i], b, 50);
-            cr_assert_eq(na, nb, "%s", queries[i]);
-            for (size_t j = 0; j < na; j++) {
-                cr_assert_eq(a[j].doc, b[j].doc, "%s #%zu", queries[i], j);
-                cr_assert_eq(a[j].score, b[j].score, "%s #%zu", queries[i], j);
-            }
+    cr_assert_eq(sr_index_open(GOLDEN_2, &g, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
+    const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
+                             "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        sr_hit a[50], b[50];
+        size_t na = run(g, queries[i], a, 50), nb = run(f, queries[i], b, 50);
+        cr_assert_eq(na, nb, "%s", queries[i]);
+        for (size_t j = 0; j < na; j++) {
+            cr_assert_eq(a[j].doc, b[j].doc, "%s #%zu", queries[i], j);
+            cr_assert_eq(a[j].score, b[j].score, "%s #%zu", queries[i], j);
         }
-        sr_index_close(g);
-        sr_index_close(f);
     }
+    sr_index_close(g);
+    sr_index_close(f);
     free(out);
     free(dir);
 }
