@@ -266,6 +266,11 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             bound_len = p->doclens[d];
         }
     }
+    if (bound_w > p->max_w) { /* the term's best: the first block's best reaching it */
+        p->max_w = bound_w;
+        p->max_tf = bound_tf;
+        p->max_len = bound_len;
+    }
     unsigned bd = 0, bt = 0;
     size_t texc = 0;
     if (n == NS_BLOCK_LEN) {
@@ -342,12 +347,6 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     p->btfs[p->n_in_block] = tf;
     p->df++;
     p->cf += tf;
-    double s = ns_bm25_tf(tf, dl, p->avgdl);
-    if (s > p->max_w) {
-        p->max_w = s;
-        p->max_tf = tf;
-        p->max_len = dl;
-    }
     const uint8_t *q = pos, *end = pos + pos_len;
     for (uint32_t k = 0; k < tf; k++) {
         uint32_t v;
