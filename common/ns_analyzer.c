@@ -72,7 +72,8 @@ typedef struct sc_slot {
     uint8_t key_len;     /* 0 for an empty slot */
     uint8_t stem_len;
     uint8_t stem_is_prefix;
-} sc_slot; /* stem_len 0: a stop word */
+    uint32_t tag;        /* the caller's, through ns_token.tag; 0 when new */
+} sc_slot; /* 32 bytes; stem_len 0: a stop word */
 
 typedef struct sc_chunk {
     struct sc_chunk *next;
@@ -86,6 +87,8 @@ struct ns_analyzer {
     int cache_on;
     uint32_t stop_list; /* NS_STOP_* */
     uint32_t n_words;   /* positions taken by the last ns_analyze() */
+    uint64_t epoch;     /* changes whenever cached slots move or go */
+    sc_slot *last_slot; /* the slot of the last cached lookup */
     ns_analyzer_stats st;
     sc_slot *slots;   /* owned; mask + 1 slots, NULL without a stemmer */
     size_t mask;
@@ -329,6 +332,7 @@ static void cache_clear(ns_analyzer *a)
     }
     memset(a->slots, 0, (a->mask + 1) * sizeof *a->slots);
     a->n_entries = 0;
+    a->epoch++;
 }
 
 static void cache_release(ns_analyzer *a)
@@ -392,6 +396,7 @@ static bool cache_grow(ns_analyzer *a)
     ns_free(a->slots);
     a->slots = slots;
     a->mask = mask;
+    a->epoch++;
     return true;
 }
 
@@ -463,6 +468,8 @@ stem_insert(ns_analyzer *a, const char *w, size_t wl, uint64_t k0, uint64_t k1, 
     s->key_len = (uint8_t)wl;
     s->stem_len = (uint8_t)sl;
     s->stem_is_prefix = prefix;
+    s->tag = 0;
+    a->last_slot = s;
     a->n_entries++;
     *out_len = sl;
     return prefix ? w : ext + tail;
@@ -480,6 +487,7 @@ static inline const char *stem_cached_h(ns_analyzer *a, const char *w, size_t wl
         if (s->key_len == wl && s->k0 == k0 && s->k1 == k1 &&
             (wl <= NS_SLOT_KEY || memcmp(s->ext, w + NS_SLOT_KEY, wl - NS_SLOT_KEY) == 0)) {
             a->st.cache_hits++;
+            a->last_slot = (sc_slot *)s;
             *out_len = s->stem_len;
             if (s->stem_is_prefix)
                 return w;
@@ -566,6 +574,8 @@ uint32_t ns_analyzer_stop_list(const ns_analyzer *a) { return a->stop_list; }
 
 uint32_t ns_analyzer_words(const ns_analyzer *a) { return a->n_words; }
 
+uint64_t ns_analyzer_epoch(const ns_analyzer *a) { return a->epoch; }
+
 /* ---- tokenizer ------------------------------------------------------------ */
 
 #if NS_SWAR
@@ -637,9 +647,12 @@ static inline int ring_emit(ns_analyzer *a, ring *r, bool cached, ns_token_cb cb
     pending *p = &r->p[(r->head - r->n) & (NS_RING - 1)];
     r->n--;
     ns_token tok;
+    tok.tag = NULL;
     if (cached) {
         a->st.stem_calls++;
         tok.term = stem_cached_h(a, p->w, p->wl, p->k0, p->k1, p->h, &tok.term_len);
+        if (tok.term)
+            tok.tag = &a->last_slot->tag;
     } else {
         tok.term = term_of(a, p->w, p->wl, &tok.term_len);
     }

@@ -43,6 +43,10 @@ typedef struct ns_token {
     size_t start, end; /* byte range [start, end) of the word in the input
                           (possessive 's excluded) */
     uint32_t pos;      /* word position, from 0 */
+    uint32_t *tag;     /* borrowed, NULL without the stem cache: a value the
+                          caller may keep for this word (0 until it sets one),
+                          e.g. what it made of the term last time; valid while
+                          ns_analyzer_epoch() stays the same */
 } ns_token;
 
 /* Return non-zero to stop the walk early (ns_analyze then returns NS_OK). */
@@ -77,6 +81,10 @@ uint32_t ns_analyzer_stop_list(const ns_analyzer *a);
 /* The positions the last ns_analyze() call took: its words, stop words
  * included (the position after the last word). */
 uint32_t ns_analyzer_words(const ns_analyzer *a);
+/* Changes whenever ns_token.tag pointers given before become invalid (the
+ * stem cache grew or was cleared).  Tags are a hint: a cleared cache forgets
+ * them, and several words (run, running) share a term. */
+uint64_t ns_analyzer_epoch(const ns_analyzer *a);
 
 /* Tokenizes and stems text[0..len), calling cb for each token in order.
  * Returns NS_E_NOMEM if the stem cache cannot grow; otherwise NS_OK. */

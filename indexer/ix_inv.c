@@ -63,7 +63,7 @@ struct ix_inv {
     void *terms_mem;  /* owned */
     uint32_t *heads;  /* owned: per term, first slice of the doc and pos streams */
     uint32_t n_terms, cap_terms;
-    uint64_t *scratch; /* owned: per token of the document: hash, fp0, fp1 */
+    uint64_t *scratch; /* owned: IX_SCR words per token of the document */
     size_t cap_scratch;
     uint64_t *slots; /* owned */
     uint32_t mask;
@@ -317,69 +317,108 @@ static inline int write_pending(ix_inv *inv, term *t, uint32_t id)
 #define IX_PF_TERM 16
 #define IX_PF_POS 6
 
+/* The term of key k (hash h, fingerprint a, b): probes the table, inserting
+ * a new term at the first empty slot.  Returns its index or IX_NONE. */
+static inline uint32_t probe(ix_inv *inv, const uint8_t *k, size_t len, uint64_t a, uint64_t b,
+                             uint64_t h)
+{
+    uint32_t hi = (uint32_t)(h >> 32);
+    uint32_t j = (uint32_t)h & inv->mask;
+    for (;;) {
+        uint64_t s = inv->slots[j];
+        if (!s)
+            return insert(inv, k, len, a, b, h, j);
+        if ((uint32_t)(s >> 32) == hi) {
+            const term *t = &inv->terms[(uint32_t)s - 1];
+            if (t->fp0 == a && t->fp1 == b && t->key_len == len &&
+                (len <= 16 || memcmp(inv->keys.data + t->key_off, k, len) == 0))
+                return (uint32_t)s - 1;
+        }
+        j = (j + 1) & inv->mask;
+    }
+}
+
+/* Scratch per token: hash (when computed), fingerprint a, b, and the term
+ * its tag names (IX_NONE: none, or not checked yet). */
+#define IX_SCR 4
+
+/* The term a token's scratch leads to without probing: its tagged term, or
+ * through its hash slot; NULL if neither is known yet.  For prefetching. */
+static inline const term *term_hint(const ix_inv *inv, const uint64_t *sc)
+{
+    if ((uint32_t)sc[3] != IX_NONE)
+        return &inv->terms[(uint32_t)sc[3]];
+    uint64_t s = inv->slots[(uint32_t)sc[0] & inv->mask];
+    return s ? &inv->terms[(uint32_t)s - 1] : NULL;
+}
+
 ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const ix_tok *toks,
                      size_t n)
 {
     if (n > inv->cap_scratch) {
         size_t c = n < 1024 ? 1024 : n;
-        uint64_t *p = ns_realloc(inv->scratch, c * 3 * sizeof *p);
+        uint64_t *p = ns_realloc(inv->scratch, c * IX_SCR * sizeof *p);
         if (!p)
             return NS_E_NOMEM;
         inv->scratch = p;
         inv->cap_scratch = c;
     }
+    /* Tokens whose word was seen before carry the term found then (a
+     * tag); the others are hashed for the table. */
     uint64_t *hs = inv->scratch;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *k = bytes + toks[i].off;
         uint64_t a, b;
         fingerprint(k, toks[i].len, &a, &b);
-        hs[3 * i] = key_hash(k, toks[i].len, a, b);
-        hs[3 * i + 1] = a;
-        hs[3 * i + 2] = b;
+        uint64_t *sc = hs + IX_SCR * i;
+        uint32_t tag = toks[i].tag ? *toks[i].tag : 0;
+        if (tag && tag - 1 < inv->n_terms) {
+            sc[3] = tag - 1;
+        } else {
+            sc[3] = IX_NONE;
+            sc[0] = key_hash(k, toks[i].len, a, b);
+        }
+        sc[1] = a;
+        sc[2] = b;
     }
     for (size_t i = 0; i < n && i < IX_PF_SLOT; i++)
-        __builtin_prefetch(&inv->slots[(uint32_t)hs[3 * i] & inv->mask]);
+        if ((uint32_t)hs[IX_SCR * i + 3] == IX_NONE)
+            __builtin_prefetch(&inv->slots[(uint32_t)hs[IX_SCR * i] & inv->mask]);
     for (size_t i = 0; i < n; i++) {
-        if (i + IX_PF_SLOT < n)
-            __builtin_prefetch(&inv->slots[(uint32_t)hs[3 * (i + IX_PF_SLOT)] & inv->mask]);
+        if (i + IX_PF_SLOT < n && (uint32_t)hs[IX_SCR * (i + IX_PF_SLOT) + 3] == IX_NONE)
+            __builtin_prefetch(&inv->slots[(uint32_t)hs[IX_SCR * (i + IX_PF_SLOT)] & inv->mask]);
         if (i + IX_PF_TERM < n) {
-            uint64_t s = inv->slots[(uint32_t)hs[3 * (i + IX_PF_TERM)] & inv->mask];
-            if (s)
-                __builtin_prefetch(&inv->terms[(uint32_t)s - 1]);
+            const term *pt = term_hint(inv, hs + IX_SCR * (i + IX_PF_TERM));
+            if (pt)
+                __builtin_prefetch(pt);
         }
         if (i + IX_PF_POS < n) {
-            uint64_t s = inv->slots[(uint32_t)hs[3 * (i + IX_PF_POS)] & inv->mask];
-            if (s) {
-                const term *pt = &inv->terms[(uint32_t)s - 1];
-                if (pt->pend - pt->pw >= 5)
-                    __builtin_prefetch(addr(inv, pt->pw), 1);
-            }
+            const term *pt = term_hint(inv, hs + IX_SCR * (i + IX_PF_POS));
+            if (pt && pt->pend - pt->pw >= 5)
+                __builtin_prefetch(addr(inv, pt->pw), 1);
         }
-        uint64_t h = hs[3 * i], a = hs[3 * i + 1], b = hs[3 * i + 2];
+        uint64_t *sc = hs + IX_SCR * i;
+        uint64_t a = sc[1], b = sc[2];
         const uint8_t *k = bytes + toks[i].off;
         size_t len = toks[i].len;
         uint32_t pos = toks[i].pos;
-        uint32_t hi = (uint32_t)(h >> 32);
-        uint32_t j = (uint32_t)h & inv->mask;
-        uint32_t id;
+        uint32_t id = (uint32_t)sc[3];
         term *t;
-        for (;;) {
-            uint64_t s = inv->slots[j];
-            if (!s) {
-                id = insert(inv, k, len, a, b, h, j);
-                if (id == IX_NONE)
-                    return NS_E_NOMEM;
-                t = &inv->terms[id];
-                break;
-            }
-            if ((uint32_t)(s >> 32) == hi) {
-                id = (uint32_t)s - 1;
-                t = &inv->terms[id];
-                if (t->fp0 == a && t->fp1 == b && t->key_len == len &&
-                    (len <= 16 || memcmp(inv->keys.data + t->key_off, k, len) == 0))
-                    break;
-            }
-            j = (j + 1) & inv->mask;
+        if (id != IX_NONE) {
+            t = &inv->terms[id];
+            if (!(t->fp0 == a && t->fp1 == b && t->key_len == len &&
+                  (len <= 16 || memcmp(inv->keys.data + t->key_off, k, len) == 0)))
+                id = IX_NONE; /* a stale tag (the inverter was reset) */
+        }
+        if (id == IX_NONE) {
+            if ((uint32_t)sc[3] != IX_NONE)
+                sc[0] = key_hash(k, len, a, b);
+            id = probe(inv, k, len, a, b, sc[0]);
+            if (id == IX_NONE)
+                return NS_E_NOMEM;
+            if (toks[i].tag)
+                *toks[i].tag = id + 1;
+            t = &inv->terms[id];
         }
         uint32_t v;
         if (t->cur_doc != doc_id) {
@@ -403,7 +442,7 @@ ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const i
 size_t ix_inv_mem(const ix_inv *inv)
 {
     return (size_t)inv->n_chunks * IX_POOL_CHUNK + (size_t)inv->cap_terms * (sizeof(term) + 8) +
-           inv->cap_scratch * 24 +
+           inv->cap_scratch * IX_SCR * sizeof(uint64_t) +
            ((size_t)inv->mask + 1) * sizeof(uint64_t) + inv->keys.cap +
            inv->cap_order * sizeof(sort_ent);
 }

@@ -35,6 +35,9 @@ void ix_inv_free(ix_inv *inv);
 /* One token of a document: term bytes at `off` in a byte buffer. */
 typedef struct ix_tok {
     uint32_t off, len, pos;
+    uint32_t *tag; /* borrowed, or NULL: the analyzer's tag of the word
+                      (ns_token.tag), where the inverter remembers the
+                      word's term index + 1, checked before use */
 } ix_tok;
 
 /* Adds a whole document: n tokens, their terms in bytes[].  Documents must come in strictly

@@ -77,6 +77,7 @@ static int on_token(void *ctx, const ns_token *t)
     k->off = (uint32_t)w->tbytes.len;
     k->len = (uint32_t)t->term_len;
     k->pos = w->pos_base + t->pos;
+    k->tag = t->tag;
     memcpy(w->tbytes.data + w->tbytes.len, t->term, t->term_len);
     w->tbytes.len += t->term_len;
     return 0;
@@ -100,6 +101,7 @@ static void process_batch(ix_pipe_worker *w, ix_batch *bt)
         w->n_toks = 0;
         ns_buf_reset(&w->tbytes);
         w->tok_rc = NS_OK;
+        uint64_t epoch = ns_analyzer_epoch(w->an);
         rc = ns_analyze(w->an, r.f[NS_FIELD_TITLE], r.len[NS_FIELD_TITLE], on_token, w);
         w->pos_base = w->n_words = ns_analyzer_words(w->an);
         if (!rc && !w->tok_rc) {
@@ -112,6 +114,9 @@ static void process_batch(ix_pipe_worker *w, ix_batch *bt)
             bt->rc = ns_err_set(&bt->err, rc, "document too large");
             return;
         }
+        if (ns_analyzer_epoch(w->an) != epoch) /* the cache moved: tags are stale */
+            for (size_t t = 0; t < w->n_toks; t++)
+                w->toks[t].tag = NULL;
         if (!rc)
             rc = ix_inv_add_doc(w->inv, bt->first_doc + i, w->tbytes.data, w->toks, w->n_toks);
         bt->doclen[i] = w->n_words; /* stop words count: positions stay below it */

@@ -717,3 +717,52 @@ Test(ns_analyzer, stop_list_names_and_identity)
     ns_analyzer_free(plain);
     ns_analyzer_free(stop);
 }
+
+/* ---- tags ---- */
+
+typedef struct tag_ctx {
+    uint32_t *tags[8];
+    size_t n;
+} tag_ctx;
+
+static int take_tags(void *ctx, const ns_token *tok)
+{
+    tag_ctx *c = ctx;
+    if (c->n < 8)
+        c->tags[c->n++] = tok->tag;
+    return 0;
+}
+
+Test(ns_analyzer, tags_stay_with_their_word_until_the_cache_moves)
+{
+    ns_analyzer *a = new_analyzer("english");
+    tag_ctx c = {{0}, 0};
+    cr_assert_eq(ns_analyze(a, "running runs running", 20, take_tags, &c), NS_OK);
+    cr_assert_eq(c.n, 3);
+    cr_assert_not_null(c.tags[0]);
+    cr_assert_eq(*c.tags[0], 0, "a new word's tag is 0");
+    cr_assert_eq(c.tags[0], c.tags[2], "one tag per word");
+    cr_assert_neq(c.tags[0], c.tags[1], "not per stem");
+    *c.tags[0] = 7;
+    uint64_t epoch = ns_analyzer_epoch(a);
+    c.n = 0;
+    cr_assert_eq(ns_analyze(a, "running", 7, take_tags, &c), NS_OK);
+    cr_assert_eq(*c.tags[0], 7, "the tag is kept");
+    cr_assert_eq(ns_analyzer_epoch(a), epoch);
+    /* enough new words to grow the cache: the epoch moves */
+    char buf[16];
+    for (int i = 0; i < 20000 && ns_analyzer_epoch(a) == epoch; i++) {
+        int n = snprintf(buf, sizeof buf, "w%dq", i);
+        cr_assert_eq(ns_analyze(a, buf, (size_t)n, take_tags, &c), NS_OK);
+    }
+    cr_assert_neq(ns_analyzer_epoch(a), epoch);
+    c.n = 0;
+    cr_assert_eq(ns_analyze(a, "running", 7, take_tags, &c), NS_OK);
+    cr_assert_eq(*c.tags[0], 7, "growth moves tags with their words");
+    /* without the cache there are no tags */
+    ns_analyzer_set_cache(a, 0);
+    c.n = 0;
+    cr_assert_eq(ns_analyze(a, "running", 7, take_tags, &c), NS_OK);
+    cr_assert_null(c.tags[0]);
+    ns_analyzer_free(a);
+}
