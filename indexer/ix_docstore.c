@@ -8,6 +8,9 @@
 #include "ns_endian.h"
 #include "ns_format.h"
 
+#define IX_DOCSTORE_HASH_LOG 12
+#define IX_DOCSTORE_MIN_MATCH 6
+
 struct ix_docstore {
     ix_file f;
     ns_buf table; /* block table */
@@ -54,6 +57,11 @@ ix_docstore_cctx *ix_docstore_cctx_new(void)
         return NULL;
     }
     ZSTD_CCtx_setParameter(c->z, ZSTD_c_compressionLevel, NS_DOCSTORE_LEVEL);
+    /* A 4K-entry hash table and 6-byte minimum matches: on Reuters x10 a
+     * one-thread build takes 7.5% less time for a 2.2% larger docstore
+     * (hashLog 11: -10% for +5.4%). */
+    ZSTD_CCtx_setParameter(c->z, ZSTD_c_hashLog, IX_DOCSTORE_HASH_LOG);
+    ZSTD_CCtx_setParameter(c->z, ZSTD_c_minMatch, IX_DOCSTORE_MIN_MATCH);
     return c;
 }
 
