@@ -1,4 +1,5 @@
 /* ix_file: buffered, checksummed writer for one index file (see ix_file.h). */
+#define _GNU_SOURCE /* sync_file_range */
 #include "ix_file.h"
 
 #include <errno.h>
@@ -10,6 +11,10 @@
 #include "ns_alloc.h"
 
 #define IX_FILE_FLUSH (1u << 20)
+/* Writeback of what is written is started every this many bytes, so that
+ * the disk works while the build goes on and the final fsync finds little
+ * left (the docstore's fsync was 2% of a build's time). */
+#define IX_FILE_WRITEBEHIND ((uint64_t)8 << 20)
 
 ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t codec, ns_err *err)
 {
@@ -39,11 +44,12 @@ ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t code
     return NS_OK;
 }
 
-static void flush(ix_file *f)
+/* Writes p[0..n) at the end of the file (errors are sticky). */
+static void write_all(ix_file *f, const void *p, size_t n)
 {
     size_t off = 0;
-    while (off < f->buf.len && !f->rc) {
-        ssize_t w = write(f->fd, f->buf.data + off, f->buf.len - off);
+    while (off < n && !f->rc) {
+        ssize_t w = write(f->fd, (const uint8_t *)p + off, n - off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -53,6 +59,20 @@ static void flush(ix_file *f)
             off += (size_t)w;
         }
     }
+    f->written += off;
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (!f->rc && f->written - f->synced >= IX_FILE_WRITEBEHIND) {
+        /* a hint: fsync still decides, so its failure is ignored here */
+        (void)sync_file_range(f->fd, (off_t)f->synced, (off_t)(f->written - f->synced),
+                              SYNC_FILE_RANGE_WRITE);
+        f->synced = f->written;
+    }
+#endif
+}
+
+static void flush(ix_file *f)
+{
+    write_all(f, f->buf.data, f->buf.len);
     ns_buf_reset(&f->buf);
 }
 
@@ -64,18 +84,7 @@ void ix_file_write(ix_file *f, const void *p, size_t n)
     f->payload_len += n;
     if (n >= IX_FILE_FLUSH) {
         flush(f);
-        size_t off = 0;
-        while (off < n && !f->rc) {
-            ssize_t w = write(f->fd, (const uint8_t *)p + off, n - off);
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                f->rc = NS_E_IO;
-                f->sys_errno = errno;
-            } else {
-                off += (size_t)w;
-            }
-        }
+        write_all(f, p, n);
         return;
     }
     if (ns_buf_append(&f->buf, p, n)) {

@@ -16,6 +16,8 @@ typedef struct ix_file {
     ns_sum sum;
     ns_buf buf;           /* pending bytes */
     uint64_t payload_len; /* bytes of payload written so far (incl. pending) */
+    uint64_t written;     /* bytes handed to write() */
+    uint64_t synced;      /* bytes whose writeback was started */
     ns_rc rc;             /* sticky */
     int sys_errno;
 } ix_file;
