@@ -1,6 +1,8 @@
 """corpus_io: reading a JSON Lines corpus, plain or zstd-compressed, for the
-bench scripts (gen_queries.py, replicate.py)."""
+bench scripts (gen_queries.py, replicate.py, gen_synth.py, peers/peers.py)."""
+import json
 import subprocess
+import sys
 
 
 def open_corpus(path):
@@ -9,4 +11,21 @@ def open_corpus(path):
     if path.endswith(".zst"):
         p = subprocess.Popen(["zstd", "-dc", "--", path], stdout=subprocess.PIPE)
         return p.stdout
-    return open(path, "rb")
+    return open(path, "rb", buffering=1 << 20)
+
+
+def iter_docs(path, prog=None):
+    """Yields (line number, parsed value) for every non-blank line of the
+    corpus.  A line that is not JSON is skipped, with a message naming
+    path:line on stderr when prog (the script's name) is given."""
+    with open_corpus(path) as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                if prog:
+                    print(f"{prog}: {path}:{line_no}: malformed JSON: skipped", file=sys.stderr)
+                continue
+            yield line_no, doc

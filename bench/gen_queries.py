@@ -20,12 +20,11 @@ A CORPUS ending in .zst is read through `zstd -dc`.
 Exit status: 0 ok, 2 usage error, 3 corpus missing or without usable titles.
 """
 import argparse
-import json
 import random
 import re
 import sys
 
-from corpus_io import open_corpus
+from corpus_io import iter_docs
 
 PROG = "gen_queries"
 
@@ -50,20 +49,12 @@ def title_words(title):
 def read_titles(path):
     """Returns the word lists of every title with at least one usable word."""
     titles = []
-    with open_corpus(path) as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                print(f"{PROG}: {path}:{line_no}: malformed JSON: skipped", file=sys.stderr)
-                continue
-            t = doc.get("title") if isinstance(doc, dict) else None
-            if isinstance(t, str):
-                words = title_words(t)
-                if words:
-                    titles.append(words)
+    for _, doc in iter_docs(path, PROG):
+        t = doc.get("title") if isinstance(doc, dict) else None
+        if isinstance(t, str):
+            words = title_words(t)
+            if words:
+                titles.append(words)
     return titles
 
 

@@ -38,6 +38,8 @@ import random
 import re
 import sys
 
+from corpus_io import iter_docs
+
 PROG = "gen_synth"
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in "aeiou"]
@@ -47,27 +49,20 @@ def fit(path):
     """Returns (words by rank, counts by rank, title lengths, body lengths)."""
     counts = {}
     titles, bodies = [], []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(d, dict):
-                continue
-            lens = []
-            for field in ("title", "body"):
-                text = d.get(field) or (d.get("text") if field == "body" else None) or ""
-                if not isinstance(text, str):
-                    text = ""
-                words = WORD.findall(text.lower())
-                for w in words:
-                    counts[w] = counts.get(w, 0) + 1
-                lens.append(len(words))
-            titles.append(lens[0])
-            bodies.append(lens[1])
+    for _, d in iter_docs(path):
+        if not isinstance(d, dict):
+            continue
+        lens = []
+        for field in ("title", "body"):
+            text = d.get(field) or (d.get("text") if field == "body" else None) or ""
+            if not isinstance(text, str):
+                text = ""
+            words = WORD.findall(text.lower())
+            for w in words:
+                counts[w] = counts.get(w, 0) + 1
+            lens.append(len(words))
+        titles.append(lens[0])
+        bodies.append(lens[1])
     if not counts:
         raise ValueError("no words in the corpus")
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -21,29 +21,20 @@ import json
 import subprocess
 import sys
 
-from corpus_io import open_corpus
+from corpus_io import iter_docs
 
 PROG = "replicate"
-
 
 
 def load(path):
     """Returns the corpus as (id string, parsed object) pairs."""
     docs = []
-    with open_corpus(path) as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except ValueError:
-                print(f"{PROG}: {path}:{line_no}: malformed JSON: skipped", file=sys.stderr)
-                continue
-            if not isinstance(doc, dict) or isinstance(doc.get("id"), bool) \
-                    or not isinstance(doc.get("id"), (str, int)):
-                print(f"{PROG}: {path}:{line_no}: no string or integer \"id\": skipped", file=sys.stderr)
-                continue
-            docs.append((str(doc["id"]), doc))
+    for line_no, doc in iter_docs(path, PROG):
+        if not isinstance(doc, dict) or isinstance(doc.get("id"), bool) \
+                or not isinstance(doc.get("id"), (str, int)):
+            print(f"{PROG}: {path}:{line_no}: no string or integer \"id\": skipped", file=sys.stderr)
+            continue
+        docs.append((str(doc["id"]), doc))
     return docs
 
 

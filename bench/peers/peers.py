@@ -44,6 +44,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from corpus_io import open_corpus  # noqa: E402  (bench/corpus_io.py)
+
 PROG = "peers"
 # Query words: what unicode61 and Xapian's TermGenerator both take as a word
 # (letters and digits), lowercased.
@@ -62,14 +65,6 @@ def note(msg):
 
 
 # ---------------------------------------------------------------- input
-
-def open_corpus(path):
-    """Returns a binary file of the corpus; .zst goes through `zstd -dc`."""
-    if path.endswith(".zst"):
-        p = subprocess.Popen(["zstd", "-dc", "--", path], stdout=subprocess.PIPE)
-        return p.stdout
-    return open(path, "rb", buffering=1 << 20)
-
 
 class CorpusReader:
     """Iterates (seq, id, title, body) over a JSON Lines corpus, seq = 1..N in
