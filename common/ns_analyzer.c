@@ -39,6 +39,7 @@
 #include "ns_alloc.h"
 #include "ns_buf.h"
 #include "ns_fold.h"
+#include "ns_hash.h"
 #include "ns_utf8.h"
 
 /* Cache bounds.  2^20 slots of 32 bytes (32 MiB) hold ~786K distinct words,
@@ -306,14 +307,8 @@ static inline void word_key(const char *w, size_t wl, uint64_t *k0, uint64_t *k1
 /* Hash of the folded word w[0..wl) whose key is k0, k1. */
 static inline uint64_t word_hash(const char *w, size_t wl, uint64_t k0, uint64_t k1)
 {
-    if (wl > NS_SLOT_KEY)
-        return XXH3_64bits(w, wl);
-    uint64_t h = k0 * 0x9E3779B97F4A7C15ull;
-    h ^= (k1 + wl) * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 32;
-    h *= 0xD6E8FEB86659FD93ull;
-    h ^= h >> 29;
-    return h;
+    _Static_assert(NS_SLOT_KEY == 16, "ns_hash_key takes keys of up to 16 bytes from k0, k1");
+    return ns_hash_key(w, wl, k0, k1);
 }
 
 static void cache_clear(ns_analyzer *a)

@@ -17,9 +17,9 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "ns_alloc.h"
+#include "ns_hash.h"
 
 #define IX_POOL_CHUNK_BITS 20
 #define IX_POOL_CHUNK ((uint32_t)1 << IX_POOL_CHUNK_BITS)
@@ -215,18 +215,6 @@ static inline void fingerprint(const uint8_t *p, size_t len, uint64_t *a, uint64
     }
 }
 
-static inline uint64_t key_hash(const uint8_t *p, size_t len, uint64_t a, uint64_t b)
-{
-    if (len > 16)
-        return XXH3_64bits(p, len);
-    uint64_t h = a * 0x9E3779B97F4A7C15ull;
-    h ^= (b + len) * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 32;
-    h *= 0xD6E8FEB86659FD93ull;
-    h ^= h >> 29;
-    return h;
-}
-
 static ns_rc grow_slots(ix_inv *inv)
 {
     uint32_t n = (inv->mask + 1) * 2;
@@ -240,7 +228,7 @@ static ns_rc grow_slots(ix_inv *inv)
             continue;
         const term *t = &inv->terms[(uint32_t)v - 1];
         const uint8_t *k = inv->keys.data + t->key_off;
-        uint64_t h = key_hash(k, t->key_len, t->fp0, t->fp1);
+        uint64_t h = ns_hash_key(k, t->key_len, t->fp0, t->fp1);
         uint32_t j = (uint32_t)h & mask;
         while (s[j])
             j = (j + 1) & mask;
@@ -376,7 +364,7 @@ ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const i
             sc[3] = tag - 1;
         } else {
             sc[3] = IX_NONE;
-            sc[0] = key_hash(k, toks[i].len, a, b);
+            sc[0] = ns_hash_key(k, toks[i].len, a, b);
         }
         sc[1] = a;
         sc[2] = b;
@@ -412,7 +400,7 @@ ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const i
         }
         if (id == IX_NONE) {
             if ((uint32_t)sc[3] != IX_NONE)
-                sc[0] = key_hash(k, len, a, b);
+                sc[0] = ns_hash_key(k, len, a, b);
             id = probe(inv, k, len, a, b, sc[0]);
             if (id == IX_NONE)
                 return NS_E_NOMEM;
