@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -429,6 +430,21 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* root_len: length of the INPUT prefix to strip (with its slash) for ids. */
+/* What a directory walk sees at path p: *sb for a file or directory, or for
+ * what a link points to; false to skip it (gone, a dangling link, or a link
+ * to a directory, which could loop). */
+static bool entry_stat(const char *p, struct stat *sb)
+{
+    struct stat lsb;
+    if (lstat(p, &lsb) != 0)
+        return false;
+    if (!S_ISLNK(lsb.st_mode)) {
+        *sb = lsb;
+        return true;
+    }
+    return stat(p, sb) == 0 && !S_ISDIR(sb->st_mode);
+}
+
 static ns_rc walk(ix_build *b, const char *dir, size_t root_len, int depth, ns_err *err)
 {
     if (depth > IX_MAX_DEPTH) {
@@ -476,15 +492,9 @@ static ns_rc walk(ix_build *b, const char *dir, size_t root_len, int depth, ns_e
             break;
         }
         const char *p = ns_buf_cstr(&path);
-        struct stat lsb, sb;
-        if (lstat(p, &lsb) != 0)
+        struct stat sb;
+        if (!entry_stat(p, &sb))
             continue;
-        if (S_ISLNK(lsb.st_mode)) {
-            if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode))
-                continue; /* dangling, or a link to a directory (loops) */
-        } else {
-            sb = lsb;
-        }
         if (S_ISDIR(sb.st_mode))
             rc = walk(b, p, root_len, depth + 1, err);
         else if (S_ISREG(sb.st_mode) && is_text(names[i]))
@@ -552,15 +562,9 @@ static uint64_t walk_size(const char *dir, int depth)
         if (ns_buf_printf(&path, "%s/%s", dir, e->d_name))
             break;
         const char *p = ns_buf_cstr(&path);
-        struct stat lsb, sb;
-        if (lstat(p, &lsb) != 0)
+        struct stat sb;
+        if (!entry_stat(p, &sb))
             continue;
-        if (S_ISLNK(lsb.st_mode)) {
-            if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode))
-                continue;
-        } else {
-            sb = lsb;
-        }
         if (S_ISDIR(sb.st_mode))
             total += walk_size(p, depth + 1);
         else if (S_ISREG(sb.st_mode) && (is_text(e->d_name) || is_jsonl(e->d_name)))

@@ -417,6 +417,42 @@ Test(cli_nindex, stdin_input_reads_json_lines)
 
 /* ---- directories and text files ---- */
 
+Test(cli_nindex, directory_walk_follows_file_links_only)
+{
+    char *dir = tu_tmpdir("dir_links");
+    char *docs = tu_path(dir, "docs"), *outside = tu_path(dir, "outside");
+    char *idx = tu_path(dir, "idx");
+    cr_assert_eq(mkdir(docs, 0777), 0);
+    cr_assert_eq(mkdir(outside, 0777), 0);
+    PUTS(outside, "f.txt", "Linked\nlinked wombat\n");
+    PUTS(outside, "sub/g.txt", "Behind a directory link\nhidden quokka\n");
+    PUTS(docs, "a.txt", "Plain\nplain aardvark\n");
+    char *f = tu_path(outside, "f.txt"), *sub = tu_path(outside, "sub");
+    char *l1 = tu_path(docs, "link.txt"), *l2 = tu_path(docs, "dirlink");
+    char *l3 = tu_path(docs, "dangling.txt"), *l4 = tu_path(docs, "self");
+    cr_assert_eq(symlink(f, l1), 0);
+    cr_assert_eq(symlink(sub, l2), 0);   /* a link to a directory could loop: skipped */
+    cr_assert_eq(symlink("nowhere.txt", l3), 0);
+    cr_assert_eq(symlink(docs, l4), 0);  /* a loop */
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "wombat", "link.txt");
+    assert_ids(idx, "aardvark", "a.txt");
+    assert_ids(idx, "quokka", "");
+    free(f);
+    free(sub);
+    free(l1);
+    free(l2);
+    free(l3);
+    free(l4);
+    free(idx);
+    free(outside);
+    free(docs);
+    free(dir);
+}
+
 Test(cli_nindex, directory_walk_skips_binary_and_empty_files)
 {
     char *dir = tu_tmpdir("dir_walk");
