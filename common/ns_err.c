@@ -53,6 +53,8 @@ const char *ns_rc_str(ns_rc rc)
     case NS_E_CORRUPT: return "corrupt data";
     case NS_E_ARG: return "invalid argument";
     case NS_E_NOTFOUND: return "not found";
+    case NS_E_BUSY: return "locked by another process";
+    case NS_E_EXISTS: return "exists and is not an index";
     }
     return "unknown error";
 }

@@ -15,7 +15,9 @@ typedef enum {
     NS_E_VERSION = 4,  /* unsupported format version or analyzer mismatch */
     NS_E_CORRUPT = 5,  /* data read from disk or input violates the format */
     NS_E_ARG = 6,      /* bad argument or input from the user */
-    NS_E_NOTFOUND = 7  /* a file or index does not exist */
+    NS_E_NOTFOUND = 7, /* a file or index does not exist */
+    NS_E_BUSY = 8,     /* another process holds the lock (another nindex) */
+    NS_E_EXISTS = 9    /* the output exists and is not an index: not replaced */
 } ns_rc;
 
 typedef struct ns_err {

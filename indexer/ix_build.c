@@ -66,6 +66,8 @@ struct ix_build {
     ix_build_stats st;
     ns_buf fields[5]; /* repaired copies of the current doc's fields */
     int committed;
+    ix_lock lock;     /* owned: the target's lock (ix_tmpdir_lock) */
+    int allow_empty;  /* commit an index without live documents */
 
     ix_pipe pipe;           /* embedded; workers start at the first batch */
     ix_batch *free_batches; /* owned, linked by next */
@@ -128,11 +130,20 @@ void ix_build_count_raw(ix_build *b, uint64_t n) { b->st.raw_in += n; }
 ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void *warn_ctx,
                    ix_build **out, ns_err *err)
 {
+    ix_build_opts o = {lang, warn, warn_ctx, 0};
+    return ix_build_new_opts(out_dir, &o, out, err);
+}
+
+ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **out, ns_err *err)
+{
+    *out = NULL;
     ix_build *b = ns_calloc(1, sizeof *b);
     if (!b)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    b->warn = warn;
-    b->warn_ctx = warn_ctx;
+    b->lock.fd = -1;
+    b->warn = o->warn;
+    b->warn_ctx = o->warn_ctx;
+    const char *lang = o->lang ? o->lang : "english";
     ix_pipe_init(&b->pipe, IX_DEFAULT_MEM);
     b->max_fanin = IX_MAX_FANIN;
     for (int i = 0; i < 5; i++)
@@ -143,7 +154,7 @@ ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void 
         ix_build_free(b);
         return rc;
     }
-    rc = ix_tmpdir_create(out_dir, &b->out_dir, &b->tmp_dir, err);
+    rc = ix_tmpdir_create(out_dir, o->wait_lock, &b->out_dir, &b->tmp_dir, &b->lock, err);
     if (rc) {
         ix_build_free(b);
         return rc;
@@ -544,6 +555,7 @@ void ix_build_free(ix_build *b)
     ix_docstore_free(b->ds);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);
+    ix_tmpdir_unlock(&b->lock); /* after the temporary is gone */
     ns_free(b->tmp_dir);
     ns_free(b->out_dir);
     ns_analyzer_free(b->an);
@@ -556,11 +568,18 @@ void ix_build_free(ix_build *b)
     ns_free(b);
 }
 
+void ix_build_set_allow_empty(ix_build *b, int allow) { b->allow_empty = allow; }
+
 ns_rc ix_build_commit(ix_build *b, ns_err *err)
 {
     ns_rc rc = ix_build_wait(b, err);
     if (rc)
         return rc;
+    if (b->st.n_docs == 0 && !b->allow_empty)
+        return ns_err_set(err, NS_E_ARG,
+                          "no documents to index (%llu read, none with words): an empty index "
+                          "would replace '%s'",
+                          (unsigned long long)b->st.n_docs_in, b->out_dir);
     /* no documents at all: no workers yet */
     if (!ix_pipe_started(&b->pipe) && (rc = ix_pipe_start(&b->pipe, b->an, err)))
         return rc;

@@ -46,6 +46,7 @@ typedef enum {
     IX_WARN_DUPLICATE, /* duplicate id: the later document wins */
     IX_WARN_TOOBIG,    /* field or document over the size limit: truncated */
     IX_WARN_IO,        /* unreadable input file: skipped */
+    IX_WARN_LINK,      /* symbolic link not followed (to a directory, dangling) */
     IX_WARN_COUNT
 } ix_warn_kind;
 
@@ -91,10 +92,28 @@ typedef void (*ix_progress_cb)(void *ctx, const ix_progress *p);
 #define IX_MIN_MEM ((uint64_t)1 << 20)
 #define IX_MAX_THREADS 256u
 
-/* Returns: owned *out, free with ix_build_free().  One thread and
+typedef struct ix_build_opts {
+    const char *lang;  /* Snowball language (NULL: english; "none": no stemming) */
+    ix_warn_cb warn;   /* may be NULL */
+    void *warn_ctx;
+    int wait_lock;     /* another build holds out_dir's lock: wait for it (1)
+                          or fail at once with NS_E_BUSY (0) */
+} ix_build_opts;
+
+/* Checks out_dir (absent, empty, or an index holding only index files:
+ * else NS_E_EXISTS naming what is in the way), takes its lock (NS_E_BUSY
+ * naming the other build's pid), removes stale temporaries and creates the
+ * temporary directory.  The lock is held until ix_build_free().
+ * Returns: owned *out, free with ix_build_free().  One thread and
  * IX_DEFAULT_MEM until set otherwise. */
+ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **out, ns_err *err);
+/* ix_build_new_opts with wait_lock = 0. */
 ns_rc ix_build_new(const char *out_dir, const char *lang, ix_warn_cb warn, void *warn_ctx,
                    ix_build **out, ns_err *err);
+/* By default ix_build_commit refuses to install an index without live
+ * documents (NS_E_ARG), so that a wrong INPUT never replaces a good index
+ * with an empty one; allow = 1 permits it. */
+void ix_build_set_allow_empty(ix_build *b, int allow);
 /* Analysis threads, 1..IX_MAX_THREADS (1: no threads are started).
  * NS_E_ARG out of range or after the first document. */
 ns_rc ix_build_set_threads(ix_build *b, unsigned n_threads, ns_err *err);

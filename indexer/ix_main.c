@@ -20,6 +20,7 @@
 #define EXIT_USAGE 2
 #define EXIT_INDEX 3
 #define EXIT_IO 4
+#define EXIT_BUSY 5
 #define MAX_PRINTED_WARNINGS 1000
 
 static const char usage_text[] =
@@ -27,14 +28,24 @@ static const char usage_text[] =
     "Build an nsearch index from plain-text files, directories and JSON Lines.\n"
     "\n"
     "INPUT is a file, a directory (walked recursively: .txt and .md files are\n"
-    "one document each, .jsonl/.ndjson files one document per line), or '-' for\n"
-    "JSON Lines on standard input.  Files ending in .zst (and zstd-compressed\n"
-    "standard input) are decompressed on the fly.  JSON members: id, title, body (or text),\n"
-    "date, url.  A plain-text document's title is its first non-empty line and\n"
-    "its id the path relative to the INPUT directory.\n"
+    "one document each, .jsonl/.ndjson files one document per line, in any\n"
+    "case; hidden entries, other files and links to directories are skipped and\n"
+    "counted), or '-' for standard input.  A file named directly, and standard\n"
+    "input, are JSON Lines when their name says so or their first line is a JSON\n"
+    "object, else plain text (see --input-format).  Input ending in .zst or\n"
+    "starting with the zstd magic is decompressed on the fly; a UTF-8\n"
+    "byte-order mark is dropped.  JSON members: id, title, body (or text), date,\n"
+    "url; a line without an id gets FILE:LINE.  A plain-text document's title is\n"
+    "its first non-empty line and its id the path relative to the INPUT\n"
+    "directory, or with several INPUTs the path as given (A/a.txt, B/a.txt).  A\n"
+    "file reached twice (A/a.txt ./A/a.txt) is read once.\n"
     "\n"
     "The index is built beside INDEX_DIR and swapped into place only when\n"
     "complete, so a failed or interrupted build leaves the old index untouched.\n"
+    "A missing INPUT, or a build that finds no documents, fails and leaves the\n"
+    "old index as it was.  One build at a time per INDEX_DIR (a lock file\n"
+    "'.INDEX_DIR.lock' beside it); an INDEX_DIR holding files that are not part\n"
+    "of an index is never replaced.\n"
     "\n"
     "Options:\n"
     "  -o, --output=INDEX_DIR  index directory (default: $NSEARCH_INDEX, else 'index')\n"
@@ -50,6 +61,12 @@ static const char usage_text[] =
     "                          and, to, a, in, ...) or 'none'; default:\n"
     "                          'english' for English, else 'none'.  Stop words\n"
     "                          keep their positions and count in lengths\n"
+    "      --input-format=FMT  how INPUT files named directly and standard input\n"
+    "                          are read: auto (default: by name, then by\n"
+    "                          content), jsonl or text\n"
+    "      --allow-empty       build an index even when no document is found\n"
+    "      --wait              if another nindex is building INDEX_DIR, wait for\n"
+    "                          it to finish (default: exit 5 at once)\n"
     "      --strict            treat any input warning as an error: exit 2 and\n"
     "                          leave the old index untouched\n"
     "  -q, --quiet             print only errors (no warnings or summary)\n"
@@ -65,9 +82,11 @@ static const char usage_text[] =
     "\n"
     "Exit status:\n"
     "  0  the index was built\n"
-    "  2  usage error, or input warnings with --strict\n"
-    "  3  the output exists and is not an nsearch index\n"
-    "  4  I/O or memory failure\n";
+    "  2  usage error, an INPUT missing or unreadable, no documents found, or\n"
+    "     input warnings with --strict\n"
+    "  3  the output exists and is not an nsearch index, or holds other files\n"
+    "  4  I/O or memory failure\n"
+    "  5  another nindex is building the same INDEX_DIR (see --wait)\n";
 
 typedef struct warn_ctx {
     int quiet;
@@ -143,7 +162,10 @@ static void on_warn(void *ctx, ix_warn_kind kind, const char *file, uint64_t lin
 static int exit_for(ns_rc rc)
 {
     switch (rc) {
-    case NS_E_ARG: return EXIT_USAGE;
+    case NS_E_ARG:
+    case NS_E_NOTFOUND: return EXIT_USAGE;
+    case NS_E_BUSY: return EXIT_BUSY;
+    case NS_E_EXISTS:
     case NS_E_BADMAGIC:
     case NS_E_VERSION:
     case NS_E_CORRUPT: return EXIT_INDEX;
@@ -154,7 +176,29 @@ static int exit_for(ns_rc rc)
 static const char *const warn_names[IX_WARN_COUNT] = {
     "malformed JSON", "invalid UTF-8", "binary file", "empty document",
     "missing field",  "duplicate id",  "too large",   "unreadable",
+    "link not followed",
 };
+
+/* Writes what the walks skipped, e.g. "3 files with other extensions, 1
+ * hidden entry", into out ("" when nothing). */
+static void print_skipped(char *out, size_t len, const uint64_t n[IX_SKIP_COUNT])
+{
+    static const char *const one[IX_SKIP_COUNT] = {
+        "file with another extension", "hidden entry", "link to a directory",
+        "dangling link", "special file", "file reached twice"};
+    static const char *const many[IX_SKIP_COUNT] = {
+        "files with other extensions", "hidden entries", "links to directories",
+        "dangling links", "special files", "files reached twice"};
+    size_t used = 0;
+    *out = 0;
+    for (int k = 0; k < IX_SKIP_COUNT && used < len; k++) {
+        if (!n[k])
+            continue;
+        int w = snprintf(out + used, len - used, "%s%llu %s", used ? ", " : "",
+                         (unsigned long long)n[k], n[k] == 1 ? one[k] : many[k]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
 
 /* Parses SIZE: digits with an optional K, M or G (powers of 1024), an
  * optional "iB" or "B" after it.  Returns 0, or -1 if malformed. */
@@ -211,17 +255,20 @@ int main(int argc, char **argv)
     int stop_set = 0; /* else the language's default list */
     ns_err err;
     ns_err_clear(&err);
-    int quiet = 0, strict = 0;
+    int quiet = 0, strict = 0, allow_empty = 0, wait_lock = 0;
+    ix_input_format in_fmt = IX_FMT_AUTO;
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
     uint64_t mem = default_mem();
-    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP };
+    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT };
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
         {"quiet", no_argument, 0, 'q'},        {"strict", no_argument, 0, OPT_STRICT},
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, OPT_VERSION},
         {"jobs", required_argument, 0, 'j'},   {"mem", required_argument, 0, OPT_MEM},
         {"stopwords", required_argument, 0, OPT_STOP},
+        {"input-format", required_argument, 0, OPT_INFMT},
+        {"allow-empty", no_argument, 0, OPT_EMPTY}, {"wait", no_argument, 0, OPT_WAIT},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -258,6 +305,16 @@ int main(int argc, char **argv)
             }
             stop_set = 1;
             break;
+        case OPT_INFMT:
+            if (ix_input_format_parse(optarg, &in_fmt)) {
+                fprintf(stderr, "nindex: invalid --input-format '%s' (auto, jsonl or text)\n"
+                                "Try 'nindex --help' for more information.\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_EMPTY: allow_empty = 1; break;
+        case OPT_WAIT: wait_lock = 1; break;
         case 'q': quiet = 1; break;
         case OPT_STRICT: strict = 1; break;
         case 'h': fputs(usage_text, stdout); return 0;
@@ -285,18 +342,38 @@ int main(int argc, char **argv)
      * then stays resident, which defeats --mem. */
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
+    /* Every INPUT must exist and be readable before anything is touched. */
+    int bad_inputs = 0;
+    for (int i = optind; i < argc; i++) {
+        if (ix_source_check(argv[i], &err)) {
+            fprintf(stderr, "nindex: %s\n", err.msg);
+            bad_inputs++;
+        }
+    }
+    if (bad_inputs) {
+        fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
+        return EXIT_USAGE;
+    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     warn_ctx wc = {quiet, 0, 0, 0, 0};
     wc.t0 = now_s();
     ix_build *b;
-    ns_rc rc = ix_build_new(out_dir, lang, on_warn, &wc, &b, &err);
+    ix_build_opts bo = {lang, on_warn, &wc, 0};
+    ns_rc rc = ix_build_new_opts(out_dir, &bo, &b, &err);
+    if (rc == NS_E_BUSY && wait_lock) {
+        if (!quiet)
+            fprintf(stderr, "nindex: %s; waiting\n", err.msg);
+        bo.wait_lock = 1;
+        rc = ix_build_new_opts(out_dir, &bo, &b, &err);
+    }
     if (rc) {
         fprintf(stderr, "nindex: %s\n", err.msg);
         return exit_for(rc);
     }
     if (!stop_set && strcmp(ix_build_lang(b), "english") == 0)
         stop_list = NS_STOP_ENGLISH;
+    ix_build_set_allow_empty(b, allow_empty);
     rc = ix_build_set_stop_list(b, stop_list, &err);
     if (!rc)
         rc = ix_build_set_threads(b, jobs, &err);
@@ -310,10 +387,17 @@ int main(int argc, char **argv)
         }
         ix_build_set_progress(b, on_progress, &wc, total == UINT64_MAX ? 0 : total);
     }
+    ix_source *src = NULL;
+    if (!rc)
+        rc = ix_source_new(b, in_fmt, argc - optind, &src, &err);
     for (int i = optind; i < argc && !rc; i++)
-        rc = ix_source_add(b, argv[i], &err);
+        rc = ix_source_read(src, argv[i], &err);
     if (!rc)
         rc = ix_build_wait(b, &err);
+    uint64_t skipped[IX_SKIP_COUNT] = {0};
+    if (src)
+        ix_source_skipped(src, skipped);
+    ix_source_free(src);
     ix_build_stats st;
     ix_build_get_stats(b, &st);
     uint64_t n_warn = 0;
@@ -326,6 +410,17 @@ int main(int argc, char **argv)
         ix_build_free(b);
         return EXIT_USAGE;
     }
+    if (!rc && st.n_docs == 0 && !allow_empty) {
+        progress_clear(&wc);
+        char why[160];
+        print_skipped(why, sizeof why, skipped);
+        fprintf(stderr,
+                "nindex: no documents found in the INPUT (%llu read, none with words%s%s); "
+                "'%s' is unchanged (--allow-empty builds an empty index)\n",
+                (unsigned long long)st.n_docs_in, *why ? "; skipped: " : "", why, out_dir);
+        ix_build_free(b);
+        return EXIT_USAGE;
+    }
     if (!rc)
         rc = ix_build_commit(b, &err);
     if (rc) {
@@ -333,7 +428,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nindex: %s\n", err.msg);
         fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
         ix_build_free(b);
-        return rc == NS_E_ARG ? EXIT_INDEX : exit_for(rc);
+        return exit_for(rc);
     }
     ix_build_get_stats(b, &st);
     ix_build_free(b);
@@ -362,6 +457,10 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "; no warnings");
         }
+        char why[256];
+        print_skipped(why, sizeof why, skipped);
+        if (*why)
+            fprintf(stderr, "; skipped: %s", why);
         fputc('\n', stderr);
     }
     return 0;

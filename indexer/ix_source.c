@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -15,7 +17,9 @@
 #include "ns_alloc.h"
 #include "ns_buf.h"
 #include "ns_format.h"
+#include "ns_hash.h"
 #include "ns_json.h"
+#include "ns_utf8.h"
 
 #define IX_BINARY_PROBE 8192u
 /* Longest JSON line read; longer ones are skipped (a body is at most
@@ -23,10 +27,11 @@
 #define IX_MAX_LINE (6u * NS_MAX_DOC_BYTES)
 #define IX_MAX_DEPTH 64
 
+/* Extensions are compared without regard to ASCII case (`.TXT`, `.Md`). */
 static int has_ext(const char *name, const char *ext)
 {
     size_t n = strlen(name), e = strlen(ext);
-    return n > e && strcmp(name + n - e, ext) == 0;
+    return n > e && strcasecmp(name + n - e, ext) == 0;
 }
 
 static int is_zst(const char *name) { return has_ext(name, ".zst"); }
@@ -186,85 +191,148 @@ static ssize_t in_read(in_stream *s, uint8_t *out, size_t cap, uint64_t line)
     }
 }
 
+/* ---- the reading state of one input: a stream and what was read ---- */
+
+/* Bytes read before the format is decided: enough for the first line of
+ * any sensible JSON Lines file, and for the binary checks. */
+#define IX_SNIFF_BYTES 65536u
+/* A text file is binary past 1 invalid UTF-8 byte in 8 of this prefix. */
+#define IX_UTF8_PROBE 65536u
+
+struct ix_source {
+    ix_build *b;           /* borrowed */
+    ix_input_format fmt;   /* for INPUTs named on the command line */
+    int multi;             /* several INPUTs: ids are paths as given */
+    uint64_t skipped[IX_SKIP_COUNT];
+    struct seen {          /* owned: open-addressed set of files read */
+        dev_t dev;
+        ino_t ino;
+        int used;
+    } *seen;
+    size_t seen_n, seen_cap; /* seen_cap: 0 or a power of two */
+    ns_buf scratch;        /* JSON values of the current line */
+    ns_buf idbuf;          /* a generated id */
+};
+
+typedef struct reader {
+    in_stream in;
+    ns_buf buf;   /* owned: bytes read and not yet consumed */
+    int eof;      /* the end was reached */
+    int failed;   /* a read failed (warned): the rest is skipped */
+} reader;
+
+/* Appends up to cap more bytes to r->buf.  Returns the number appended, 0
+ * at the end (or after a failure: see r->failed), -1 when out of memory. */
+static ssize_t rd_more(reader *r, size_t cap, uint64_t line)
+{
+    if (r->eof || r->failed)
+        return 0;
+    if (ns_buf_reserve(&r->buf, cap))
+        return -1;
+    ssize_t n = in_read(&r->in, r->buf.data + r->buf.len, cap, line);
+    if (n < 0) {
+        r->failed = 1;
+        return 0;
+    }
+    if (n == 0) {
+        r->eof = 1;
+        return 0;
+    }
+    r->buf.len += (size_t)n;
+    return n;
+}
+
+/* Reads until r->buf holds at least `want` bytes, the end, or a failure;
+ * then drops a UTF-8 byte-order mark at the start.  -1 when out of memory. */
+static int rd_prefix(reader *r, size_t want)
+{
+    while (r->buf.len < want && !r->eof && !r->failed)
+        if (rd_more(r, want - r->buf.len, 1) < 0)
+            return -1;
+    if (r->buf.len >= 3 && memcmp(r->buf.data, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(r->buf.data, r->buf.data + 3, r->buf.len - 3);
+        r->buf.len -= 3;
+    }
+    return 0;
+}
+
 /* ---- plain text ---- */
 
-static ns_rc add_text_file(ix_build *b, const char *path, const char *id, ns_err *err)
+/* Why s[0..len) (a file's first bytes) is not text, or NULL if it is. */
+static const char *binary_reason(const uint8_t *s, size_t len, char *why, size_t why_len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ix_build_warn(b, IX_WARN_IO, path, 0, "cannot open: %s: skipped", strerror(errno));
-        return NS_OK;
+    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+        return "UTF-16 text (only UTF-8 is read; convert it, e.g. iconv -f UTF-16 -t UTF-8)";
+    if (memchr(s, 0, len < IX_BINARY_PROBE ? len : IX_BINARY_PROBE))
+        return "binary file (NUL bytes)";
+    size_t n = len < IX_UTF8_PROBE ? len : IX_UTF8_PROBE, bad = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = ns_utf8_decode(s + i, n - i, &cp);
+        /* a sequence cut by the probe's end is not counted */
+        if (k == 1 && cp == NS_UTF8_REPLACEMENT && n - i >= 4)
+            bad++;
+        i += k;
     }
-    in_stream in;
-    ns_rc rc = in_open(&in, b, fd, path, is_zst(path), err);
-    if (rc) {
-        close(fd);
-        return rc;
+    if (bad * 8 > n) {
+        snprintf(why, why_len,
+                 "binary file (%zu of its first %zu bytes are not UTF-8; text must be UTF-8)", bad,
+                 n);
+        return why;
     }
-    ns_buf buf;
-    ns_buf_init(&buf);
+    return NULL;
+}
+
+static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id, ns_err *err)
+{
+    ix_build *b = s->b;
     size_t limit = NS_MAX_DOC_BYTES + NS_MAX_FIELD_BYTES;
     int truncated = 0;
-    for (;;) {
-        if (ns_buf_reserve(&buf, 65536)) {
-            in_close(&in);
-            close(fd);
-            ns_buf_release(&buf);
+    while (!r->eof && !r->failed) {
+        if (rd_more(r, 65536, 0) < 0)
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        }
-        ssize_t n = in_read(&in, buf.data + buf.len, 65536, 0);
-        if (n < 0) {
-            /* warned: skipped */
-            in_close(&in);
-            close(fd);
-            ns_buf_release(&buf);
-            return NS_OK;
-        }
-        if (n == 0)
-            break;
-        buf.len += (size_t)n;
-        if (buf.len > limit) {
+        if (r->buf.len > limit) {
             truncated = 1;
-            buf.len = limit;
+            r->buf.len = limit;
             break;
         }
     }
-    in_close(&in);
-    close(fd);
-    ix_build_count_bytes(b, buf.len);
-    const char *s = (const char *)buf.data;
-    size_t len = buf.len;
-    if (memchr(s, 0, len < IX_BINARY_PROBE ? len : IX_BINARY_PROBE)) {
-        ix_build_warn(b, IX_WARN_BINARY, path, 0, "binary file (NUL bytes): skipped");
-        ns_buf_release(&buf);
+    if (r->failed)
+        return NS_OK; /* warned: skipped */
+    ix_build_count_bytes(b, r->buf.len);
+    const char *t = (const char *)r->buf.data;
+    size_t len = r->buf.len;
+    char why[160];
+    const char *bin = binary_reason(r->buf.data, len, why, sizeof why);
+    if (bin) {
+        ix_build_warn(b, IX_WARN_BINARY, src, 0, "%s: skipped", bin);
         return NS_OK;
     }
     if (truncated)
-        ix_build_warn(b, IX_WARN_TOOBIG, path, 0, "file larger than %u bytes: truncated",
+        ix_build_warn(b, IX_WARN_TOOBIG, src, 0, "file larger than %u bytes: truncated",
                       (unsigned)limit);
     /* title: first non-blank line */
     size_t i = 0;
-    const char *title = NULL, *body = s + len;
-    size_t title_len = 0, line_no = 1;
+    const char *title = NULL, *body = t + len;
+    size_t title_len = 0;
     while (i < len) {
         size_t j = i;
-        while (j < len && s[j] != '\n')
+        while (j < len && t[j] != '\n')
             j++;
         size_t a = i, z = j;
-        while (a < z && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r' || s[a] == '\f' || s[a] == '\v'))
+        while (a < z && (t[a] == ' ' || t[a] == '\t' || t[a] == '\r' || t[a] == '\f' || t[a] == '\v'))
             a++;
-        while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\t' || s[z - 1] == '\r'))
+        while (z > a && (t[z - 1] == ' ' || t[z - 1] == '\t' || t[z - 1] == '\r'))
             z--;
         if (z > a) {
-            title = s + a;
+            title = t + a;
             title_len = z - a;
-            body = s + (j < len ? j + 1 : j);
+            body = t + (j < len ? j + 1 : j);
             break;
         }
         i = j + 1;
-        line_no++;
     }
-    size_t body_len = (size_t)(s + len - body);
+    size_t body_len = (size_t)(t + len - body);
     while (body_len && (*body == '\n' || *body == '\r' || *body == ' ' || *body == '\t'))
         body++, body_len--;
     ix_doc d = {0};
@@ -274,32 +342,30 @@ static ns_rc add_text_file(ix_build *b, const char *path, const char *id, ns_err
     d.title_len = title_len;
     d.body = body;
     d.body_len = body_len;
-    d.src = path;
-    (void)line_no;
-    rc = ix_build_add(b, &d, err);
-    ns_buf_release(&buf);
-    return rc;
+    d.src = src;
+    return ix_build_add(b, &d, err);
 }
 
 /* ---- JSON Lines ---- */
 
 enum { F_ID, F_TITLE, F_BODY, F_TEXT, F_DATE, F_URL, F_N };
 
-static ns_rc add_json_line(ix_build *b, const char *src, uint64_t line_no, const char *line,
-                           size_t len, ns_buf *scratch, ns_err *err)
+static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, uint64_t line_no,
+                           const char *line, size_t len, ns_err *err)
 {
+    ix_build *b = s->b;
     ns_json_field f[F_N] = {{.name = "id"},   {.name = "title"}, {.name = "body"},
                             {.name = "text"}, {.name = "date"},  {.name = "url"}};
     ns_err jerr;
     ns_err_clear(&jerr);
-    ns_rc rc = ns_json_extract(line, len, f, F_N, scratch, &jerr);
+    ns_rc rc = ns_json_extract(line, len, f, F_N, &s->scratch, &jerr);
     if (rc == NS_E_NOMEM)
         return ns_err_set(err, rc, "out of memory");
     if (rc) {
         ix_build_warn(b, IX_WARN_JSON, src, line_no, "malformed JSON (%s): line skipped", jerr.msg);
         return NS_OK;
     }
-    const char *base = (const char *)scratch->data;
+    const char *base = (const char *)s->scratch.data;
     ix_doc d = {0};
     d.src = src;
     d.line = line_no;
@@ -309,11 +375,23 @@ static ns_rc add_json_line(ix_build *b, const char *src, uint64_t line_no, const
     if (repaired)
         ix_build_warn(b, IX_WARN_UTF8, src, line_no,
                       "%u invalid UTF-8 sequences or lone surrogates replaced by U+FFFD", repaired);
-    if (f[F_ID].type == NS_JSON_STRING || f[F_ID].type == NS_JSON_NUMBER) {
+    if ((f[F_ID].type == NS_JSON_STRING || f[F_ID].type == NS_JSON_NUMBER) && f[F_ID].len) {
         d.id = base + f[F_ID].off;
         d.id_len = f[F_ID].len;
-    } else if (f[F_ID].type != NS_JSON_ABSENT) {
-        ix_build_warn(b, IX_WARN_FIELD, src, line_no, "\"id\" is neither a string nor a number");
+    } else {
+        /* unique across files and lines: BASE:LINE */
+        ns_buf_reset(&s->idbuf);
+        if (ns_buf_printf(&s->idbuf, "%s:%llu", idbase, (unsigned long long)line_no))
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+        d.id = ns_buf_cstr(&s->idbuf);
+        d.id_len = s->idbuf.len;
+        if (f[F_ID].type == NS_JSON_ABSENT)
+            ix_build_warn(b, IX_WARN_FIELD, src, line_no, "missing id: using '%s'", d.id);
+        else
+            ix_build_warn(b, IX_WARN_FIELD, src, line_no,
+                          "\"id\" is %s: using '%s'",
+                          f[F_ID].type == NS_JSON_STRING ? "empty" : "neither a string nor a number",
+                          d.id);
     }
     if (f[F_TITLE].type == NS_JSON_STRING) {
         d.title = base + f[F_TITLE].off;
@@ -342,83 +420,174 @@ static ns_rc add_json_line(ix_build *b, const char *src, uint64_t line_no, const
     return ix_build_add(b, &d, err);
 }
 
-static ns_rc add_jsonl_stream(ix_build *b, in_stream *in, const char *src, ns_err *err)
+static ns_rc read_jsonl(ix_source *s, reader *r, const char *src, const char *idbase, ns_err *err)
 {
-    ns_buf buf, scratch;
-    ns_buf_init(&buf);
-    ns_buf_init(&scratch);
+    ix_build *b = s->b;
+    ns_buf *buf = &r->buf;
+    ix_build_count_bytes(b, buf->len); /* the prefix */
     uint64_t line_no = 0;
     size_t start = 0; /* start of the unconsumed data in buf */
-    int eof = 0, skipping = 0;
+    int skipping = 0, last = 0;
     ns_rc rc = NS_OK;
     while (!rc) {
         /* consume complete lines */
         uint8_t *nl;
-        while (!rc && buf.len > start && (nl = memchr(buf.data + start, '\n', buf.len - start))) {
-            size_t end = (size_t)(nl - buf.data);
+        while (!rc && buf->len > start && (nl = memchr(buf->data + start, '\n', buf->len - start))) {
+            size_t end = (size_t)(nl - buf->data);
             line_no++;
             if (skipping) {
                 skipping = 0;
             } else {
-                const char *line = (const char *)buf.data + start;
+                const char *line = (const char *)buf->data + start;
                 size_t len = end - start;
                 size_t k = 0;
                 while (k < len && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
                     k++;
                 if (k < len)
-                    rc = add_json_line(b, src, line_no, line, len, &scratch, err);
+                    rc = add_json_line(s, src, idbase, line_no, line, len, err);
             }
             start = end + 1;
         }
-        if (rc || eof)
+        if (rc || last)
             break;
         /* compact and read more */
         if (start) {
-            memmove(buf.data, buf.data + start, buf.len - start);
-            buf.len -= start;
+            memmove(buf->data, buf->data + start, buf->len - start);
+            buf->len -= start;
             start = 0;
         }
-        if (buf.len > IX_MAX_LINE) {
+        if (buf->len > IX_MAX_LINE) {
             if (!skipping)
                 ix_build_warn(b, IX_WARN_TOOBIG, src, line_no + 1,
                               "line longer than %u bytes: skipped", (unsigned)IX_MAX_LINE);
             skipping = 1;
-            buf.len = 0;
+            buf->len = 0;
         }
-        if (ns_buf_reserve(&buf, 1 << 20)) {
+        ssize_t n = rd_more(r, 1 << 20, line_no + 1);
+        if (n < 0) {
             rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
             break;
         }
-        ssize_t n = in_read(in, buf.data + buf.len, 1 << 20, line_no + 1);
-        if (n < 0)
-            break; /* warned: the complete lines before the damage count */
         if (n == 0) {
-            eof = 1; /* a last line without '\n' still counts */
-            if (buf.len > 0 && ns_buf_putc(&buf, '\n'))
+            if (r->failed)
+                break; /* warned: the complete lines before the damage count */
+            last = 1;  /* a last line without '\n' still counts */
+            if (buf->len > 0 && ns_buf_putc(buf, '\n'))
                 rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
             continue;
         }
-        buf.len += (size_t)n;
         ix_build_count_bytes(b, (uint64_t)n);
     }
-    ns_buf_release(&buf);
-    ns_buf_release(&scratch);
     return rc;
 }
 
-static ns_rc add_jsonl_file(ix_build *b, const char *path, ns_err *err)
+/* ---- one file or standard input ---- */
+
+/* The format content says: JSON Lines when the first line is a JSON object
+ * (or starts like one and is longer than the prefix read). */
+static ix_input_format sniff(ix_source *s, const reader *r, const char *src)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ix_build_warn(b, IX_WARN_IO, path, 0, "cannot open: %s: skipped", strerror(errno));
-        return NS_OK;
+    const char *t = (const char *)r->buf.data, *end = t + r->buf.len;
+    while (t < end && (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n'))
+        t++;
+    if (t == end || *t != '{')
+        return IX_FMT_TEXT;
+    const char *nl = memchr(t, '\n', (size_t)(end - t));
+    if (!nl && !r->eof && !r->failed)
+        return IX_FMT_JSONL;
+    ns_err jerr;
+    if (ns_json_extract(t, (size_t)((nl ? nl : end) - t), NULL, 0, &s->scratch, &jerr) == NS_OK)
+        return IX_FMT_JSONL;
+    ix_build_warn(s->b, IX_WARN_JSON, src, 0,
+                  "starts like JSON, but its first line is not a JSON object (%s): read as plain "
+                  "text (--input-format=jsonl reads it as JSON Lines)",
+                  jerr.msg);
+    return IX_FMT_TEXT;
+}
+
+static size_t seen_hash(dev_t dev, ino_t ino)
+{
+    return (size_t)ns_hash_key(NULL, 16, (uint64_t)dev, (uint64_t)ino);
+}
+
+/* Has this regular file been read already?  Records it if not.  -1 when
+ * out of memory. */
+static int seen_before(ix_source *s, const struct stat *sb)
+{
+    if (s->seen_n * 2 >= s->seen_cap) {
+        size_t nc = s->seen_cap ? s->seen_cap * 2 : 64;
+        struct seen *t = ns_calloc(nc, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < s->seen_cap; i++) {
+            if (!s->seen[i].used)
+                continue;
+            size_t h = seen_hash(s->seen[i].dev, s->seen[i].ino) & (nc - 1);
+            while (t[h].used)
+                h = (h + 1) & (nc - 1);
+            t[h] = s->seen[i];
+        }
+        ns_free(s->seen);
+        s->seen = t;
+        s->seen_cap = nc;
     }
-    in_stream in;
-    ns_rc rc = in_open(&in, b, fd, path, is_zst(path), err);
-    if (!rc)
-        rc = add_jsonl_stream(b, &in, path, err);
-    in_close(&in);
-    close(fd);
+    struct seen k = {sb->st_dev, sb->st_ino, 1};
+    size_t h = seen_hash(k.dev, k.ino) & (s->seen_cap - 1);
+    while (s->seen[h].used) {
+        if (s->seen[h].dev == k.dev && s->seen[h].ino == k.ino)
+            return 1;
+        h = (h + 1) & (s->seen_cap - 1);
+    }
+    s->seen[h] = k;
+    s->seen_n++;
+    return 0;
+}
+
+/* Reads the file at path (NULL: standard input) as fmt (IX_FMT_AUTO: by
+ * name, then by content).  src names it in messages; idbase is its id as
+ * plain text. */
+static ns_rc read_one(ix_source *s, const char *path, const char *src, const char *idbase,
+                      ix_input_format fmt, ns_err *err)
+{
+    ix_build *b = s->b;
+    int fd = 0;
+    if (path) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            ix_build_warn(b, IX_WARN_IO, src, 0, "cannot open: %s: skipped", strerror(errno));
+            return NS_OK;
+        }
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            int dup = seen_before(s, &sb);
+            if (dup) {
+                close(fd);
+                if (dup < 0)
+                    return ns_err_set(err, NS_E_NOMEM, "out of memory");
+                s->skipped[IX_SKIP_TWICE]++;
+                return NS_OK;
+            }
+        }
+    }
+    reader r;
+    memset(&r, 0, sizeof r);
+    ns_buf_init(&r.buf);
+    ns_rc rc = path && is_zst(path) ? in_open(&r.in, b, fd, src, 1, err)
+                                    : in_open_sniff(&r.in, b, fd, src, err);
+    if (!rc && rd_prefix(&r, IX_SNIFF_BYTES))
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    if (!rc) {
+        if (fmt == IX_FMT_AUTO && path)
+            fmt = is_jsonl(path) ? IX_FMT_JSONL : is_text(path) ? IX_FMT_TEXT : IX_FMT_AUTO;
+        if (fmt == IX_FMT_AUTO)
+            fmt = sniff(s, &r, src);
+        rc = fmt == IX_FMT_JSONL ? read_jsonl(s, &r, src, idbase, err)
+                                 : read_text(s, &r, src, idbase, err);
+    }
+    in_close(&r.in);
+    ns_buf_release(&r.buf);
+    if (path)
+        close(fd);
     return rc;
 }
 
@@ -429,117 +598,245 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* root_len: length of the INPUT prefix to strip (with its slash) for ids. */
-/* What a directory walk sees at path p: *sb for a file or directory, or for
- * what a link points to; false to skip it (gone, a dangling link, or a link
- * to a directory, which could loop). */
-static bool entry_stat(const char *p, struct stat *sb)
+typedef enum { ENT_GONE, ENT_FILE, ENT_DIR, ENT_SPECIAL, ENT_LINK_DIR, ENT_DANGLING } ent_kind;
+
+/* What a directory walk sees at path p (*sb: what it or its link target
+ * is).  Links to directories are not followed: they could loop. */
+static ent_kind entry_stat(const char *p, struct stat *sb)
 {
     struct stat lsb;
     if (lstat(p, &lsb) != 0)
-        return false;
-    if (!S_ISLNK(lsb.st_mode)) {
+        return ENT_GONE;
+    int link = S_ISLNK(lsb.st_mode);
+    if (!link)
         *sb = lsb;
-        return true;
-    }
-    return stat(p, sb) == 0 && !S_ISDIR(sb->st_mode);
+    else if (stat(p, sb) != 0)
+        return ENT_DANGLING;
+    if (S_ISDIR(sb->st_mode))
+        return link ? ENT_LINK_DIR : ENT_DIR;
+    return S_ISREG(sb->st_mode) ? ENT_FILE : ENT_SPECIAL;
 }
 
-static ns_rc walk(ix_build *b, const char *dir, size_t root_len, int depth, ns_err *err)
+/* Returns: owned "dir/name" (no doubled slash after "/"); NULL when out of
+ * memory. */
+static char *join(const char *dir, const char *name)
 {
+    size_t dl = strlen(dir), nl = strlen(name);
+    int slash = dl && dir[dl - 1] != '/';
+    char *p = ns_malloc(dl + (size_t)slash + nl + 1);
+    if (p) {
+        memcpy(p, dir, dl);
+        if (slash)
+            p[dl] = '/';
+        memcpy(p + dl + (size_t)slash, name, nl + 1);
+    }
+    return p;
+}
+
+/* Returns: owned, sorted names of dir's entries (hidden ones counted in
+ * *n_hidden, not listed); *n_out entries; NULL with *n_out = 0 when the
+ * directory cannot be read (errno set) or memory runs out (*nomem). */
+static char **list_dir(const char *dir, size_t *n_out, uint64_t *n_hidden, int *nomem)
+{
+    *n_out = 0;
+    *nomem = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') {
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                ++*n_hidden;
+            continue;
+        }
+        if (n == cap) {
+            size_t c = cap ? cap * 2 : 64;
+            char **p = ns_realloc(names, c * sizeof *p);
+            if (!p)
+                goto oom;
+            names = p;
+            cap = c;
+        }
+        if (!(names[n] = ns_strndup(e->d_name, strlen(e->d_name))))
+            goto oom;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+    *n_out = n;
+    if (!names)
+        names = ns_malloc(1); /* an empty, readable directory */
+    if (!names)
+        *nomem = 1;
+    return names;
+oom:
+    closedir(d);
+    for (size_t i = 0; i < n; i++)
+        ns_free(names[i]);
+    ns_free(names);
+    *nomem = 1;
+    return NULL;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ns_free(names[i]);
+    ns_free(names);
+}
+
+/* id_skip: bytes of a path to leave out of its id (the INPUT directory and
+ * its slash with one INPUT; 0 with several). */
+static ns_rc walk(ix_source *s, const char *dir, size_t id_skip, int depth, ns_err *err)
+{
+    ix_build *b = s->b;
     if (depth > IX_MAX_DEPTH) {
         ix_build_warn(b, IX_WARN_IO, dir, 0, "directory nesting deeper than %d: skipped", IX_MAX_DEPTH);
         return NS_OK;
     }
-    DIR *d = opendir(dir);
-    if (!d) {
+    size_t n;
+    int nomem;
+    char **names = list_dir(dir, &n, &s->skipped[IX_SKIP_HIDDEN], &nomem);
+    if (!names) {
+        if (nomem)
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
         ix_build_warn(b, IX_WARN_IO, dir, 0, "cannot open directory: %s: skipped", strerror(errno));
         return NS_OK;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
     ns_rc rc = NS_OK;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            size_t c = cap ? cap * 2 : 64;
-            char **p = ns_realloc(names, c * sizeof *p);
-            if (!p) {
-                rc = NS_E_NOMEM;
-                break;
-            }
-            names = p;
-            cap = c;
-        }
-        names[n] = ns_strndup(e->d_name, strlen(e->d_name));
-        if (!names[n]) {
-            rc = NS_E_NOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (!rc && n)
-        qsort(names, n, sizeof *names, cmp_names);
-    ns_buf path;
-    ns_buf_init(&path);
     for (size_t i = 0; i < n && !rc; i++) {
-        ns_buf_reset(&path);
-        if (ns_buf_printf(&path, "%s/%s", dir, names[i])) {
-            rc = NS_E_NOMEM;
+        char *p = join(dir, names[i]);
+        if (!p) {
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
             break;
         }
-        const char *p = ns_buf_cstr(&path);
         struct stat sb;
-        if (!entry_stat(p, &sb))
-            continue;
-        if (S_ISDIR(sb.st_mode))
-            rc = walk(b, p, root_len, depth + 1, err);
-        else if (S_ISREG(sb.st_mode) && is_text(names[i]))
-            rc = add_text_file(b, p, p + root_len, err);
-        else if (S_ISREG(sb.st_mode) && is_jsonl(names[i]))
-            rc = add_jsonl_file(b, p, err);
+        switch (entry_stat(p, &sb)) {
+        case ENT_GONE: break;
+        case ENT_DIR: rc = walk(s, p, id_skip, depth + 1, err); break;
+        case ENT_LINK_DIR:
+            s->skipped[IX_SKIP_LINK_DIR]++;
+            ix_build_warn(b, IX_WARN_LINK, p, 0, "symbolic link to a directory: not followed");
+            break;
+        case ENT_DANGLING:
+            s->skipped[IX_SKIP_DANGLING]++;
+            ix_build_warn(b, IX_WARN_LINK, p, 0, "symbolic link to nothing (%s): skipped",
+                          strerror(errno));
+            break;
+        case ENT_SPECIAL: s->skipped[IX_SKIP_SPECIAL]++; break;
+        case ENT_FILE:
+            if (is_text(names[i]) || is_jsonl(names[i]))
+                rc = read_one(s, p, p, p + (strlen(p) > id_skip ? id_skip : 0), IX_FMT_AUTO, err);
+            else
+                s->skipped[IX_SKIP_OTHER_EXT]++;
+            break;
+        }
+        ns_free(p);
     }
-    if (rc == NS_E_NOMEM)
-        ns_err_set(err, rc, "out of memory");
-    ns_buf_release(&path);
-    for (size_t i = 0; i < n; i++)
-        ns_free(names[i]);
-    ns_free(names);
+    free_names(names, n);
+    return rc;
+}
+
+/* ---- the INPUT arguments ---- */
+
+int ix_input_format_parse(const char *name, ix_input_format *out)
+{
+    static const char *const names[] = {"auto", "jsonl", "text"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *out = (ix_input_format)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+ns_rc ix_source_new(ix_build *b, ix_input_format fmt, int n_inputs, ix_source **out, ns_err *err)
+{
+    ix_source *s = ns_calloc(1, sizeof *s);
+    *out = s;
+    if (!s)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    s->b = b;
+    s->fmt = fmt;
+    s->multi = n_inputs > 1;
+    ns_buf_init(&s->scratch);
+    ns_buf_init(&s->idbuf);
+    return NS_OK;
+}
+
+void ix_source_free(ix_source *s)
+{
+    if (!s)
+        return;
+    ns_free(s->seen);
+    ns_buf_release(&s->scratch);
+    ns_buf_release(&s->idbuf);
+    ns_free(s);
+}
+
+void ix_source_skipped(const ix_source *s, uint64_t out[IX_SKIP_COUNT])
+{
+    memcpy(out, s->skipped, sizeof s->skipped);
+}
+
+ns_rc ix_source_check(const char *input, ns_err *err)
+{
+    if (strcmp(input, "-") == 0)
+        return NS_OK;
+    struct stat sb;
+    if (stat(input, &sb) != 0) {
+        int e = errno;
+        return ns_err_sys(err, e == ENOENT || e == ENOTDIR ? NS_E_NOTFOUND : NS_E_IO, e,
+                          "cannot read INPUT '%s'", input);
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(input);
+        if (!d)
+            return ns_err_sys(err, NS_E_IO, errno, "cannot read INPUT directory '%s'", input);
+        closedir(d);
+        return NS_OK;
+    }
+    if (access(input, R_OK) != 0)
+        return ns_err_sys(err, NS_E_IO, errno, "cannot read INPUT '%s'", input);
+    return NS_OK;
+}
+
+ns_rc ix_source_read(ix_source *s, const char *input, ns_err *err)
+{
+    if (strcmp(input, "-") == 0)
+        return read_one(s, NULL, "<stdin>", "stdin", s->fmt, err);
+    struct stat sb;
+    if (stat(input, &sb) != 0) {
+        ix_build_warn(s->b, IX_WARN_IO, input, 0, "cannot read: %s: skipped", strerror(errno));
+        return NS_OK;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return read_one(s, input, input, input, s->fmt, err);
+    size_t l = strlen(input);
+    while (l > 1 && input[l - 1] == '/')
+        l--;
+    char *root = ns_strndup(input, l);
+    if (!root)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    size_t id_skip = s->multi ? 0 : l + (root[l - 1] != '/');
+    ns_rc rc = walk(s, root, id_skip, 0, err);
+    ns_free(root);
     return rc;
 }
 
 ns_rc ix_source_add(ix_build *b, const char *input, ns_err *err)
 {
-    if (strcmp(input, "-") == 0) {
-        in_stream in;
-        ns_rc rc = in_open_sniff(&in, b, 0, "<stdin>", err);
-        if (!rc)
-            rc = add_jsonl_stream(b, &in, "<stdin>", err);
-        in_close(&in);
-        return rc;
-    }
-    struct stat sb;
-    if (stat(input, &sb) != 0) {
-        ix_build_warn(b, IX_WARN_IO, input, 0, "cannot read: %s: skipped", strerror(errno));
-        return NS_OK;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        size_t l = strlen(input);
-        while (l > 1 && input[l - 1] == '/')
-            l--;
-        char *root = ns_strndup(input, l);
-        if (!root)
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        ns_rc rc = walk(b, root, l + 1, 0, err);
-        ns_free(root);
-        return rc;
-    }
-    if (is_jsonl(input))
-        return add_jsonl_file(b, input, err);
-    return add_text_file(b, input, input, err);
+    ix_source *s;
+    ns_rc rc = ix_source_new(b, IX_FMT_AUTO, 1, &s, err);
+    if (!rc)
+        rc = ix_source_read(s, input, err);
+    ix_source_free(s);
+    return rc;
 }
 
 /* ---- input sizes (for progress) ---- */
@@ -548,30 +845,23 @@ static uint64_t walk_size(const char *dir, int depth)
 {
     if (depth > IX_MAX_DEPTH)
         return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    uint64_t total = 0;
-    struct dirent *e;
-    ns_buf path;
-    ns_buf_init(&path);
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        ns_buf_reset(&path);
-        if (ns_buf_printf(&path, "%s/%s", dir, e->d_name))
+    size_t n;
+    int nomem;
+    uint64_t hidden = 0, total = 0;
+    char **names = list_dir(dir, &n, &hidden, &nomem);
+    for (size_t i = 0; i < n; i++) {
+        char *p = join(dir, names[i]);
+        if (!p)
             break;
-        const char *p = ns_buf_cstr(&path);
         struct stat sb;
-        if (!entry_stat(p, &sb))
-            continue;
-        if (S_ISDIR(sb.st_mode))
+        ent_kind k = entry_stat(p, &sb);
+        if (k == ENT_DIR)
             total += walk_size(p, depth + 1);
-        else if (S_ISREG(sb.st_mode) && (is_text(e->d_name) || is_jsonl(e->d_name)))
+        else if (k == ENT_FILE && (is_text(names[i]) || is_jsonl(names[i])))
             total += (uint64_t)sb.st_size;
+        ns_free(p);
     }
-    ns_buf_release(&path);
-    closedir(d);
+    free_names(names, n);
     return total;
 }
 

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ns_alloc.h"
+#include "ns_format.h"
 
 char *ix_tmpdir_path(const char *a, const char *b)
 {
@@ -95,9 +97,173 @@ static int fsync_dir(const char *dir)
     return r;
 }
 
-ns_rc ix_tmpdir_create(const char *out_dir, char **target, char **tmp_dir, ns_err *err)
+static int is_index_file(const char *name)
+{
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
+        if (strcmp(name, ns_file_name((ns_file_kind)k)) == 0)
+            return 1;
+    return 0;
+}
+
+ns_rc ix_tmpdir_check_target(const char *target, int *is_index, ns_err *err)
+{
+    *is_index = 0;
+    struct stat sb;
+    if (lstat(target, &sb) != 0) {
+        if (errno == ENOENT)
+            return NS_OK;
+        return ns_err_sys(err, NS_E_IO, errno, "cannot examine '%s'", target);
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return ns_err_set(err, NS_E_EXISTS, "'%s' exists and is not a directory; not replacing it",
+                          target);
+    DIR *d = opendir(target);
+    if (!d)
+        return ns_err_sys(err, NS_E_IO, errno, "cannot read directory '%s'", target);
+    /* The first few foreign entries are named; the rest counted. */
+    char names[160] = "";
+    size_t n_foreign = 0, n_entries = 0, used = 0;
+    int has_meta = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        n_entries++;
+        if (is_index_file(e->d_name)) {
+            has_meta |= strcmp(e->d_name, ns_file_name(NS_FILE_META)) == 0;
+            continue;
+        }
+        if (n_foreign++ < 3 && used < sizeof names) {
+            int w = snprintf(names + used, sizeof names - used, "%s'%.40s'", used ? ", " : "",
+                             e->d_name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    closedir(d);
+    if (n_entries == 0)
+        return NS_OK;
+    if (!has_meta)
+        return ns_err_set(err, NS_E_EXISTS,
+                          "'%s' exists and is not an nsearch index; not replacing it "
+                          "(choose another -o or remove it)",
+                          target);
+    if (n_foreign) {
+        char more[48] = "";
+        if (n_foreign > 3)
+            snprintf(more, sizeof more, " and %zu more", n_foreign - 3);
+        return ns_err_set(err, NS_E_EXISTS,
+                          "index '%s' also holds files that are not part of an index (%s%s); "
+                          "not replacing it, which would delete them (move them elsewhere)",
+                          target, names, more);
+    }
+    *is_index = 1;
+    return NS_OK;
+}
+
+/* Returns: owned path of target's lock file ".NAME.lock" beside it; NULL
+ * when out of memory. */
+static char *lock_path(const char *target)
+{
+    const char *base;
+    char *parent = parent_of(target, &base);
+    if (!parent)
+        return NULL;
+    size_t n = strlen(base) + 8;
+    char *name = ns_malloc(n);
+    char *p = name ? (snprintf(name, n, ".%s.lock", base), ix_tmpdir_path(parent, name)) : NULL;
+    ns_free(name);
+    ns_free(parent);
+    return p;
+}
+
+/* The pid written in the lock file at fd, or 0. */
+static long lock_owner(int fd)
+{
+    char buf[32];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    return strtol(buf, NULL, 10);
+}
+
+ns_rc ix_tmpdir_lock(const char *target, int wait, ix_lock *lk, ns_err *err)
+{
+    lk->fd = -1;
+    lk->path = lock_path(target);
+    if (!lk->path)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    for (;;) {
+        int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            break;
+        int r;
+        while ((r = flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) != 0 && errno == EINTR)
+            ;
+        if (r != 0) {
+            int e = errno;
+            ns_rc rc;
+            if (e == EWOULDBLOCK) {
+                long pid = lock_owner(fd);
+                char who[48] = "another nindex";
+                if (pid > 0)
+                    snprintf(who, sizeof who, "another nindex (pid %ld)", pid);
+                rc = ns_err_set(err, NS_E_BUSY,
+                                "'%s' is being built by %s; not starting a second build (--wait "
+                                "waits for it; the lock is '%s')",
+                                target, who, lk->path);
+            } else {
+                rc = ns_err_sys(err, NS_E_IO, e, "cannot lock '%s'", lk->path);
+            }
+            close(fd);
+            ns_free(lk->path);
+            lk->path = NULL;
+            return rc;
+        }
+        /* The holder before us removes the file as it lets go: ours is
+         * the lock only if the name still leads to the file we locked. */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(lk->path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino) {
+            char pid[32];
+            int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+                ns_rc rc = ns_err_sys(err, NS_E_IO, errno ? errno : EIO,
+                                      "cannot write the lock file '%s'", lk->path);
+                unlink(lk->path);
+                close(fd);
+                ns_free(lk->path);
+                lk->path = NULL;
+                return rc;
+            }
+            lk->fd = fd;
+            return NS_OK;
+        }
+        close(fd);
+    }
+    ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot create the lock file '%s'", lk->path);
+    ns_free(lk->path);
+    lk->path = NULL;
+    return rc;
+}
+
+void ix_tmpdir_unlock(ix_lock *lk)
+{
+    if (lk->fd >= 0) {
+        unlink(lk->path); /* while still holding it: see ix_tmpdir_lock */
+        close(lk->fd);
+    }
+    ns_free(lk->path);
+    lk->fd = -1;
+    lk->path = NULL;
+}
+
+ns_rc ix_tmpdir_create(const char *out_dir, int wait, char **target, char **tmp_dir, ix_lock *lk,
+                       ns_err *err)
 {
     *target = *tmp_dir = NULL;
+    lk->fd = -1;
+    lk->path = NULL;
     size_t ol = strlen(out_dir);
     while (ol > 1 && out_dir[ol - 1] == '/')
         ol--;
@@ -123,17 +289,28 @@ ns_rc ix_tmpdir_create(const char *out_dir, char **target, char **tmp_dir, ns_er
         ns_free(t);
         return rc;
     }
+    int is_index;
+    rc = ix_tmpdir_check_target(t, &is_index, err);
+    if (!rc)
+        rc = ix_tmpdir_lock(t, wait, lk, err);
+    if (rc) {
+        ns_free(parent);
+        ns_free(t);
+        return rc;
+    }
     ix_tmpdir_clean_stale(t);
     char name[512];
     snprintf(name, sizeof name, ".%s.tmp-%ld", base, (long)getpid());
     char *tmp = ix_tmpdir_path(parent, name); /* owned until handed to *tmp_dir */
     ns_free(parent);
     if (!tmp) {
+        ix_tmpdir_unlock(lk);
         ns_free(t);
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     }
     if (mkdir(tmp, 0755) != 0) {
         rc = ns_err_sys(err, NS_E_IO, errno, "cannot create '%s'", tmp);
+        ix_tmpdir_unlock(lk);
         ns_free(tmp);
         ns_free(t);
         return rc;
@@ -148,45 +325,34 @@ ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err)
     if (fsync_dir(tmp_dir) != 0)
         return ns_err_sys(err, NS_E_IO, errno, "cannot sync '%s'", tmp_dir);
 
-    /* The target must be absent, empty, or an index of ours. */
-    struct stat sb;
-    if (lstat(target, &sb) == 0) {
-        if (!S_ISDIR(sb.st_mode))
-            return ns_err_set(err, NS_E_ARG, "'%s' exists and is not a directory; not replacing it",
-                              target);
-        char *meta = ix_tmpdir_path(target, "meta");
-        int is_index = meta && access(meta, F_OK) == 0;
-        ns_free(meta);
-        int empty = 0;
-        if (!is_index && rmdir(target) == 0)
-            empty = 1;
-        if (!is_index && !empty)
-            return ns_err_set(err, NS_E_ARG,
-                              "'%s' exists and is not an nsearch index; not replacing it "
-                              "(choose another -o or remove it)",
-                              target);
-        if (is_index) {
-            if (renameat2(AT_FDCWD, tmp_dir, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
-                ix_tmpdir_remove(tmp_dir); /* now holds the old index */
-                goto done;
-            }
-            /* No RENAME_EXCHANGE on this file system: move the old index
-             * aside first (a reader starting in between sees no index). */
-            char aside[4096];
-            snprintf(aside, sizeof aside, "%s.old", tmp_dir);
-            if (rename(target, aside) != 0)
-                return ns_err_sys(err, NS_E_IO, errno, "cannot replace '%s'", target);
-            if (rename(tmp_dir, target) != 0) {
-                ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", target);
-                if (rename(aside, target) != 0)
-                    rc = ns_err_set(err, NS_E_IO, "cannot install '%s'; the old index is at '%s'",
-                                    target, aside);
-                return rc;
-            }
-            ix_tmpdir_remove(aside);
+    /* The target must be absent, empty, or an index of ours (checked again:
+     * it may have changed since the build started). */
+    int is_index;
+    ns_rc crc = ix_tmpdir_check_target(target, &is_index, err);
+    if (crc)
+        return crc;
+    if (is_index) {
+        if (renameat2(AT_FDCWD, tmp_dir, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
+            ix_tmpdir_remove(tmp_dir); /* now holds the old index */
             goto done;
         }
+        /* No RENAME_EXCHANGE on this file system: move the old index
+         * aside first (a reader starting in between sees no index). */
+        char aside[4096];
+        snprintf(aside, sizeof aside, "%s.old", tmp_dir);
+        if (rename(target, aside) != 0)
+            return ns_err_sys(err, NS_E_IO, errno, "cannot replace '%s'", target);
+        if (rename(tmp_dir, target) != 0) {
+            ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", target);
+            if (rename(aside, target) != 0)
+                rc = ns_err_set(err, NS_E_IO, "cannot install '%s'; the old index is at '%s'",
+                                target, aside);
+            return rc;
+        }
+        ix_tmpdir_remove(aside);
+        goto done;
     }
+    /* absent, or an empty directory (rename replaces an empty one) */
     if (rename(tmp_dir, target) != 0)
         return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", target);
 done:;

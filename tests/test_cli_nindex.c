@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tutil.h"
@@ -311,7 +312,9 @@ Test(cli_nindex, broken_json_lines_are_skipped_with_line_warnings)
 
     assert_ids(idx, "quick", "a");
     assert_ids(idx, "marmot", "d");   /* repaired, kept */
-    assert_ids(idx, "walrus", "line-6"); /* the generated id */
+    char gen[4096];
+    snprintf(gen, sizeof gen, "%s:6", in); /* the generated id: FILE:LINE */
+    assert_ids(idx, "walrus", gen);
     assert_ids(idx, "zebra", "f");
     assert_ids(idx, "pelican", "");   /* the truncated object */
     assert_ids(idx, "heron", "");     /* the invalid escape */
@@ -683,5 +686,448 @@ Test(cli_nindex, stale_temporary_of_a_dead_build_is_removed)
     free(live);
     free(stale_old);
     free(stale);
+    free(dir);
+}
+
+/* ---- rebuilds that must not lose data (issue 8) ---- */
+
+/* Builds corpus/ into dir/idx and returns its owned path. */
+static char *good_index(const char *dir)
+{
+    char *idx = tu_path(dir, "idx");
+    tu_out o = NINDEX("-q", "-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    return idx;
+}
+
+static void assert_good_index(const char *idx)
+{
+    assert_ids(idx, "Article Five", "000_599a60e16b94297e.txt");
+    tu_out o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+}
+
+Test(cli_nindex, missing_input_fails_with_2_and_keeps_the_index)
+{
+    char *dir = tu_tmpdir("missing_input");
+    char *idx = good_index(dir);
+    char *typo = tu_path(dir, "typo/");
+    tu_out o = NINDEX("-q", "-o", idx, typo);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    char want[4096];
+    snprintf(want, sizeof want, "nindex: cannot read INPUT '%s': No such file or directory\n", typo);
+    cr_assert(strstr(o.err, want), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "is unchanged"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    /* one missing INPUT among good ones fails the same way, before any work */
+    o = NINDEX("-q", "-o", idx, NS_TEST_SRCDIR "/corpus", typo);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    cr_assert_eq(count_entries(dir, ".idx."), 0, "a temporary or lock was left");
+    assert_good_index(idx);
+    /* a path through a file is missing too */
+    char *through = tu_path(NS_TEST_SRCDIR, "CMakeLists.txt/x");
+    o = NINDEX("-q", "-o", idx, through);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    /* an unreadable INPUT (root reads everything: only checked as a user) */
+    if (geteuid() != 0) {
+        char *locked = tu_path(dir, "locked.txt");
+        write_str(locked, "Locked\nlocked text\n");
+        cr_assert_eq(chmod(locked, 0), 0);
+        o = NINDEX("-q", "-o", idx, locked);
+        cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+        cr_assert(strstr(o.err, "Permission denied"), "stderr: %s", o.err);
+        tu_out_free(&o);
+        free(locked);
+    }
+    assert_good_index(idx);
+    free(through);
+    free(typo);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, a_build_without_documents_keeps_the_index_unless_allow_empty)
+{
+    char *dir = tu_tmpdir("no_docs");
+    char *idx = good_index(dir);
+    char *empty = tu_path(dir, "empty"), *other = tu_path(dir, "other");
+    char *junk = tu_path(dir, "junk.jsonl");
+    cr_assert_eq(mkdir(empty, 0777), 0);
+    PUTS(other, "data.csv", "a,b\n1,2\n");
+    PUTS(other, "image.png", "\x89PNG");
+    write_str(junk, "not json\n{\"broken\":\n[1,2]\n");
+    struct {
+        const char *input, *stdin_text, *says;
+    } cases[] = {
+        {empty, NULL, "0 read"},
+        {other, NULL, "skipped: 2 files with other extensions"},
+        {"-", "", "1 read, none with words"}, /* empty standard input: one empty text */
+        {junk, NULL, "0 read"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_out o = cases[i].stdin_text
+                       ? runv(cases[i].stdin_text, NS_TEST_NINDEX, "-q", "-o", idx, "-",
+                              (const char *)NULL)
+                       : NINDEX("-q", "-o", idx, cases[i].input);
+        cr_assert_eq(o.status, 2, "%s: status %d, stderr: %s", cases[i].input, o.status, o.err);
+        cr_assert(strstr(o.err, "nindex: no documents found in the INPUT"), "stderr: %s", o.err);
+        cr_assert(strstr(o.err, cases[i].says), "%s: stderr: %s", cases[i].input, o.err);
+        cr_assert(strstr(o.err, "--allow-empty"), "stderr: %s", o.err);
+        tu_out_free(&o);
+        assert_good_index(idx);
+    }
+    cr_assert_eq(count_entries(dir, ".idx."), 0, "a temporary or lock was left");
+    /* on purpose */
+    tu_out o = NINDEX("-q", "--allow-empty", "-o", idx, empty);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "Article Five");
+    cr_assert_eq(o.status, 1, "stdout: %s stderr: %s", o.out, o.err);
+    tu_out_free(&o);
+    o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.out, "0 documents"), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(junk);
+    free(other);
+    free(empty);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, ids_of_several_inputs_are_paths_as_given_and_a_file_is_read_once)
+{
+    char *dir = tu_tmpdir("multi_ids");
+    char *a = tu_path(dir, "A"), *b = tu_path(dir, "B"), *idx = tu_path(dir, "idx");
+    PUTS(a, "a.txt", "Alpha\nalpha capybara\n");
+    PUTS(b, "a.txt", "Beta\nbeta capybara\n");
+    tu_out o = NINDEX("-o", idx, a, b);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(!strstr(o.err, "duplicate id"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    char want[8192];
+    snprintf(want, sizeof want, "%s/a.txt %s/a.txt", a, b);
+    assert_ids(idx, "capybara", want);
+    /* a trailing slash on the INPUT does not double in the id */
+    char *a_slash = tu_path(a, "");
+    o = NINDEX("-q", "-o", idx, a_slash, b);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "capybara", want);
+    /* one INPUT directory: ids relative to it, as before */
+    o = NINDEX("-q", "-o", idx, a);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "alpha", "a.txt");
+    /* the same file reached twice, and a directory with a file inside it */
+    char *f = tu_path(a, "a.txt");
+    char *dotted = tu_path(dir, "./A/a.txt");
+    o = NINDEX("-o", idx, f, dotted, a);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 1 documents"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "skipped: 2 files reached twice"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "capybara", f); /* the first path wins */
+    free(dotted);
+    free(f);
+    free(a_slash);
+    free(idx);
+    free(b);
+    free(a);
+    free(dir);
+}
+
+Test(cli_nindex, generated_ids_are_file_and_line)
+{
+    char *dir = tu_tmpdir("gen_ids");
+    char *idx = tu_path(dir, "idx"), *docs = tu_path(dir, "docs");
+    PUTS(docs, "a.jsonl", "{\"title\":\"One\",\"body\":\"ocelot\"}\n");
+    PUTS(docs, "sub/b.jsonl", "{\"id\":\"\",\"body\":\"ocelot\"}\n{\"body\":\"ocelot\"}\n");
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(!strstr(o.err, "duplicate id"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "using 'a.jsonl:1'"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "\"id\" is empty: using 'sub/b.jsonl:1'"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "ocelot", "sub/b.jsonl:1 sub/b.jsonl:2 a.jsonl:1"); /* a.jsonl:1 is longer */
+    /* standard input */
+    o = runv("{\"body\":\"serval\"}\n\n{\"body\":\"serval\"}\n", NS_TEST_NINDEX, "-q", "-o", idx,
+             "-", (const char *)NULL);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "serval", "stdin:1 stdin:3");
+    free(docs);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, a_utf8_byte_order_mark_is_dropped_in_every_input_kind)
+{
+    char *dir = tu_tmpdir("bom");
+    char *idx = tu_path(dir, "idx"), *docs = tu_path(dir, "docs");
+#define BOM "\xEF\xBB\xBF"
+    PUTS(docs, "a.jsonl", BOM "{\"id\":\"j1\",\"title\":\"Jay\",\"body\":\"jaguar\"}\n");
+    PUTS(docs, "t.txt", BOM "Tapir title\ntapir body\n");
+    PUTS(docs, "m.md", BOM "\nMarkdown title\nmarkdown body\n");
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "no warnings"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "jaguar", "j1");
+    o = NSEARCH("-i", idx, "--json", "tapir");
+    cr_assert(strstr(o.out, "\"title\":\"Tapir title\""), "stdout: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--json", "markdown");
+    cr_assert(strstr(o.out, "\"title\":\"Markdown title\""), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* standard input, JSON Lines and text */
+    o = runv(BOM "{\"id\":\"s1\",\"body\":\"stoat\"}\n", NS_TEST_NINDEX, "-q", "-o", idx, "-",
+             (const char *)NULL);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "stoat", "s1");
+    o = runv(BOM "Weasel title\nweasel\n", NS_TEST_NINDEX, "-q", "-o", idx, "-", (const char *)NULL);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--json", "weasel");
+    cr_assert(strstr(o.out, "\"id\":\"stdin\",\"title\":\"Weasel title\""), "stdout: %s", o.out);
+    tu_out_free(&o);
+#undef BOM
+    free(docs);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, an_index_directory_holding_other_files_is_not_replaced)
+{
+    char *dir = tu_tmpdir("foreign_files");
+    char *idx = good_index(dir);
+    char *notes = tu_path(idx, "my-notes.txt");
+    write_str(notes, "keep me");
+    tu_out o = NINDEX("-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 3, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "not part of an index ('my-notes.txt')"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    size_t n;
+    char *s = tu_read_file(notes, &n);
+    cr_assert(s && n == 7, "the user's file is gone");
+    free(s);
+    assert_good_index(idx);
+    cr_assert_eq(count_entries(dir, ".idx."), 0, "a temporary or lock was left");
+    free(notes);
+    free(idx);
+    free(dir);
+}
+
+/* Starts nindex with argv (NULL-terminated, argv[0] ignored) in the
+ * background, stdout and stderr to err_path; returns its pid. */
+static pid_t spawn_nindex(const char *const *argv, const char *err_path)
+{
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        FILE *f = freopen(err_path, "w", stderr);
+        if (!f || dup2(fileno(f), 1) < 0)
+            _exit(127);
+        execv(NS_TEST_NINDEX, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(cli_nindex, a_second_build_of_the_same_index_fails_naming_the_first, .timeout = 60)
+{
+    char *dir = tu_tmpdir("lock");
+    char *idx = good_index(dir);
+    char *fifo = tu_path(dir, "input.jsonl"), *err1 = tu_path(dir, "err1"), *err2 = tu_path(dir, "err2");
+    char *lock = tu_path(dir, ".idx.lock");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    /* the first build blocks reading the FIFO, holding the lock */
+    const char *argv1[] = {"nindex", "-q", "-o", idx, fifo, NULL};
+    pid_t first = spawn_nindex(argv1, err1);
+    char *pid_text = NULL;
+    for (int i = 0; i < 2000 && !pid_text; i++) {
+        size_t n;
+        pid_text = tu_read_file(lock, &n);
+        if (pid_text && (n == 0 || pid_text[n - 1] != '\n')) {
+            free(pid_text);
+            pid_text = NULL;
+        }
+        if (!pid_text)
+            usleep(5000);
+    }
+    cr_assert_not_null(pid_text, "the first build never took the lock");
+    cr_assert_eq(strtol(pid_text, NULL, 10), (long)first);
+    tu_out o = NINDEX("-o", idx, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 5, "status %d, stderr: %s", o.status, o.err);
+    char want[128];
+    snprintf(want, sizeof want, "is being built by another nindex (pid %ld)", (long)first);
+    cr_assert(strstr(o.err, want), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "--wait"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_good_index(idx);
+    /* --wait: the second starts, waits, and builds after the first */
+    const char *argv2[] = {"nindex", "--wait", "-o", idx, NS_TEST_SRCDIR "/corpus", NULL};
+    pid_t second = spawn_nindex(argv2, err2);
+    char *e2 = NULL;
+    for (int i = 0; i < 2000; i++) {
+        free(e2);
+        size_t n;
+        e2 = tu_read_file(err2, &n);
+        if (e2 && strstr(e2, "waiting"))
+            break;
+        usleep(5000);
+    }
+    cr_assert(e2 && strstr(e2, "waiting"), "stderr: %s", e2 ? e2 : "");
+    free(e2);
+    FILE *w = fopen(fifo, "w");
+    cr_assert_not_null(w);
+    fputs("{\"id\":\"fifo\",\"body\":\"first build\"}\n", w);
+    fclose(w);
+    cr_assert_eq(wait_status(first), 0);
+    cr_assert_eq(wait_status(second), 0);
+    e2 = tu_read_file(err2, NULL);
+    cr_assert(e2 && strstr(e2, "indexed 3 documents"), "stderr: %s", e2 ? e2 : "");
+    free(e2);
+    assert_good_index(idx); /* the second ran last */
+    cr_assert(!exists(lock), "the lock file stays after the builds");
+    cr_assert_eq(count_entries(dir, ".idx."), 0, "a temporary or lock was left");
+    free(pid_text);
+    free(lock);
+    free(err2);
+    free(err1);
+    free(fifo);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, json_lines_under_another_name_are_detected_by_content)
+{
+    char *dir = tu_tmpdir("sniff");
+    char *idx = tu_path(dir, "idx");
+    char *json = tu_path(dir, "docs.json"), *noext = tu_path(dir, "export");
+    const char *two = "{\"id\":\"k1\",\"body\":\"kinkajou one\"}\n{\"id\":\"k2\",\"body\":\"kinkajou two\"}\n";
+    write_str(json, two);
+    write_str(noext, two);
+    for (int i = 0; i < 2; i++) {
+        tu_out o = NINDEX("-o", idx, i ? noext : json);
+        cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+        cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
+        tu_out_free(&o);
+        assert_ids(idx, "kinkajou", "k1 k2");
+    }
+    /* /dev/stdin and a pipe: by content too */
+    tu_out o = runv(two, NS_TEST_NINDEX, "-q", "-o", idx, "/dev/stdin", (const char *)NULL);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "kinkajou", "k1 k2");
+    /* forced */
+    o = NINDEX("-o", idx, "--input-format=text", json);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 1 documents"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "kinkajou", json);
+    char *txt = tu_path(dir, "notes.txt");
+    write_str(txt, two);
+    o = NINDEX("-q", "-o", idx, "--input-format", "jsonl", txt);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "kinkajou", "k1 k2");
+    /* text that only starts like JSON: plain text, with a warning */
+    char *brace = tu_path(dir, "brace");
+    write_str(brace, "{ not json } margay\nsecond line margay\n");
+    o = NINDEX("-o", idx, brace);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, brace, 0, "read as plain text"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "margay", brace);
+    o = NINDEX("-o", idx, "--input-format=xml", brace);
+    cr_assert_eq(o.status, 2, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "invalid --input-format 'xml'"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(brace);
+    free(txt);
+    free(noext);
+    free(json);
+    free(idx);
+    free(dir);
+}
+
+Test(cli_nindex, directory_walks_count_what_they_skip)
+{
+    char *dir = tu_tmpdir("walk_counts");
+    char *docs = tu_path(dir, "docs"), *idx = tu_path(dir, "idx");
+    PUTS(docs, "UPPER.TXT", "Upper\nupper civet\n");
+    PUTS(docs, "Mixed.Md", "Mixed\nmixed civet\n");
+    PUTS(docs, "Lines.JSONL", "{\"id\":\"jl\",\"body\":\"civet lines\"}\n");
+    PUTS(docs, "table.csv", "civet,1\n");
+    PUTS(docs, "README", "civet readme\n");
+    PUTS(docs, ".hidden.txt", "Hidden\nhidden civet\n");
+    PUTS(docs, "sub/x.txt", "Sub\nsub civet\n");
+    PUTS(docs, ".git/x.txt", "Git\ngit civet\n");
+    char *dangling = tu_path(docs, "gone.txt"), *dirlink = tu_path(docs, "loop");
+    cr_assert_eq(symlink("nowhere", dangling), 0);
+    cr_assert_eq(symlink(docs, dirlink), 0);
+    char *fifo = tu_path(docs, "pipe.txt");
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "indexed 4 documents"), "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, dangling, 0, "symbolic link to nothing"), "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, dirlink, 0, "symbolic link to a directory: not followed"),
+              "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "2 warnings: 2 link not followed; skipped: 2 files with other "
+                            "extensions, 2 hidden entries, 1 link to a directory, 1 dangling "
+                            "link, 1 special file\n"),
+              "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "civet", "jl Mixed.Md UPPER.TXT sub/x.txt");
+    free(fifo);
+    free(dirlink);
+    free(dangling);
+    free(idx);
+    free(docs);
+    free(dir);
+}
+
+Test(cli_nindex, text_that_is_mostly_not_utf8_is_skipped_as_binary)
+{
+    char *dir = tu_tmpdir("not_utf8");
+    char *docs = tu_path(dir, "docs"), *idx = tu_path(dir, "idx");
+    /* Latin-1 prose: a few invalid bytes, repaired and indexed */
+    PUTS(docs, "latin1.txt", "Caf\xe9 au lait\nthe na\xefve genet drinks caf\xe9 in the morning\n");
+    /* random high bytes: junk */
+    char junk[600];
+    uint32_t rng = 12345;
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char)(0x80 | (tu_rng_next(&rng) & 0x7f));
+    memcpy(junk, "genet ", 6);
+    put(docs, "junk.txt", junk, sizeof junk);
+    /* UTF-16 with its byte-order mark */
+    put(docs, "utf16.txt", "\xff\xfeg\0e\0n\0e\0t\0", 12);
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    char *jp = tu_path(docs, "junk.txt"), *up = tu_path(docs, "utf16.txt");
+    cr_assert(has_warning(o.err, jp, 0, "are not UTF-8"), "stderr: %s", o.err);
+    cr_assert(has_warning(o.err, up, 0, "UTF-16 text"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "2 binary file"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    assert_ids(idx, "genet", "latin1.txt");
+    free(up);
+    free(jp);
+    free(idx);
+    free(docs);
     free(dir);
 }

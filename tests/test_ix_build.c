@@ -109,11 +109,19 @@ Test(ix_build, refuses_to_replace_a_directory_that_is_not_an_index)
     tu_write_file(precious, "keep me", 7);
     ix_build *b;
     ns_err err;
-    cr_assert_eq(ix_build_new(out, "english", NULL, NULL, &b, &err), NS_OK);
+    /* refused at once, before any work */
+    cr_assert_eq(ix_build_new(out, "english", NULL, NULL, &b, &err), NS_E_EXISTS);
+    cr_assert(strstr(err.msg, "not an nsearch index"), "%s", err.msg);
+    /* and again at the install, when it appears during the build */
+    char *moved = tu_path(dir, "aside");
+    cr_assert_eq(rename(out, moved), 0);
+    cr_assert_eq(ix_build_new(out, "english", NULL, NULL, &b, &err), NS_OK, "%s", err.msg);
     cr_assert_eq(ix_source_add(b, NS_TEST_SRCDIR "/corpus", &err), NS_OK);
-    cr_assert_eq(ix_build_commit(b, &err), NS_E_ARG);
+    cr_assert_eq(rename(moved, out), 0);
+    cr_assert_eq(ix_build_commit(b, &err), NS_E_EXISTS);
     cr_assert(strstr(err.msg, "not an nsearch index"), "%s", err.msg);
     ix_build_free(b);
+    free(moved);
     size_t n;
     char *s = tu_read_file(precious, &n);
     cr_assert(s && n == 7);
