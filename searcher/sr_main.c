@@ -43,7 +43,9 @@ static const char usage_text[] =
     "      --format=FMT     text (default), json (one object per hit per line:\n"
     "                       rank, id, title, score, snippet, highlights as\n"
     "                       [start, end) byte offsets into snippet), or trec\n"
-    "                       ('qid Q0 id rank score nsearch', for trec_eval)\n"
+    "                       ('qid Q0 id rank score nsearch', for trec_eval;\n"
+    "                       white space, controls and '%' in qid and id are\n"
+    "                       percent-encoded: 'a b' is 'a%20b')\n"
     "      --queries=FILE   answer one query per line of FILE ('-' for stdin):\n"
     "                       'qid<TAB>text', or just text (qid = line number)\n"
     "      --color=WHEN     highlight matches: auto (default: on a terminal,\n"
@@ -55,6 +57,9 @@ static const char usage_text[] =
     "      --check          verify every checksum and invariant of the index\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show version information and exit\n"
+    "\n"
+    "In the text format, control and bidi characters of stored text are shown\n"
+    "as \\xHH or \\uHHHH (in ids and dates '\\' as '\\\\' too), never sent raw.\n"
     "\n"
     "Exit status:\n"
     "  0  at least one document matched (--check: the index is sound)\n"
@@ -189,7 +194,7 @@ static int do_queries(app *a, const char *path)
     unsigned long line_no = 0;
     long total = 0;
     int status = EXIT_NOHITS;
-    char qid[64];
+    char line_qid[24];
     while ((len = getline(&line, &cap, f)) >= 0) {
         line_no++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -198,18 +203,21 @@ static int do_queries(app *a, const char *path)
         char *tab = strchr(line, '\t');
         if (tab) {
             *tab = 0;
-            snprintf(qid, sizeof qid, "%s", line);
+            a->out.qid = line; /* whole, however long: qids must not collide */
             text = tab + 1;
         } else {
-            snprintf(qid, sizeof qid, "%lu", line_no);
+            snprintf(line_qid, sizeof line_qid, "%lu", line_no);
+            a->out.qid = line_qid;
         }
         if (!*text && !tab)
             continue;
-        a->out.qid = qid;
-        if (a->out.fmt == SR_FMT_TEXT)
-            printf("# query %s: %s\n", qid, text);
         ns_err err;
         ns_err_clear(&err);
+        if (sr_output_query(&a->buf, &a->out, text, strlen(text))) {
+            fprintf(stderr, "nsearch: out of memory\n");
+            status = EXIT_IO;
+            break;
+        }
         long n = run_query(a, text, &err);
         if (n < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);

@@ -707,3 +707,184 @@ Test(cli_nsearch, check_on_a_sound_index_exits_0)
     tu_out_free(&o);
     free(idx);
 }
+
+/* ---- hostile stored text: nothing injected (issue 8) ---- */
+
+/* A crawled corpus whose fields try to drive the terminal: OSC set-title,
+ * clear-screen, SGR, BEL, CR, C1 controls (NEL, CSI) as UTF-8, bidi
+ * overrides and isolates; and ids that break white-space records. */
+static const char hostile_jsonl[] =
+    "{\"id\":\"evil\\u001b]0;pwned\\u0007id\",\"title\":\"Title \\u001b[2J pangolin\\r\\u0085 "
+    "\\u202eright\",\"body\":\"the pangolin \\u001b[31mred\\u001b[0m text\\rover \\u0007bell "
+    "\\u009b2J c1 \\u2066iso\\u2069 back\\\\slash\",\"date\":\"2022\\u001b[8m\"}\n"
+    "{\"id\":\"a b\",\"title\":\"space\",\"body\":\"pangolin two two\"}\n"
+    "{\"id\":\"a\\tb\",\"title\":\"tab\",\"body\":\"pangolin three three three\"}\n"
+    "{\"id\":\"a\\nb\",\"title\":\"newline\",\"body\":\"pangolin four four four four\"}\n"
+    "{\"id\":\"100%\",\"title\":\"percent\",\"body\":\"pangolin five five five five five\"}\n"
+    "{\"id\":\"c\\\\x09d\",\"title\":\"backslash\",\"body\":\"pangolin six six six six six six\"}\n";
+
+static char *hostile_index(const char *test, char **dir_out)
+{
+    char *dir = tu_tmpdir(test);
+    char *jl = tu_path(dir, "hostile.jsonl");
+    cr_assert_eq(tu_write_file(jl, hostile_jsonl, strlen(hostile_jsonl)), 0);
+    char *idx = build_index_named(dir, "idx", jl);
+    free(jl);
+    if (dir_out)
+        *dir_out = dir;
+    else
+        free(dir);
+    return idx;
+}
+
+/* Fails unless s has no control byte but '\n', no C1 control or bidi
+ * control as UTF-8; ESC is allowed only as one of nsearch's own SGR codes
+ * when `sgr` is set. */
+static void assert_terminal_safe(const char *s, int sgr)
+{
+    static const char *const own[] = {"\033[0m", "\033[1m", "\033[2m", "\033[1;31m"};
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\033' && sgr) {
+            size_t k = 0;
+            while (k < 4 && strncmp((const char *)p, own[k], strlen(own[k])) != 0)
+                k++;
+            cr_assert_lt(k, 4, "foreign escape at byte %td: %.20s", (const char *)p - s, p);
+            continue;
+        }
+        cr_assert(*p >= 0x20 || *p == '\n', "control byte 0x%02x at byte %td: %s", *p,
+                  (const char *)p - s, s);
+        cr_assert(*p != 0x7f, "DEL at byte %td", (const char *)p - s);
+        cr_assert(!(p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F), "C1 control at byte %td: %s",
+                  (const char *)p - s, s);
+        cr_assert(!(p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE),
+                  "bidi embedding/override at byte %td", (const char *)p - s);
+        cr_assert(!(p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9),
+                  "bidi isolate at byte %td", (const char *)p - s);
+    }
+}
+
+Test(cli_nsearch, text_output_escapes_control_and_bidi_characters)
+{
+    char *idx = hostile_index("hostile_text", NULL);
+    tu_out o = NSEARCH("-i", idx, "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 0);
+    cr_assert_null(strchr(o.out, '\033'), "ESC without --color: %s", o.out);
+    /* the visible forms (ns_term.h) */
+    cr_assert(strstr(o.out, "Title \\x1b[2J pangolin \\u0085 \\u202eright\n"), "title: %s", o.out);
+    cr_assert(strstr(o.out, "\n   evil\\x1b]0;pwned\\x07id  2022\\x1b[8m\n"), "id, date: %s", o.out);
+    cr_assert(strstr(o.out, "the pangolin \\x1b[31mred\\x1b[0m text over \\x07bell \\u009b2J c1 "
+                            "\\u2066iso\\u2069 back\\slash\n"),
+              "snippet: %s", o.out);
+    /* ids: white space visible, a stored backslash doubled (unambiguous) */
+    cr_assert(strstr(o.out, "\n   a b\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   a\\x09b\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   a\\x0ab\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   c\\\\x09d\n"), "%s", o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, color_output_has_only_its_own_escape_codes)
+{
+    char *idx = hostile_index("hostile_color", NULL);
+    tu_out o = NSEARCH("-i", idx, "--color=always", "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 1);
+    /* highlights still wrap exactly the word, after escaped text */
+    cr_assert(strstr(o.out, "\033[1mTitle \\x1b[2J \033[1;31mpangolin\033[0m\033[1m \\u0085 "),
+              "title highlight: %s", o.out);
+    cr_assert(strstr(o.out, "the \033[1;31mpangolin\033[0m \\x1b[31mred"), "snippet highlight: %s",
+              o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, json_output_keeps_the_stored_text_escaped_as_json)
+{
+    char *idx = hostile_index("hostile_json", NULL);
+    tu_out o = NSEARCH("-i", idx, "--json", "-k", "1", "text");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_null(strchr(o.out, '\033'), "raw ESC in JSON: %s", o.out);
+    hit h;
+    char *l = line_at(o.out, 0);
+    cr_assert_not_null(l);
+    parse_hit(l, &h);
+    cr_assert_str_eq(h.id, "evil\033]0;pwned\007id", "the id decodes to the stored bytes");
+    free(l);
+    tu_out_free(&o);
+    free(idx);
+}
+
+/* Fails unless every line of out is a TREC line of exactly six fields;
+ * stores the third field (the id) of line i in ids[i]. */
+static size_t trec_lines(const char *out, char ids[][128], size_t cap)
+{
+    size_t n = 0;
+    char *l;
+    while ((l = line_at(out, n)) != NULL) {
+        cr_assert_lt(n, cap);
+        char f[7][128];
+        int used = 0;
+        int got = sscanf(l, "%127s %127s %127s %127s %127s %127s%n %127s", f[0], f[1], f[2], f[3],
+                         f[4], f[5], &used, f[6]);
+        cr_assert_eq(got, 6, "not six fields: '%s'", l);
+        cr_assert_eq(strlen(l), (size_t)used, "trailing text: '%s'", l);
+        cr_assert_str_eq(f[1], "Q0");
+        strcpy(ids[n++], f[2]);
+        free(l);
+    }
+    return n;
+}
+
+Test(cli_nsearch, trec_lines_have_six_fields_whatever_the_id)
+{
+    char *idx = hostile_index("hostile_trec", NULL);
+    tu_out o = NSEARCH("-i", idx, "--format=trec", "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    char ids[16][128];
+    size_t n = trec_lines(o.out, ids, 16);
+    cr_assert_eq(n, 6, "stdout: %s", o.out);
+    const char *want[] = {"a%20b", "a%09b", "a%0Ab", "100%25", "c\\x09d", "evil%1B]0;pwned%07id"};
+    for (size_t i = 0; i < 6; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(ids[k], want[i]) != 0)
+            k++;
+        cr_assert_lt(k, n, "id %s missing: %s", want[i], o.out);
+    }
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, qids_with_white_space_and_controls_stay_one_field)
+{
+    char *dir;
+    char *idx = hostile_index("hostile_qid", &dir);
+    char *qf = tu_path(dir, "q.tsv");
+    /* a qid with spaces, one with ESC, one longer than 64 bytes (two that
+     * differ only after byte 64 must stay apart) */
+    const char q[] = "topic 1\tpangolin two\n"
+                     "t\033[2J\tpangolin three\n"
+                     "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqA\tfive\n"
+                     "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqB\tsix\n";
+    cr_assert_eq(tu_write_file(qf, q, strlen(q)), 0);
+    tu_out o = NSEARCH("-i", idx, "--queries", qf, "--format=trec", "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    char ids[8][128];
+    cr_assert_eq(trec_lines(o.out, ids, 8), 4, "stdout: %s", o.out);
+    cr_assert(!strncmp(o.out, "topic%201 Q0 a%20b 1 ", 21), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "\nt%1B[2J Q0 a%09b 1 "), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "qqqqA Q0 100%25 1 "), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "qqqqB Q0 c\\x09d 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* the text format's query lines are escaped too */
+    o = NSEARCH("-i", idx, "--queries", qf, "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 0);
+    cr_assert(!strncmp(o.out, "# query topic 1: pangolin two\n", 30), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "# query t\\x1b[2J: pangolin three\n"), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(qf);
+    free(idx);
+    free(dir);
+}
