@@ -34,7 +34,7 @@ static const char usage_text[] =
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
     "stemming) and ranked OR: a document needs any one of them (--all: every\n"
-    "one of them).\n"
+    "one of them).  A query may have up to 1024 distinct words.\n"
     "\n"
     "Options:\n"
     "  -i, --index=DIR      index directory (default: $NSEARCH_INDEX, else 'index')\n"
@@ -64,7 +64,8 @@ static const char usage_text[] =
     "Exit status:\n"
     "  0  at least one document matched (--check: the index is sound)\n"
     "  1  nothing matched\n"
-    "  2  usage error, or a query with no searchable words\n"
+    "  2  usage error, or a query with no searchable words or more than\n"
+    "     1024 distinct ones\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
     "  4  I/O or memory failure\n";
 
@@ -110,16 +111,13 @@ static int flush_out(ns_buf *b)
     return 0;
 }
 
-/* Runs one query; returns the number of hits, or -1 with err set. */
-static long run_query(app *a, const char *text, ns_err *err)
+/* Runs one parsed query and writes its hits; returns their number, or -1
+ * with err set. */
+static long run_query(app *a, const sr_query *q, ns_err *err)
 {
-    sr_query q;
-    ns_rc rc = sr_query_parse(a->ix, text, strlen(text), &q, err);
-    if (rc)
-        return -1;
     size_t n = 0;
     sr_rank_stats st;
-    rc = sr_rank(a->ix, &q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
+    ns_rc rc = sr_rank(a->ix, q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
     if (!rc && st.corrupt && !a->damaged_reported) {
         fprintf(stderr,
                 "nsearch: warning: damaged postings in '%s'; results may be incomplete "
@@ -133,10 +131,10 @@ static long run_query(app *a, const char *text, ns_err *err)
         if (rc)
             break;
         if (a->out.fmt != SR_FMT_TREC) {
-            rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
+            rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
                                  SIZE_MAX, &a->title);
             if (!rc)
-                rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
+                rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
                                      SR_SNIPPET_WIDTH, &a->snip);
             if (rc) {
                 ns_err_set(err, rc, "out of memory");
@@ -150,7 +148,6 @@ static long run_query(app *a, const char *text, ns_err *err)
         else if (a->buf.len > (1u << 16) && flush_out(&a->buf))
             rc = ns_err_sys(err, NS_E_IO, errno, "cannot write results");
     }
-    sr_query_release(&q);
     if (rc)
         return -1;
     if (flush_out(&a->buf)) {
@@ -218,7 +215,17 @@ static int do_queries(app *a, const char *path)
             status = EXIT_IO;
             break;
         }
-        long n = run_query(a, text, &err);
+        sr_query q;
+        if (sr_query_parse(a->ix, text, strlen(text), &q, &err)) {
+            if (err.rc == NS_E_ARG) /* the query's fault: say which */
+                fprintf(stderr, "nsearch: '%s' line %lu: %s\n", path, line_no, err.msg);
+            else
+                fprintf(stderr, "nsearch: %s\n", err.msg);
+            status = exit_for(err.rc);
+            break;
+        }
+        long n = run_query(a, &q, &err);
+        sr_query_release(&q);
         if (n < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
@@ -362,25 +369,25 @@ int main(int argc, char **argv)
                 ns_buf_putc(&qtext, ' ');
             ns_buf_puts(&qtext, argv[i]);
         }
-        sr_query probe;
-        if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &probe, &err)) {
+        sr_query q; /* parsed once: the checks below, then the search */
+        if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &q, &err)) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
-        } else if (probe.n == 0 && probe.n_words > 0) {
+        } else if (q.n == 0 && q.n_words > 0) {
             fprintf(stderr,
                     "nsearch: every word of the query '%s' is a stop word, which index '%s' "
                     "leaves out (built with --stopwords %s): nothing can match\n",
                     ns_buf_cstr(&qtext), a.ix->dir,
                     ns_stop_list_name(ns_analyzer_stop_list(a.ix->an)));
             status = EXIT_NOHITS;
-        } else if (probe.n == 0) {
+        } else if (q.n == 0) {
             fprintf(stderr,
                     "nsearch: the query '%s' has no words to search for (only punctuation or "
                     "symbols)\n",
                     ns_buf_cstr(&qtext));
             status = EXIT_USAGE;
         } else {
-            long n = run_query(&a, ns_buf_cstr(&qtext), &err);
+            long n = run_query(&a, &q, &err);
             if (n < 0) {
                 fprintf(stderr, "nsearch: %s\n", err.msg);
                 status = exit_for(err.rc);
@@ -388,7 +395,7 @@ int main(int argc, char **argv)
                 status = n > 0 ? EXIT_HITS : EXIT_NOHITS;
             }
         }
-        sr_query_release(&probe);
+        sr_query_release(&q);
         ns_buf_release(&qtext);
     }
     if (fflush(stdout) != 0 && status < EXIT_USAGE) {

@@ -13,6 +13,7 @@
 #include "ns_analyzer.h"
 #include "ns_buf.h"
 #include "ns_json.h"
+#include "sr_query.h"
 #include "tutil.h"
 
 #define TIMEOUT_S 20
@@ -886,5 +887,193 @@ Test(cli_nsearch, qids_with_white_space_and_controls_stay_one_field)
     tu_out_free(&o);
     free(qf);
     free(idx);
+    free(dir);
+}
+
+/* ---- long queries ---- */
+
+/* Word number i of a made-up vocabulary: "z" and three consonants (no
+ * vowel, 's' or 'y', so the English stemmer keeps each as it is and no two
+ * merge; none is a stop word). */
+static void vocab_word(unsigned i, char w[6])
+{
+    static const char c[] = "bcdfghjklmnpqrtvwx"; /* 18 letters: 5,832 words */
+    w[0] = 'z';
+    w[1] = c[i / (18 * 18) % 18];
+    w[2] = c[i / 18 % 18];
+    w[3] = c[i % 18];
+    w[4] = 0;
+}
+
+/* A query of the first n vocabulary words, each once. */
+static char *distinct_query(unsigned n)
+{
+    ns_buf b;
+    ns_buf_init(&b);
+    for (unsigned i = 0; i < n; i++) {
+        char w[6];
+        vocab_word(i, w);
+        ns_buf_printf(&b, "%s%s", i ? " " : "", w);
+    }
+    char *q = strdup(ns_buf_cstr(&b));
+    ns_buf_release(&b);
+    return q;
+}
+
+Test(cli_nsearch, more_than_1024_distinct_words_is_a_usage_error, .timeout = 60)
+{
+    char *dir;
+    char *idx = corpus_index("too_many_terms", &dir);
+    char *q = distinct_query(1025);
+    tu_out o = NSEARCH("-i", idx, q);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.out);
+    cr_assert_str_eq(o.err, "nsearch: the query has more than 1024 distinct words; 1024 is the "
+                            "limit\n");
+    tu_out_free(&o);
+    /* repeats do not count, and 1,024 are allowed (none of the made-up
+     * words is in corpus/, "Article" is) */
+    char *q1024 = distinct_query(1024), *q1023 = distinct_query(1023);
+    char *q2 = malloc(2 * strlen(q1024) + 16);
+    sprintf(q2, "%s %s", q1024, q1024);
+    o = NSEARCH("-i", idx, "--format=trec", q2);
+    cr_assert_eq(o.status, 1, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+    sprintf(q2, "%s Article", q1023);
+    o = NSEARCH("-i", idx, "--format=trec", q2);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(q1024);
+    free(q1023);
+    /* in a query file, the message names the file and line */
+    char *qf = tu_path(dir, "q.tsv");
+    ns_buf b;
+    ns_buf_init(&b);
+    ns_buf_printf(&b, "q1\tArticle Five\nq2\t%s\n", q);
+    cr_assert_eq(tu_write_file(qf, b.data, b.len), 0);
+    o = NSEARCH("-i", idx, "--queries", qf, "--format=trec");
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    char want[512];
+    snprintf(want, sizeof want,
+             "nsearch: '%s' line 2: the query has more than 1024 distinct words; 1024 is the limit\n",
+             qf);
+    cr_assert_str_eq(o.err, want);
+    cr_assert(strstr(o.out, "q1 Q0 " ARTICLE_FIVE_ID " 1 "), "the first query's hits: %s", o.out);
+    tu_out_free(&o);
+    ns_buf_release(&b);
+    free(qf);
+    free(q2);
+    free(q);
+    free(idx);
+    free(dir);
+}
+
+/* 20,000 words, 1,000 distinct, each first seen in a shuffled order, then
+ * repeated (1 + i % 39 times, word 0 more) in a shuffled tail: the same hits
+ * and scores as the query with each word's repeats side by side. */
+Test(cli_nsearch, long_query_merges_repeats_like_the_hand_merged_query, .timeout = 60)
+{
+    char *dir = tu_tmpdir("long_query");
+    char *jl = tu_path(dir, "docs.jsonl");
+    ns_buf docs;
+    ns_buf_init(&docs);
+    uint32_t rng = 12345;
+    for (int d = 0; d < 60; d++) {
+        ns_buf_printf(&docs, "{\"id\":\"d%d\",\"title\":\"doc %d\",\"body\":\"", d, d);
+        for (int k = 0; k < 40; k++) {
+            char w[6];
+            vocab_word(tu_rng_next(&rng) % 1500, w);
+            ns_buf_printf(&docs, "%s ", w);
+        }
+        ns_buf_puts(&docs, "\"}\n");
+    }
+    cr_assert_eq(tu_write_file(jl, docs.data, docs.len), 0);
+    char *idx = build_index_named(dir, "idx", jl);
+    enum { N_WORDS = 20000, N_DISTINCT = 1000 };
+    static unsigned seq[N_WORDS];
+    unsigned reps[N_DISTINCT], order[N_DISTINCT], total = 0;
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        total += reps[i] = 1 + i % 39;
+        order[i] = i;
+    }
+    reps[0] += N_WORDS - total;
+    for (unsigned i = N_DISTINCT - 1; i > 0; i--) { /* Fisher-Yates */
+        unsigned j = tu_rng_next(&rng) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    size_t n_seq = 0;
+    for (unsigned i = 0; i < N_DISTINCT; i++)
+        seq[n_seq++] = order[i];
+    size_t tail = n_seq;
+    for (unsigned i = 0; i < N_DISTINCT; i++)
+        for (unsigned r = 1; r < reps[i]; r++)
+            seq[n_seq++] = i;
+    cr_assert_eq(n_seq, (size_t)N_WORDS);
+    for (size_t i = N_WORDS - 1; i > tail; i--) {
+        size_t j = tail + tu_rng_next(&rng) % (i - tail + 1);
+        unsigned t = seq[i];
+        seq[i] = seq[j];
+        seq[j] = t;
+    }
+    /* 4 arguments, which nsearch joins with spaces (Linux limits one
+     * argument to 128 KiB) */
+    ns_buf arg[4], merged;
+    for (int k = 0; k < 4; k++)
+        ns_buf_init(&arg[k]);
+    ns_buf_init(&merged);
+    char w[6];
+    for (size_t i = 0; i < N_WORDS; i++) {
+        vocab_word(seq[i], w);
+        ns_buf_printf(&arg[i * 4 / N_WORDS], "%s ", w);
+    }
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        vocab_word(order[i], w);
+        for (unsigned r = 0; r < reps[order[i]]; r++)
+            ns_buf_printf(&merged, "%s ", w);
+    }
+    char *argv[16] = {(char *)NS_TEST_NSEARCH, (char *)"-i", idx, (char *)"--format=trec",
+                      (char *)"-k", (char *)"100"};
+    int n = 6;
+    for (int k = 0; k < 4; k++)
+        argv[n++] = (char *)ns_buf_cstr(&arg[k]);
+    argv[n] = NULL;
+    tu_out a;
+    cr_assert_eq(tu_run(argv, NULL, 0, 50, &a), 0);
+    cr_assert_eq(a.status, 0, "status %d, stderr: %s", a.status, a.err);
+    tu_out m = NSEARCH("-i", idx, "--format=trec", "-k", "100", ns_buf_cstr(&merged));
+    cr_assert_eq(m.status, 0, "status %d, stderr: %s", m.status, m.err);
+    cr_assert_eq(count_lines(a.out), 60, "every document matches: %s", a.out);
+    cr_assert_str_eq(a.out, m.out);
+    tu_out_free(&a);
+    tu_out_free(&m);
+    /* the parsed query itself: terms in order of first occurrence, counts */
+    ns_buf all;
+    ns_buf_init(&all);
+    for (int k = 0; k < 4; k++)
+        ns_buf_append(&all, arg[k].data, arg[k].len);
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(idx, &ix, &err), NS_OK, "%s", err.msg);
+    sr_query q;
+    cr_assert_eq(sr_query_parse(ix, (const char *)all.data, all.len, &q, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(q.n, (size_t)N_DISTINCT);
+    cr_assert_eq(q.n_words, (uint32_t)N_WORDS);
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        vocab_word(order[i], w);
+        cr_assert_str_eq(q.t[i].term, w, "term %u", i);
+        cr_assert_eq(q.t[i].qtf, reps[order[i]], "qtf of term %u (%s)", i, w);
+    }
+    sr_query_release(&q);
+    sr_index_close(ix);
+    ns_buf_release(&all);
+    for (int k = 0; k < 4; k++)
+        ns_buf_release(&arg[k]);
+    ns_buf_release(&merged);
+    ns_buf_release(&docs);
+    free(idx);
+    free(jl);
     free(dir);
 }
