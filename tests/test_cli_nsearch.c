@@ -1077,3 +1077,73 @@ Test(cli_nsearch, long_query_merges_repeats_like_the_hand_merged_query, .timeout
     free(jl);
     free(dir);
 }
+
+/* ---- option errors name what was given ---- */
+
+#define TRY "Try 'nsearch --help' for more information.\n"
+#define HINT "To search for words that start with '-', put them after '--': "
+
+Test(cli_nsearch, option_errors_name_the_real_option)
+{
+    /* getopt permutes argv: the old message named the word before the
+     * option ('oil') or the program's own path (-ax oil) */
+    static const struct {
+        const char *args[6];
+        const char *err;
+    } cases[] = {
+        {{"oil", "-opec"}, "nsearch: invalid option '-o' in '-opec'\n" HINT "nsearch -- oil -opec\n" TRY},
+        {{"-ax", "oil"}, "nsearch: invalid option '-a' in '-ax'\n" HINT "nsearch -- -ax oil\n" TRY},
+        {{"-x"}, "nsearch: invalid option '-x'\n" TRY},
+        {{"oil", "-5", "barrels"}, "nsearch: invalid option '-5'\n" HINT "nsearch -- oil -5 barrels\n" TRY},
+        {{"-k", "3", "oil", "-opec", "--json", "crude price"},
+         "nsearch: invalid option '-o' in '-opec'\n" HINT
+         "nsearch -k 3 --json -- oil -opec 'crude price'\n" TRY},
+        {{"--bogus"}, "nsearch: invalid option '--bogus'\n" TRY},
+        {{"--bogus=3", "oil"}, "nsearch: invalid option '--bogus'\n" HINT "nsearch -- --bogus=3 oil\n" TRY},
+        {{"--top"}, "nsearch: option '--top' needs an argument\n" TRY},
+        {{"--to"}, "nsearch: option '--top' needs an argument\n" TRY},
+        {{"oil", "--format"}, "nsearch: option '--format' needs an argument\n" TRY},
+        {{"oil", "-k"}, "nsearch: option '-k' needs an argument\n" TRY},
+        {{"--json=yes", "oil"}, "nsearch: option '--json' takes no argument\n" TRY},
+        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--color, --colour, --check)\n" TRY},
+        /* the first error is the one reported */
+        {{"-x", "-k", "abc", "oil"}, "nsearch: invalid option '-x'\n" HINT "nsearch -k abc -- -x oil\n" TRY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[10] = {(char *)NS_TEST_NSEARCH, (char *)"-i", (char *)"/nonexistent/idx"};
+        int n = 3;
+        for (int j = 0; j < 6 && cases[i].args[j]; j++)
+            argv[n++] = (char *)cases[i].args[j];
+        argv[n] = NULL;
+        tu_out o;
+        cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+        cr_assert_eq(o.status, 2, "case %zu: status %d", i, o.status);
+        cr_assert_str_empty(o.out, "case %zu", i);
+        /* -i /nonexistent/idx is an option the hint keeps */
+        const char *want = cases[i].err;
+        char buf[512];
+        const char *h = strstr(want, HINT "nsearch");
+        if (h) {
+            size_t pre = (size_t)(h - want) + strlen(HINT "nsearch");
+            snprintf(buf, sizeof buf, "%.*s -i /nonexistent/idx%s", (int)pre, want, want + pre);
+            want = buf;
+        }
+        cr_assert_str_eq(o.err, want, "case %zu", i);
+        tu_out_free(&o);
+    }
+}
+
+Test(cli_nsearch, words_after_double_dash_are_searched)
+{
+    char *idx = corpus_index("double_dash", NULL);
+    tu_out o = NSEARCH("-i", idx, "--format=trec", "--", "-Article", "--Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* options after the words still count */
+    o = NSEARCH("-i", idx, "Article", "Five", "--format=trec", "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_eq(count_lines(o.out), 1, "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(idx);
+}
