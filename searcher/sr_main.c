@@ -57,6 +57,7 @@ static const char usage_text[] =
     "                       bmw (Block-Max WAND) or exhaustive (scores every\n"
     "                       posting: the reference the others must match)\n"
     "      --check          verify every checksum and invariant of the index\n"
+    "                       (3: damaged, rebuild it; 4: cannot be read)\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show version information and exit\n"
     "\n"
@@ -69,7 +70,8 @@ static const char usage_text[] =
     "  2  usage error, or a query with no searchable words or more than\n"
     "     1024 distinct ones\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
-    "  4  I/O or memory failure\n";
+    "  4  I/O or memory failure (an unreadable index, output that cannot be\n"
+    "     written)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -470,6 +472,28 @@ static int parse_args(int argc, char **argv, cli *o, app *a)
     return st;
 }
 
+/* Flushes and closes stdout, as the last thing nsearch does (gnulib's
+ * close_stdout): output that could not be written (a full disk, a closed
+ * descriptor) turns status into EXIT_IO with a message, whatever printed it
+ * (results, the --check summary, --help).  A descriptor closed before
+ * anything was written to it is not an error. */
+static int close_stdout(int status)
+{
+    int flushed = fflush(stdout) == 0, e = errno;
+    int bad = !flushed || ferror(stdout);
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        flushed = 0;
+        e = errno;
+    }
+    if (!bad)
+        return status;
+    if (status != EXIT_IO) /* else run_query said it already */
+        fprintf(stderr, "nsearch: cannot write to standard output%s%s\n", flushed ? "" : ": ",
+                flushed ? "" : strerror(e));
+    return EXIT_IO;
+}
+
 /* Everything after the command line; returns the exit status. */
 static int run(const cli *o, app *a)
 {
@@ -486,7 +510,12 @@ static int run(const cli *o, app *a)
     if (check) {
         struct stat sb;
         if (stat(index_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            uint64_t bad = sr_check_files(index_dir, on_problem, NULL);
+            uint64_t bad = 0;
+            ns_rc rc = sr_check_files(index_dir, on_problem, NULL, &bad, &err);
+            if (rc) { /* unreadable is not unsound: rebuilding would not help */
+                fprintf(stderr, "nsearch: %s\n", err.msg);
+                return exit_for(rc);
+            }
             if (bad) {
                 fprintf(stderr, "nsearch: index '%s' is NOT sound: %llu damaged file%s; rebuild it "
                         "with nindex\n", index_dir, (unsigned long long)bad, bad == 1 ? "" : "s");
@@ -551,10 +580,6 @@ static int run(const cli *o, app *a)
         sr_query_release(&q);
         ns_buf_release(&qtext);
     }
-    if (fflush(stdout) != 0 && status < EXIT_USAGE) {
-        fprintf(stderr, "nsearch: cannot write results: %s\n", strerror(errno));
-        status = EXIT_IO;
-    }
     sr_snippet_release(&a->title);
     sr_snippet_release(&a->snip);
     ns_buf_release(&a->buf);
@@ -582,5 +607,5 @@ int main(int argc, char **argv)
     if (st < 0)
         st = run(&o, &a);
     free(o.words);
-    return st;
+    return close_stdout(st);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ns_analyzer.h"
 #include "ns_buf.h"
@@ -1146,4 +1147,115 @@ Test(cli_nsearch, words_after_double_dash_are_searched)
     cr_assert_eq(count_lines(o.out), 1, "stdout: %s", o.out);
     tu_out_free(&o);
     free(idx);
+}
+
+/* ---- unreadable indexes and unwritable output ---- */
+
+/* Runs nsearch with the arguments as user nobody when root (for whom
+ * chmod denies nothing), through setpriv; skips the test when it cannot. */
+static tu_out nsearch_unprivileged(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    char *argv[12];
+    int n = 0;
+    if (geteuid() == 0) {
+        if (access("/usr/bin/setpriv", X_OK) != 0)
+            cr_skip("running as root without /usr/bin/setpriv: cannot make a file unreadable");
+        argv[n++] = (char *)"/usr/bin/setpriv";
+        argv[n++] = (char *)"--reuid=65534";
+        argv[n++] = (char *)"--regid=65534";
+        argv[n++] = (char *)"--clear-groups";
+    }
+    argv[n++] = (char *)NS_TEST_NSEARCH;
+    const char *rest[] = {a1, a2, a3, a4};
+    for (int i = 0; i < 4 && rest[i]; i++)
+        argv[n++] = (char *)rest[i];
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+Test(cli_nsearch, check_of_an_unreadable_index_is_an_io_error)
+{
+    char *idx = corpus_index("check_unreadable", NULL);
+    char *post = tu_path(idx, "postings");
+    /* the index as nobody sees it, before: sound */
+    tu_out o = nsearch_unprivileged("--check", "-i", idx, NULL);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    cr_assert_eq(chmod(post, 0), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "nsearch: cannot open '%s': Permission denied\n", post);
+    o = nsearch_unprivileged("--check", "-i", idx, NULL);
+    cr_assert_eq(o.status, 4, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.out);
+    cr_assert_str_eq(o.err, want, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = nsearch_unprivileged("-i", idx, "Article", NULL); /* as a search says */
+    cr_assert_eq(o.status, 4, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    cr_assert_eq(chmod(post, 0644), 0);
+    free(post);
+    free(idx);
+}
+
+Test(cli_nsearch, check_does_not_hang_on_a_fifo_in_the_index)
+{
+    char *idx = corpus_index("check_fifo", NULL);
+    char *post = tu_path(idx, "postings");
+    cr_assert_eq(unlink(post), 0);
+    cr_assert_eq(mkfifo(post, 0644), 0);
+    tu_out o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 3, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "postings' is not a regular file"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(post);
+    free(idx);
+}
+
+/* Runs nsearch with stdout on /dev/full (through sh, which opens it). */
+static tu_out nsearch_to_full(const char *a1, const char *a2, const char *a3, const char *a4,
+                              const char *a5)
+{
+    if (access("/dev/full", W_OK) != 0)
+        cr_skip("no /dev/full");
+    char *argv[10] = {(char *)"/bin/sh", (char *)"-c", (char *)"exec \"$0\" \"$@\" >/dev/full",
+                      (char *)NS_TEST_NSEARCH};
+    int n = 4;
+    const char *rest[] = {a1, a2, a3, a4, a5};
+    for (int i = 0; i < 5 && rest[i]; i++)
+        argv[n++] = (char *)rest[i];
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+Test(cli_nsearch, write_errors_exit_4_whatever_was_written)
+{
+    char *dir;
+    char *idx = corpus_index("write_errors", &dir);
+    char *qf = tu_path(dir, "q.tsv");
+    cr_assert_eq(tu_write_file(qf, "q1\tArticle Five\nq2\tmeeting\n", 27), 0);
+    const char *cases[][5] = {
+        {"--check", "-i", idx},
+        {"-i", idx, "Article Five"},
+        {"-i", idx, "--format=trec", "meeting"},
+        {"-i", idx, "--json", "meeting"},
+        {"-i", idx, "--queries", qf},
+        {"--help"},
+        {"--version"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_out o = nsearch_to_full(cases[i][0], cases[i][1], cases[i][2], cases[i][3], cases[i][4]);
+        cr_assert_eq(o.status, 4, "case %zu (%s): status %d, stderr: %s", i, cases[i][0], o.status,
+                     o.err);
+        cr_assert(!strncmp(o.err, "nsearch: cannot write", 21), "case %zu: stderr: %s", i, o.err);
+        cr_assert(strstr(o.err, ": No space left on device\n"), "case %zu: stderr: %s", i, o.err);
+        cr_assert_eq(count_lines(o.err), 1, "case %zu: one message: %s", i, o.err);
+        tu_out_free(&o);
+    }
+    free(qf);
+    free(idx);
+    free(dir);
 }
