@@ -327,33 +327,48 @@ static void check_docstore(checker *c)
     ZSTD_freeDCtx(dctx);
 }
 
-uint64_t sr_check_files(const char *dir, sr_check_cb cb, void *ctx)
+ns_rc sr_check_files(const char *dir, sr_check_cb cb, void *ctx, uint64_t *n_problems, ns_err *err)
 {
     checker c = {NULL, cb, ctx, 0};
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+    ns_rc rc = NS_OK;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, ns_file_name((ns_file_kind)k));
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO in the index must not hang the check */
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
-            problem(&c, "'%s': %s", path, strerror(errno));
+            if (errno == ENOENT)
+                problem(&c, "'%s' is missing", path);
+            else
+                rc = ns_err_sys(err, NS_E_IO, errno, "cannot open '%s'", path);
             continue;
         }
         struct stat sb;
-        void *m = MAP_FAILED;
-        if (fstat(fd, &sb) == 0 && sb.st_size > 0)
-            m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
-        if (m == MAP_FAILED) {
-            problem(&c, "'%s' is empty or unreadable", path);
+        if (fstat(fd, &sb) != 0) {
+            rc = ns_err_sys(err, NS_E_IO, errno, "cannot stat '%s'", path);
+            close(fd);
             continue;
         }
-        ns_err err;
-        if (ns_file_check_frame(m, (size_t)sb.st_size, (ns_file_kind)k, path, &err) ||
-            ns_file_check_sum(m, (size_t)sb.st_size, path, &err))
-            problem(&c, "%s", err.msg);
+        if (!S_ISREG(sb.st_mode) || sb.st_size == 0) {
+            problem(&c, "'%s' is %s", path, S_ISREG(sb.st_mode) ? "empty" : "not a regular file");
+            close(fd);
+            continue;
+        }
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        int e = errno;
+        close(fd);
+        if (m == MAP_FAILED) {
+            rc = ns_err_sys(err, e == ENOMEM ? NS_E_NOMEM : NS_E_IO, e, "cannot map '%s'", path);
+            continue;
+        }
+        ns_err ferr;
+        if (ns_file_check_frame(m, (size_t)sb.st_size, (ns_file_kind)k, path, &ferr) ||
+            ns_file_check_sum(m, (size_t)sb.st_size, path, &ferr))
+            problem(&c, "%s", ferr.msg);
         munmap(m, (size_t)sb.st_size);
     }
-    return c.problems;
+    *n_problems = c.problems;
+    return rc;
 }
 
 uint64_t sr_check(sr_index *ix, sr_check_cb cb, void *ctx)

@@ -16,8 +16,12 @@
 typedef void (*sr_check_cb)(void *ctx, const char *msg);
 
 /* Checks each file's frame and checksum without opening the index (so a
- * damaged 'meta' is named as such).  Returns the number of problems. */
-uint64_t sr_check_files(const char *dir, sr_check_cb cb, void *ctx);
+ * damaged 'meta' is named as such); *n_problems gets the number of
+ * problems (a file missing, empty, not a regular file, or damaged).  A file
+ * that cannot be read at all (permissions, an I/O error) says nothing about
+ * the index: that stops the check with NS_E_IO (NS_E_NOMEM when it cannot
+ * be mapped for lack of memory) and err set. */
+ns_rc sr_check_files(const char *dir, sr_check_cb cb, void *ctx, uint64_t *n_problems, ns_err *err);
 
 /* Returns the number of problems found (0: sound).  Stops early after
  * about 100 problems.  NS_E_NOMEM is reported as a problem too. */

@@ -34,7 +34,9 @@ static const char usage_text[] =
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
     "stemming) and ranked OR: a document needs any one of them (--all: every\n"
-    "one of them).\n"
+    "one of them).  A query may have up to 1024 distinct words.  Options may\n"
+    "come before or after the words; words that start with '-' go after '--'\n"
+    "(nsearch -- oil -opec).\n"
     "\n"
     "Options:\n"
     "  -i, --index=DIR      index directory (default: $NSEARCH_INDEX, else 'index')\n"
@@ -43,7 +45,9 @@ static const char usage_text[] =
     "      --format=FMT     text (default), json (one object per hit per line:\n"
     "                       rank, id, title, score, snippet, highlights as\n"
     "                       [start, end) byte offsets into snippet), or trec\n"
-    "                       ('qid Q0 id rank score nsearch', for trec_eval)\n"
+    "                       ('qid Q0 id rank score nsearch', for trec_eval;\n"
+    "                       white space, controls and '%' in qid and id are\n"
+    "                       percent-encoded: 'a b' is 'a%20b')\n"
     "      --queries=FILE   answer one query per line of FILE ('-' for stdin):\n"
     "                       'qid<TAB>text', or just text (qid = line number)\n"
     "      --color=WHEN     highlight matches: auto (default: on a terminal,\n"
@@ -53,15 +57,21 @@ static const char usage_text[] =
     "                       bmw (Block-Max WAND) or exhaustive (scores every\n"
     "                       posting: the reference the others must match)\n"
     "      --check          verify every checksum and invariant of the index\n"
+    "                       (3: damaged, rebuild it; 4: cannot be read)\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show version information and exit\n"
+    "\n"
+    "In the text format, control and bidi characters of stored text are shown\n"
+    "as \\xHH or \\uHHHH (in ids and dates '\\' as '\\\\' too), never sent raw.\n"
     "\n"
     "Exit status:\n"
     "  0  at least one document matched (--check: the index is sound)\n"
     "  1  nothing matched\n"
-    "  2  usage error, or a query with no searchable words\n"
+    "  2  usage error, or a query with no searchable words or more than\n"
+    "     1024 distinct ones\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
-    "  4  I/O or memory failure\n";
+    "  4  I/O or memory failure (an unreadable index, output that cannot be\n"
+    "     written)\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -105,16 +115,13 @@ static int flush_out(ns_buf *b)
     return 0;
 }
 
-/* Runs one query; returns the number of hits, or -1 with err set. */
-static long run_query(app *a, const char *text, ns_err *err)
+/* Runs one parsed query and writes its hits; returns their number, or -1
+ * with err set. */
+static long run_query(app *a, const sr_query *q, ns_err *err)
 {
-    sr_query q;
-    ns_rc rc = sr_query_parse(a->ix, text, strlen(text), &q, err);
-    if (rc)
-        return -1;
     size_t n = 0;
     sr_rank_stats st;
-    rc = sr_rank(a->ix, &q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
+    ns_rc rc = sr_rank(a->ix, q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
     if (!rc && st.corrupt && !a->damaged_reported) {
         fprintf(stderr,
                 "nsearch: warning: damaged postings in '%s'; results may be incomplete "
@@ -128,10 +135,10 @@ static long run_query(app *a, const char *text, ns_err *err)
         if (rc)
             break;
         if (a->out.fmt != SR_FMT_TREC) {
-            rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
+            rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
                                  SIZE_MAX, &a->title);
             if (!rc)
-                rc = sr_snippet_make(a->ix->an, &q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
+                rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
                                      SR_SNIPPET_WIDTH, &a->snip);
             if (rc) {
                 ns_err_set(err, rc, "out of memory");
@@ -145,7 +152,6 @@ static long run_query(app *a, const char *text, ns_err *err)
         else if (a->buf.len > (1u << 16) && flush_out(&a->buf))
             rc = ns_err_sys(err, NS_E_IO, errno, "cannot write results");
     }
-    sr_query_release(&q);
     if (rc)
         return -1;
     if (flush_out(&a->buf)) {
@@ -189,7 +195,7 @@ static int do_queries(app *a, const char *path)
     unsigned long line_no = 0;
     long total = 0;
     int status = EXIT_NOHITS;
-    char qid[64];
+    char line_qid[24];
     while ((len = getline(&line, &cap, f)) >= 0) {
         line_no++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -198,19 +204,32 @@ static int do_queries(app *a, const char *path)
         char *tab = strchr(line, '\t');
         if (tab) {
             *tab = 0;
-            snprintf(qid, sizeof qid, "%s", line);
+            a->out.qid = line; /* whole, however long: qids must not collide */
             text = tab + 1;
         } else {
-            snprintf(qid, sizeof qid, "%lu", line_no);
+            snprintf(line_qid, sizeof line_qid, "%lu", line_no);
+            a->out.qid = line_qid;
         }
         if (!*text && !tab)
             continue;
-        a->out.qid = qid;
-        if (a->out.fmt == SR_FMT_TEXT)
-            printf("# query %s: %s\n", qid, text);
         ns_err err;
         ns_err_clear(&err);
-        long n = run_query(a, text, &err);
+        if (sr_output_query(&a->buf, &a->out, text, strlen(text))) {
+            fprintf(stderr, "nsearch: out of memory\n");
+            status = EXIT_IO;
+            break;
+        }
+        sr_query q;
+        if (sr_query_parse(a->ix, text, strlen(text), &q, &err)) {
+            if (err.rc == NS_E_ARG) /* the query's fault: say which */
+                fprintf(stderr, "nsearch: '%s' line %lu: %s\n", path, line_no, err.msg);
+            else
+                fprintf(stderr, "nsearch: %s\n", err.msg);
+            status = exit_for(err.rc);
+            break;
+        }
+        long n = run_query(a, &q, &err);
+        sr_query_release(&q);
         if (n < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
@@ -231,94 +250,272 @@ static int do_queries(app *a, const char *path)
     return status;
 }
 
-int main(int argc, char **argv)
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
+       OPT_ALGO };
+static const struct option long_opts[] = {
+    {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
+    {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
+    {"queries", required_argument, 0, OPT_QUERIES}, {"color", required_argument, 0, OPT_COLOR},
+    {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
+    {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
+    {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
+    {0, 0, 0, 0}};
+
+/* The command line, parsed. */
+typedef struct cli {
+    const char *index_dir, *queries, *color;
+    int check;
+    const char **words; /* owned array, borrowed strings: the query words in order */
+    int n_words;
+} cli;
+
+/* What each argv element turned out to be (for the '--' hint). */
+enum { ARG_OPT = 1, ARG_WORD, ARG_BAD, ARG_END };
+
+/* Appends s as one shell word (quoted when it needs it). */
+static void put_shell_word(ns_buf *b, const char *s)
 {
-    const char *index_dir = getenv("NSEARCH_INDEX");
-    if (!index_dir || !*index_dir)
-        index_dir = "index";
-    const char *queries = NULL, *color = "auto";
-    int check = 0;
-    app a;
-    memset(&a, 0, sizeof a);
-    a.k = 10;
-    a.out.fmt = SR_FMT_TEXT;
-    a.mode = SR_MODE_OR;
-    a.algo = SR_ALGO_DEFAULT;
-    enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-           OPT_ALGO };
-    static const struct option opts[] = {
-        {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
-        {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
-        {"queries", required_argument, 0, OPT_QUERIES}, {"color", required_argument, 0, OPT_COLOR},
-        {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
-        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
-        {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
-        {0, 0, 0, 0}};
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "i:k:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'i': index_dir = optarg; break;
-        case 'k': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 1 || v > MAX_K)
-                return usage_error("-k wants a number of results from 1 to 1000000, not '%s'", optarg);
-            a.k = (size_t)v;
-            break;
-        }
-        case OPT_JSON: a.out.fmt = SR_FMT_JSON; break;
-        case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                a.out.fmt = SR_FMT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                a.out.fmt = SR_FMT_JSON;
-            else if (!strcmp(optarg, "trec"))
-                a.out.fmt = SR_FMT_TREC;
-            else
-                return usage_error("unknown --format '%s' (text, json or trec)", optarg);
-            break;
-        case OPT_QUERIES: queries = optarg; break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "always") != 0 &&
-                strcmp(optarg, "never") != 0)
-                return usage_error("--color wants auto, always or never, not '%s'", optarg);
-            color = optarg;
-            break;
-        case OPT_CHECK: check = 1; break;
-        case OPT_ALL: a.mode = SR_MODE_AND; break;
-        case OPT_ALGO:
-            if (sr_algo_parse(optarg, &a.algo))
-                return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
-            break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case OPT_VERSION:
-            printf("nsearch %s (index format %u.%u)\n", NS_VERSION_STRING, NS_FORMAT_MAJOR,
-                   NS_FORMAT_MINOR);
-            return 0;
-        default:
-            if (optopt == 'k' || optopt == 'i')
-                return usage_error("option '-%s' needs an argument", optopt == 'k' ? "k" : "i");
-            return usage_error("invalid option '%s'", argv[optind - 1]);
-        }
+    size_t plain = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-_./:=@%+,");
+    ns_buf_putc(b, ' ');
+    if (*s && !s[plain]) {
+        ns_buf_puts(b, s);
+        return;
     }
-    if (!check && !queries && optind >= argc)
-        return usage_error("%s", "no QUERY given");
-    if ((check || queries) && optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    ns_buf_putc(b, '\'');
+    for (; *s; s++)
+        *s == '\'' ? ns_buf_puts(b, "'\\''") : ns_buf_putc(b, (uint8_t)*s);
+    ns_buf_putc(b, '\'');
+}
+
+/* The name of the long option that element e ("--name[=value]") stands
+ * for, with value val: exact, else the first it abbreviates. */
+static const char *long_opt_name(const char *e, int val)
+{
+    size_t n = strcspn(e + 2, "=");
+    const char *abbrev = NULL;
+    for (const struct option *o = long_opts; o->name; o++) {
+        if (o->val != val || strncmp(o->name, e + 2, n) != 0)
+            continue;
+        if (!o->name[n])
+            return o->name;
+        if (!abbrev)
+            abbrev = o->name;
+    }
+    return abbrev ? abbrev : e + 2;
+}
+
+/* The usage error for argv[at], which getopt_long rejected with c ('?' or
+ * ':') and optopt; with a hint at '--' when the rejected option may be
+ * meant as a query word (it looks like one, or there are query words). */
+static int bad_option(int argc, char **argv, const char *kind, int at, int c, int opt)
+{
+    const char *e = argv[at];
+    int is_long = e[0] == '-' && e[1] == '-';
+    int name_len = is_long ? (int)strcspn(e, "=") : 2;
+    int hint = 0;
+    fputs("nsearch: ", stderr);
+    if (c == ':' && is_long) {
+        fprintf(stderr, "option '--%s' needs an argument", long_opt_name(e, opt));
+    } else if (c == ':') {
+        fprintf(stderr, "option '-%c' needs an argument", opt);
+    } else if (is_long && opt) { /* a known option given a value */
+        fprintf(stderr, "option '--%s' takes no argument", long_opt_name(e, opt));
+    } else if (is_long) {
+        /* Unknown, or an abbreviation of options that differ (getopt_long
+         * takes an abbreviation of one, or of --color and --colour). */
+        ns_buf alts;
+        ns_buf_init(&alts);
+        for (const struct option *o = long_opts; o->name; o++)
+            if (!strncmp(o->name, e + 2, (size_t)name_len - 2))
+                ns_buf_printf(&alts, "%s--%s", alts.len ? ", " : "", o->name);
+        if (alts.len) {
+            fprintf(stderr, "option '%.*s' is ambiguous (%s)", name_len, e, ns_buf_cstr(&alts));
+        } else {
+            fprintf(stderr, "invalid option '%.*s'", name_len, e);
+            hint = 1;
+        }
+        ns_buf_release(&alts);
+    } else {
+        fprintf(stderr, "invalid option '-%c'", opt);
+        if (e[2])
+            fprintf(stderr, " in '%s'", e);
+        hint = 1;
+    }
+    int has_words = 0;
+    for (int i = 1; i < argc; i++)
+        has_words |= kind[i] == ARG_WORD;
+    int wordlike = !is_long && (e[2] || (e[1] >= '0' && e[1] <= '9')); /* -opec, -5 */
+    if (hint && (has_words || wordlike)) {
+        ns_buf cmd;
+        ns_buf_init(&cmd);
+        ns_buf_puts(&cmd, "nsearch");
+        for (int i = 1; i < argc; i++)
+            if (kind[i] == ARG_OPT)
+                put_shell_word(&cmd, argv[i]);
+        ns_buf_puts(&cmd, " --");
+        for (int i = 1; i < argc; i++)
+            if (kind[i] == ARG_WORD || kind[i] == ARG_BAD)
+                put_shell_word(&cmd, argv[i]);
+        fprintf(stderr, "\nTo search for words that start with '-', put them after '--': %s",
+                ns_buf_cstr(&cmd));
+        ns_buf_release(&cmd);
+    }
+    fputs("\nTry 'nsearch --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Applies option c (argument optarg); returns -1 to go on, else the exit
+ * status (after --help, --version or a bad value). */
+static int apply_option(int c, cli *o, app *a)
+{
+    switch (c) {
+    case 'i': o->index_dir = optarg; break;
+    case 'k': {
+        char *end;
+        errno = 0;
+        long v = strtol(optarg, &end, 10);
+        if (errno || *end || end == optarg || v < 1 || v > MAX_K)
+            return usage_error("-k wants a number of results from 1 to 1000000, not '%s'", optarg);
+        a->k = (size_t)v;
+        break;
+    }
+    case OPT_JSON: a->out.fmt = SR_FMT_JSON; break;
+    case OPT_FORMAT:
+        if (!strcmp(optarg, "text"))
+            a->out.fmt = SR_FMT_TEXT;
+        else if (!strcmp(optarg, "json"))
+            a->out.fmt = SR_FMT_JSON;
+        else if (!strcmp(optarg, "trec"))
+            a->out.fmt = SR_FMT_TREC;
+        else
+            return usage_error("unknown --format '%s' (text, json or trec)", optarg);
+        break;
+    case OPT_QUERIES: o->queries = optarg; break;
+    case OPT_COLOR:
+        if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "always") != 0 &&
+            strcmp(optarg, "never") != 0)
+            return usage_error("--color wants auto, always or never, not '%s'", optarg);
+        o->color = optarg;
+        break;
+    case OPT_CHECK: o->check = 1; break;
+    case OPT_ALL: a->mode = SR_MODE_AND; break;
+    case OPT_ALGO:
+        if (sr_algo_parse(optarg, &a->algo))
+            return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
+        break;
+    case 'h': fputs(usage_text, stdout); return EXIT_HITS;
+    case OPT_VERSION:
+        printf("nsearch %s (index format %u.%u)\n", NS_VERSION_STRING, NS_FORMAT_MAJOR,
+               NS_FORMAT_MINOR);
+        return EXIT_HITS;
+    }
+    return -1;
+}
+
+/* Parses argv into *o and *a; returns -1 to go on, else the exit status.
+ *
+ * getopt_long runs in order ('-' first in the option string) instead of
+ * permuting argv: GNU getopt moves elements while it scans, so after an
+ * error argv[optind - 1] need not be what it rejected ('nsearch oil -opec'
+ * named 'oil', 'nsearch -ax oil' the program's path).  In order, the
+ * element being scanned is always argv[optind as it was before the call]
+ * (a cluster like -ax included), and query words come back one by one
+ * (c == 1).  After an error the rest is still scanned, so the hint can
+ * show every word; nothing else is applied. */
+static int parse_args(int argc, char **argv, cli *o, app *a)
+{
+    char *kind = calloc((size_t)argc + 1, 1); /* ARG_* per element */
+    o->words = calloc((size_t)argc + 1, sizeof *o->words);
+    if (!kind || !o->words) {
+        free(kind);
+        fprintf(stderr, "nsearch: out of memory\n");
+        return EXIT_IO;
+    }
+    int bad_at = 0, bad_c = 0, bad_opt = 0, st = -1;
+    opterr = 0;
+    while (st < 0) {
+        int at = optind;
+        int c = getopt_long(argc, argv, "-:i:k:h", long_opts, NULL);
+        if (c == -1) { /* the end, or '--': the rest are words */
+            if (optind > at)
+                kind[at] = ARG_END;
+            for (; optind < argc; optind++) {
+                kind[optind] = ARG_WORD;
+                o->words[o->n_words++] = argv[optind];
+            }
+            break;
+        }
+        if (c == 1) {
+            kind[at] = ARG_WORD;
+            o->words[o->n_words++] = optarg;
+            continue;
+        }
+        if (c == '?' || c == ':') {
+            if (!bad_at) {
+                bad_at = at;
+                bad_c = c;
+                bad_opt = optopt;
+            }
+            kind[at] = ARG_BAD;
+            continue;
+        }
+        for (int i = at; i < optind; i++) /* the option and its argument */
+            if (!kind[i])
+                kind[i] = ARG_OPT;
+        if (!bad_at)
+            st = apply_option(c, o, a);
+    }
+    if (bad_at)
+        st = bad_option(argc, argv, kind, bad_at, bad_c, bad_opt);
+    free(kind);
+    return st;
+}
+
+/* Flushes and closes stdout, as the last thing nsearch does (gnulib's
+ * close_stdout): output that could not be written (a full disk, a closed
+ * descriptor) turns status into EXIT_IO with a message, whatever printed it
+ * (results, the --check summary, --help).  A descriptor closed before
+ * anything was written to it is not an error. */
+static int close_stdout(int status)
+{
+    int flushed = fflush(stdout) == 0, e = errno;
+    int bad = !flushed || ferror(stdout);
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        flushed = 0;
+        e = errno;
+    }
+    if (!bad)
+        return status;
+    if (status != EXIT_IO) /* else run_query said it already */
+        fprintf(stderr, "nsearch: cannot write to standard output%s%s\n", flushed ? "" : ": ",
+                flushed ? "" : strerror(e));
+    return EXIT_IO;
+}
+
+/* Everything after the command line; returns the exit status. */
+static int run(const cli *o, app *a)
+{
+    const char *index_dir = o->index_dir, *color = o->color, *queries = o->queries;
+    int check = o->check;
     if (!strcmp(color, "always"))
-        a.out.color = true;
+        a->out.color = true;
     else if (!strcmp(color, "auto")) {
         const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-        a.out.color = !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(STDOUT_FILENO);
+        a->out.color = !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(STDOUT_FILENO);
     }
     ns_err err;
     ns_err_clear(&err);
     if (check) {
         struct stat sb;
         if (stat(index_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            uint64_t bad = sr_check_files(index_dir, on_problem, NULL);
+            uint64_t bad = 0;
+            ns_rc rc = sr_check_files(index_dir, on_problem, NULL, &bad, &err);
+            if (rc) { /* unreadable is not unsound: rebuilding would not help */
+                fprintf(stderr, "nsearch: %s\n", err.msg);
+                return exit_for(rc);
+            }
             if (bad) {
                 fprintf(stderr, "nsearch: index '%s' is NOT sound: %llu damaged file%s; rebuild it "
                         "with nindex\n", index_dir, (unsigned long long)bad, bad == 1 ? "" : "s");
@@ -326,53 +523,53 @@ int main(int argc, char **argv)
             }
         }
     }
-    ns_rc rc = sr_index_open(index_dir, &a.ix, &err);
+    ns_rc rc = sr_index_open(index_dir, &a->ix, &err);
     if (rc) {
         fprintf(stderr, "nsearch: %s\n", err.msg);
         return exit_for(rc);
     }
     if (check) {
-        int st = do_check(a.ix);
-        sr_index_close(a.ix);
+        int st = do_check(a->ix);
+        sr_index_close(a->ix);
         return st;
     }
     int status;
-    a.hits = ns_malloc(a.k * sizeof *a.hits);
-    ns_buf_init(&a.buf);
-    sr_snippet_init(&a.title);
-    sr_snippet_init(&a.snip);
-    if (!a.hits) {
+    a->hits = ns_malloc(a->k * sizeof *a->hits);
+    ns_buf_init(&a->buf);
+    sr_snippet_init(&a->title);
+    sr_snippet_init(&a->snip);
+    if (!a->hits) {
         fprintf(stderr, "nsearch: out of memory\n");
         status = EXIT_IO;
     } else if (queries) {
-        status = do_queries(&a, queries);
+        status = do_queries(a, queries);
     } else {
         ns_buf qtext;
         ns_buf_init(&qtext);
-        for (int i = optind; i < argc; i++) {
-            if (i > optind)
+        for (int i = 0; i < o->n_words; i++) {
+            if (i)
                 ns_buf_putc(&qtext, ' ');
-            ns_buf_puts(&qtext, argv[i]);
+            ns_buf_puts(&qtext, o->words[i]);
         }
-        sr_query probe;
-        if (sr_query_parse(a.ix, ns_buf_cstr(&qtext), qtext.len, &probe, &err)) {
+        sr_query q; /* parsed once: the checks below, then the search */
+        if (sr_query_parse(a->ix, ns_buf_cstr(&qtext), qtext.len, &q, &err)) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             status = exit_for(err.rc);
-        } else if (probe.n == 0 && probe.n_words > 0) {
+        } else if (q.n == 0 && q.n_words > 0) {
             fprintf(stderr,
                     "nsearch: every word of the query '%s' is a stop word, which index '%s' "
                     "leaves out (built with --stopwords %s): nothing can match\n",
-                    ns_buf_cstr(&qtext), a.ix->dir,
-                    ns_stop_list_name(ns_analyzer_stop_list(a.ix->an)));
+                    ns_buf_cstr(&qtext), a->ix->dir,
+                    ns_stop_list_name(ns_analyzer_stop_list(a->ix->an)));
             status = EXIT_NOHITS;
-        } else if (probe.n == 0) {
+        } else if (q.n == 0) {
             fprintf(stderr,
                     "nsearch: the query '%s' has no words to search for (only punctuation or "
                     "symbols)\n",
                     ns_buf_cstr(&qtext));
             status = EXIT_USAGE;
         } else {
-            long n = run_query(&a, ns_buf_cstr(&qtext), &err);
+            long n = run_query(a, &q, &err);
             if (n < 0) {
                 fprintf(stderr, "nsearch: %s\n", err.msg);
                 status = exit_for(err.rc);
@@ -380,17 +577,35 @@ int main(int argc, char **argv)
                 status = n > 0 ? EXIT_HITS : EXIT_NOHITS;
             }
         }
-        sr_query_release(&probe);
+        sr_query_release(&q);
         ns_buf_release(&qtext);
     }
-    if (fflush(stdout) != 0 && status < EXIT_USAGE) {
-        fprintf(stderr, "nsearch: cannot write results: %s\n", strerror(errno));
-        status = EXIT_IO;
-    }
-    sr_snippet_release(&a.title);
-    sr_snippet_release(&a.snip);
-    ns_buf_release(&a.buf);
-    ns_free(a.hits);
-    sr_index_close(a.ix);
+    sr_snippet_release(&a->title);
+    sr_snippet_release(&a->snip);
+    ns_buf_release(&a->buf);
+    ns_free(a->hits);
+    sr_index_close(a->ix);
     return status;
+}
+
+int main(int argc, char **argv)
+{
+    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0};
+    if (!o.index_dir || !*o.index_dir)
+        o.index_dir = "index";
+    app a;
+    memset(&a, 0, sizeof a);
+    a.k = 10;
+    a.out.fmt = SR_FMT_TEXT;
+    a.mode = SR_MODE_OR;
+    a.algo = SR_ALGO_DEFAULT;
+    int st = parse_args(argc, argv, &o, &a);
+    if (st < 0 && !o.check && !o.queries && o.n_words == 0)
+        st = usage_error("%s", "no QUERY given");
+    if (st < 0 && (o.check || o.queries) && o.n_words > 0)
+        st = usage_error("unexpected argument '%s'", o.words[0]);
+    if (st < 0)
+        st = run(&o, &a);
+    free(o.words);
+    return close_stdout(st);
 }

@@ -5,13 +5,16 @@
 
 #include "ns_docrec.h"
 #include "ns_json.h"
+#include "ns_term.h"
 
 #define C_TITLE "\033[1m"
 #define C_MATCH "\033[1;31m"
 #define C_DIM "\033[2m"
 #define C_RESET "\033[0m"
 
-/* Appends s->text with highlights wrapped in colour codes (or plain). */
+/* Appends s->text, made terminal-safe (ns_term.h), with highlights wrapped
+ * in colour codes (or plain).  The spans are byte offsets into the stored
+ * text, so each segment is escaped as it is copied. */
 static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char *outer)
 {
     const char *t = (const char *)s->text.data;
@@ -20,11 +23,11 @@ static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char
     if (color && outer)
         rc = ns_buf_puts(out, outer);
     for (size_t i = 0; color && i < s->n_hl && !rc; i++) {
-        rc = ns_buf_append(out, t + pos, s->hl[i].start - pos);
+        rc = ns_term_put(out, t + pos, s->hl[i].start - pos, NS_TERM_TEXT);
         if (!rc)
             rc = ns_buf_puts(out, C_MATCH);
         if (!rc)
-            rc = ns_buf_append(out, t + s->hl[i].start, s->hl[i].end - s->hl[i].start);
+            rc = ns_term_put(out, t + s->hl[i].start, s->hl[i].end - s->hl[i].start, NS_TERM_TEXT);
         if (!rc)
             rc = ns_buf_puts(out, C_RESET);
         if (!rc && outer)
@@ -32,7 +35,7 @@ static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char
         pos = s->hl[i].end;
     }
     if (!rc)
-        rc = ns_buf_append(out, t + pos, s->text.len - pos);
+        rc = ns_term_put(out, t + pos, s->text.len - pos, NS_TERM_TEXT);
     if (!rc && color && outer)
         rc = ns_buf_puts(out, C_RESET);
     return rc;
@@ -49,9 +52,13 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
     const sr_doc *d = h->doc;
     ns_rc rc = NS_OK;
     switch (o->fmt) {
-    case SR_FMT_TREC:
-        return ns_buf_printf(out, "%s Q0 %.*s %zu %.6f nsearch\n", o->qid ? o->qid : "1",
-                             (int)d->len[NS_FIELD_ID], d->f[NS_FIELD_ID], h->rank, h->score);
+    case SR_FMT_TREC: /* six fields, whatever the id and qid hold */
+        rc = o->qid ? ns_term_put(out, o->qid, strlen(o->qid), NS_TERM_TOKEN) : ns_buf_puts(out, "1");
+        if (!rc)
+            rc = ns_buf_puts(out, " Q0 ");
+        if (!rc)
+            rc = ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_TOKEN);
+        return rc ? rc : ns_buf_printf(out, " %zu %.6f nsearch\n", h->rank, h->score);
     case SR_FMT_JSON:
         rc = ns_buf_puts(out, "{");
         if (!rc && o->qid) {
@@ -92,10 +99,16 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
         else if (!rc)
             rc = ns_buf_puts(out, "(untitled)");
         if (!rc)
-            rc = ns_buf_printf(out, "\n   %s%.*s%s%.*s%s\n", o->color ? C_DIM : "",
-                               (int)d->len[NS_FIELD_ID], d->f[NS_FIELD_ID],
-                               d->len[NS_FIELD_DATE] ? "  " : "", (int)d->len[NS_FIELD_DATE],
-                               d->f[NS_FIELD_DATE], o->color ? C_RESET : "");
+            rc = ns_buf_printf(out, "\n   %s", o->color ? C_DIM : "");
+        if (!rc)
+            rc = ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_NAME);
+        if (!rc && d->len[NS_FIELD_DATE]) {
+            rc = ns_buf_puts(out, "  ");
+            if (!rc)
+                rc = ns_term_put(out, d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE], NS_TERM_NAME);
+        }
+        if (!rc)
+            rc = ns_buf_printf(out, "%s\n", o->color ? C_RESET : "");
         if (!rc && h->snippet->text.len) {
             rc = ns_buf_puts(out, "   ");
             if (!rc)
@@ -108,4 +121,18 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
         return rc;
     }
     return NS_E_ARG;
+}
+
+ns_rc sr_output_query(ns_buf *out, const sr_out_opts *o, const char *text, size_t len)
+{
+    if (o->fmt != SR_FMT_TEXT)
+        return NS_OK;
+    ns_rc rc = ns_buf_puts(out, "# query ");
+    if (!rc)
+        rc = ns_term_put(out, o->qid ? o->qid : "1", o->qid ? strlen(o->qid) : 1, NS_TERM_NAME);
+    if (!rc)
+        rc = ns_buf_puts(out, ": ");
+    if (!rc)
+        rc = ns_term_put(out, text, len, NS_TERM_TEXT);
+    return rc ? rc : ns_buf_puts(out, "\n");
 }

@@ -1,5 +1,11 @@
 /* sr_output: renders one hit as text (optionally coloured), a JSON line or
- * a TREC run line.  Pure formatting into a buffer: sr_main writes it. */
+ * a TREC run line.  Pure formatting into a buffer: sr_main writes it.
+ *
+ * Stored text is untrusted (a crawled corpus): the text format shows ids,
+ * dates, titles and snippets through ns_term (control and bidi characters
+ * escaped, ids unambiguous), so only nsearch's own colour codes reach the
+ * terminal; the TREC format percent-encodes the id and qid so every line
+ * has exactly six fields; JSON escapes as JSON does. */
 #ifndef SR_OUTPUT_H
 #define SR_OUTPUT_H
 
@@ -27,5 +33,9 @@ typedef struct sr_out_hit {
 } sr_out_hit;
 
 ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h);
+
+/* The text format's header line of a query from a query file,
+ * "# query QID: TEXT" (nothing in the other formats). */
+ns_rc sr_output_query(ns_buf *out, const sr_out_opts *o, const char *text, size_t len);
 
 #endif

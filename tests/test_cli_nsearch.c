@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ns_analyzer.h"
 #include "ns_buf.h"
 #include "ns_json.h"
+#include "sr_query.h"
 #include "tutil.h"
 
 #define TIMEOUT_S 20
@@ -706,4 +708,554 @@ Test(cli_nsearch, check_on_a_sound_index_exits_0)
     cr_assert_str_empty(o.err);
     tu_out_free(&o);
     free(idx);
+}
+
+/* ---- hostile stored text: nothing injected (issue 8) ---- */
+
+/* A crawled corpus whose fields try to drive the terminal: OSC set-title,
+ * clear-screen, SGR, BEL, CR, C1 controls (NEL, CSI) as UTF-8, bidi
+ * overrides and isolates; and ids that break white-space records. */
+static const char hostile_jsonl[] =
+    "{\"id\":\"evil\\u001b]0;pwned\\u0007id\",\"title\":\"Title \\u001b[2J pangolin\\r\\u0085 "
+    "\\u202eright\",\"body\":\"the pangolin \\u001b[31mred\\u001b[0m text\\rover \\u0007bell "
+    "\\u009b2J c1 \\u2066iso\\u2069 back\\\\slash\",\"date\":\"2022\\u001b[8m\"}\n"
+    "{\"id\":\"a b\",\"title\":\"space\",\"body\":\"pangolin two two\"}\n"
+    "{\"id\":\"a\\tb\",\"title\":\"tab\",\"body\":\"pangolin three three three\"}\n"
+    "{\"id\":\"a\\nb\",\"title\":\"newline\",\"body\":\"pangolin four four four four\"}\n"
+    "{\"id\":\"100%\",\"title\":\"percent\",\"body\":\"pangolin five five five five five\"}\n"
+    "{\"id\":\"c\\\\x09d\",\"title\":\"backslash\",\"body\":\"pangolin six six six six six six\"}\n";
+
+static char *hostile_index(const char *test, char **dir_out)
+{
+    char *dir = tu_tmpdir(test);
+    char *jl = tu_path(dir, "hostile.jsonl");
+    cr_assert_eq(tu_write_file(jl, hostile_jsonl, strlen(hostile_jsonl)), 0);
+    char *idx = build_index_named(dir, "idx", jl);
+    free(jl);
+    if (dir_out)
+        *dir_out = dir;
+    else
+        free(dir);
+    return idx;
+}
+
+/* Fails unless s has no control byte but '\n', no C1 control or bidi
+ * control as UTF-8; ESC is allowed only as one of nsearch's own SGR codes
+ * when `sgr` is set. */
+static void assert_terminal_safe(const char *s, int sgr)
+{
+    static const char *const own[] = {"\033[0m", "\033[1m", "\033[2m", "\033[1;31m"};
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\033' && sgr) {
+            size_t k = 0;
+            while (k < 4 && strncmp((const char *)p, own[k], strlen(own[k])) != 0)
+                k++;
+            cr_assert_lt(k, 4, "foreign escape at byte %td: %.20s", (const char *)p - s, p);
+            continue;
+        }
+        cr_assert(*p >= 0x20 || *p == '\n', "control byte 0x%02x at byte %td: %s", *p,
+                  (const char *)p - s, s);
+        cr_assert(*p != 0x7f, "DEL at byte %td", (const char *)p - s);
+        cr_assert(!(p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F), "C1 control at byte %td: %s",
+                  (const char *)p - s, s);
+        cr_assert(!(p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE),
+                  "bidi embedding/override at byte %td", (const char *)p - s);
+        cr_assert(!(p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9),
+                  "bidi isolate at byte %td", (const char *)p - s);
+    }
+}
+
+Test(cli_nsearch, text_output_escapes_control_and_bidi_characters)
+{
+    char *idx = hostile_index("hostile_text", NULL);
+    tu_out o = NSEARCH("-i", idx, "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 0);
+    cr_assert_null(strchr(o.out, '\033'), "ESC without --color: %s", o.out);
+    /* the visible forms (ns_term.h) */
+    cr_assert(strstr(o.out, "Title \\x1b[2J pangolin \\u0085 \\u202eright\n"), "title: %s", o.out);
+    cr_assert(strstr(o.out, "\n   evil\\x1b]0;pwned\\x07id  2022\\x1b[8m\n"), "id, date: %s", o.out);
+    cr_assert(strstr(o.out, "the pangolin \\x1b[31mred\\x1b[0m text over \\x07bell \\u009b2J c1 "
+                            "\\u2066iso\\u2069 back\\slash\n"),
+              "snippet: %s", o.out);
+    /* ids: white space visible, a stored backslash doubled (unambiguous) */
+    cr_assert(strstr(o.out, "\n   a b\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   a\\x09b\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   a\\x0ab\n"), "%s", o.out);
+    cr_assert(strstr(o.out, "\n   c\\\\x09d\n"), "%s", o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, color_output_has_only_its_own_escape_codes)
+{
+    char *idx = hostile_index("hostile_color", NULL);
+    tu_out o = NSEARCH("-i", idx, "--color=always", "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 1);
+    /* highlights still wrap exactly the word, after escaped text */
+    cr_assert(strstr(o.out, "\033[1mTitle \\x1b[2J \033[1;31mpangolin\033[0m\033[1m \\u0085 "),
+              "title highlight: %s", o.out);
+    cr_assert(strstr(o.out, "the \033[1;31mpangolin\033[0m \\x1b[31mred"), "snippet highlight: %s",
+              o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, json_output_keeps_the_stored_text_escaped_as_json)
+{
+    char *idx = hostile_index("hostile_json", NULL);
+    tu_out o = NSEARCH("-i", idx, "--json", "-k", "1", "text");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_null(strchr(o.out, '\033'), "raw ESC in JSON: %s", o.out);
+    hit h;
+    char *l = line_at(o.out, 0);
+    cr_assert_not_null(l);
+    parse_hit(l, &h);
+    cr_assert_str_eq(h.id, "evil\033]0;pwned\007id", "the id decodes to the stored bytes");
+    free(l);
+    tu_out_free(&o);
+    free(idx);
+}
+
+/* Fails unless every line of out is a TREC line of exactly six fields;
+ * stores the third field (the id) of line i in ids[i]. */
+static size_t trec_lines(const char *out, char ids[][128], size_t cap)
+{
+    size_t n = 0;
+    char *l;
+    while ((l = line_at(out, n)) != NULL) {
+        cr_assert_lt(n, cap);
+        char f[7][128];
+        int used = 0;
+        int got = sscanf(l, "%127s %127s %127s %127s %127s %127s%n %127s", f[0], f[1], f[2], f[3],
+                         f[4], f[5], &used, f[6]);
+        cr_assert_eq(got, 6, "not six fields: '%s'", l);
+        cr_assert_eq(strlen(l), (size_t)used, "trailing text: '%s'", l);
+        cr_assert_str_eq(f[1], "Q0");
+        strcpy(ids[n++], f[2]);
+        free(l);
+    }
+    return n;
+}
+
+Test(cli_nsearch, trec_lines_have_six_fields_whatever_the_id)
+{
+    char *idx = hostile_index("hostile_trec", NULL);
+    tu_out o = NSEARCH("-i", idx, "--format=trec", "pangolin");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    char ids[16][128];
+    size_t n = trec_lines(o.out, ids, 16);
+    cr_assert_eq(n, 6, "stdout: %s", o.out);
+    const char *want[] = {"a%20b", "a%09b", "a%0Ab", "100%25", "c\\x09d", "evil%1B]0;pwned%07id"};
+    for (size_t i = 0; i < 6; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(ids[k], want[i]) != 0)
+            k++;
+        cr_assert_lt(k, n, "id %s missing: %s", want[i], o.out);
+    }
+    tu_out_free(&o);
+    free(idx);
+}
+
+Test(cli_nsearch, qids_with_white_space_and_controls_stay_one_field)
+{
+    char *dir;
+    char *idx = hostile_index("hostile_qid", &dir);
+    char *qf = tu_path(dir, "q.tsv");
+    /* a qid with spaces, one with ESC, one longer than 64 bytes (two that
+     * differ only after byte 64 must stay apart) */
+    const char q[] = "topic 1\tpangolin two\n"
+                     "t\033[2J\tpangolin three\n"
+                     "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqA\tfive\n"
+                     "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqB\tsix\n";
+    cr_assert_eq(tu_write_file(qf, q, strlen(q)), 0);
+    tu_out o = NSEARCH("-i", idx, "--queries", qf, "--format=trec", "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    char ids[8][128];
+    cr_assert_eq(trec_lines(o.out, ids, 8), 4, "stdout: %s", o.out);
+    cr_assert(!strncmp(o.out, "topic%201 Q0 a%20b 1 ", 21), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "\nt%1B[2J Q0 a%09b 1 "), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "qqqqA Q0 100%25 1 "), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "qqqqB Q0 c\\x09d 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* the text format's query lines are escaped too */
+    o = NSEARCH("-i", idx, "--queries", qf, "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    assert_terminal_safe(o.out, 0);
+    cr_assert(!strncmp(o.out, "# query topic 1: pangolin two\n", 30), "stdout: %s", o.out);
+    cr_assert(strstr(o.out, "# query t\\x1b[2J: pangolin three\n"), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(qf);
+    free(idx);
+    free(dir);
+}
+
+/* ---- long queries ---- */
+
+/* Word number i of a made-up vocabulary: "z" and three consonants (no
+ * vowel, 's' or 'y', so the English stemmer keeps each as it is and no two
+ * merge; none is a stop word). */
+static void vocab_word(unsigned i, char w[6])
+{
+    static const char c[] = "bcdfghjklmnpqrtvwx"; /* 18 letters: 5,832 words */
+    w[0] = 'z';
+    w[1] = c[i / (18 * 18) % 18];
+    w[2] = c[i / 18 % 18];
+    w[3] = c[i % 18];
+    w[4] = 0;
+}
+
+/* A query of the first n vocabulary words, each once. */
+static char *distinct_query(unsigned n)
+{
+    ns_buf b;
+    ns_buf_init(&b);
+    for (unsigned i = 0; i < n; i++) {
+        char w[6];
+        vocab_word(i, w);
+        ns_buf_printf(&b, "%s%s", i ? " " : "", w);
+    }
+    char *q = strdup(ns_buf_cstr(&b));
+    ns_buf_release(&b);
+    return q;
+}
+
+Test(cli_nsearch, more_than_1024_distinct_words_is_a_usage_error, .timeout = 60)
+{
+    char *dir;
+    char *idx = corpus_index("too_many_terms", &dir);
+    char *q = distinct_query(1025);
+    tu_out o = NSEARCH("-i", idx, q);
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.out);
+    cr_assert_str_eq(o.err, "nsearch: the query has more than 1024 distinct words; 1024 is the "
+                            "limit\n");
+    tu_out_free(&o);
+    /* repeats do not count, and 1,024 are allowed (none of the made-up
+     * words is in corpus/, "Article" is) */
+    char *q1024 = distinct_query(1024), *q1023 = distinct_query(1023);
+    char *q2 = malloc(2 * strlen(q1024) + 16);
+    sprintf(q2, "%s %s", q1024, q1024);
+    o = NSEARCH("-i", idx, "--format=trec", q2);
+    cr_assert_eq(o.status, 1, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.err);
+    tu_out_free(&o);
+    sprintf(q2, "%s Article", q1023);
+    o = NSEARCH("-i", idx, "--format=trec", q2);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(q1024);
+    free(q1023);
+    /* in a query file, the message names the file and line */
+    char *qf = tu_path(dir, "q.tsv");
+    ns_buf b;
+    ns_buf_init(&b);
+    ns_buf_printf(&b, "q1\tArticle Five\nq2\t%s\n", q);
+    cr_assert_eq(tu_write_file(qf, b.data, b.len), 0);
+    o = NSEARCH("-i", idx, "--queries", qf, "--format=trec");
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    char want[512];
+    snprintf(want, sizeof want,
+             "nsearch: '%s' line 2: the query has more than 1024 distinct words; 1024 is the limit\n",
+             qf);
+    cr_assert_str_eq(o.err, want);
+    cr_assert(strstr(o.out, "q1 Q0 " ARTICLE_FIVE_ID " 1 "), "the first query's hits: %s", o.out);
+    tu_out_free(&o);
+    ns_buf_release(&b);
+    free(qf);
+    free(q2);
+    free(q);
+    free(idx);
+    free(dir);
+}
+
+/* 20,000 words, 1,000 distinct, each first seen in a shuffled order, then
+ * repeated (1 + i % 39 times, word 0 more) in a shuffled tail: the same hits
+ * and scores as the query with each word's repeats side by side. */
+Test(cli_nsearch, long_query_merges_repeats_like_the_hand_merged_query, .timeout = 60)
+{
+    char *dir = tu_tmpdir("long_query");
+    char *jl = tu_path(dir, "docs.jsonl");
+    ns_buf docs;
+    ns_buf_init(&docs);
+    uint32_t rng = 12345;
+    for (int d = 0; d < 60; d++) {
+        ns_buf_printf(&docs, "{\"id\":\"d%d\",\"title\":\"doc %d\",\"body\":\"", d, d);
+        for (int k = 0; k < 40; k++) {
+            char w[6];
+            vocab_word(tu_rng_next(&rng) % 1500, w);
+            ns_buf_printf(&docs, "%s ", w);
+        }
+        ns_buf_puts(&docs, "\"}\n");
+    }
+    cr_assert_eq(tu_write_file(jl, docs.data, docs.len), 0);
+    char *idx = build_index_named(dir, "idx", jl);
+    enum { N_WORDS = 20000, N_DISTINCT = 1000 };
+    static unsigned seq[N_WORDS];
+    unsigned reps[N_DISTINCT], order[N_DISTINCT], total = 0;
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        total += reps[i] = 1 + i % 39;
+        order[i] = i;
+    }
+    reps[0] += N_WORDS - total;
+    for (unsigned i = N_DISTINCT - 1; i > 0; i--) { /* Fisher-Yates */
+        unsigned j = tu_rng_next(&rng) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    size_t n_seq = 0;
+    for (unsigned i = 0; i < N_DISTINCT; i++)
+        seq[n_seq++] = order[i];
+    size_t tail = n_seq;
+    for (unsigned i = 0; i < N_DISTINCT; i++)
+        for (unsigned r = 1; r < reps[i]; r++)
+            seq[n_seq++] = i;
+    cr_assert_eq(n_seq, (size_t)N_WORDS);
+    for (size_t i = N_WORDS - 1; i > tail; i--) {
+        size_t j = tail + tu_rng_next(&rng) % (i - tail + 1);
+        unsigned t = seq[i];
+        seq[i] = seq[j];
+        seq[j] = t;
+    }
+    /* 4 arguments, which nsearch joins with spaces (Linux limits one
+     * argument to 128 KiB) */
+    ns_buf arg[4], merged;
+    for (int k = 0; k < 4; k++)
+        ns_buf_init(&arg[k]);
+    ns_buf_init(&merged);
+    char w[6];
+    for (size_t i = 0; i < N_WORDS; i++) {
+        vocab_word(seq[i], w);
+        ns_buf_printf(&arg[i * 4 / N_WORDS], "%s ", w);
+    }
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        vocab_word(order[i], w);
+        for (unsigned r = 0; r < reps[order[i]]; r++)
+            ns_buf_printf(&merged, "%s ", w);
+    }
+    char *argv[16] = {(char *)NS_TEST_NSEARCH, (char *)"-i", idx, (char *)"--format=trec",
+                      (char *)"-k", (char *)"100"};
+    int n = 6;
+    for (int k = 0; k < 4; k++)
+        argv[n++] = (char *)ns_buf_cstr(&arg[k]);
+    argv[n] = NULL;
+    tu_out a;
+    cr_assert_eq(tu_run(argv, NULL, 0, 50, &a), 0);
+    cr_assert_eq(a.status, 0, "status %d, stderr: %s", a.status, a.err);
+    tu_out m = NSEARCH("-i", idx, "--format=trec", "-k", "100", ns_buf_cstr(&merged));
+    cr_assert_eq(m.status, 0, "status %d, stderr: %s", m.status, m.err);
+    cr_assert_eq(count_lines(a.out), 60, "every document matches: %s", a.out);
+    cr_assert_str_eq(a.out, m.out);
+    tu_out_free(&a);
+    tu_out_free(&m);
+    /* the parsed query itself: terms in order of first occurrence, counts */
+    ns_buf all;
+    ns_buf_init(&all);
+    for (int k = 0; k < 4; k++)
+        ns_buf_append(&all, arg[k].data, arg[k].len);
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(idx, &ix, &err), NS_OK, "%s", err.msg);
+    sr_query q;
+    cr_assert_eq(sr_query_parse(ix, (const char *)all.data, all.len, &q, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(q.n, (size_t)N_DISTINCT);
+    cr_assert_eq(q.n_words, (uint32_t)N_WORDS);
+    for (unsigned i = 0; i < N_DISTINCT; i++) {
+        vocab_word(order[i], w);
+        cr_assert_str_eq(q.t[i].term, w, "term %u", i);
+        cr_assert_eq(q.t[i].qtf, reps[order[i]], "qtf of term %u (%s)", i, w);
+    }
+    sr_query_release(&q);
+    sr_index_close(ix);
+    ns_buf_release(&all);
+    for (int k = 0; k < 4; k++)
+        ns_buf_release(&arg[k]);
+    ns_buf_release(&merged);
+    ns_buf_release(&docs);
+    free(idx);
+    free(jl);
+    free(dir);
+}
+
+/* ---- option errors name what was given ---- */
+
+#define TRY "Try 'nsearch --help' for more information.\n"
+#define HINT "To search for words that start with '-', put them after '--': "
+
+Test(cli_nsearch, option_errors_name_the_real_option)
+{
+    /* getopt permutes argv: the old message named the word before the
+     * option ('oil') or the program's own path (-ax oil) */
+    static const struct {
+        const char *args[6];
+        const char *err;
+    } cases[] = {
+        {{"oil", "-opec"}, "nsearch: invalid option '-o' in '-opec'\n" HINT "nsearch -- oil -opec\n" TRY},
+        {{"-ax", "oil"}, "nsearch: invalid option '-a' in '-ax'\n" HINT "nsearch -- -ax oil\n" TRY},
+        {{"-x"}, "nsearch: invalid option '-x'\n" TRY},
+        {{"oil", "-5", "barrels"}, "nsearch: invalid option '-5'\n" HINT "nsearch -- oil -5 barrels\n" TRY},
+        {{"-k", "3", "oil", "-opec", "--json", "crude price"},
+         "nsearch: invalid option '-o' in '-opec'\n" HINT
+         "nsearch -k 3 --json -- oil -opec 'crude price'\n" TRY},
+        {{"--bogus"}, "nsearch: invalid option '--bogus'\n" TRY},
+        {{"--bogus=3", "oil"}, "nsearch: invalid option '--bogus'\n" HINT "nsearch -- --bogus=3 oil\n" TRY},
+        {{"--top"}, "nsearch: option '--top' needs an argument\n" TRY},
+        {{"--to"}, "nsearch: option '--top' needs an argument\n" TRY},
+        {{"oil", "--format"}, "nsearch: option '--format' needs an argument\n" TRY},
+        {{"oil", "-k"}, "nsearch: option '-k' needs an argument\n" TRY},
+        {{"--json=yes", "oil"}, "nsearch: option '--json' takes no argument\n" TRY},
+        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--color, --colour, --check)\n" TRY},
+        /* the first error is the one reported */
+        {{"-x", "-k", "abc", "oil"}, "nsearch: invalid option '-x'\n" HINT "nsearch -k abc -- -x oil\n" TRY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[10] = {(char *)NS_TEST_NSEARCH, (char *)"-i", (char *)"/nonexistent/idx"};
+        int n = 3;
+        for (int j = 0; j < 6 && cases[i].args[j]; j++)
+            argv[n++] = (char *)cases[i].args[j];
+        argv[n] = NULL;
+        tu_out o;
+        cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+        cr_assert_eq(o.status, 2, "case %zu: status %d", i, o.status);
+        cr_assert_str_empty(o.out, "case %zu", i);
+        /* -i /nonexistent/idx is an option the hint keeps */
+        const char *want = cases[i].err;
+        char buf[512];
+        const char *h = strstr(want, HINT "nsearch");
+        if (h) {
+            size_t pre = (size_t)(h - want) + strlen(HINT "nsearch");
+            snprintf(buf, sizeof buf, "%.*s -i /nonexistent/idx%s", (int)pre, want, want + pre);
+            want = buf;
+        }
+        cr_assert_str_eq(o.err, want, "case %zu", i);
+        tu_out_free(&o);
+    }
+}
+
+Test(cli_nsearch, words_after_double_dash_are_searched)
+{
+    char *idx = corpus_index("double_dash", NULL);
+    tu_out o = NSEARCH("-i", idx, "--format=trec", "--", "-Article", "--Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* options after the words still count */
+    o = NSEARCH("-i", idx, "Article", "Five", "--format=trec", "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_eq(count_lines(o.out), 1, "stdout: %s", o.out);
+    tu_out_free(&o);
+    free(idx);
+}
+
+/* ---- unreadable indexes and unwritable output ---- */
+
+/* Runs nsearch with the arguments as user nobody when root (for whom
+ * chmod denies nothing), through setpriv; skips the test when it cannot. */
+static tu_out nsearch_unprivileged(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    char *argv[12];
+    int n = 0;
+    if (geteuid() == 0) {
+        if (access("/usr/bin/setpriv", X_OK) != 0)
+            cr_skip("running as root without /usr/bin/setpriv: cannot make a file unreadable");
+        argv[n++] = (char *)"/usr/bin/setpriv";
+        argv[n++] = (char *)"--reuid=65534";
+        argv[n++] = (char *)"--regid=65534";
+        argv[n++] = (char *)"--clear-groups";
+    }
+    argv[n++] = (char *)NS_TEST_NSEARCH;
+    const char *rest[] = {a1, a2, a3, a4};
+    for (int i = 0; i < 4 && rest[i]; i++)
+        argv[n++] = (char *)rest[i];
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+Test(cli_nsearch, check_of_an_unreadable_index_is_an_io_error)
+{
+    char *idx = corpus_index("check_unreadable", NULL);
+    char *post = tu_path(idx, "postings");
+    /* the index as nobody sees it, before: sound */
+    tu_out o = nsearch_unprivileged("--check", "-i", idx, NULL);
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    cr_assert_eq(chmod(post, 0), 0);
+    char want[1024];
+    snprintf(want, sizeof want, "nsearch: cannot open '%s': Permission denied\n", post);
+    o = nsearch_unprivileged("--check", "-i", idx, NULL);
+    cr_assert_eq(o.status, 4, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_empty(o.out);
+    cr_assert_str_eq(o.err, want, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = nsearch_unprivileged("-i", idx, "Article", NULL); /* as a search says */
+    cr_assert_eq(o.status, 4, "status %d, stderr: %s", o.status, o.err);
+    tu_out_free(&o);
+    cr_assert_eq(chmod(post, 0644), 0);
+    free(post);
+    free(idx);
+}
+
+Test(cli_nsearch, check_does_not_hang_on_a_fifo_in_the_index)
+{
+    char *idx = corpus_index("check_fifo", NULL);
+    char *post = tu_path(idx, "postings");
+    cr_assert_eq(unlink(post), 0);
+    cr_assert_eq(mkfifo(post, 0644), 0);
+    tu_out o = NSEARCH("--check", "-i", idx);
+    cr_assert_eq(o.status, 3, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "postings' is not a regular file"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    free(post);
+    free(idx);
+}
+
+/* Runs nsearch with stdout on /dev/full (through sh, which opens it). */
+static tu_out nsearch_to_full(const char *a1, const char *a2, const char *a3, const char *a4,
+                              const char *a5)
+{
+    if (access("/dev/full", W_OK) != 0)
+        cr_skip("no /dev/full");
+    char *argv[10] = {(char *)"/bin/sh", (char *)"-c", (char *)"exec \"$0\" \"$@\" >/dev/full",
+                      (char *)NS_TEST_NSEARCH};
+    int n = 4;
+    const char *rest[] = {a1, a2, a3, a4, a5};
+    for (int i = 0; i < 5 && rest[i]; i++)
+        argv[n++] = (char *)rest[i];
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+Test(cli_nsearch, write_errors_exit_4_whatever_was_written)
+{
+    char *dir;
+    char *idx = corpus_index("write_errors", &dir);
+    char *qf = tu_path(dir, "q.tsv");
+    cr_assert_eq(tu_write_file(qf, "q1\tArticle Five\nq2\tmeeting\n", 27), 0);
+    const char *cases[][5] = {
+        {"--check", "-i", idx},
+        {"-i", idx, "Article Five"},
+        {"-i", idx, "--format=trec", "meeting"},
+        {"-i", idx, "--json", "meeting"},
+        {"-i", idx, "--queries", qf},
+        {"--help"},
+        {"--version"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tu_out o = nsearch_to_full(cases[i][0], cases[i][1], cases[i][2], cases[i][3], cases[i][4]);
+        cr_assert_eq(o.status, 4, "case %zu (%s): status %d, stderr: %s", i, cases[i][0], o.status,
+                     o.err);
+        cr_assert(!strncmp(o.err, "nsearch: cannot write", 21), "case %zu: stderr: %s", i, o.err);
+        cr_assert(strstr(o.err, ": No space left on device\n"), "case %zu: stderr: %s", i, o.err);
+        cr_assert_eq(count_lines(o.err), 1, "case %zu: one message: %s", i, o.err);
+        tu_out_free(&o);
+    }
+    free(qf);
+    free(idx);
+    free(dir);
 }
