@@ -15,7 +15,9 @@
 #include "ix_build.h"
 #include "ix_source.h"
 #include "ns_analyzer.h"
+#include "ns_buf.h"
 #include "ns_format.h"
+#include "ns_term.h"
 
 #define EXIT_USAGE 2
 #define EXIT_INDEX 3
@@ -151,12 +153,24 @@ static void on_warn(void *ctx, ix_warn_kind kind, const char *file, uint64_t lin
                     MAX_PRINTED_WARNINGS);
         return;
     }
-    if (file && line)
-        fprintf(stderr, "nindex: warning: %s:%llu: %s\n", file, (unsigned long long)line, msg);
-    else if (file)
-        fprintf(stderr, "nindex: warning: %s: %s\n", file, msg);
-    else
-        fprintf(stderr, "nindex: warning: %s\n", msg);
+    /* File names and quoted ids come from the input: never raw on a
+     * terminal (ns_term). */
+    ns_buf f, m;
+    ns_buf_init(&f);
+    ns_buf_init(&m);
+    if ((file && ns_term_put(&f, file, strlen(file), NS_TERM_NAME)) ||
+        ns_term_put(&m, msg, strlen(msg), NS_TERM_TEXT)) {
+        fprintf(stderr, "nindex: warning: (not shown: out of memory)\n");
+    } else if (file && line) {
+        fprintf(stderr, "nindex: warning: %s:%llu: %s\n", ns_buf_cstr(&f), (unsigned long long)line,
+                ns_buf_cstr(&m));
+    } else if (file) {
+        fprintf(stderr, "nindex: warning: %s: %s\n", ns_buf_cstr(&f), ns_buf_cstr(&m));
+    } else {
+        fprintf(stderr, "nindex: warning: %s\n", ns_buf_cstr(&m));
+    }
+    ns_buf_release(&f);
+    ns_buf_release(&m);
 }
 
 static int exit_for(ns_rc rc)

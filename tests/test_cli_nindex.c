@@ -1131,3 +1131,25 @@ Test(cli_nindex, text_that_is_mostly_not_utf8_is_skipped_as_binary)
     free(docs);
     free(dir);
 }
+
+Test(cli_nindex, warnings_never_write_control_characters_from_the_input)
+{
+    char *dir = tu_tmpdir("warn_controls");
+    char *idx = tu_path(dir, "idx"), *docs = tu_path(dir, "docs");
+    /* a duplicate id holding ESC sequences and BEL, a file name with ESC */
+    PUTS(docs, "a.jsonl",
+         "{\"id\":\"x\\u001b]0;pwned\\u0007\",\"body\":\"dhole\"}\n"
+         "{\"id\":\"x\\u001b]0;pwned\\u0007\",\"body\":\"dhole again\"}\n");
+    PUTS(docs, "evil\x1b[2J.txt", "");
+    tu_out o = NINDEX("-o", idx, docs);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "duplicate id 'x\\x1b]0;pwned\\x07'"), "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "evil\\x1b[2J.txt"), "stderr: %s", o.err);
+    for (const char *p = o.err; *p; p++)
+        cr_assert((unsigned char)*p >= 0x20 || *p == '\n', "control byte 0x%02x in stderr: %s",
+                  (unsigned char)*p, o.err);
+    tu_out_free(&o);
+    free(docs);
+    free(idx);
+    free(dir);
+}
