@@ -8,7 +8,7 @@
  * file descriptors 0-2 are not counted, so that messages to stderr neither
  * fail nor shift the count.  sync_file_range is not wrapped: the indexer
  * uses it as a writeback hint whose errors fsync reports.  Reads, unlink
- * and rmdir are not wrapped: they persist nothing.
+ * and rmdir never fail: they persist nothing.
  *
  * Environment:
  *   NS_FAULT_AT=N          the N-th counted call (from 1) fails; unset or 0:
@@ -25,6 +25,14 @@
  *                          "n<TAB>op<TAB>path\n" (to choose points by hand)
  *   NS_FAULT_NO_EXCHANGE=1 renameat2(RENAME_EXCHANGE) fails with EINVAL, as
  *                          on a file system without it (not counted)
+ *   NS_FAULT_DELAY_US=N    every counted call, and unlink, unlinkat and rmdir
+ *                          (not counted), first sleeps N microseconds: a slow
+ *                          disk, which widens the windows in which a reader
+ *                          could catch an index half installed or half removed
+ *   NS_FAULT_OPEN_DELAY_US=N  every open/openat without O_CREAT (not counted)
+ *                          first sleeps N microseconds: a slow reader, which
+ *                          widens the window between its opening the index
+ *                          directory and its files
  *
  * Thread-safe: the count is atomic, so with several threads each call gets
  * one number, though which call gets which may vary between runs.
@@ -49,6 +57,7 @@
 static atomic_long n_calls;
 static long fail_at = -1; /* -1: environment not read yet; 0: never */
 static int fail_errno = ENOSPC;
+static long delay_us, open_delay_us;
 
 /* The next definition of name after this library (libc, or ASan's). */
 #define REAL(name) ((__typeof__(&name))real_fn(#name))
@@ -77,7 +86,25 @@ static void read_env(void)
         else if (atoi(e) > 0)
             fail_errno = atoi(e);
     }
+    const char *d = getenv("NS_FAULT_DELAY_US");
+    delay_us = d ? strtol(d, NULL, 10) : 0;
+    const char *od = getenv("NS_FAULT_OPEN_DELAY_US");
+    open_delay_us = od ? strtol(od, NULL, 10) : 0;
     fail_at = at > 0 ? at : 0;
+}
+
+static void delay(void)
+{
+    if (delay_us > 0)
+        usleep((useconds_t)delay_us);
+}
+
+static void open_delay(void)
+{
+    if (fail_at < 0)
+        read_env();
+    if (open_delay_us > 0)
+        usleep((useconds_t)open_delay_us);
 }
 
 __attribute__((constructor)) static void fault_init(void) { read_env(); }
@@ -130,6 +157,7 @@ static int hit(const char *op, int fd, const char *path)
 {
     if (fail_at < 0)
         read_env();
+    delay();
     long n = atomic_fetch_add(&n_calls, 1) + 1;
     int trace = getenv("NS_FAULT_TRACE") != NULL;
     if (n != fail_at && !trace)
@@ -227,6 +255,8 @@ int open(const char *path, int flags, ...)
         va_end(ap);
         if (hit("open", -1, path))
             return -1;
+    } else {
+        open_delay();
     }
     return REAL(open)(path, flags, mode);
 }
@@ -241,6 +271,8 @@ int open64(const char *path, int flags, ...)
         va_end(ap);
         if (hit("open", -1, path))
             return -1;
+    } else {
+        open_delay();
     }
     return REAL(open64)(path, flags, mode);
 }
@@ -257,6 +289,8 @@ int openat(int dirfd, const char *path, int flags, ...)
         at_path(dirfd, path, p, sizeof p);
         if (hit("open", -1, p))
             return -1;
+    } else {
+        open_delay();
     }
     return REAL(openat)(dirfd, path, flags, mode);
 }
@@ -273,6 +307,8 @@ int openat64(int dirfd, const char *path, int flags, ...)
         at_path(dirfd, path, p, sizeof p);
         if (hit("open", -1, p))
             return -1;
+    } else {
+        open_delay();
     }
     return REAL(openat64)(dirfd, path, flags, mode);
 }
@@ -327,4 +363,22 @@ int renameat2(int fromfd, const char *from, int tofd, const char *to, unsigned f
     if (hit("rename", -1, p))
         return -1;
     return REAL(renameat2)(fromfd, from, tofd, to, flags);
+}
+
+int unlink(const char *path)
+{
+    delay();
+    return REAL(unlink)(path);
+}
+
+int unlinkat(int dirfd, const char *path, int flags)
+{
+    delay();
+    return REAL(unlinkat)(dirfd, path, flags);
+}
+
+int rmdir(const char *path)
+{
+    delay();
+    return REAL(rmdir)(path);
 }
