@@ -54,6 +54,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* snprintf whose truncation is accepted (paths are cut, not overflowed) */
+#define FMT(...) ((void)(snprintf(__VA_ARGS__) < 0))
+
 static atomic_long n_calls;
 static long fail_at = -1; /* -1: environment not read yet; 0: never */
 static int fail_errno = ENOSPC;
@@ -127,14 +130,14 @@ static void put_file(const char *var, const char *s, int append)
 __attribute__((destructor)) static void fault_fini(void)
 {
     char s[32];
-    snprintf(s, sizeof s, "%ld\n", (long)atomic_load(&n_calls));
+    FMT(s, sizeof s, "%ld\n", (long)atomic_load(&n_calls));
     put_file("NS_FAULT_COUNT_FILE", s, 0);
 }
 
 static void fd_path(int fd, char *out, size_t cap)
 {
     char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    FMT(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, out, cap - 1);
     out[n > 0 ? (size_t)n : 0] = 0;
 }
@@ -143,12 +146,12 @@ static void fd_path(int fd, char *out, size_t cap)
 static void at_path(int dirfd, const char *p, char *out, size_t cap)
 {
     if (dirfd == AT_FDCWD || p[0] == '/') {
-        snprintf(out, cap, "%s", p);
+        FMT(out, cap, "%s", p);
         return;
     }
-    char d[4096];
+    char d[2048];
     fd_path(dirfd, d, sizeof d);
-    snprintf(out, cap, "%s/%s", d, p);
+    FMT(out, cap, "%s/%s", d, p);
 }
 
 /* Counts one call about `path` (or fd's file when path is NULL); returns
@@ -164,17 +167,17 @@ static int hit(const char *op, int fd, const char *path)
         return 0;
     char p[4096];
     if (path)
-        snprintf(p, sizeof p, "%s", path);
+        FMT(p, sizeof p, "%s", path);
     else
         fd_path(fd, p, sizeof p);
     char line[4200];
     if (trace) {
-        snprintf(line, sizeof line, "%ld\t%s\t%s\n", n, op, p);
+        FMT(line, sizeof line, "%ld\t%s\t%s\n", n, op, p);
         put_file("NS_FAULT_TRACE", line, 1);
     }
     if (n != fail_at)
         return 0;
-    snprintf(line, sizeof line, "%s\t%s\t%d\n", op, p, fail_errno);
+    FMT(line, sizeof line, "%s\t%s\t%d\n", op, p, fail_errno);
     put_file("NS_FAULT_REPORT", line, 0);
     errno = fail_errno;
     return 1;
