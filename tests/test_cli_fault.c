@@ -4,8 +4,9 @@
  * directory, write, fsync, rename; tests/fault/ns_fault.c lists them) is
  * made to fail, one at a time, with ENOSPC and with EIO, through the
  * LD_PRELOAD shim: -j 1 at every point with both errnos, -j 2 at every
- * point with ENOSPC, and -j 1 on a file system without RENAME_EXCHANGE
- * (the two-rename fallback) with EIO.  The number of points is counted by a
+ * point with ENOSPC, -j 1 on a file system without RENAME_EXCHANGE (the
+ * two-rename fallback) with EIO, and -j 1 --mem 1M (sorted runs written
+ * and merged) with EIO.  The number of points is counted by a
  * run without failures, so added writes are covered without editing this
  * file.  Each failure must end with exit 4 and a message naming the file
  * the failing call was about and the errno text, and:
@@ -171,7 +172,7 @@ static void fault_env_clear(void)
  * the at-th call failing (0: none); *n_calls gets the number of counted
  * calls, report (owned, may be NULL) the shim's line about the failure. */
 static tu_out fault_run(const fixture *f, long at, const char *errname, const char *jobs,
-                        int no_exchange, long *n_calls, char **report)
+                        const char *mem, int no_exchange, long *n_calls, char **report)
 {
     char *rep = tu_path(NS_TEST_TMPDIR, "fault-report");
     char *cnt = tu_path(NS_TEST_TMPDIR, "fault-count");
@@ -179,7 +180,8 @@ static tu_out fault_run(const fixture *f, long at, const char *errname, const ch
     unlink(cnt);
     fault_env(at, errname, rep, cnt, no_exchange);
     tu_out o;
-    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", (char *)jobs, "-o", f->idx, f->new_src, NULL};
+    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", (char *)jobs, "--mem", (char *)mem, "-o", f->idx,
+                    f->new_src, NULL};
     int r = tu_run(argv, NULL, 0, TIMEOUT_S, &o);
     fault_env_clear();
     cr_assert_eq(r, 0);
@@ -195,11 +197,11 @@ static tu_out fault_run(const fixture *f, long at, const char *errname, const ch
 
 /* Fails every counted call of a rebuild in turn; returns how many. */
 static int every_point(fixture *f, const char *errname, int errnum, const char *jobs,
-                       int no_exchange)
+                       const char *mem, int no_exchange)
 {
     long n = 0;
     char *rep = NULL;
-    tu_out o = fault_run(f, 0, errname, jobs, no_exchange, &n, &rep);
+    tu_out o = fault_run(f, 0, errname, jobs, mem, no_exchange, &n, &rep);
     cr_assert_eq(o.status, 0, "a run without failures failed: %s", o.err);
     cr_assert_null(rep);
     tu_out_free(&o);
@@ -208,7 +210,7 @@ static int every_point(fixture *f, const char *errname, int errnum, const char *
     const char *why = strerror(errnum);
     for (long k = 1; k <= n + 1; k++) {
         long nk = 0;
-        o = fault_run(f, k, errname, jobs, no_exchange, &nk, &rep);
+        o = fault_run(f, k, errname, jobs, mem, no_exchange, &nk, &rep);
         if (k == n + 1) { /* past the last point: nothing fails */
             cr_assert_eq(o.status, 0, "k=%ld: %s", k, o.err);
             cr_assert_null(rep, "there are more than %ld points", n);
@@ -266,18 +268,21 @@ Test(cli_fault, every_failing_write_fsync_and_rename_of_a_build_exits_4_and_keep
     new_corpus(src);
     fixture f;
     fx_init(&f, dir, NS_TEST_SRCDIR "/corpus", src);
-    int n1 = every_point(&f, "ENOSPC", ENOSPC, "1", 0);
-    int n1e = every_point(&f, "EIO", EIO, "1", 0);
-    int n2 = every_point(&f, "ENOSPC", ENOSPC, "2", 0);
-    int nx = every_point(&f, "EIO", EIO, "1", 1);
-    cr_log_info("failure points: -j 1 %d (ENOSPC) + %d (EIO), -j 2 %d (ENOSPC), "
-                "without RENAME_EXCHANGE %d (EIO)",
-                n1, n1e, n2, nx);
-    fprintf(stderr, "cli_fault: failure points: -j 1 %d (ENOSPC) + %d (EIO), -j 2 %d (ENOSPC), "
-                    "without RENAME_EXCHANGE %d (EIO)\n",
-            n1, n1e, n2, nx);
+    int n1 = every_point(&f, "ENOSPC", ENOSPC, "1", "1G", 0);
+    int n1e = every_point(&f, "EIO", EIO, "1", "1G", 0);
+    int n2 = every_point(&f, "ENOSPC", ENOSPC, "2", "1G", 0);
+    int nx = every_point(&f, "EIO", EIO, "1", "1G", 1);
+    /* the smallest budget: sorted runs are written and merged too */
+    int nr = every_point(&f, "EIO", EIO, "1", "1M", 0);
+    char msg[256];
+    snprintf(msg, sizeof msg, "failure points: -j 1 %d (ENOSPC) + %d (EIO), -j 2 %d (ENOSPC), "
+             "without RENAME_EXCHANGE %d (EIO), -j 1 --mem 1M (sorted runs) %d (EIO)",
+             n1, n1e, n2, nx, nr);
+    cr_log_info("%s", msg);
+    fprintf(stderr, "cli_fault: %s\n", msg);
     cr_assert_eq(n1, n1e);
     cr_assert_eq(nx, n1 + 1, "the fallback makes one more rename");
+    cr_assert_gt(nr, n1, "no sorted run was written at --mem 1M");
     fx_release(&f);
     free(src);
     free(dir);
