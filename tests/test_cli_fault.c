@@ -23,7 +23,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,56 +31,21 @@
 #include <unistd.h>
 
 #include "ns_format.h"
+#include "rebuild_fixture.h"
 #include "tutil.h"
 
 #define TIMEOUT_S 120
 
 typedef struct fixture {
-    char *dir;     /* owned: the index's parent */
-    char *idx;     /* owned: dir/idx */
-    char *old_src; /* borrowed or owned (see fx_release): the old index's input */
-    char *new_src; /* owned: the rebuild's input */
-    char *queries; /* owned: --queries file */
-    char *old_ans; /* owned: nsearch's answers on the old index */
-    char *new_ans; /* owned: ... on an index of new_src */
+    rb_fixture rb;
     char *files[NS_FILE_KIND_COUNT + 1]; /* owned: the old index's files */
     size_t lens[NS_FILE_KIND_COUNT + 1];
 } fixture;
 
-static tu_out run(const char *prog, ...)
-{
-    va_list ap;
-    va_start(ap, prog);
-    tu_out o;
-    int r = tu_vrun(NULL, TIMEOUT_S, prog, ap, &o);
-    va_end(ap);
-    cr_assert_eq(r, 0, "cannot start %s", prog);
-    return o;
-}
-
-/* Returns: owned; nsearch's stdout and status for the fixed queries. */
-static char *answers(const fixture *f, const char *idx)
-{
-    tu_out o = run(NS_TEST_NSEARCH, "-i", idx, "-k", "3", "--queries", f->queries, (char *)NULL);
-    size_t n = o.out_len + 32;
-    char *s = malloc(n);
-    snprintf(s, n, "status %d\n%s", o.status, o.out);
-    cr_assert_eq(o.status, 0, "nsearch on %s: status %d: %s", idx, o.status, o.err);
-    tu_out_free(&o);
-    return s;
-}
-
-static void build_ok(const char *idx, const char *src)
-{
-    tu_out o = run(NS_TEST_NINDEX, "-q", "-o", idx, src, (char *)NULL);
-    cr_assert_eq(o.status, 0, "nindex -o %s %s: status %d: %s", idx, src, o.status, o.err);
-    tu_out_free(&o);
-}
-
 static void snapshot(fixture *f)
 {
     for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
-        char *p = tu_path(f->idx, ns_file_name((ns_file_kind)k));
+        char *p = tu_path(f->rb.idx, ns_file_name((ns_file_kind)k));
         f->files[k] = tu_read_file(p, &f->lens[k]);
         cr_assert_not_null(f->files[k], "cannot read %s", p);
         free(p);
@@ -93,7 +57,7 @@ static int unchanged(const fixture *f)
 {
     int same = 1;
     for (int k = 1; k <= NS_FILE_KIND_COUNT && same; k++) {
-        char *p = tu_path(f->idx, ns_file_name((ns_file_kind)k));
+        char *p = tu_path(f->rb.idx, ns_file_name((ns_file_kind)k));
         size_t l;
         char *d = tu_read_file(p, &l);
         same = d && l == f->lens[k] && !memcmp(d, f->files[k], l);
@@ -103,27 +67,14 @@ static int unchanged(const fixture *f)
     return same;
 }
 
-/* The old index (of old_src) in dir/idx, the answers of it and of an index
- * of new_src (built aside, then removed), the old index's files. */
+/* The old index (of old_src) in dir/idx, the answers of it and of new_src,
+ * the old index's files. */
 static void fx_init(fixture *f, const char *dir, const char *old_src, const char *new_src)
 {
     memset(f, 0, sizeof *f);
-    f->dir = strdup(dir);
-    f->idx = tu_path(dir, "idx");
-    f->old_src = strdup(old_src);
-    f->new_src = strdup(new_src);
-    f->queries = tu_path(NS_TEST_TMPDIR, "queries.tsv");
-    const char q[] = "1\tArticle Five\n2\tmeeting Brussels\n3\tzebrafault\n4\tsulmor kelden\n";
-    cr_assert_eq(tu_write_file(f->queries, q, strlen(q)), 0);
-    char *aside = tu_path(NS_TEST_TMPDIR, "new-aside");
-    tu_rmrf(aside);
-    build_ok(aside, new_src);
-    f->new_ans = answers(f, aside);
-    tu_rmrf(aside);
-    free(aside);
-    build_ok(f->idx, old_src);
-    f->old_ans = answers(f, f->idx);
-    cr_assert_str_neq(f->old_ans, f->new_ans, "the two indexes must answer differently");
+    rb_init(&f->rb, dir, old_src, new_src,
+            "1\tArticle Five\n2\tmeeting Brussels\n3\tzebrafault\n4\tsulmor kelden\n", "2",
+            "1G");
     snapshot(f);
 }
 
@@ -131,13 +82,7 @@ static void fx_release(fixture *f)
 {
     for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
         free(f->files[k]);
-    free(f->dir);
-    free(f->idx);
-    free(f->old_src);
-    free(f->new_src);
-    free(f->queries);
-    free(f->old_ans);
-    free(f->new_ans);
+    rb_release(&f->rb);
 }
 
 /* The environment of a run under the shim. */
@@ -180,8 +125,8 @@ static tu_out fault_run(const fixture *f, long at, const char *errname, const ch
     unlink(cnt);
     fault_env(at, errname, rep, cnt, no_exchange);
     tu_out o;
-    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", (char *)jobs, "--mem", (char *)mem, "-o", f->idx,
-                    f->new_src, NULL};
+    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", (char *)jobs, "--mem", (char *)mem, "-o",
+                    f->rb.idx, f->rb.new_src, NULL};
     int r = tu_run(argv, NULL, 0, TIMEOUT_S, &o);
     fault_env_clear();
     cr_assert_eq(r, 0);
@@ -206,7 +151,7 @@ static int every_point(fixture *f, const char *errname, int errnum, const char *
     cr_assert_null(rep);
     tu_out_free(&o);
     cr_assert_gt(n, 10, "too few calls counted (%ld): is the shim wrapping the right calls?", n);
-    build_ok(f->idx, f->old_src);
+    rb_build(&f->rb, f->rb.idx, f->rb.old_src);
     const char *why = strerror(errnum);
     for (long k = 1; k <= n + 1; k++) {
         long nk = 0;
@@ -230,15 +175,15 @@ static int every_point(fixture *f, const char *errname, int errnum, const char *
                   jobs, errname, k, ctx, path, o.err);
         cr_assert(strstr(o.err, why), "-j %s %s at %ld (%s): the message does not say '%s': %s",
                   jobs, errname, k, ctx, why, o.err);
-        char *a = answers(f, f->idx);
-        if (!strcmp(a, f->old_ans)) {
+        char *a = rb_answers(&f->rb, f->rb.idx);
+        if (!strcmp(a, f->rb.old_ans)) {
             cr_assert(unchanged(f), "-j %s %s at %ld (%s): the old index's files changed", jobs,
                       errname, k, ctx);
         } else {
             /* only a failure after the installation leaves the new index */
-            cr_assert_str_eq(a, f->new_ans, "-j %s %s at %ld (%s): neither the old nor the new index "
+            cr_assert_str_eq(a, f->rb.new_ans, "-j %s %s at %ld (%s): neither the old nor the new index "
                              "answers", jobs, errname, k, ctx);
-            cr_assert(!strcmp(op, "fsync") && !strcmp(path, f->dir),
+            cr_assert(!strcmp(op, "fsync") && !strcmp(path, f->rb.dir),
                       "-j %s %s at %ld (%s): the failed build replaced the old index", jobs, errname,
                       k, ctx);
             cr_assert(strstr(o.err, "may not survive a crash"), "at %ld: %s", k, o.err);
@@ -247,8 +192,8 @@ static int every_point(fixture *f, const char *errname, int errnum, const char *
         free(rep);
         tu_out_free(&o);
         /* the next normal run leaves no temporary and restores the old index */
-        build_ok(f->idx, f->old_src);
-        cr_assert_eq(tu_count_entries(f->dir, ".idx.tmp-"), 0, "at %ld (%s %s): temporaries left",
+        rb_build(&f->rb, f->rb.idx, f->rb.old_src);
+        cr_assert_eq(tu_count_entries(f->rb.dir, ".idx.tmp-"), 0, "at %ld (%s %s): temporaries left",
                      k, op, path);
         cr_assert(unchanged(f));
     }
@@ -304,20 +249,22 @@ Test(cli_fault, a_full_disk_exits_4_naming_enospc_and_keeps_the_old_index, .time
     cr_assert_gt(tu_gen_corpus(big, "big", 6000, 11, "zebrafault"), 5000000);
     fixture f;
     fx_init(&f, mnt, NS_TEST_SRCDIR "/corpus", big);
-    tu_out o = run(NS_TEST_NINDEX, "-q", "-j", "2", "-o", f.idx, big, (char *)NULL);
+    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", "2", "-o", f.rb.idx, big, NULL};
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
     cr_assert_eq(o.status, 4, "status %d: %s", o.status, o.err);
     cr_assert(strstr(o.err, strerror(ENOSPC)), "%s", o.err);
     cr_assert(strstr(o.err, mnt), "the message names no file on the full disk: %s", o.err);
     cr_log_info("full disk: %s", o.err);
     tu_out_free(&o);
-    char *a = answers(&f, f.idx);
-    cr_assert_str_eq(a, f.old_ans);
+    char *a = rb_answers(&f.rb, f.rb.idx);
+    cr_assert_str_eq(a, f.rb.old_ans);
     free(a);
     cr_assert(unchanged(&f));
-    build_ok(f.idx, f.old_src);
+    rb_build(&f.rb, f.rb.idx, f.rb.old_src);
     cr_assert_eq(tu_count_entries(mnt, ".idx.tmp-"), 0);
-    a = answers(&f, f.idx);
-    cr_assert_str_eq(a, f.old_ans);
+    a = rb_answers(&f.rb, f.rb.idx);
+    cr_assert_str_eq(a, f.rb.old_ans);
     free(a);
     fx_release(&f);
     cr_assert_eq(umount2(mnt, MNT_DETACH), 0, "umount %s: %s", mnt, strerror(errno));

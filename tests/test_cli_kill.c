@@ -30,9 +30,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rebuild_fixture.h"
 #include "tutil.h"
 
-#define TIMEOUT_S 300
 #define SEED 20261201u
 
 #ifdef NS_TEST_SANITIZE
@@ -41,100 +41,27 @@
 #define N_KILLS 24
 #endif
 
-typedef struct corpora {
-    char *dir;     /* owned: scratch directory, the index's parent */
-    char *idx;     /* owned: dir/idx */
-    char *old_src; /* owned: the old index's input (generated) */
-    char *new_src; /* owned: the rebuild's input (Reuters or generated) */
-    char *queries; /* owned: --queries file */
-    char *old_ans, *new_ans; /* owned: nsearch's answers on each */
-    double build_s; /* seconds of one rebuild, as measured */
-} corpora;
-
-/* Returns: owned; nsearch's status and stdout for the fixed queries;
- * *status gets the status. */
-static char *answers_of(const char *idx, const char *queries, int *status)
+/* The old index of a generated corpus; the rebuild's input: Reuters, or a
+ * generated corpus without it. */
+static void corpora_init(rb_fixture *c, const char *name)
 {
-    char *argv[] = {NS_TEST_NSEARCH, "-i", (char *)idx, "-k", "5", "--queries", (char *)queries,
-                    NULL};
-    tu_out o;
-    if (tu_run(argv, NULL, 0, TIMEOUT_S, &o) != 0) {
-        *status = -1;
-        return strdup("cannot run nsearch");
-    }
-    size_t n = o.out_len + o.err_len + 32;
-    char *s = malloc(n);
-    snprintf(s, n, "status %d\n%s%s", o.status, o.out, o.status ? o.err : "");
-    *status = o.status;
-    tu_out_free(&o);
-    return s;
-}
-
-static char *answers(const corpora *c)
-{
-    int st;
-    char *a = answers_of(c->idx, c->queries, &st);
-    cr_assert_eq(st, 0, "nsearch: %s", a);
-    return a;
-}
-
-/* nindex's arguments for a rebuild of c->idx from src. */
-#define REBUILD_ARGV(c, src)                                                                       \
-    {NS_TEST_NINDEX, "-q", "-j", "2", "--mem", "8M", "-o", (c)->idx, (char *)(src), NULL}
-
-static void build_ok(const corpora *c, const char *idx, const char *src)
-{
-    char *argv[] = {NS_TEST_NINDEX, "-q", "-j", "2", "--mem", "8M", "-o", (char *)idx,
-                    (char *)src, NULL};
-    tu_out o;
-    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
-    cr_assert_eq(o.status, 0, "nindex -o %s %s: %s", idx, src, o.err);
-    tu_out_free(&o);
-    (void)c;
-}
-
-static void corpora_init(corpora *c, const char *name)
-{
-    memset(c, 0, sizeof *c);
-    c->dir = tu_tmpdir(name);
-    c->idx = tu_path(c->dir, "idx");
-    c->old_src = tu_path(NS_TEST_TMPDIR, "old.jsonl");
-    cr_assert_gt(tu_gen_corpus(c->old_src, "old", 1500, 5, "zebrakill"), 0);
+    char *dir = tu_tmpdir(name);
+    char *old_src = tu_path(NS_TEST_TMPDIR, "old.jsonl");
+    cr_assert_gt(tu_gen_corpus(old_src, "old", 1500, 5, "zebrakill"), 0);
+    char *new_src;
     struct stat sb;
     if (stat(NS_TEST_REUTERS, &sb) == 0) {
-        c->new_src = strdup(NS_TEST_REUTERS);
+        new_src = strdup(NS_TEST_REUTERS);
     } else {
-        c->new_src = tu_path(NS_TEST_TMPDIR, "new.jsonl");
-        cr_assert_gt(tu_gen_corpus(c->new_src, "new", 4000, 9, NULL), 0);
+        new_src = tu_path(NS_TEST_TMPDIR, "new.jsonl");
+        cr_assert_gt(tu_gen_corpus(new_src, "new", 4000, 9, NULL), 0);
     }
-    c->queries = tu_path(NS_TEST_TMPDIR, "queries.tsv");
-    const char q[] = "1\toil prices\n2\tcocoa\n3\tsulmor kelden\n4\tzebrakill\n5\tbank rate cut\n";
-    cr_assert_eq(tu_write_file(c->queries, q, strlen(q)), 0);
-    /* the new index, built aside and timed */
-    char *aside = tu_path(NS_TEST_TMPDIR, "new-aside");
-    tu_rmrf(aside);
-    double t0 = tu_now_s();
-    build_ok(c, aside, c->new_src);
-    c->build_s = tu_now_s() - t0;
-    int st;
-    c->new_ans = answers_of(aside, c->queries, &st);
-    cr_assert_eq(st, 0, "%s", c->new_ans);
-    tu_rmrf(aside);
-    free(aside);
-    build_ok(c, c->idx, c->old_src);
-    c->old_ans = answers(c);
-    cr_assert_str_neq(c->old_ans, c->new_ans);
-}
-
-static void corpora_release(corpora *c)
-{
-    free(c->dir);
-    free(c->idx);
-    free(c->old_src);
-    free(c->new_src);
-    free(c->queries);
-    free(c->old_ans);
-    free(c->new_ans);
+    rb_init(c, dir, old_src, new_src,
+            "1\toil prices\n2\tcocoa\n3\tsulmor kelden\n4\tzebrakill\n5\tbank rate cut\n", "2",
+            "8M");
+    free(dir);
+    free(old_src);
+    free(new_src);
 }
 
 /* Waits until path exists or pid has exited (then returns 0). */
@@ -156,7 +83,7 @@ static int wait_for_file(pid_t pid, const char *path)
 Test(cli_kill, kill_9_at_many_moments_of_a_rebuild_leaves_the_old_index_answering,
      .timeout = 1200)
 {
-    corpora c;
+    rb_fixture c;
     corpora_init(&c, "kill");
     uint32_t rng = SEED;
     int kills = 0, completed = 0, answered_old = 0, answered_new = 0;
@@ -167,7 +94,8 @@ Test(cli_kill, kill_9_at_many_moments_of_a_rebuild_leaves_the_old_index_answerin
      * that finish before their moment do not count, and more moments are
      * drawn (up to twice as many) until N_KILLS + 2 kills have landed */
     for (int i = 0; kills < N_KILLS + 2 && i < 2 * N_KILLS + 2; i++) {
-        char *argv[] = REBUILD_ARGV(&c, c.new_src);
+        char *argv[] = {NS_TEST_NINDEX, "-q", "-j", "2", "--mem", "8M", "-o", c.idx, c.new_src,
+                        NULL};
         pid_t pid = tu_spawn(argv);
         cr_assert_gt(pid, 0);
         int ev = i == N_KILLS ? 1 : i == N_KILLS + 1 ? 2 : 0;
@@ -200,7 +128,7 @@ Test(cli_kill, kill_9_at_many_moments_of_a_rebuild_leaves_the_old_index_answerin
                 status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
             }
         }
-        char *a = answers(&c);
+        char *a = rb_answers(&c, c.idx);
         int is_old = !strcmp(a, c.old_ans);
         if (done_early) {
             /* the moment came after the build: it must have succeeded */
@@ -217,7 +145,7 @@ Test(cli_kill, kill_9_at_many_moments_of_a_rebuild_leaves_the_old_index_answerin
         }
         free(a);
         if (!is_old)
-            build_ok(&c, c.idx, c.old_src); /* the old index again, for the next kill */
+            rb_build(&c, c.idx, c.old_src); /* the old index again, for the next kill */
         /* this run removed the temporaries of the runs killed before it */
         int left = tu_count_entries(c.dir, ".idx.tmp-");
         cr_assert_leq(left, 1, "%d temporaries after kill %d: the runs do not clean up", left,
@@ -232,12 +160,12 @@ Test(cli_kill, kill_9_at_many_moments_of_a_rebuild_leaves_the_old_index_answerin
     cr_assert_geq(kills, N_KILLS + 2, "only %d kills landed", kills);
     cr_assert_geq(answered_old, N_KILLS, "most kills must come before the swap");
     /* the final normal rebuild removes the last temporary */
-    build_ok(&c, c.idx, c.new_src);
+    rb_build(&c, c.idx, c.new_src);
     cr_assert_eq(tu_count_entries(c.dir, ".idx.tmp-"), 0, "temporaries after the last run");
-    char *a = answers(&c);
+    char *a = rb_answers(&c, c.idx);
     cr_assert_str_eq(a, c.new_ans);
     free(a);
-    corpora_release(&c);
+    rb_release(&c);
 }
 
 /* ---- readers during rebuilds ---- */
@@ -252,11 +180,11 @@ typedef struct shared {
     char bad_answer[8192];              /* the first bad answer */
 } shared;
 
-static void reader(const corpora *c, shared *sh)
+static void reader(const rb_fixture *c, shared *sh)
 {
     while (!atomic_load(&sh->stop)) {
         int st;
-        char *a = answers_of(c->idx, c->queries, &st);
+        char *a = rb_answers_of(c, c->idx, &st);
         if (!strcmp(a, c->old_ans)) {
             atomic_fetch_add(&sh->old_ans, 1);
         } else if (!strcmp(a, c->new_ans)) {
@@ -272,7 +200,7 @@ static void reader(const corpora *c, shared *sh)
 Test(cli_kill, readers_during_rebuilds_get_whole_answers_from_the_old_or_the_new_index,
      .timeout = 900)
 {
-    corpora c;
+    rb_fixture c;
     corpora_init(&c, "readers");
     shared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq(sh, MAP_FAILED);
@@ -304,7 +232,7 @@ Test(cli_kill, readers_during_rebuilds_get_whole_answers_from_the_old_or_the_new
     long during[N_REBUILDS];
     for (int r = 0; r < N_REBUILDS; r++) {
         long before = atomic_load(&sh->answers);
-        build_ok(&c, c.idx, r % 2 == 0 ? c.new_src : c.old_src);
+        rb_build(&c, c.idx, r % 2 == 0 ? c.new_src : c.old_src);
         during[r] = atomic_load(&sh->answers) - before;
     }
     unsetenv("LD_PRELOAD");
@@ -332,5 +260,5 @@ Test(cli_kill, readers_during_rebuilds_get_whole_answers_from_the_old_or_the_new
     cr_assert_gt(w, 0);
     cr_assert_eq(n, o + w);
     munmap(sh, sizeof *sh);
-    corpora_release(&c);
+    rb_release(&c);
 }

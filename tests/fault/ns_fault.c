@@ -248,72 +248,52 @@ int fdatasync(int fd)
     return REAL(fdatasync)(fd);
 }
 
+static int creates(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
+
+/* Counts an open that creates (1: it is to fail) or delays one that reads. */
+static int open_hit(int dirfd, const char *path, int flags)
+{
+    if (!creates(flags)) {
+        open_delay();
+        return 0;
+    }
+    char p[4096];
+    at_path(dirfd, path, p, sizeof p);
+    return hit("open", -1, p);
+}
+
+/* The mode argument of an open, present only when it creates. */
+#define OPEN_MODE(flags, mode)                                                                     \
+    mode_t mode = 0;                                                                               \
+    if (creates(flags)) {                                                                          \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode = (mode_t)va_arg(ap, int);                                                            \
+        va_end(ap);                                                                                \
+    }
+
 int open(const char *path, int flags, ...)
 {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-        if (hit("open", -1, path))
-            return -1;
-    } else {
-        open_delay();
-    }
-    return REAL(open)(path, flags, mode);
+    OPEN_MODE(flags, mode);
+    return open_hit(AT_FDCWD, path, flags) ? -1 : REAL(open)(path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
 {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-        if (hit("open", -1, path))
-            return -1;
-    } else {
-        open_delay();
-    }
-    return REAL(open64)(path, flags, mode);
+    OPEN_MODE(flags, mode);
+    return open_hit(AT_FDCWD, path, flags) ? -1 : REAL(open64)(path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-        char p[4096];
-        at_path(dirfd, path, p, sizeof p);
-        if (hit("open", -1, p))
-            return -1;
-    } else {
-        open_delay();
-    }
-    return REAL(openat)(dirfd, path, flags, mode);
+    OPEN_MODE(flags, mode);
+    return open_hit(dirfd, path, flags) ? -1 : REAL(openat)(dirfd, path, flags, mode);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
 {
-    mode_t mode = 0;
-    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
-        va_list ap;
-        va_start(ap, flags);
-        mode = (mode_t)va_arg(ap, int);
-        va_end(ap);
-        char p[4096];
-        at_path(dirfd, path, p, sizeof p);
-        if (hit("open", -1, p))
-            return -1;
-    } else {
-        open_delay();
-    }
-    return REAL(openat64)(dirfd, path, flags, mode);
+    OPEN_MODE(flags, mode);
+    return open_hit(dirfd, path, flags) ? -1 : REAL(openat64)(dirfd, path, flags, mode);
 }
 
 int creat(const char *path, mode_t mode)
