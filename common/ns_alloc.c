@@ -1,23 +1,36 @@
 /* ns_alloc: allocation wrapper with failure injection (see ns_alloc.h). */
 #include "ns_alloc.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static long fail_after = -1;
+/* Atomic, so that a test can inject failures into a build's threads too;
+ * when no test uses it, an allocation costs one relaxed load more. */
+static atomic_long fail_after = -1;
+static atomic_long n_failed;
 
 static int should_fail(void)
 {
-    if (fail_after < 0)
+    long n = atomic_load_explicit(&fail_after, memory_order_relaxed);
+    while (n > 0) {
+        if (atomic_compare_exchange_weak(&fail_after, &n, n - 1))
+            return 0;
+    }
+    if (n < 0)
         return 0;
-    if (fail_after == 0)
-        return 1;
-    fail_after--;
-    return 0;
+    atomic_fetch_add(&n_failed, 1);
+    return 1;
 }
 
-void ns_alloc_fail_after(long n) { fail_after = n; }
+void ns_alloc_fail_after(long n)
+{
+    atomic_store(&n_failed, 0);
+    atomic_store(&fail_after, n);
+}
+
+long ns_alloc_failures(void) { return atomic_load(&n_failed); }
 
 void *ns_malloc(size_t n)
 {

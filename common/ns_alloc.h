@@ -23,7 +23,10 @@ void ns_free(void *p);
 char *ns_strndup(const char *s, size_t n);
 
 /* Test hook: after `n` more successful allocations, every allocation fails
- * until reset with n < 0.  Not thread-safe; tests only. */
+ * until reset with n < 0.  Thread-safe (the count is shared by all
+ * threads); tests only. */
 void ns_alloc_fail_after(long n);
+/* Test hook: allocations made to fail since the last ns_alloc_fail_after(). */
+long ns_alloc_failures(void);
 
 #endif

@@ -25,8 +25,15 @@ ns_rc ns_err_sys(ns_err *err, ns_rc rc, int errnum, const char *fmt, ...)
         va_start(ap, fmt);
         int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
-        if (n >= 0 && (size_t)n < sizeof err->msg)
-            snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(errnum));
+        /* the reason always fits: a message too long loses its tail instead */
+        char why[128];
+        size_t wl = (size_t)snprintf(why, sizeof why, ": %s", strerror(errnum));
+        if (wl >= sizeof why)
+            wl = sizeof why - 1;
+        size_t at = n < 0 ? 0 : (size_t)n;
+        if (at + wl >= sizeof err->msg)
+            at = sizeof err->msg - wl - 1;
+        memcpy(err->msg + at, why, wl + 1);
         err->rc = rc;
         err->sys_errno = errnum;
     }

@@ -617,8 +617,10 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         b->st.bytes[k] = ws.bytes[k];
         b->st.index_bytes += ws.bytes[k];
     }
-    if ((rc = ix_tmpdir_install(b->tmp_dir, b->out_dir, err)))
-        return rc;
-    b->committed = 1;
-    return NS_OK;
+    int installed = 0;
+    rc = ix_tmpdir_install(b->tmp_dir, b->out_dir, &installed, err);
+    b->committed = installed;
+    return rc;
 }
+
+int ix_build_installed(const ix_build *b) { return b->committed; }

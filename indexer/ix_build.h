@@ -141,6 +141,9 @@ void ix_build_count_bytes(ix_build *b, uint64_t n);
 void ix_build_count_raw(ix_build *b, uint64_t n);
 void ix_build_get_stats(const ix_build *b, ix_build_stats *st);
 ns_rc ix_build_commit(ix_build *b, ns_err *err);
+/* 1 once ix_build_commit has put the new index in place, even if it then
+ * failed (NS_E_IO: the installation may not survive a crash). */
+int ix_build_installed(const ix_build *b);
 void ix_build_free(ix_build *b);
 
 /* Run files are named IX_RUN_PREFIX<number> inside the temporary directory. */

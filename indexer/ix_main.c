@@ -440,7 +440,10 @@ int main(int argc, char **argv)
     if (rc) {
         progress_clear(&wc);
         fprintf(stderr, "nindex: %s\n", err.msg);
-        fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
+        if (ix_build_installed(b))
+            fprintf(stderr, "nindex: the new index is in place but may not survive a crash\n");
+        else
+            fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
         ix_build_free(b);
         return exit_for(rc);
     }

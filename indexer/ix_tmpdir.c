@@ -320,8 +320,9 @@ ns_rc ix_tmpdir_create(const char *out_dir, int wait, char **target, char **tmp_
     return NS_OK;
 }
 
-ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err)
+ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, int *installed, ns_err *err)
 {
+    *installed = 0;
     if (fsync_dir(tmp_dir) != 0)
         return ns_err_sys(err, NS_E_IO, errno, "cannot sync '%s'", tmp_dir);
 
@@ -333,9 +334,13 @@ ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err)
         return crc;
     if (is_index) {
         if (renameat2(AT_FDCWD, tmp_dir, AT_FDCWD, target, RENAME_EXCHANGE) == 0) {
-            ix_tmpdir_remove(tmp_dir); /* now holds the old index */
+            /* tmp_dir now holds the old index; if it cannot be removed
+             * now, the next run removes it as stale */
+            ix_tmpdir_remove(tmp_dir);
             goto done;
         }
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+            return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s' as '%s'", tmp_dir, target);
         /* No RENAME_EXCHANGE on this file system: move the old index
          * aside first (a reader starting in between sees no index). */
         char aside[4096];
@@ -343,7 +348,8 @@ ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err)
         if (rename(target, aside) != 0)
             return ns_err_sys(err, NS_E_IO, errno, "cannot replace '%s'", target);
         if (rename(tmp_dir, target) != 0) {
-            ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", target);
+            ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot install '%s' as '%s'", tmp_dir,
+                                  target);
             if (rename(aside, target) != 0)
                 rc = ns_err_set(err, NS_E_IO, "cannot install '%s'; the old index is at '%s'",
                                 target, aside);
@@ -354,13 +360,17 @@ ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err)
     }
     /* absent, or an empty directory (rename replaces an empty one) */
     if (rename(tmp_dir, target) != 0)
-        return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s'", target);
-done:;
+        return ns_err_sys(err, NS_E_IO, errno, "cannot install '%s' as '%s'", tmp_dir, target);
+done:
+    *installed = 1;
     const char *base;
     char *parent = parent_of(target, &base); /* owned */
-    if (parent) {
-        fsync_dir(parent);
-        ns_free(parent);
-    }
-    return NS_OK;
+    if (!parent)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    ns_rc rc = NS_OK;
+    if (fsync_dir(parent) != 0)
+        rc = ns_err_sys(err, NS_E_IO, errno, "the new index is in '%s' but cannot sync '%s'",
+                        target, parent);
+    ns_free(parent);
+    return rc;
 }

@@ -69,7 +69,9 @@ char *ix_tmpdir_path(const char *a, const char *b);
  * (or, without RENAME_EXCHANGE, moved aside first) and removed.  On
  * success tmp_dir no longer exists under its name; on failure it is left in
  * place for the caller to remove, and the old index is where it was unless
- * the message says otherwise. */
-ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, ns_err *err);
+ * the message says otherwise.  *installed is set once the new index is in
+ * place: a failure after that (the parent's fsync: the installation may not
+ * survive a crash) returns NS_E_IO with *installed = 1. */
+ns_rc ix_tmpdir_install(const char *tmp_dir, const char *target, int *installed, ns_err *err);
 
 #endif

@@ -53,13 +53,41 @@ static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
     return ns_file_check_frame(f->base, size, kind, label, err);
 }
 
+static void unmap_all(sr_index *ix)
+{
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        if (ix->f[k].base)
+            munmap((void *)ix->f[k].base, ix->f[k].size);
+        memset(&ix->f[k], 0, sizeof ix->f[k]);
+    }
+}
+
+/* Maps every file of the index directory dfd. */
+static ns_rc map_all(sr_index *ix, int dfd, ns_err *err)
+{
+    struct stat msb;
+    if (fstatat(dfd, "meta", &msb, 0) != 0 && errno == ENOENT)
+        return ns_err_set(err, NS_E_NOTFOUND,
+                          "'%s' is not an nsearch index (no 'meta' file): build one with nindex",
+                          ix->dir);
+    ns_rc rc = NS_OK;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++)
+        rc = map_file(ix, dfd, (ns_file_kind)k, err);
+    return rc;
+}
+
+/* 1 if dir no longer names the directory of which *opened is the stat. */
+static int dir_replaced(const char *dir, const struct stat *opened)
+{
+    struct stat sb;
+    return stat(dir, &sb) != 0 || sb.st_ino != opened->st_ino || sb.st_dev != opened->st_dev;
+}
+
 void sr_index_close(sr_index *ix)
 {
     if (!ix)
         return;
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
-        if (ix->f[k].base)
-            munmap((void *)ix->f[k].base, ix->f[k].size);
+    unmap_all(ix);
     ns_analyzer_free(ix->an);
     ZSTD_freeDCtx(ix->dctx);
     ns_buf_release(&ix->ds_buf);
@@ -95,24 +123,27 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     }
     /* One directory fd: every file comes from the same directory even if
-     * nindex swaps a new index into place meanwhile. */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        ns_rc rc = ns_err_sys(err, NS_E_IO, errno, "cannot open index '%s'", dir);
-        sr_index_close(ix);
-        return rc;
-    }
-    struct stat msb;
-    if (fstatat(dfd, "meta", &msb, 0) != 0 && errno == ENOENT) {
+     * nindex swaps a new index into place meanwhile.  nindex then removes
+     * the old directory's files: when one is missing and `dir` is no
+     * longer the directory opened, the index was replaced while this was
+     * opening it, and the new one is opened instead. */
+    ns_rc rc;
+    for (int attempt = 0;; attempt++) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat dsb;
+        if (dfd < 0 || fstat(dfd, &dsb) != 0) {
+            rc = ns_err_sys(err, NS_E_IO, errno, "cannot open index '%s'", dir);
+            if (dfd >= 0)
+                close(dfd);
+            sr_index_close(ix);
+            return rc;
+        }
+        rc = map_all(ix, dfd, err);
         close(dfd);
-        sr_index_close(ix);
-        return ns_err_set(err, NS_E_NOTFOUND,
-                          "'%s' is not an nsearch index (no 'meta' file): build one with nindex", dir);
+        if (!rc || attempt == 8 || !dir_replaced(dir, &dsb))
+            break;
+        unmap_all(ix);
     }
-    ns_rc rc = NS_OK;
-    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++)
-        rc = map_file(ix, dfd, (ns_file_kind)k, err);
-    close(dfd);
     if (rc) {
         sr_index_close(ix);
         return rc;

@@ -1,6 +1,7 @@
 /* tutil: test helpers (see tutil.h). */
 #include "tutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -205,3 +206,89 @@ uint32_t tu_rng_next(uint32_t *state)
 }
 
 uint32_t tu_width_mask(unsigned bits) { return bits >= 32 ? UINT32_MAX : (1u << bits) - 1; }
+
+int tu_count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    size_t pl = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !strncmp(e->d_name, prefix, pl);
+    closedir(d);
+    return n;
+}
+
+double tu_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int tu_spawn(char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        setenv("NO_COLOR", "1", 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid < 0 ? -1 : (int)pid;
+}
+
+/* A pseudo-word of 2-4 syllables for vocabulary entry w. */
+static size_t gen_word(uint32_t w, char *out)
+{
+    static const char *const syl[] = {"ka", "lo", "mi", "ne", "pu", "ra", "si", "to", "vu", "ze",
+                                      "bar", "den", "fil", "gor", "hun", "jas", "kel", "mor",
+                                      "nip", "ost", "pel", "qua", "rin", "sul", "tam", "wex"};
+    const uint32_t ns = (uint32_t)(sizeof syl / sizeof *syl);
+    uint32_t x = w * 2654435761u + 12345u;
+    size_t n = 0;
+    unsigned parts = 2 + x % 3;
+    for (unsigned i = 0; i < parts; i++) {
+        const char *s = syl[(x >> (5 * i + 2)) % ns];
+        size_t l = strlen(s);
+        memcpy(out + n, s, l);
+        n += l;
+    }
+    return n;
+}
+
+size_t tu_gen_corpus(const char *path, const char *tag, unsigned n_docs, uint32_t seed,
+                     const char *marker)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    uint32_t st = seed ? seed : 1;
+    size_t total = 0;
+    char w[64];
+    for (unsigned i = 0; i < n_docs; i++) {
+        int r = fprintf(f, "{\"id\":\"%s-%u\",\"title\":\"", tag, i);
+        total += r > 0 ? (size_t)r : 0;
+        unsigned nt = 2 + tu_rng_next(&st) % 5, nb = 40 + tu_rng_next(&st) % 361;
+        for (unsigned k = 0; k < nt + nb; k++) {
+            /* skewed: a random bound, then a word below it */
+            uint32_t bound = 1 + tu_rng_next(&st) % 4000;
+            size_t l = gen_word(tu_rng_next(&st) % bound, w);
+            if (k == nt) {
+                total += (size_t)fprintf(f, "\",\"body\":\"%s%s", marker ? marker : "",
+                                         marker ? " " : "");
+            } else if (k) {
+                fputc(' ', f);
+                total++;
+            }
+            total += fwrite(w, 1, l, f);
+        }
+        total += (size_t)fprintf(f, "\"}\n");
+    }
+    return fclose(f) == 0 ? total : 0;
+}

@@ -36,6 +36,23 @@ char *tu_path(const char *a, const char *b);
 /* rm -rf */
 void tu_rmrf(const char *path);
 
+/* Number of entries of dir whose names start with prefix; -1 if dir
+ * cannot be opened. */
+int tu_count_entries(const char *dir, const char *prefix);
+/* CLOCK_MONOTONIC in seconds. */
+double tu_now_s(void);
+/* Starts argv (argv[0] a path) with stdin, stdout and stderr on /dev/null
+ * and NO_COLOR=1; returns its pid, or -1. */
+int tu_spawn(char *const argv[]);
+
+/* Writes n_docs deterministic JSON Lines documents (ids "<tag>-<i>",
+ * titles of 2-6 and bodies of 40-400 pseudo-words drawn with a skewed
+ * distribution from a vocabulary of a few thousand, seeded by seed) to
+ * path; when `marker` is not NULL, every document's body also holds that
+ * word.  Returns the bytes written, or 0 on failure. */
+size_t tu_gen_corpus(const char *path, const char *tag, unsigned n_docs, uint32_t seed,
+                     const char *marker);
+
 /* xorshift32 step of *state (non-zero): deterministic across platforms,
  * unlike rand(). */
 uint32_t tu_rng_next(uint32_t *state);
