@@ -7,10 +7,14 @@
 #   tests/valgrind.sh [BUILD_DIR [SUITE...]]
 #
 # BUILD_DIR: a build without sanitizers (default: build, made by ./test.sh);
-# SUITE: test executables by name (default: every suite but the ones that
-# inject faults with an LD_PRELOAD shim or kill builds, which valgrind's own
-# preloading and slowness defeat: test_cli_fault, test_cli_kill).  One log
-# per process goes to BUILD_DIR/valgrind/.
+# SUITE: test executables by name.  The default is every suite but
+#   test_cli_fault, test_cli_kill: they preload a shim and time kills,
+#     which valgrind's own preloading and slowness defeat;
+#   test_cli_corrupt, test_ix_pipeline, test_sr_prune: hundreds of
+#     processes or Reuters-sized work; under valgrind some of their tests
+#     outlive their own .timeout (120 s), which Criterion's --timeout does
+#     not raise.  Name them to run them anyway.
+# One log per process goes to BUILD_DIR/valgrind/.
 set -eu
 cd "$(dirname "$0")/.."
 dir="${1:-build}"
@@ -23,7 +27,7 @@ if [ $# -eq 0 ]; then
     set --
     for t in "$dir"/tests/test_*; do
         case "$(basename "$t")" in
-        test_cli_fault | test_cli_kill) ;;
+        test_cli_fault | test_cli_kill | test_cli_corrupt | test_ix_pipeline | test_sr_prune) ;;
         *) [ -x "$t" ] && set -- "$@" "$(basename "$t")" ;;
         esac
     done
@@ -36,8 +40,8 @@ for s in "$@"; do
     start=$(date +%s)
     # --trace-children: nindex and nsearch started by the CLI suites; the
     # shells and tools they use (rm -rf) are skipped.  Criterion's workers
-    # are forks, followed anyway.  Timeouts are raised: valgrind is ~30x
-    # slower.
+    # are forks, followed anyway.  --timeout: for the tests without their
+    # own (valgrind is ~30x slower).
     if valgrind --quiet --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
         --trace-children=yes --trace-children-skip='/bin/*,/usr/bin/*,*/sh' \
