@@ -85,6 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ns_err err;
     n_warnings = 0;
     ns_rc rc = ix_build_new(out, flags & 4 ? "none" : "english", on_warn, NULL, &b, &err);
+    /* The smallest budget: a build allocates in proportion to it, and a
+     * larger input spills sorted runs (merged 2 at a time) to disk. */
+    if (!rc)
+        rc = ix_build_set_mem(b, IX_MIN_MEM, &err);
+    if (!rc)
+        ix_build_set_max_fanin(b, 2);
     if (!rc && (flags & 2))
         rc = ix_build_set_stop_list(b, NS_STOP_ENGLISH, &err);
     if (!rc)
