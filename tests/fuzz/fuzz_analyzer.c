@@ -12,13 +12,19 @@
  * the text after the previous token's end, positions increase and stay
  * below ns_analyzer_words(); the same text analysed again (stem cache warm)
  * gives the same tokens; the bytes [start, end) of a token analysed alone
- * give that one token again (what snippets rely on). */
+ * give that one token again (what snippets rely on).  Then the snippet of
+ * the text (searcher/sr_snippet.c) for a query of up to three of its own
+ * terms: it matches at least one term and highlights it, highlights are
+ * increasing ranges inside the snippet, and a snippet of valid UTF-8 is
+ * valid UTF-8. */
 #include <libstemmer.h>
 #include <string.h>
 
 #include "fuzz_util.h"
 #include "ns_analyzer.h"
 #include "ns_utf8.h"
+#include "sr_query.h"
+#include "sr_snippet.h"
 
 #define MAX_TOKENS 4096
 
@@ -82,6 +88,44 @@ static ns_rc analyze(ns_analyzer *an, const char *text, size_t len, walk *w, tok
     return rc;
 }
 
+static void check_snippet(ns_analyzer *an, const char *text, size_t len, const tok *t, size_t n)
+{
+    sr_qterm qt[3];
+    sr_query q = {.t = qt, .n = 0};
+    size_t pick[3] = {0, n / 2, n - 1};
+    for (size_t i = 0; i < 3; i++) {
+        const tok *k = &t[pick[i]];
+        int dup = 0;
+        for (size_t j = 0; j < q.n; j++)
+            dup |= qt[j].len == k->term_len && memcmp(qt[j].term, k->term, k->term_len) == 0;
+        if (dup)
+            continue;
+        qt[q.n] = (sr_qterm){.len = k->term_len, .qtf = 1, .found = true, .idf = 1.0 + (double)i};
+        memcpy(qt[q.n].term, k->term, k->term_len);
+        qt[q.n].term[k->term_len] = '\0';
+        q.n++;
+    }
+    sr_snippet s;
+    sr_snippet_init(&s);
+    ns_rc rc = sr_snippet_make(an, &q, text, len, SR_SNIPPET_WIDTH, &s);
+    if (rc && rc != NS_E_NOMEM)
+        fuzz_fail("sr_snippet_make returned %d", (int)rc);
+    if (!rc) {
+        if (s.n_terms_matched < 1 || s.n_hl < 1)
+            fuzz_fail("snippet matches %zu terms with %zu highlights; the text has them",
+                      s.n_terms_matched, s.n_hl);
+        for (size_t j = 0; j < s.n_hl; j++)
+            if (s.hl[j].start >= s.hl[j].end || s.hl[j].end > s.text.len ||
+                (j && s.hl[j].start < s.hl[j - 1].end))
+                fuzz_fail("snippet highlight %zu [%zu, %zu) out of place (%zu bytes)", j,
+                          s.hl[j].start, s.hl[j].end, s.text.len);
+        if (ns_utf8_valid((const uint8_t *)text, len, NULL) &&
+            !ns_utf8_valid(s.text.data, s.text.len, NULL))
+            fuzz_fail("the snippet of valid UTF-8 is not valid UTF-8");
+    }
+    sr_snippet_release(&s);
+}
+
 static tok first[MAX_TOKENS], second[MAX_TOKENS], alone[1];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -128,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_fail("token %zu [%zu, %zu) analysed alone gives %zu tokens, not itself", i,
                       t->start, t->end, w3.n);
     }
+    if (kept)
+        check_snippet(an, text, len, first, kept);
 done:
     ns_analyzer_free(an);
     return 0;
