@@ -13,10 +13,48 @@
 #include "ns_alloc.h"
 #include "ns_endian.h"
 
+#ifdef NS_FUZZ_HEAP_MAPS
+/* The fuzz build reads each file into a heap buffer of its exact size
+ * instead of mapping it, so that AddressSanitizer reports a read past the
+ * end of a file (a mapping hides it up to the end of the page). */
+static void *map_bytes(int fd, size_t size)
+{
+    uint8_t *m = ns_malloc(size);
+    size_t done = 0;
+    while (m && done < size) {
+        ssize_t r = pread(fd, m + done, size - done, (off_t)done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            ns_free(m);
+            errno = r < 0 ? errno : EIO;
+            return MAP_FAILED;
+        }
+        done += (size_t)r;
+    }
+    if (!m)
+        errno = ENOMEM;
+    return m ? (void *)m : MAP_FAILED;
+}
+static void unmap_bytes(const void *m, size_t size)
+{
+    (void)size;
+    ns_free((void *)m);
+}
+#else
+static void *map_bytes(int fd, size_t size)
+{
+    return mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+}
+static void unmap_bytes(const void *m, size_t size) { munmap((void *)m, size); }
+#endif
+
 static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
 {
     const char *name = ns_file_name(kind);
-    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in place of a file must not block open(2); the
+     * type check below then refuses it */
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT)
             return ns_err_set(err, NS_E_CORRUPT, "index '%s' is incomplete: '%s' is missing", ix->dir,
@@ -38,7 +76,7 @@ static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
         close(fd);
         return ns_err_set(err, NS_E_CORRUPT, "'%s/%s' is truncated (%zu bytes)", ix->dir, name, size);
     }
-    void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *m = map_bytes(fd, size);
     int e = errno;
     close(fd);
     if (m == MAP_FAILED)
@@ -57,7 +95,7 @@ static void unmap_all(sr_index *ix)
 {
     for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
         if (ix->f[k].base)
-            munmap((void *)ix->f[k].base, ix->f[k].size);
+            unmap_bytes(ix->f[k].base, ix->f[k].size);
         memset(&ix->f[k], 0, sizeof ix->f[k]);
     }
 }

@@ -156,6 +156,10 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
         }
         start = ns_utf8_floor((const uint8_t *)text, len, start);
         end = ns_utf8_floor((const uint8_t *)text, len, end);
+        /* a stray continuation byte after the last match must not pull the
+         * end back into it (a match ends after a whole code point) */
+        if (end < me)
+            end = me;
         if (end < start)
             end = start;
     }

@@ -1,0 +1,201 @@
+/* fuzz_index: opening, searching and checking a damaged index (searcher/:
+ * sr_index, sr_dict, sr_cursor, the three ranking algorithms in OR and AND
+ * mode, sr_docs, sr_snippet, sr_check).
+ *
+ * Input: the six index files in a simple container, then an optional query:
+ *
+ *   for each file in the order meta, terms, postings, positions, doclens,
+ *   docstore:  u32 little-endian length L, then L bytes (fewer if the input
+ *              ends first: the file is truncated); a file whose length
+ *              prefix is missing is not written at all;
+ *   the bytes left after the six files: one more query (at most 256 bytes).
+ *
+ * tests/fuzz/pack_index.py packs an index directory into this format (the
+ * seeds: tests/golden/v2 and small fresh indexes).  Each input is written
+ * into a scratch directory; then sr_check_files, sr_index_open, every query
+ * through every algorithm in both modes with the stored fields and snippets
+ * of every hit, and sr_check.
+ * Properties (abort when broken): errors are only the documented codes; a
+ * hit is a document of the index, hits come best first; when sr_check finds
+ * nothing wrong and no posting list was reported damaged, every algorithm
+ * returns exactly the exhaustive reference's hits and scores. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fuzz_util.h"
+#include "ns_docrec.h"
+#include "ns_format.h"
+#include "sr_check.h"
+#include "sr_index.h"
+#include "sr_query.h"
+#include "sr_rank.h"
+#include "sr_snippet.h"
+
+#define K 5
+#define MAX_QUERY 256
+
+static const char *const fixed_queries[] = {
+    "Article Five cocoa", "common words fill document", "filler rare 7",
+    "Москва Russia's capital", "the of and", "price price tonnes 1987",
+};
+#define N_FIXED (sizeof fixed_queries / sizeof fixed_queries[0])
+
+static void on_problem(void *ctx, const char *msg)
+{
+    uint64_t *n = ctx;
+    (void)msg;
+    (*n)++;
+}
+
+static void expect_rc(ns_rc rc, const char *what, const ns_err *err)
+{
+    if (rc != NS_OK && rc != NS_E_CORRUPT && rc != NS_E_NOMEM)
+        fuzz_fail("%s returned %d: %s", what, (int)rc, err->msg);
+}
+
+typedef struct result {
+    sr_hit h[K];
+    size_t n;
+    bool corrupt;
+} result;
+
+/* Ranks q one way; with the stored fields and snippets of every hit. */
+static ns_rc rank_one(sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo, result *r,
+                      sr_snippet *title, sr_snippet *body)
+{
+    ns_err err;
+    sr_rank_stats st;
+    r->n = 0;
+    ns_rc rc = sr_rank(ix, q, mode, algo, K, r->h, &r->n, &st, &err);
+    expect_rc(rc, "sr_rank", &err);
+    if (rc)
+        return rc;
+    r->corrupt = st.corrupt;
+    if (r->n > K)
+        fuzz_fail("sr_rank gave %zu hits for k = %d", r->n, K);
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->h[i].doc >= ix->n_docs)
+            fuzz_fail("hit %zu is document %u of %llu", i, r->h[i].doc,
+                      (unsigned long long)ix->n_docs);
+        if (i && sr_hit_worse(&r->h[i - 1], &r->h[i]))
+            fuzz_fail("hits %zu and %zu out of order", i - 1, i);
+        sr_doc d;
+        rc = sr_index_doc(ix, r->h[i].doc, &d, &err);
+        expect_rc(rc, "sr_index_doc", &err);
+        if (rc)
+            continue;
+        rc = sr_snippet_make(ix->an, q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE], SIZE_MAX,
+                             title);
+        if (!rc)
+            rc = sr_snippet_make(ix->an, q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
+                                 SR_SNIPPET_WIDTH, body);
+        if (rc && rc != NS_E_NOMEM)
+            fuzz_fail("sr_snippet_make returned %d", (int)rc);
+        if (!rc && body->text.len > 4 * SR_SNIPPET_WIDTH)
+            fuzz_fail("snippet of %zu bytes for width %d", body->text.len, SR_SNIPPET_WIDTH);
+        for (size_t j = 0; !rc && j < body->n_hl; j++)
+            if (body->hl[j].start >= body->hl[j].end || body->hl[j].end > body->text.len ||
+                (j && body->hl[j].start < body->hl[j - 1].end))
+                fuzz_fail("snippet highlight %zu out of place", j);
+    }
+    return NS_OK;
+}
+
+static void search(sr_index *ix, const char *text, size_t len, bool sound)
+{
+    sr_query q;
+    ns_err err;
+    ns_rc rc = sr_query_parse(ix, text, len, &q, &err);
+    expect_rc(rc, "sr_query_parse", &err);
+    if (rc)
+        return;
+    sr_snippet title, body;
+    sr_snippet_init(&title);
+    sr_snippet_init(&body);
+    for (int mode = SR_MODE_OR; mode <= SR_MODE_AND; mode++) {
+        result ref, r;
+        if (rank_one(ix, &q, (sr_mode)mode, SR_ALGO_EXHAUSTIVE, &ref, &title, &body))
+            continue;
+        for (int algo = SR_ALGO_MAXSCORE; algo < SR_ALGO_COUNT; algo++) {
+            if (rank_one(ix, &q, (sr_mode)mode, (sr_algo)algo, &r, &title, &body))
+                continue;
+            if (!sound || ref.corrupt || r.corrupt)
+                continue;
+            int same = r.n == ref.n;
+            for (size_t i = 0; same && i < r.n; i++)
+                same = r.h[i].doc == ref.h[i].doc && r.h[i].score == ref.h[i].score;
+            if (!same)
+                fuzz_fail("'%.*s' %s %s: %zu hits differ from the exhaustive reference's %zu",
+                          (int)len, text, mode == SR_MODE_OR ? "OR" : "AND",
+                          sr_algo_name((sr_algo)algo), r.n, ref.n);
+        }
+    }
+    sr_snippet_release(&title);
+    sr_snippet_release(&body);
+    sr_query_release(&q);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *dir = fuzz_path("idx");
+    static int made;
+    if (!made) {
+        char d[4096];
+        snprintf(d, sizeof d, "%s", dir);
+        mkdir(d, 0755);
+        made = 1;
+    }
+    /* Unpack the container. */
+    size_t off = 0;
+    for (int kind = NS_FILE_META; kind <= NS_FILE_DOCSTORE; kind++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, ns_file_name((ns_file_kind)kind));
+        unlink(path);
+        if (size - off < 4) {
+            off = size;
+            continue;
+        }
+        uint32_t len = (uint32_t)data[off] | (uint32_t)data[off + 1] << 8 |
+                       (uint32_t)data[off + 2] << 16 | (uint32_t)data[off + 3] << 24;
+        off += 4;
+        if (len > size - off)
+            len = (uint32_t)(size - off);
+        fuzz_write_file(path, data + off, len);
+        off += len;
+    }
+    const char *extra = (const char *)data + off;
+    size_t extra_len = size - off < MAX_QUERY ? size - off : MAX_QUERY;
+
+    uint64_t seen = 0, problems = 0;
+    ns_err err;
+    ns_rc crc = sr_check_files(dir, on_problem, &seen, &problems, &err);
+    if (crc && crc != NS_E_IO && crc != NS_E_NOMEM)
+        fuzz_fail("sr_check_files returned %d: %s", (int)crc, err.msg);
+    if (crc)
+        problems++; /* a file it could not read: not sound */
+    sr_index *ix = NULL;
+    ns_rc rc = sr_index_open(dir, &ix, &err);
+    if (rc) {
+        if (rc != NS_E_CORRUPT && rc != NS_E_BADMAGIC && rc != NS_E_VERSION &&
+            rc != NS_E_NOTFOUND && rc != NS_E_NOMEM && rc != NS_E_IO)
+            fuzz_fail("sr_index_open returned %d: %s", (int)rc, err.msg);
+        if (!err.msg[0])
+            fuzz_fail("sr_index_open failed (%d) without a message", (int)rc);
+        return 0;
+    }
+    problems += sr_check(ix, on_problem, &seen);
+    bool sound = problems == 0;
+    for (size_t i = 0; i < N_FIXED; i++)
+        search(ix, fixed_queries[i], strlen(fixed_queries[i]), sound);
+    if (extra_len)
+        search(ix, extra, extra_len, sound);
+    if (ix->n_docs) {
+        sr_doc d;
+        expect_rc(sr_index_doc(ix, 0, &d, &err), "sr_index_doc", &err);
+        expect_rc(sr_index_doc(ix, (uint32_t)(ix->n_docs - 1), &d, &err), "sr_index_doc", &err);
+    }
+    sr_index_close(ix);
+    return 0;
+}
