@@ -383,6 +383,7 @@ int main(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "nindex: %s\n", err.msg);
+        fprintf(stderr, "nindex: index not written; '%s' is unchanged\n", out_dir);
         return exit_for(rc);
     }
     if (!stop_set && strcmp(ix_build_lang(b), "english") == 0)
