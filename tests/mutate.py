@@ -31,6 +31,7 @@ Format of tests/mutants.txt: blocks separated by blank lines, each
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def unescape(s):
-    return s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+    # one pass, so that "\\t" (a backslash and a t, as in C source) is not
+    # read as a backslash and a tab; other backslashes stay as they are
+    return re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t", "\\": "\\"}[m.group(1)], s)
 
 
 def load(path):
