@@ -22,7 +22,8 @@ import sys
 STOP = set("a an and are as at be but by for if in into is it no not of on or such that the "
            "their then there these they this to was will with".split())
 QUERIES = ["cocoa", "price", "rare", "cocoa price", "common rare", "price cocoa fill",
-           "moscow", "document rare cocoa", "fill common"]
+           "moscow", "document rare cocoa", "fill common", "common fill document rare",
+           "rare document fill common 17", "fill rare 5 common document filler"]
 K1, B = 1.2, 0.75
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
