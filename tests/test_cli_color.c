@@ -42,18 +42,7 @@ static char *run_pty(char *const argv[], const char *const env[], int *status)
     pid_t pid = forkpty(&master, NULL, NULL, NULL);
     cr_assert_geq(pid, 0, "forkpty: %s", strerror(errno));
     if (pid == 0) {
-        for (size_t i = 0; env[i]; i++) {
-            const char *eq = strchr(env[i], '=');
-            if (!eq) {
-                unsetenv(env[i]);
-                continue;
-            }
-            char name[64];
-            size_t n = (size_t)(eq - env[i]);
-            memcpy(name, env[i], n);
-            name[n] = 0;
-            setenv(name, eq + 1, 1);
-        }
+        tu_apply_env(env);
         execv(argv[0], argv);
         _exit(127);
     }

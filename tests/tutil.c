@@ -28,8 +28,7 @@ static void append(char **buf, size_t *len, size_t *cap, const char *src, size_t
     (*buf)[*len] = 0;
 }
 
-/* Applies "NAME=VALUE" (set) and "NAME" (unset) entries to the environment. */
-static void apply_env(const char *const env[])
+void tu_apply_env(const char *const env[])
 {
     for (size_t i = 0; env && env[i]; i++) {
         const char *eq = strchr(env[i], '=');
@@ -70,7 +69,7 @@ int tu_run_env(char *const argv[], const char *const env[], const char *in, size
         close(pin[1]);
         close(pout[0]);
         close(perr[0]);
-        apply_env(env);
+        tu_apply_env(env);
         execv(argv[0], argv);
         _exit(127);
     }
