@@ -1,6 +1,7 @@
 /* ns_err: formatting of error details (see ns_err.h). */
 #include "ns_err.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,4 +65,11 @@ const char *ns_rc_str(ns_rc rc)
     case NS_E_EXISTS: return "exists and is not an index";
     }
     return "unknown error";
+}
+
+int ns_build_has_asserts(void)
+{
+    int on = 0;
+    assert((on = 1) != 0);
+    return on;
 }

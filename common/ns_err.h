@@ -41,4 +41,8 @@ void ns_err_clear(ns_err *err);
 /* Returns: static string naming rc. */
 const char *ns_rc_str(ns_rc rc);
 
+/* 1 when assert() is compiled in (the build option NS_ASSERT), else 0: the
+ * assertion's expression is evaluated only when it is. */
+int ns_build_has_asserts(void);
+
 #endif

@@ -56,6 +56,8 @@ static const char usage_text[] =
     "      --algo=ALGO      top-k algorithm: maxscore (default, the fastest),\n"
     "                       bmw (Block-Max WAND) or exhaustive (scores every\n"
     "                       posting: the reference the others must match)\n"
+    "      --stats          after each query, print the work it took to stderr:\n"
+    "                       'nsearch: stats: postings_decoded=N docs_scored=N hits=N'\n"
     "      --check          verify every checksum and invariant of the index\n"
     "                       (3: damaged, rebuild it; 4: cannot be read)\n"
     "  -h, --help           show this help and exit\n"
@@ -103,6 +105,7 @@ typedef struct app {
     sr_snippet title, snip;
     ns_buf buf;
     int damaged_reported;
+    int stats; /* --stats: the work of each query on stderr */
 } app;
 
 static int flush_out(ns_buf *b)
@@ -129,6 +132,9 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
                 a->ix->dir, a->ix->dir);
         a->damaged_reported = 1;
     }
+    if (!rc && a->stats)
+        fprintf(stderr, "nsearch: stats: postings_decoded=%llu docs_scored=%llu hits=%zu\n",
+                (unsigned long long)st.postings_decoded, (unsigned long long)st.docs_scored, n);
     for (size_t i = 0; i < n && !rc; i++) {
         sr_doc d;
         rc = sr_index_doc(a->ix, a->hits[i].doc, &d, err);
@@ -251,7 +257,7 @@ static int do_queries(app *a, const char *path)
 }
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-       OPT_ALGO };
+       OPT_ALGO, OPT_STATS };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -259,6 +265,7 @@ static const struct option long_opts[] = {
     {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
     {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
     {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
+    {"stats", no_argument, 0, OPT_STATS},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -400,6 +407,7 @@ static int apply_option(int c, cli *o, app *a)
         break;
     case OPT_CHECK: o->check = 1; break;
     case OPT_ALL: a->mode = SR_MODE_AND; break;
+    case OPT_STATS: a->stats = 1; break;
     case OPT_ALGO:
         if (sr_algo_parse(optarg, &a->algo))
             return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);

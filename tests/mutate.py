@@ -7,11 +7,12 @@ one, this script applies it to a scratch copy of the tree, rebuilds, runs
 the suites named for it first (the ones expected to catch it) and then, if
 they all pass, the rest of the suite, and reports the mutant as
 
-  killed    some test failed (or the build refused the mutant: -Werror)
+  killed    some test failed
   SURVIVED  every suite passed: a gap in the tests
+  BROKEN    the mutant does not build (-Werror): rewrite it, it tests nothing
   STALE     its pattern no longer occurs exactly once: the list needs care
 
-and exits 1 if any mutant survived or is stale.  SQLite keeps its test
+and exits 1 if any mutant survived, is stale or broken.  SQLite keeps its test
 suite honest the same way.  It is slow (a rebuild and test run per mutant),
 so it runs on demand, not in CI:
 
@@ -31,6 +32,7 @@ Format of tests/mutants.txt: blocks separated by blank lines, each
 """
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +43,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def unescape(s):
-    return s.replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
+    # one pass, so that "\\t" (a backslash and a t, as in C source) is not
+    # read as a backslash and a tab; other backslashes stay as they are
+    return re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t", "\\": "\\"}[m.group(1)], s)
 
 
 def load(path):
@@ -152,7 +156,8 @@ def main():
                 f.write(text.replace(m["old"], m["new"], 1))
             rc, out = run(["cmake", "--build", build, "-j", str(a.jobs)], scratch)
             if rc:
-                verdict = "killed (does not build)"
+                # not a test's catch: the mutant must be rewritten to build
+                verdict = "BROKEN (does not build)"
             else:
                 ok, out = ctest(build, m["suites"], a.jobs)
                 if ok and m["suites"]:
@@ -166,10 +171,11 @@ def main():
                                            "; ".join(m["why"])), flush=True)
     run(["cmake", "--build", build, "-j", str(a.jobs)], scratch)  # back to the real tree
     bad = [r for r in results if not r[2].startswith("killed")]
-    print("\n%d mutants: %d killed, %d survived, %d stale" %
+    print("\n%d mutants: %d killed, %d survived, %d stale, %d broken" %
           (len(results), len(results) - len(bad),
            sum(1 for r in bad if r[2] == "SURVIVED"),
-           sum(1 for r in bad if r[2].startswith("STALE"))))
+           sum(1 for r in bad if r[2].startswith("STALE")),
+           sum(1 for r in bad if r[2].startswith("BROKEN"))))
     for i, m, v in bad:
         print("  %d %s: %s (%s)" % (i, m["file"], v, "; ".join(m["why"])))
     if not a.keep:

@@ -239,11 +239,11 @@ Test(cli_fault, a_full_disk_exits_4_naming_enospc_and_keeps_the_old_index, .time
 {
     char *mnt = tu_tmpdir("tmpfs");
     if (unshare(CLONE_NEWNS) != 0)
-        cr_skip_test("cannot make a mount namespace (%s): needs CAP_SYS_ADMIN", strerror(errno));
+        cr_skip_test("SKIPPED: cannot make a mount namespace (%s): needs CAP_SYS_ADMIN", strerror(errno));
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        cr_skip_test("cannot make mounts private (%s)", strerror(errno));
+        cr_skip_test("SKIPPED: cannot make mounts private (%s)", strerror(errno));
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=4m") != 0)
-        cr_skip_test("cannot mount a tmpfs on %s (%s)", mnt, strerror(errno));
+        cr_skip_test("SKIPPED: cannot mount a tmpfs on %s (%s)", mnt, strerror(errno));
     char *big = tu_path(NS_TEST_TMPDIR, "big.jsonl");
     /* ~6 MB of input with a big vocabulary: an index well over 4 MiB */
     cr_assert_gt(tu_gen_corpus(big, "big", 6000, 11, "zebrafault"), 5000000);

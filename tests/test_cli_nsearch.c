@@ -1159,7 +1159,7 @@ static tu_out nsearch_unprivileged(const char *a1, const char *a2, const char *a
     int n = 0;
     if (geteuid() == 0) {
         if (access("/usr/bin/setpriv", X_OK) != 0)
-            cr_skip("running as root without /usr/bin/setpriv: cannot make a file unreadable");
+            cr_skip("SKIPPED: running as root without /usr/bin/setpriv: cannot make a file unreadable");
         argv[n++] = (char *)"/usr/bin/setpriv";
         argv[n++] = (char *)"--reuid=65534";
         argv[n++] = (char *)"--regid=65534";

@@ -289,3 +289,45 @@ Test(ns_block_simd, first_use_from_many_threads)
     }
     ns_free(blk);
 }
+
+/* One test per SIMD implementation, each its own ctest entry (see
+ * tests/CMakeLists.txt): skipped, and reported so, where the CPU lacks the
+ * ISA; failing where the CPU has it but the implementation is not used (the
+ * tests above would then skip its kernels silently). */
+static void impl_runs_where_the_cpu_has_it(ns_block_impl impl, bool cpu_has)
+{
+    bool avail = ns_block_impl_available(impl);
+    if (!avail && !cpu_has)
+        cr_skip_test("SKIPPED: this CPU has no %s: its kernels were not tested",
+                     ns_block_impl_str(impl));
+    cr_assert(avail, "the CPU has %s but ns_block does not offer it", ns_block_impl_str(impl));
+    cr_assert(use_impl(impl));
+    /* and it decodes as the scalar reference does, at every width */
+    uint32_t in[NS_BLOCK_LEN], out[NS_BLOCK_LEN];
+    uint8_t packed[NS_BLOCK_LEN * 4 + 64];
+    uint32_t rng = SEED;
+    for (unsigned bits = 0; bits <= 32; bits++) {
+        for (unsigned i = 0; i < NS_BLOCK_LEN; i++)
+            in[i] = tu_rng_next(&rng) & tu_width_mask(bits);
+        memset(packed, 0, sizeof packed);
+        ns_block_pack(in, bits, packed);
+        ns_block_unpack(packed, bits, out);
+        cr_assert(memcmp(in, out, sizeof in) == 0, "%s: width %u", ns_block_impl_str(impl), bits);
+    }
+    ns_block_set_impl(NS_BLOCK_IMPL_AUTO);
+}
+
+Test(ns_block_simd, impl_sse41_runs_where_the_cpu_has_it)
+{
+    impl_runs_where_the_cpu_has_it(NS_BLOCK_IMPL_SSE41, __builtin_cpu_supports("sse4.1"));
+}
+
+Test(ns_block_simd, impl_avx2_runs_where_the_cpu_has_it)
+{
+    impl_runs_where_the_cpu_has_it(NS_BLOCK_IMPL_AVX2, __builtin_cpu_supports("avx2"));
+}
+
+Test(ns_block_simd, impl_avx512_runs_where_the_cpu_has_it)
+{
+    impl_runs_where_the_cpu_has_it(NS_BLOCK_IMPL_AVX512, __builtin_cpu_supports("avx512f"));
+}

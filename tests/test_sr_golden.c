@@ -7,6 +7,7 @@
  * To regenerate v2 after a deliberate format change (same major version):
  *     build/nindex -q -o tests/golden/v2 tests/golden/v1.jsonl */
 #include <math.h>
+#include <stdio.h>
 
 #include "ns_docrec.h"
 #include "sr_check.h"
@@ -116,4 +117,114 @@ Test(sr_golden, v2_answers_like_a_fresh_build)
     sr_index_close(f);
     free(out);
     free(dir);
+}
+
+/* ---- scores the code under test did not produce ---- */
+
+/* tests/golden/bm25_ref.tsv was written by tests/golden/bm25_ref.py, an
+ * independent BM25 (its own tokenizer, no stemmer: the queries' words are
+ * left as they are by stemming).  Every algorithm must give its documents,
+ * in its order, and its scores: it computes each contribution with the same
+ * formula and sums them in query order as nsearch does, so the doubles
+ * agree exactly (printed with %.17g, they read back bit for bit); a sum in
+ * another order differs in the last bit for some documents. */
+Test(sr_golden, scores_match_an_independent_bm25)
+{
+    size_t len;
+    char *tsv = tu_read_file(NS_TEST_SRCDIR "/tests/golden/bm25_ref.tsv", &len);
+    cr_assert_not_null(tsv);
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_2, &ix, &err), NS_OK, "%s", err.msg);
+    size_t n_queries = 0, n_lines = 0;
+    for (char *p = tsv; *p;) {
+        /* one query's block of lines */
+        char query[128];
+        size_t ql = strcspn(p, "\t");
+        cr_assert_lt(ql, sizeof query);
+        memcpy(query, p, ql);
+        query[ql] = 0;
+        enum { MAX_REF = 400 };
+        static char ids[MAX_REF][16];
+        static double want[MAX_REF];
+        size_t n = 0;
+        while (*p && strncmp(p, query, ql) == 0 && p[ql] == '\t') {
+            cr_assert_lt(n, MAX_REF);
+            cr_assert_eq(sscanf(p + ql + 1, "%15s %lf", ids[n], &want[n]), 2, "%.60s", p);
+            n++;
+            p += strcspn(p, "\n");
+            if (*p)
+                p++;
+        }
+        n_lines += n;
+        n_queries++;
+        sr_query q;
+        cr_assert_eq(sr_query_parse(ix, query, strlen(query), &q, &err), NS_OK);
+        static sr_hit h[MAX_REF];
+        for (int mode = 0; mode < 2; mode++) {
+            for (int algo = 0; algo < SR_ALGO_COUNT; algo++) {
+                size_t k = mode == SR_MODE_OR ? n : 3, got;
+                sr_rank_stats st;
+                cr_assert_eq(sr_rank(ix, &q, (sr_mode)mode, (sr_algo)algo, k, h, &got, &st, &err),
+                             NS_OK);
+                if (mode == SR_MODE_AND)
+                    continue; /* AND: checked below and in the hand-computed test */
+                cr_assert_eq(got, n, "'%s' %s: %zu hits, the reference %zu", query,
+                             sr_algo_name((sr_algo)algo), got, n);
+                for (size_t j = 0; j < n; j++) {
+                    id_is(ix, h[j].doc, ids[j]);
+                    cr_assert(h[j].score == want[j],
+                              "'%s' %s #%zu: %.17g, the reference %.17g", query,
+                              sr_algo_name((sr_algo)algo), j, h[j].score, want[j]);
+                }
+            }
+        }
+        sr_query_release(&q);
+    }
+    cr_assert_geq(n_queries, 9);
+    cr_assert_gt(n_lines, 100);
+    sr_index_close(ix);
+    free(tsv);
+}
+
+/* AND by hand.  Four documents, no stop words, no stemming effect:
+ *   a "kiwi mango" (dl 2), b "kiwi kiwi mango plum" (dl 4),
+ *   c "kiwi plum" (dl 2),  d "mango plum plum" (dl 3)
+ * N = 4, avgdl = 11/4 = 2.75; kiwi and mango both have df 3, so
+ *   idf = ln(1 + (4 - 3 + 0.5)/(3 + 0.5)) = ln(10/7) = 0.3566749439387324
+ * tf part f*2.2 / (f + 1.2*(0.25 + 0.75*dl/2.75)):
+ *   a: kiwi f=1 dl=2: 2.2/1.9545454545 = 1.1255813953488372, mango the same
+ *   b: kiwi f=2 dl=4: 4.4/3.6090909091 = 1.2191435768261967
+ *      mango f=1 dl=4: 2.2/2.6090909091 = 0.8432055749128922
+ *   a = idf*1.12558 + idf*1.12558 = 0.8029333621690533
+ *   b = idf*1.21914 + idf*0.84321 = 0.7355882680786319
+ * "kiwi mango" AND: a then b (the shorter document wins despite b's two
+ * kiwis); c and d lack a word.  OR adds c and d after them. */
+Test(sr_golden, and_ranking_computed_by_hand)
+{
+    const fx_doc docs[] = {{"a", NULL, "kiwi mango"},
+                           {"b", NULL, "kiwi kiwi mango plum"},
+                           {"c", NULL, "kiwi plum"},
+                           {"d", NULL, "mango plum plum"}};
+    sr_index *ix = fx_build("and_by_hand", "english", docs, 4);
+    sr_query q;
+    ns_err err;
+    cr_assert_eq(sr_query_parse(ix, "kiwi mango", 10, &q, &err), NS_OK);
+    for (int algo = 0; algo < SR_ALGO_COUNT; algo++) {
+        for (size_t k = 1; k <= 3; k++) {
+            sr_hit h[3];
+            size_t n;
+            sr_rank_stats st;
+            cr_assert_eq(sr_rank(ix, &q, SR_MODE_AND, (sr_algo)algo, k, h, &n, &st, &err), NS_OK);
+            cr_assert_eq(n, k < 2 ? k : 2, "%s k=%zu: %zu hits", sr_algo_name((sr_algo)algo), k, n);
+            id_is(ix, h[0].doc, "a");
+            cr_assert(fabs(h[0].score - 0.8029333621690533) < 1e-12, "%.17g", h[0].score);
+            if (n > 1) {
+                id_is(ix, h[1].doc, "b");
+                cr_assert(fabs(h[1].score - 0.7355882680786319) < 1e-12, "%.17g", h[1].score);
+            }
+        }
+    }
+    sr_query_release(&q);
+    sr_index_close(ix);
 }

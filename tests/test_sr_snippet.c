@@ -1,10 +1,12 @@
 /* Snippet selection, cutting and highlight offsets. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ns_analyzer.h"
 #include "ns_utf8.h"
 #include "sr_snippet.h"
+#include "tutil.h"
 
 static ns_analyzer *an;
 
@@ -135,6 +137,152 @@ Test(sr_snippet, no_match_gives_the_beginning)
     cr_assert(strncmp(ns_buf_cstr(&s.text), "word word", 9) == 0);
     cr_assert_eq(sr_snippet_make(an, &q, "", 0, 50, &s), NS_OK);
     cr_assert_eq(s.text.len, 0);
+    sr_snippet_release(&s);
+    free(q.t);
+}
+
+/* ---- property: every query word in the passage is highlighted ---- */
+
+/* Words and their inflections (several share a stem), short enough that a
+ * passage is always cut at white space, some of them multi-byte. */
+static const char *const prop_words[] = {
+    "oil",    "oils",  "Oil",   "price",  "prices", "priced", "meet",  "meets", "meeting",
+    "market", "ζ",     "café",  "Cafés",  "naïve",  "über",   "bank",  "banks", "the",
+    "of",     "rate",  "rates", "rating", "crude",  "north",  "sea",   "fell",  "rose",
+    "week",   "trade", "東京",  "Ölpreis", "a",     "and",    "grain", "wheat", "corn",
+};
+#define N_PROP_WORDS (sizeof prop_words / sizeof prop_words[0])
+static const char *const prop_seps[] = {" ", "  ", "\n", ". ", ", ", "\t", " (", ") ", "\n\n"};
+
+struct stems_ctx {
+    const sr_query *q;
+    const sr_snippet *s;
+    size_t n_match;
+    size_t n_bad;
+    char first_bad[160];
+};
+
+static bool is_query_term(const sr_query *q, const char *t, size_t n)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (q->t[i].len == n && memcmp(q->t[i].term, t, n) == 0)
+            return true;
+    return false;
+}
+
+/* A token of the snippet that is a query term must be a highlight span. */
+static int check_token(void *vctx, const ns_token *tok)
+{
+    struct stems_ctx *c = vctx;
+    if (!is_query_term(c->q, tok->term, tok->term_len))
+        return 0;
+    c->n_match++;
+    for (size_t i = 0; i < c->s->n_hl; i++)
+        if (c->s->hl[i].start == tok->start && c->s->hl[i].end == tok->end)
+            return 0;
+    if (c->n_bad++ == 0)
+        snprintf(c->first_bad, sizeof c->first_bad, "[%zu,%zu) '%.*s' not highlighted",
+                 tok->start, tok->end, (int)(tok->end - tok->start), c->s->text.data + tok->start);
+    return 0;
+}
+
+static void check_snippet(const sr_query *q, const sr_snippet *s, const char *text, size_t width,
+                          unsigned iter)
+{
+    const char *d = (const char *)s->text.data;
+    size_t len = s->text.len;
+    cr_assert(ns_utf8_valid(s->text.data, len, NULL), "iter %u: invalid UTF-8", iter);
+    for (size_t i = 0; i < s->n_hl; i++) {
+        const sr_span *h = &s->hl[i];
+        cr_assert(h->start < h->end && h->end <= len, "iter %u: span %zu [%zu,%zu) of %zu", iter,
+                  i, h->start, h->end, len);
+        cr_assert(i == 0 || s->hl[i - 1].end <= h->start, "iter %u: spans %zu, %zu unsorted or "
+                  "overlapping", iter, i - 1, i);
+        cr_assert((d[h->start] & 0xC0) != 0x80 && (h->end == len || (d[h->end] & 0xC0) != 0x80),
+                  "iter %u: span %zu not on UTF-8 boundaries", iter, i);
+    }
+    /* each query word of the passage is a span; as spans do not overlap, equal
+     * counts mean every span is a query word */
+    struct stems_ctx c = {q, s, 0, 0, ""};
+    cr_assert_eq(ns_analyze(an, d, len, check_token, &c), NS_OK);
+    cr_assert_eq(c.n_bad, 0, "iter %u (width %zu): %s\nsnippet: %.*s\ntext: %s", iter, width,
+                 c.first_bad, (int)len, d, text);
+    cr_assert_eq(c.n_match, s->n_hl, "iter %u: %zu highlights, %zu query words in: %.*s", iter,
+                 s->n_hl, c.n_match, (int)len, d);
+}
+
+/* The first term the analyzer makes of word (stop words make none). */
+static int take_first(void *vctx, const ns_token *tok)
+{
+    sr_qterm *t = vctx;
+    if (t->len == 0) {
+        memcpy(t->term, tok->term, tok->term_len);
+        t->term[tok->term_len] = 0;
+        t->len = tok->term_len;
+    }
+    return 0;
+}
+
+Test(sr_snippet, every_query_word_in_the_passage_is_highlighted)
+{
+    const uint32_t seed = 0x5eed16u;
+    printf("sr_snippet property seed %#x\n", (unsigned)seed);
+    uint32_t rng = seed;
+    char text[4096];
+    sr_snippet s;
+    sr_snippet_init(&s);
+    size_t n_end_match = 0; /* passages ending with a highlight */
+    for (unsigned iter = 0; iter < 3000; iter++) {
+        /* the query: 1-3 distinct terms of the vocabulary's (non-stop) words */
+        sr_query q = {0};
+        q.t = calloc(3, sizeof *q.t);
+        size_t want = 1 + tu_rng_next(&rng) % 3;
+        while (q.n < want) {
+            sr_qterm t = {0};
+            const char *w = prop_words[tu_rng_next(&rng) % N_PROP_WORDS];
+            cr_assert_eq(ns_analyze(an, w, strlen(w), take_first, &t), NS_OK);
+            if (t.len == 0 || is_query_term(&q, t.term, t.len))
+                continue;
+            t.qtf = 1;
+            t.found = true;
+            t.idf = 0.5 + (tu_rng_next(&rng) % 100) / 50.0;
+            q.t[q.n++] = t;
+        }
+        /* the text: 1-120 words, ending with a query word one time in four */
+        size_t n_words = 1 + tu_rng_next(&rng) % 120, off = 0;
+        text[0] = 0;
+        for (size_t k = 0; k < n_words; k++) {
+            const char *w = prop_words[tu_rng_next(&rng) % N_PROP_WORDS];
+            const char *sep = k ? prop_seps[tu_rng_next(&rng) % (sizeof prop_seps / sizeof *prop_seps)] : "";
+            off += (size_t)snprintf(text + off, sizeof text - off, "%s%s", sep, w);
+        }
+        if (tu_rng_next(&rng) % 4 == 0)
+            off += (size_t)snprintf(text + off, sizeof text - off, " %s", q.t[0].term);
+        size_t width = 20 + tu_rng_next(&rng) % 240;
+        cr_assert_eq(sr_snippet_make(an, &q, text, off, width, &s), NS_OK);
+        check_snippet(&q, &s, text, width, iter);
+        if (s.n_hl && s.hl[s.n_hl - 1].end == s.text.len)
+            n_end_match++;
+        free(q.t);
+    }
+    /* the case the property must not miss: a match ending the passage */
+    cr_assert_gt(n_end_match, 100, "only %zu passages end with a highlight", n_end_match);
+    sr_snippet_release(&s);
+}
+
+Test(sr_snippet, match_ending_the_passage_is_highlighted)
+{
+    const char *stems[] = {"oil"};
+    double idf[] = {1.0};
+    sr_query q = make_query(stems, idf, 1);
+    sr_snippet s;
+    sr_snippet_init(&s);
+    const char *t = "Prices of crude oil";
+    cr_assert_eq(sr_snippet_make(an, &q, t, strlen(t), 200, &s), NS_OK);
+    cr_assert_str_eq(ns_buf_cstr(&s.text), t);
+    cr_assert_eq(s.n_hl, 1);
+    span_is(&s, 0, "oil");
+    cr_assert_eq(s.hl[0].end, s.text.len);
     sr_snippet_release(&s);
     free(q.t);
 }

@@ -28,7 +28,32 @@ static void append(char **buf, size_t *len, size_t *cap, const char *src, size_t
     (*buf)[*len] = 0;
 }
 
+void tu_apply_env(const char *const env[])
+{
+    for (size_t i = 0; env && env[i]; i++) {
+        const char *eq = strchr(env[i], '=');
+        if (!eq) {
+            unsetenv(env[i]);
+            continue;
+        }
+        char name[128];
+        size_t n = (size_t)(eq - env[i]);
+        if (n >= sizeof name)
+            continue;
+        memcpy(name, env[i], n);
+        name[n] = 0;
+        setenv(name, eq + 1, 1);
+    }
+}
+
 int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_out *o)
+{
+    static const char *const no_color[] = {"NO_COLOR=1", NULL};
+    return tu_run_env(argv, no_color, in, in_len, timeout_s, o);
+}
+
+int tu_run_env(char *const argv[], const char *const env[], const char *in, size_t in_len,
+               int timeout_s, tu_out *o)
 {
     int pin[2], pout[2], perr[2];
     memset(o, 0, sizeof *o);
@@ -44,7 +69,7 @@ int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_
         close(pin[1]);
         close(pout[0]);
         close(perr[0]);
-        setenv("NO_COLOR", "1", 1);
+        tu_apply_env(env);
         execv(argv[0], argv);
         _exit(127);
     }

@@ -19,7 +19,14 @@ typedef struct tu_out {
  * NO_COLOR=1 in the environment; kills it after timeout_s seconds (status
  * then 128 + SIGKILL).  Returns 0, or -1 if it could not be started. */
 int tu_run(char *const argv[], const char *in, size_t in_len, int timeout_s, tu_out *o);
+/* As tu_run, with the environment changed by env instead: a NULL-terminated
+ * list of "NAME=VALUE" (set) and "NAME" (unset) entries (env may be NULL). */
+int tu_run_env(char *const argv[], const char *const env[], const char *in, size_t in_len,
+               int timeout_s, tu_out *o);
 void tu_out_free(tu_out *o);
+/* Applies "NAME=VALUE" (set) and "NAME" (unset) entries to this process's
+ * environment (names of at most 127 bytes); env may be NULL. */
+void tu_apply_env(const char *const env[]);
 
 /* Runs prog with the NULL-terminated (const char *) arguments in ap (at
  * most 63), stdin from `in` (NULL: none).  Returns -1 when there are too
