@@ -596,25 +596,34 @@ Test(ns_analyzer, cache_survives_being_cleared, .timeout = 120)
 
 Test(ns_analyzer, allocation_failures_are_reported)
 {
-    for (long k = 0; k < 4; k++) {
+    /* Every allocation of ns_analyzer_new fails in turn, until it needs no
+     * more; each failure must have been injected (not a pass by luck). */
+    long k, injected = 0;
+    for (k = 0; k < 1000; k++) {
         ns_analyzer *a = NULL;
         ns_err err;
         ns_alloc_fail_after(k);
         ns_rc rc = ns_analyzer_new("english", &a, &err);
+        long f = ns_alloc_failures();
         ns_alloc_fail_after(-1);
         if (rc == NS_OK) {
             ns_analyzer_free(a);
-            continue;
+            break;
         }
         cr_assert_eq(rc, NS_E_NOMEM);
+        cr_assert_eq(f, 1, "k=%ld: NS_E_NOMEM without an injected failure", k);
         cr_assert_null(a);
+        injected += f;
     }
+    cr_assert_lt(k, 1000, "ns_analyzer_new never succeeded");
+    cr_assert_gt(injected, 0, "no allocation failure was injected");
     /* The cache cannot take its first arena chunk ("armi" is not a prefix
      * of "army", so it must be stored). */
     ns_analyzer *a = new_analyzer("english");
     tok_list *l = calloc(1, sizeof *l);
     ns_alloc_fail_after(0);
     ns_rc rc = ns_analyze(a, "army water", 10, collect, l);
+    cr_assert_gt(ns_alloc_failures(), 0, "the cache's allocation was not injected");
     ns_alloc_fail_after(-1);
     cr_assert_eq(rc, NS_E_NOMEM);
     /* Without the cache no allocation is needed. */
