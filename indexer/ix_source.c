@@ -16,6 +16,7 @@
 
 #include "ns_alloc.h"
 #include "ns_buf.h"
+#include "ns_docrec.h"
 #include "ns_format.h"
 #include "ns_hash.h"
 #include "ns_json.h"
@@ -211,6 +212,8 @@ struct ix_source {
     } *seen;
     size_t seen_n, seen_cap; /* seen_cap: 0 or a power of two */
     ns_buf scratch;        /* JSON values of the current line */
+    ns_json_member rest[NS_MAX_EXTRA_FIELDS + 1]; /* its other members */
+    ix_field extra[NS_MAX_EXTRA_FIELDS + 1];
     ns_buf idbuf;          /* a generated id */
 };
 
@@ -350,6 +353,18 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
 
 enum { F_ID, F_TITLE, F_BODY, F_TEXT, F_DATE, F_URL, F_N };
 
+static int val_type(ns_json_type t)
+{
+    switch (t) {
+    case NS_JSON_STRING: return NS_VAL_STRING;
+    case NS_JSON_NUMBER: return NS_VAL_NUMBER;
+    case NS_JSON_BOOL: return NS_VAL_BOOL;
+    case NS_JSON_ARRAY: return NS_VAL_ARRAY;
+    case NS_JSON_OBJECT: return NS_VAL_OBJECT;
+    default: return NS_VAL_NULL;
+    }
+}
+
 static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, uint64_t line_no,
                            const char *line, size_t len, ns_err *err)
 {
@@ -358,7 +373,9 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
                             {.name = "text"}, {.name = "date"},  {.name = "url"}};
     ns_err jerr;
     ns_err_clear(&jerr);
-    ns_rc rc = ns_json_extract(line, len, f, F_N, &s->scratch, &jerr);
+    size_t n_rest = 0;
+    ns_rc rc = ns_json_extract_rest(line, len, f, F_N, s->rest, NS_MAX_EXTRA_FIELDS, &n_rest,
+                                    &s->scratch, &jerr);
     if (rc == NS_E_NOMEM)
         return ns_err_set(err, rc, "out of memory");
     if (rc) {
@@ -372,6 +389,9 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
     unsigned repaired = 0;
     for (int i = 0; i < F_N; i++)
         repaired += f[i].n_repaired;
+    size_t kept = n_rest < NS_MAX_EXTRA_FIELDS ? n_rest : NS_MAX_EXTRA_FIELDS;
+    for (size_t i = 0; i < kept; i++)
+        repaired += s->rest[i].n_repaired;
     if (repaired)
         ix_build_warn(b, IX_WARN_UTF8, src, line_no,
                       "%u invalid UTF-8 sequences or lone surrogates replaced by U+FFFD", repaired);
@@ -417,6 +437,21 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
         d.url = base + f[F_URL].off;
         d.url_len = f[F_URL].len;
     }
+    /* Every other member is kept as given; so is "text" beside a "body". */
+    size_t n = 0;
+    if (bi == F_BODY && f[F_TEXT].type != NS_JSON_ABSENT)
+        s->extra[n++] = (ix_field){"text", 4, val_type(f[F_TEXT].type), base + f[F_TEXT].off,
+                                   f[F_TEXT].len};
+    for (size_t i = 0; i < kept; i++) {
+        const ns_json_member *m = &s->rest[i];
+        s->extra[n++] = (ix_field){base + m->name_off, m->name_len, val_type(m->type), base + m->off,
+                                   m->len};
+    }
+    if (n_rest > NS_MAX_EXTRA_FIELDS)
+        ix_build_warn(b, IX_WARN_FIELD, src, line_no, "more than %u other fields: the last %zu dropped",
+                      NS_MAX_EXTRA_FIELDS, n_rest - NS_MAX_EXTRA_FIELDS);
+    d.extra = s->extra;
+    d.n_extra = n;
     return ix_build_add(b, &d, err);
 }
 
