@@ -351,7 +351,9 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
 
 /* ---- JSON Lines ---- */
 
-enum { F_ID, F_TITLE, F_BODY, F_TEXT, F_DATE, F_URL, F_N };
+/* "text" is not asked for: it comes back among the other members, in its
+ * place, and becomes the body when "body" is not a string. */
+enum { F_ID, F_TITLE, F_BODY, F_DATE, F_URL, F_N };
 
 static int val_type(ns_json_type t)
 {
@@ -369,8 +371,8 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
                            const char *line, size_t len, ns_err *err)
 {
     ix_build *b = s->b;
-    ns_json_field f[F_N] = {{.name = "id"},   {.name = "title"}, {.name = "body"},
-                            {.name = "text"}, {.name = "date"},  {.name = "url"}};
+    ns_json_field f[F_N] = {{.name = "id"}, {.name = "title"}, {.name = "body"}, {.name = "date"},
+                            {.name = "url"}};
     ns_err jerr;
     ns_err_clear(&jerr);
     size_t n_rest = 0;
@@ -419,14 +421,23 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
     } else if (f[F_TITLE].type != NS_JSON_ABSENT && f[F_TITLE].type != NS_JSON_NULL) {
         ix_build_warn(b, IX_WARN_FIELD, src, line_no, "\"title\" is not a string: ignored");
     }
-    int bi = f[F_BODY].type == NS_JSON_STRING ? F_BODY : f[F_TEXT].type == NS_JSON_STRING ? F_TEXT : -1;
-    if (bi >= 0) {
-        d.body = base + f[bi].off;
-        d.body_len = f[bi].len;
-    } else if (f[F_BODY].type == NS_JSON_ABSENT && f[F_TEXT].type == NS_JSON_ABSENT) {
+    /* the last "text" member, if any */
+    const ns_json_member *text = NULL;
+    for (size_t i = 0; i < kept; i++)
+        if (s->rest[i].name_len == 4 && !memcmp(base + s->rest[i].name_off, "text", 4))
+            text = &s->rest[i];
+    ns_json_type text_type = text ? text->type : NS_JSON_ABSENT;
+    int text_is_body = f[F_BODY].type != NS_JSON_STRING && text_type == NS_JSON_STRING;
+    if (f[F_BODY].type == NS_JSON_STRING) {
+        d.body = base + f[F_BODY].off;
+        d.body_len = f[F_BODY].len;
+    } else if (text_is_body) {
+        d.body = base + text->off;
+        d.body_len = text->len;
+    } else if (f[F_BODY].type == NS_JSON_ABSENT && text_type == NS_JSON_ABSENT) {
         if (d.title)
             ix_build_warn(b, IX_WARN_FIELD, src, line_no, "no \"body\" or \"text\": title only");
-    } else if (f[F_BODY].type != NS_JSON_NULL && f[F_TEXT].type != NS_JSON_NULL) {
+    } else if (f[F_BODY].type != NS_JSON_NULL && text_type != NS_JSON_NULL) {
         ix_build_warn(b, IX_WARN_FIELD, src, line_no, "\"body\" is not a string: ignored");
     }
     if (f[F_DATE].type == NS_JSON_STRING || f[F_DATE].type == NS_JSON_NUMBER) {
@@ -437,13 +448,12 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
         d.url = base + f[F_URL].off;
         d.url_len = f[F_URL].len;
     }
-    /* Every other member is kept as given; so is "text" beside a "body". */
+    /* Every other member is kept as given; so is "text" unless it is the body. */
     size_t n = 0;
-    if (bi == F_BODY && f[F_TEXT].type != NS_JSON_ABSENT)
-        s->extra[n++] = (ix_field){"text", 4, val_type(f[F_TEXT].type), base + f[F_TEXT].off,
-                                   f[F_TEXT].len};
     for (size_t i = 0; i < kept; i++) {
         const ns_json_member *m = &s->rest[i];
+        if (text_is_body && m->name_len == 4 && !memcmp(base + m->name_off, "text", 4))
+            continue;
         s->extra[n++] = (ix_field){base + m->name_off, m->name_len, val_type(m->type), base + m->off,
                                    m->len};
     }
