@@ -12,6 +12,7 @@ static const struct {
     {"query", nb_query_main, "query latency per algorithm: p50/p90/p99, QPS (issue: the hot path)"},
     {"codec", nb_codec_main, "block decode ints/s per SIMD implementation and bit width (ns_block)"},
     {"index", nb_index_main, "indexing MB/s, docs/s, peak RSS, index size; analyzer tokens/s"},
+    {"get", nb_get_main, "nsearch --get in process: lookup by id, fetch, JSON (p50/p99)"},
 };
 
 static void usage(FILE *f)
