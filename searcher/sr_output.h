@@ -28,8 +28,10 @@ typedef struct sr_out_hit {
     size_t rank; /* from 1 */
     double score;
     const sr_doc *doc;
-    const sr_snippet *title; /* whole title with highlights */
-    const sr_snippet *snippet;
+    const sr_snippet *title;   /* text: whole title with highlights; NULL: the
+                                * stored title, white space folded, unmarked */
+    const sr_snippet *snippet; /* the passage; NULL: none (no snippet line in
+                                * text, no snippet/highlights members in JSON) */
 } sr_out_hit;
 
 ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h);
