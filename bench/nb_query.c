@@ -418,14 +418,6 @@ int nb_query_main(int argc, char **argv)
         sr_index_close(ix);
         return st;
     }
-    if (e2e) {
-        int st = e2e_main(ix, qs, nq, e2e, ms, nm, ks, nk, kmax, snippets, warmup, repeat, label);
-        for (size_t i = 0; i < nq; i++)
-            free(qs[i].text);
-        free(qs);
-        sr_index_close(ix);
-        return st;
-    }
     sr_hit *hits = malloc((kmax ? kmax : 1) * sizeof *hits);
     double *lat = malloc(nq * sizeof *lat), *rep = malloc((size_t)repeat * sizeof *rep);
     int status = 0;
