@@ -8,7 +8,7 @@
 #include "ns_endian.h"
 
 static const char *const file_names[NS_FILE_KIND_COUNT] = {
-    "meta", "terms", "postings", "positions", "doclens", "docstore",
+    "meta", "terms", "postings", "positions", "doclens", "docstore", "docs",
 };
 
 const char *ns_file_name(ns_file_kind kind)

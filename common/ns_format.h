@@ -14,10 +14,11 @@
 
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
-#define NS_FORMAT_MAJOR 2u
-/* 2.0: compact postings (varint skip entries, tf folded into the tail's doc
- * gaps), one positions stream per term, exact (tf, length) term bounds in
- * the dictionary, the stop word list in meta (FORMAT.md changelog).  1.x
+#define NS_FORMAT_MAJOR 3u
+/* 3.0: the document table (file `docs`: id, title, date, url and every
+ * other JSON member of each document, read without decompression, and the
+ * live ids in sorted order) and a docstore of one zstd frame per document
+ * with a dictionary trained at build time (FORMAT.md changelog).  2.x
  * files are refused. */
 #define NS_FORMAT_MINOR 0u
 
@@ -35,14 +36,15 @@ typedef enum {
     NS_FILE_POSTINGS = 3,
     NS_FILE_POSITIONS = 4,
     NS_FILE_DOCLENS = 5,
-    NS_FILE_DOCSTORE = 6
+    NS_FILE_DOCSTORE = 6,
+    NS_FILE_DOCS = 7
 } ns_file_kind;
-#define NS_FILE_KIND_COUNT 6
+#define NS_FILE_KIND_COUNT 7
 
 /* Codec ids recorded in the header, so a later codec can coexist. */
 #define NS_CODEC_NONE 0u
 #define NS_CODEC_BP128_VBYTE 1u /* postings/positions: 4-lane packed blocks + varint tail */
-#define NS_CODEC_ZSTD 2u        /* docstore blocks */
+#define NS_CODEC_ZSTD 2u        /* docstore frames */
 
 /* Terms per dictionary block: 64 keeps a lookup to one binary search over
  * the block index plus a scan of at most 64 front-coded entries. */
@@ -74,18 +76,37 @@ typedef enum {
  * NS_POST_TAIL_PACKED postings. */
 #define NS_POST_TAIL_PACKED 8u
 
-/* Docstore: records are gathered into blocks of about this many raw bytes
- * before compression: large enough for zstd to find redundancy across
- * documents, small enough that fetching one snippet decompresses little. */
-#define NS_DOCSTORE_BLOCK_RAW (32u * 1024u)
-#define NS_DOCSTORE_ENTRY 24u      /* u64 off, u32 comp_len, u32 raw_len, u32 first_doc, u32 n_docs */
-#define NS_DOCSTORE_TRAILER_LEN 16u /* u64 n_blocks, u64 table_off */
-/* zstd level: 1 compresses Reuters 2.3x at ~190 MB/s on 32 KiB blocks, level 3
- * 2.4x at ~150 MB/s; compression was a third of a one-thread build at 3. */
-#define NS_DOCSTORE_LEVEL 1
-/* A stored block larger than this is corrupt (a record holds at most one
- * body of NS_MAX_DOC_BYTES plus small fields). */
-#define NS_DOCSTORE_MAX_RAW (NS_MAX_DOC_BYTES + NS_DOCSTORE_BLOCK_RAW + 4096u)
+/* Docstore (FORMAT.md "docstore"): one zstd frame per document holding its
+ * body and its long field values, compressed with a dictionary trained
+ * from the first NS_DICT_SAMPLE_BYTES of bodies (each contributing at most
+ * NS_DICT_SAMPLE_DOC bytes) when that sample has at least
+ * NS_DICT_MIN_SAMPLE bytes from NS_DICT_MIN_DOCS documents.  Measured on
+ * Reuters (bench/README.md "docstore"): per-document frames with a 64 KiB
+ * dictionary at level 3 are smaller than 32 KiB blocks at level 1 and cost
+ * one body, not a block, per snippet. */
+#define NS_DOCSTORE_TRAILER_LEN 32u /* u64 n_docs, u64 dict_len, u64 offsets_off, u8 width, 7 zero */
+#define NS_DOCSTORE_LEVEL 3
+#define NS_DICT_MAX_BYTES (64u * 1024u)
+#define NS_DICT_SAMPLE_BYTES (1024u * 1024u)
+#define NS_DICT_SAMPLE_DOC (16u * 1024u)
+#define NS_DICT_MIN_SAMPLE (64u * 1024u)
+#define NS_DICT_MIN_DOCS 16u
+
+/* Document table (FORMAT.md "docs"). */
+#define NS_DOCS_TRAILER_LEN 48u /* u64 n_docs, n_fields, names_off, offsets_off, ids_off, u8 width + pad */
+/* Field values longer than this are kept in the document's docstore frame
+ * instead of the table. */
+#define NS_DOCS_INLINE_MAX 256u
+/* Other JSON members kept per document, and distinct names per index;
+ * longer names are dropped with a warning. */
+#define NS_MAX_EXTRA_FIELDS 256u
+#define NS_MAX_FIELD_NAMES 4096u
+#define NS_MAX_FIELD_NAME 255u
+/* Longest value of another member: strings are truncated, other values
+ * dropped, with a warning. */
+#define NS_MAX_EXTRA_VALUE (1024u * 1024u)
+/* A frame's content: a body plus at most NS_MAX_EXTRA_FIELDS long values. */
+#define NS_DOCSTORE_MAX_RAW ((uint64_t)NS_MAX_DOC_BYTES + (uint64_t)NS_MAX_EXTRA_FIELDS * NS_MAX_EXTRA_VALUE)
 
 /* Longest document body kept; longer ones are truncated with a warning. */
 #define NS_MAX_DOC_BYTES (32u * 1024u * 1024u)

@@ -461,9 +461,40 @@ static inline int key_eq(const char *name, const uint8_t *k, size_t klen)
     return name[klen] == '\0';
 }
 
+/* Copies the JSON text v[0..n) (validated) to o without the white space
+ * outside strings; returns the bytes written. */
+static size_t copy_minified(uint8_t *o, const uint8_t *v, size_t n)
+{
+    uint8_t *o0 = o;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = v[i];
+        if (in_str) {
+            *o++ = ch;
+            if (ch == '\\')
+                *o++ = v[++i];
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+            *o++ = ch;
+            in_str = ch == '"';
+        }
+    }
+    return (size_t)(o - o0);
+}
+
 ns_rc ns_json_extract(const char *line, size_t len, ns_json_field *fields, size_t n_fields,
                       ns_buf *scratch, ns_err *err)
 {
+    return ns_json_extract_rest(line, len, fields, n_fields, NULL, 0, NULL, scratch, err);
+}
+
+ns_rc ns_json_extract_rest(const char *line, size_t len, ns_json_field *fields, size_t n_fields,
+                           ns_json_member *rest, size_t max_rest, size_t *n_rest, ns_buf *scratch,
+                           ns_err *err)
+{
+    if (n_rest)
+        *n_rest = 0;
     for (size_t i = 0; i < n_fields; i++) {
         fields[i].type = NS_JSON_ABSENT;
         fields[i].off = fields[i].len = 0;
@@ -513,6 +544,14 @@ ns_rc ns_json_extract(const char *line, size_t len, ns_json_field *fields, size_
                 break;
             }
         }
+        /* A member not asked for, with room for it in rest: its name is
+         * committed to scratch and its value decoded like a field's. */
+        int keep_rest = want == n_fields && rest && n_rest && *n_rest < max_rest;
+        size_t name_off = used, name_len = (size_t)(ke - k);
+        if (keep_rest)
+            used += name_len;
+        else if (want == n_fields && n_rest)
+            (*n_rest)++; /* counted, not kept: the caller sees n_rest > max_rest */
         p = skip_ws(p, end);
         if (p >= end || *p != ':') {
             jfail(&c, p, "expected ':' after member name");
@@ -531,7 +570,7 @@ ns_rc ns_json_extract(const char *line, size_t len, ns_json_field *fields, size_
         switch (*p) {
         case '"':
             type = NS_JSON_STRING;
-            if (want < n_fields) {
+            if (want < n_fields || keep_rest) {
                 uint8_t *o = data + used;
                 p = decode_string(&c, p + 1, &o, &n_rep);
                 vlen = (size_t)(o - (data + used));
@@ -559,12 +598,20 @@ ns_rc ns_json_extract(const char *line, size_t len, ns_json_field *fields, size_
         }
         if (!p)
             goto out;
-        if (want < n_fields) {
-            if (type != NS_JSON_STRING) {
-                vlen = (size_t)(p - v);
-                memcpy(data + used, v, vlen);
-            }
+        if (want < n_fields || keep_rest) {
+            if (type != NS_JSON_STRING)
+                vlen = copy_minified(data + used, v, (size_t)(p - v));
             used += vlen;
+        }
+        if (keep_rest) {
+            ns_json_member *m = &rest[(*n_rest)++];
+            m->name_off = name_off;
+            m->name_len = name_len;
+            m->type = type;
+            m->off = off;
+            m->len = vlen;
+            m->n_repaired = n_rep + k_rep;
+        } else if (want < n_fields) {
             for (size_t i = want; i < n_fields; i++) {
                 if (i == want || strcmp(fields[i].name, fields[want].name) == 0) {
                     fields[i].type = type;

@@ -30,7 +30,8 @@ typedef struct ns_json_field {
     ns_json_type type; /* out: NS_JSON_ABSENT if not present */
     size_t off, len;   /* out: value bytes at scratch->data + off:
                           STRING: the decoded UTF-8 (escapes resolved);
-                          NUMBER/BOOL/NULL/ARRAY/OBJECT: the raw JSON text */
+                          NUMBER/BOOL/NULL/ARRAY/OBJECT: the JSON text
+                          without white space outside strings */
     unsigned n_repaired; /* out: invalid UTF-8 bytes or lone \u surrogates
                             in this string replaced by U+FFFD */
 } ns_json_field;
@@ -47,6 +48,25 @@ typedef struct ns_json_field {
 #define NS_JSON_MAX_DEPTH 64
 ns_rc ns_json_extract(const char *line, size_t len, ns_json_field *fields, size_t n_fields,
                       ns_buf *scratch, ns_err *err);
+
+/* A top-level member that no field asked for (ns_json_extract_rest). */
+typedef struct ns_json_member {
+    size_t name_off, name_len; /* the decoded name at scratch->data + name_off */
+    ns_json_type type;
+    size_t off, len;     /* the value, as in ns_json_field (non-strings as
+                            JSON text without white space outside strings) */
+    unsigned n_repaired; /* U+FFFD repairs in the name and a string value */
+} ns_json_member;
+
+/* ns_json_extract, and every other top-level member in input order into
+ * rest[0..max_rest) (repeated names included: the caller decides).
+ * *n_rest counts them all, so *n_rest > max_rest means some were dropped.
+ * Arrays and objects are copied as their JSON text with the white space
+ * outside strings removed; invalid UTF-8 inside them is left for the caller
+ * to repair.  The offsets are into scratch, like the fields'. */
+ns_rc ns_json_extract_rest(const char *line, size_t len, ns_json_field *fields, size_t n_fields,
+                           ns_json_member *rest, size_t max_rest, size_t *n_rest, ns_buf *scratch,
+                           ns_err *err);
 
 /* Appends s[0..len) as a JSON string literal (with the quotes): escapes
  * '"', '\\', control characters (\n, \t, ... or \u00XX); invalid UTF-8

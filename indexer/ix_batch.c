@@ -15,7 +15,7 @@ void ix_batch_free(ix_batch *bt)
     ns_free(bt->src);
     ns_free(bt->line);
     ns_free(bt->doclen);
-    ns_free(bt->blk_end);
+    ns_free(bt->head_end);
     ns_free(bt->comp_len);
     ns_free(bt);
 }
@@ -32,7 +32,7 @@ ix_batch *ix_batch_get(ix_batch **free_list, uint32_t first_doc)
     }
     bt->next = bt->onext = NULL;
     bt->first_doc = first_doc;
-    bt->n_docs = bt->n_blocks = 0;
+    bt->n_docs = 0;
     ns_buf_reset(&bt->recs);
     ns_buf_reset(&bt->comp);
     ns_buf_reset(&bt->events);
@@ -63,24 +63,13 @@ ns_rc ix_batch_reserve_doc(ix_batch *bt)
     if (bt->n_docs < bt->cap_docs)
         return NS_OK;
     size_t c = bt->cap_docs ? (size_t)bt->cap_docs * 2 : 256;
-    if (grow_u32(&bt->rec_end, c) || grow_u32(&bt->src, c) || grow_u32(&bt->doclen, c))
+    if (grow_u32(&bt->rec_end, c) || grow_u32(&bt->head_end, c) || grow_u32(&bt->src, c) ||
+        grow_u32(&bt->doclen, c) || grow_u32(&bt->comp_len, c))
         return NS_E_NOMEM;
     uint64_t *l = ns_realloc(bt->line, c * sizeof *l);
     if (!l)
         return NS_E_NOMEM;
     bt->line = l;
     bt->cap_docs = (uint32_t)c;
-    return NS_OK;
-}
-
-ns_rc ix_batch_close_block(ix_batch *bt)
-{
-    if (bt->n_blocks == bt->cap_blocks) {
-        size_t c = bt->cap_blocks ? (size_t)bt->cap_blocks * 2 : 64;
-        if (grow_u32(&bt->blk_end, c) || grow_u32(&bt->comp_len, c))
-            return NS_E_NOMEM;
-        bt->cap_blocks = (uint32_t)c;
-    }
-    bt->blk_end[bt->n_blocks++] = bt->n_docs;
     return NS_OK;
 }

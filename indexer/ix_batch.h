@@ -1,5 +1,5 @@
-/* ix_batch: consecutive documents, as whole docstore blocks, on their way
- * from the calling thread through an analysis worker and back.
+/* ix_batch: consecutive documents on their way from the calling thread
+ * through an analysis worker and back.
  *
  * The calling thread fills a batch (ix_build_add: records, sources, lines,
  * queued warnings), a worker analyses it and compresses its blocks
@@ -23,15 +23,16 @@ typedef struct ix_batch {
     struct ix_batch *next;  /* work queue or free list */
     struct ix_batch *onext; /* batches in flight, in input order */
     uint32_t first_doc, n_docs, cap_docs;
-    ns_buf recs;        /* the documents' docstore records, back to back */
-    uint32_t *rec_end;  /* per document: end of its record in recs */
+    ns_buf recs;        /* per document: its document table record (ns_docrec)
+                           then its docstore frame's content, back to back */
+    uint32_t *head_end; /* per document: end of its record in recs */
+    uint32_t *rec_end;  /* per document: end of its frame content in recs */
     uint32_t *src;      /* per document: offset of its source name in strs */
     uint64_t *line;     /* per document */
     uint32_t *doclen;   /* per document: tokens (worker) */
-    uint32_t *blk_end;  /* per docstore block: index of its last document + 1 */
-    uint32_t *comp_len; /* per block: compressed length (worker) */
-    uint32_t n_blocks, cap_blocks;
-    ns_buf comp;   /* the compressed blocks, back to back (worker) */
+    uint32_t *comp_len; /* per document: its compressed frame's length, 0 when the
+                           frame is empty (worker) */
+    ns_buf comp;   /* the compressed frames, back to back (worker) */
     ns_buf events; /* queued warnings, as ix_build encodes them */
     ns_buf strs;   /* NUL-terminated source names */
     uint32_t last_src;
@@ -53,7 +54,10 @@ void ix_batch_free(ix_batch *bt);
 
 /* Makes room in the per-document tables for document n_docs. */
 ns_rc ix_batch_reserve_doc(ix_batch *bt);
-/* Ends a docstore block after the last document added. */
-ns_rc ix_batch_close_block(ix_batch *bt);
+/* Document i's table record and frame content, within bt->recs. */
+static inline size_t ix_batch_start(const ix_batch *bt, uint32_t i)
+{
+    return i ? bt->rec_end[i - 1] : 0;
+}
 
 #endif

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* qsort_r */
 /* ix_build: the public face of a build (see ix_build.h): settings, document
  * intake (validation, UTF-8 repair, doc ids, batches), collecting analysed
  * batches in input order on the calling thread (warnings, empty documents,
@@ -19,6 +20,7 @@
 
 #include "ix_batch.h"
 #include "ix_commit.h"
+#include "ix_docs.h"
 #include "ix_docstore.h"
 #include "ix_pipe.h"
 #include "ix_tmpdir.h"
@@ -57,6 +59,14 @@ struct ix_build {
     char *out_dir, *tmp_dir; /* owned */
     ns_analyzer *an;         /* owned; language and identity */
     ix_docstore *ds;         /* owned; NULL once finished at commit */
+    ix_docs *docs;           /* owned; NULL once finished at commit */
+    /* the docstore dictionary: its sample (the first bodies) until trained */
+    ix_docstore_dict *dict; /* owned; NULL: none (yet) */
+    int dict_done;
+    ns_buf sample;
+    size_t *sample_len; /* owned: per sampled document */
+    size_t n_sample, cap_sample;
+    ix_batch *held, *held_tail; /* owned: batches waiting for the dictionary */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
     uint32_t n_slots;  /* doc ids given out */
     uint32_t n_collected, cap_docs;
@@ -65,6 +75,9 @@ struct ix_build {
     void *warn_ctx;
     ix_build_stats st;
     ns_buf fields[5]; /* repaired copies of the current doc's fields */
+    ns_buf xbuf;      /* repaired copies of its extra fields */
+    ns_docval vals[NS_MAX_EXTRA_FIELDS]; /* its extra fields */
+    size_t val_xoff[NS_MAX_EXTRA_FIELDS]; /* offset in xbuf, SIZE_MAX: borrowed */
     int committed;
     ix_lock lock;     /* owned: the target's lock (ix_tmpdir_lock) */
     int allow_empty;  /* commit an index without live documents */
@@ -72,7 +85,6 @@ struct ix_build {
     ix_pipe pipe;           /* embedded; workers start at the first batch */
     ix_batch *free_batches; /* owned, linked by next */
     ix_batch *cur;          /* owned, being filled */
-    size_t blk_raw;         /* bytes of records in the current open block */
     size_t max_fanin;       /* run files merged at once (ix_commit) */
     ix_progress_cb progress;
     void *progress_ctx;
@@ -93,10 +105,7 @@ static void emit(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line
  * Returns: owned by the caller; NULL when out of memory. */
 static ix_batch *batch_get(ix_build *b)
 {
-    ix_batch *bt = ix_batch_get(&b->free_batches, b->n_slots);
-    if (bt)
-        b->blk_raw = 0;
-    return bt;
+    return ix_batch_get(&b->free_batches, b->n_slots);
 }
 
 void ix_build_warn(ix_build *b, ix_warn_kind kind, const char *file, uint64_t line,
@@ -148,6 +157,8 @@ ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **
     b->max_fanin = IX_MAX_FANIN;
     for (int i = 0; i < 5; i++)
         ns_buf_init(&b->fields[i]);
+    ns_buf_init(&b->xbuf);
+    ns_buf_init(&b->sample);
     ns_buf_init(&b->ids.keys);
     ns_rc rc = ns_analyzer_new(lang, &b->an, err);
     if (rc) {
@@ -161,6 +172,8 @@ ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **
     }
     b->pipe.tmp_dir = b->tmp_dir;
     rc = ix_docstore_open(b->tmp_dir, &b->ds, err);
+    if (!rc)
+        rc = ix_docs_open(b->tmp_dir, &b->docs, err);
     if (rc) {
         ix_build_free(b);
         return rc;
@@ -316,16 +329,20 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
         b->ids.key_ref = k;
         b->cap_docs = (uint32_t)c;
     }
-    size_t ev = 0;
-    uint32_t start = 0;
+    size_t ev = 0, coff = 0;
     for (uint32_t i = 0; i < bt->n_docs; i++) {
         replay_events(b, bt, &ev, i);
         uint32_t doc = bt->first_doc + i, len = bt->doclen[i];
-        const uint8_t *p = bt->recs.data + start, *end = bt->recs.data + bt->rec_end[i];
-        start = bt->rec_end[i];
+        const uint8_t *p = bt->recs.data + ix_batch_start(bt, i), *end = bt->recs.data + bt->head_end[i];
         ns_docrec r;
-        if (ns_docrec_get(&p, end, &r) != 0)
+        if (ns_docrec_get(p, end, &r) != 0)
             return ns_err_set(err, NS_E_CORRUPT, "internal error: bad record in batch");
+        ns_rc rc = ix_docs_add(b->docs, p, (size_t)(end - p), err);
+        if (!rc)
+            rc = ix_docstore_add(b->ds, bt->comp.data + coff, bt->comp_len[i], err);
+        if (rc)
+            return rc;
+        coff += bt->comp_len[i];
         const char *src = (const char *)bt->strs.data + bt->src[i];
         b->doclens[doc] = 0;
         b->n_collected = doc + 1;
@@ -353,17 +370,8 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
         b->st.total_tokens += len;
     }
     replay_events(b, bt, &ev, UINT32_MAX);
-    size_t off = 0;
-    for (uint32_t k = 0; k < bt->n_blocks; k++) {
-        uint32_t d0 = k ? bt->blk_end[k - 1] : 0;
-        size_t r0 = d0 ? bt->rec_end[d0 - 1] : 0, r1 = bt->rec_end[bt->blk_end[k] - 1];
-        ns_rc rc = ix_docstore_add_block(b->ds, bt->comp.data + off, bt->comp_len[k], r1 - r0,
-                                         bt->blk_end[k] - d0, err);
-        if (rc)
-            return rc;
-        off += bt->comp_len[k];
-    }
-    size_t other = (size_t)b->cap_docs * 12 + (size_t)b->ids.n_slots * 4 + b->ids.keys.cap +
+    /* per document: doclens, id map, docs and docstore lengths */
+    size_t other = (size_t)b->cap_docs * 20 + (size_t)b->ids.n_slots * 4 + b->ids.keys.cap +
                    batch_mem(b);
     ix_pipe_set_other_mem(&b->pipe, other);
     if (b->progress) {
@@ -390,14 +398,10 @@ static ns_rc collect_ready(ix_build *b, size_t keep, ns_err *err)
     }
 }
 
-/* Sends the current batch to a worker (or, with one thread, processes and
- * collects it here). */
-static ns_rc dispatch(ix_build *b, ns_err *err)
+/* Sends bt (owned by the caller, given away) to a worker (or, with one
+ * thread, processes and collects it here). */
+static ns_rc send(ix_build *b, ix_batch *bt, ns_err *err)
 {
-    ix_batch *bt = b->cur;
-    b->cur = NULL;
-    if (!bt)
-        return NS_OK;
     if (b->pipe.n_threads == 1) {
         ix_pipe_process_here(&b->pipe, bt);
         ns_rc rc = collect(b, bt, err);
@@ -408,6 +412,76 @@ static ns_rc dispatch(ix_build *b, ns_err *err)
     }
     ix_pipe_submit(&b->pipe, bt);
     return collect_ready(b, b->pipe.max_inflight - 1, err);
+}
+
+/* Trains the docstore dictionary from the sample taken so far, writes it,
+ * and sends the batches that waited for it. */
+static ns_rc train_dict(ix_build *b, ns_err *err)
+{
+    b->dict_done = 1;
+    ns_rc rc = ix_docstore_dict_train(b->sample.data, b->sample_len, b->n_sample, &b->dict);
+    ns_buf_release(&b->sample);
+    ns_free(b->sample_len);
+    b->sample_len = NULL;
+    b->n_sample = b->cap_sample = 0;
+    if (rc)
+        return ns_err_set(err, rc, "out of memory");
+    b->pipe.dict = b->dict;
+    if ((rc = ix_docstore_set_dict(b->ds, b->dict, err)))
+        return rc;
+    while (b->held) {
+        ix_batch *bt = b->held;
+        b->held = bt->next;
+        if (!b->held)
+            b->held_tail = NULL;
+        bt->next = NULL;
+        if ((rc = send(b, bt, err)))
+            return rc;
+    }
+    return NS_OK;
+}
+
+/* Sends the current batch on, or holds it until the dictionary exists. */
+static ns_rc dispatch(ix_build *b, ns_err *err)
+{
+    ix_batch *bt = b->cur;
+    b->cur = NULL;
+    if (!bt)
+        return NS_OK;
+    if (b->dict_done)
+        return send(b, bt, err);
+    bt->next = NULL;
+    if (b->held_tail)
+        b->held_tail->next = bt;
+    else
+        b->held = bt;
+    b->held_tail = bt;
+    return NS_OK;
+}
+
+/* Adds the first NS_DICT_SAMPLE_DOC bytes of body to the dictionary's
+ * sample; trains once the sample is complete. */
+static ns_rc sample_body(ix_build *b, const char *body, size_t len, ns_err *err)
+{
+    if (b->dict_done || !len)
+        return NS_OK;
+    if (len > NS_DICT_SAMPLE_DOC)
+        len = ns_utf8_floor((const uint8_t *)body, len, NS_DICT_SAMPLE_DOC);
+    if (b->sample.len + len > NS_DICT_SAMPLE_BYTES)
+        len = NS_DICT_SAMPLE_BYTES - b->sample.len;
+    if (b->n_sample == b->cap_sample) {
+        size_t c = b->cap_sample ? b->cap_sample * 2 : 1024;
+        size_t *p = ns_realloc(b->sample_len, c * sizeof *p);
+        if (!p)
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+        b->sample_len = p;
+        b->cap_sample = c;
+    }
+    if (len && ns_buf_append(&b->sample, body, len))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    if (len)
+        b->sample_len[b->n_sample++] = len;
+    return b->sample.len >= NS_DICT_SAMPLE_BYTES ? train_dict(b, err) : NS_OK;
 }
 
 /* Copies a field into b->fields[i], truncating and repairing UTF-8 as needed. */
@@ -442,6 +516,99 @@ static ns_rc take_field(ix_build *b, const ix_doc *doc, int i, const char *s, si
     return NS_OK;
 }
 
+/* Is name[0..len) one of the five fields every document has? */
+static int reserved_name(const char *name, size_t len)
+{
+    static const char *const names[] = {"id", "title", "body", "date", "url"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Validates and repairs the document's extra fields into b->vals (values
+ * borrowed from doc or copied into b->xbuf); returns their number in *n. */
+static ns_rc take_extras(ix_build *b, const ix_doc *doc, size_t *n)
+{
+    size_t nv = 0;
+    ns_buf_reset(&b->xbuf);
+    for (size_t i = 0; i < doc->n_extra; i++) {
+        const ix_field *e = &doc->extra[i];
+        if (nv == NS_MAX_EXTRA_FIELDS) {
+            ix_build_warn(b, IX_WARN_FIELD, doc->src, doc->line,
+                          "more than %u other fields: the last %zu dropped", NS_MAX_EXTRA_FIELDS,
+                          doc->n_extra - i);
+            break;
+        }
+        size_t bad;
+        if (!e->name_len || e->name_len > NS_MAX_FIELD_NAME ||
+            !ns_utf8_valid((const uint8_t *)e->name, e->name_len, &bad) ||
+            reserved_name(e->name, e->name_len)) {
+            ix_build_warn(b, IX_WARN_FIELD, doc->src, doc->line,
+                          "field name of %zu bytes %s: field dropped", e->name_len,
+                          !e->name_len || e->name_len > NS_MAX_FIELD_NAME
+                              ? "(1 to 255 bytes allowed)"
+                          : reserved_name(e->name, e->name_len) ? "repeats a main field"
+                                                                 : "is not valid UTF-8");
+            continue;
+        }
+        if (e->type < NS_VAL_STRING || e->type > NS_VAL_TYPE_MAX)
+            return NS_E_ARG;
+        const char *v = e->v ? e->v : "";
+        size_t len = e->len;
+        if (len > NS_MAX_EXTRA_VALUE) {
+            if (e->type != NS_VAL_STRING) {
+                ix_build_warn(b, IX_WARN_TOOBIG, doc->src, doc->line,
+                              "field '%.*s' of %zu bytes is over %u: dropped",
+                              (int)e->name_len, e->name, len, NS_MAX_EXTRA_VALUE);
+                continue;
+            }
+            size_t cut = ns_utf8_floor((const uint8_t *)v, len, NS_MAX_EXTRA_VALUE);
+            ix_build_warn(b, IX_WARN_TOOBIG, doc->src, doc->line,
+                          "field '%.*s' of %zu bytes truncated to %zu bytes", (int)e->name_len,
+                          e->name, len, cut);
+            len = cut;
+        }
+        uint32_t ord;
+        ns_rc rc = ix_docs_field(b->docs, e->name, e->name_len, &ord);
+        if (rc == NS_E_ARG) {
+            ix_build_warn(b, IX_WARN_FIELD, doc->src, doc->line,
+                          "more than %u distinct field names in the index: '%.*s' dropped",
+                          NS_MAX_FIELD_NAMES, (int)e->name_len, e->name);
+            continue;
+        }
+        if (rc)
+            return rc;
+        size_t xoff = SIZE_MAX;
+        if (!ns_utf8_valid((const uint8_t *)v, len, &bad)) {
+            size_t n_bad = 0;
+            xoff = b->xbuf.len;
+            if (ns_utf8_repair((const uint8_t *)v, len, &b->xbuf, &n_bad))
+                return NS_E_NOMEM;
+            ix_build_warn(b, IX_WARN_UTF8, doc->src, doc->line,
+                          "invalid UTF-8 in field '%.*s' (first at byte %zu, %zu bytes): replaced "
+                          "by U+FFFD",
+                          (int)e->name_len, e->name, bad, n_bad);
+            len = b->xbuf.len - xoff;
+        }
+        size_t k = 0; /* a repeated name: the later value takes its place */
+        while (k < nv && b->vals[k].field != ord)
+            k++;
+        if (k == nv)
+            nv++;
+        b->vals[k].field = ord;
+        b->vals[k].type = (uint8_t)(e->type | (len > NS_DOCS_INLINE_MAX ? NS_VAL_IN_FRAME : 0));
+        b->vals[k].v = v;
+        b->vals[k].len = len;
+        b->val_xoff[k] = xoff;
+    }
+    for (size_t k = 0; k < nv; k++)
+        if (b->val_xoff[k] != SIZE_MAX)
+            b->vals[k].v = (const char *)b->xbuf.data + b->val_xoff[k];
+    *n = nv;
+    return NS_OK;
+}
+
 ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
 {
     b->st.n_docs_in++;
@@ -458,19 +625,20 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
         id = gen_id;
         id_len = strlen(gen_id);
     }
-    ns_rc rc = take_field(b, doc, NS_FIELD_ID, id, id_len, NS_MAX_FIELD_BYTES, &r.f[0], &r.len[0]);
+    const char *s[NS_FIELD_COUNT] = {id, doc->title, doc->body, doc->date, doc->url};
+    size_t sl[NS_FIELD_COUNT] = {id_len, doc->title_len, doc->body_len, doc->date_len, doc->url_len};
+    ns_rc rc = NS_OK;
+    for (int k = 0; k < NS_FIELD_COUNT && !rc; k++) {
+        size_t got;
+        rc = take_field(b, doc, k, s[k], sl[k], k == NS_FIELD_BODY ? NS_MAX_DOC_BYTES : NS_MAX_FIELD_BYTES,
+                        &r.f[k], &got);
+        r.len[k] = got;
+    }
+    size_t nv = 0;
     if (!rc)
-        rc = take_field(b, doc, NS_FIELD_TITLE, doc->title, doc->title_len, NS_MAX_FIELD_BYTES,
-                        &r.f[1], &r.len[1]);
-    if (!rc)
-        rc = take_field(b, doc, NS_FIELD_BODY, doc->body, doc->body_len, NS_MAX_DOC_BYTES, &r.f[2],
-                        &r.len[2]);
-    if (!rc)
-        rc = take_field(b, doc, NS_FIELD_DATE, doc->date, doc->date_len, NS_MAX_FIELD_BYTES,
-                        &r.f[3], &r.len[3]);
-    if (!rc)
-        rc = take_field(b, doc, NS_FIELD_URL, doc->url, doc->url_len, NS_MAX_FIELD_BYTES, &r.f[4],
-                        &r.len[4]);
+        rc = take_extras(b, doc, &nv);
+    if (rc == NS_E_ARG)
+        return ns_err_set(err, rc, "internal error: extra field of unknown type");
     if (rc)
         return ns_err_set(err, rc, "out of memory");
     if (b->n_slots == UINT32_MAX - 1)
@@ -490,47 +658,48 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
         bt->last_src = (uint32_t)off;
         bt->has_src = 1;
     }
-    size_t before = bt->recs.len;
-    if (ns_docrec_put(&bt->recs, &r))
-        return ns_err_set(err, NS_E_NOMEM, "out of memory");
     uint32_t i = bt->n_docs;
+    /* the table record, then the frame's content: body and long values */
+    rc = ns_docrec_put(&bt->recs, &r, b->vals, nv);
+    if (!rc)
+        bt->head_end[i] = (uint32_t)bt->recs.len;
+    if (!rc && r.len[NS_FIELD_BODY])
+        rc = ns_buf_append(&bt->recs, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY]);
+    for (size_t k = 0; k < nv && !rc; k++)
+        if (b->vals[k].type & NS_VAL_IN_FRAME)
+            rc = ns_buf_append(&bt->recs, b->vals[k].v, b->vals[k].len);
+    if (rc || bt->recs.len > UINT32_MAX)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
     bt->rec_end[i] = (uint32_t)bt->recs.len;
     bt->src[i] = bt->last_src;
     bt->line[i] = doc->line;
     bt->doclen[i] = 0;
+    bt->comp_len[i] = 0;
     bt->n_docs++;
     b->n_slots++;
-    b->blk_raw += bt->recs.len - before;
-    if (b->blk_raw >= NS_DOCSTORE_BLOCK_RAW) {
-        if (ix_batch_close_block(bt))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        b->blk_raw = 0;
-        if (bt->recs.len >= b->pipe.batch_target)
-            return dispatch(b, err);
-    }
+    if ((rc = sample_body(b, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY], err)))
+        return rc;
+    if (bt->recs.len >= b->pipe.batch_target)
+        return dispatch(b, err);
     return NS_OK;
 }
 
 ns_rc ix_build_wait(ix_build *b, ns_err *err)
 {
     ix_batch *bt = b->cur;
-    if (bt) {
-        uint32_t last = bt->n_blocks ? bt->blk_end[bt->n_blocks - 1] : 0;
-        if (bt->n_docs > last && ix_batch_close_block(bt))
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        b->blk_raw = 0;
-        if (!ix_pipe_started(&b->pipe)) {
-            /* only warnings so far: replay them */
-            size_t ev = 0;
-            replay_events(b, bt, &ev, UINT32_MAX);
-            b->cur = NULL;
-            ix_batch_put(&b->free_batches, bt);
-            return NS_OK;
-        }
-        ns_rc rc = dispatch(b, err);
-        if (rc)
-            return rc;
+    if (bt && !ix_pipe_started(&b->pipe)) {
+        /* only warnings so far: replay them */
+        size_t ev = 0;
+        replay_events(b, bt, &ev, UINT32_MAX);
+        b->cur = NULL;
+        ix_batch_put(&b->free_batches, bt);
+        bt = NULL;
     }
+    ns_rc rc = bt ? dispatch(b, err) : NS_OK;
+    if (!rc && !b->dict_done)
+        rc = train_dict(b, err); /* the input ended before the sample was complete */
+    if (rc)
+        return rc;
     if (b->pipe.n_threads == 1 || !ix_pipe_started(&b->pipe))
         return NS_OK;
     return collect_ready(b, 0, err);
@@ -552,7 +721,16 @@ void ix_build_free(ix_build *b)
         ix_batch_free(bt);
     }
     ix_batch_free(b->cur);
+    for (ix_batch *bt = b->held, *next; bt; bt = next) {
+        next = bt->next;
+        ix_batch_free(bt);
+    }
     ix_docstore_free(b->ds);
+    ix_docs_free(b->docs);
+    ix_docstore_dict_free(b->dict);
+    ns_buf_release(&b->sample);
+    ns_free(b->sample_len);
+    ns_buf_release(&b->xbuf);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);
     ix_tmpdir_unlock(&b->lock); /* after the temporary is gone */
@@ -570,6 +748,32 @@ void ix_build_free(ix_build *b)
 
 void ix_build_set_allow_empty(ix_build *b, int allow) { b->allow_empty = allow; }
 
+/* Orders doc ids by their ids' bytes (memcmp, then the shorter first). */
+static int cmp_ids(const void *x, const void *y, void *ctx)
+{
+    const idmap *m = ctx;
+    uint64_t a = m->key_ref[*(const uint32_t *)x], c = m->key_ref[*(const uint32_t *)y];
+    size_t la = a & 0xffff, lc = c & 0xffff;
+    int r = memcmp(m->keys.data + (a >> 16), m->keys.data + (c >> 16), la < lc ? la : lc);
+    return r ? r : (la > lc) - (la < lc);
+}
+
+/* Writes the document table with the live documents' ids in order. */
+static ns_rc finish_docs(ix_build *b, uint64_t *size, ns_err *err)
+{
+    uint32_t *ids = ns_malloc((b->st.n_docs ? b->st.n_docs : 1) * sizeof *ids);
+    if (!ids)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    size_t n = 0;
+    for (uint32_t d = 0; d < b->n_collected; d++)
+        if (b->doclens[d])
+            ids[n++] = d;
+    qsort_r(ids, n, sizeof *ids, cmp_ids, &b->ids);
+    ns_rc rc = ix_docs_finish(b->docs, ids, n, size, err);
+    ns_free(ids);
+    return rc;
+}
+
 ns_rc ix_build_commit(ix_build *b, ns_err *err)
 {
     ns_rc rc = ix_build_wait(b, err);
@@ -585,10 +789,14 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         return rc;
     if ((rc = ix_pipe_finish(&b->pipe, err)))
         return rc;
-    uint64_t ds_size = 0;
+    uint64_t ds_size = 0, docs_size = 0;
     rc = ix_docstore_finish(b->ds, &ds_size, err);
     ix_docstore_free(b->ds);
     b->ds = NULL;
+    if (!rc)
+        rc = finish_docs(b, &docs_size, err);
+    ix_docs_free(b->docs);
+    b->docs = NULL;
     if (rc)
         return rc;
     if (b->progress) {
@@ -606,8 +814,8 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     if ((rc = ix_pipe_spill(&b->pipe, err)))
         return rc;
     ix_writer_stats ws;
-    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, b->doclens, b->n_collected, ds_size, &ws,
-                         err);
+    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, b->doclens, b->n_collected, ds_size,
+                         docs_size, &ws, err);
     if (rc)
         return rc;
     b->st.n_terms = ws.n_terms;

@@ -15,12 +15,17 @@
  *   ix_build_free  removes the temporary directory unless committed.
  *
  * Pipeline.  The calling thread reads, parses and validates documents and
- * assigns doc ids in input order; documents travel in batches of whole
- * docstore blocks to N worker threads, each with its own analyzer (and stem
- * cache), inverter and zstd context, which analyse the documents and
- * compress the blocks.  The calling thread takes finished batches back in
- * order: it reports their warnings, resolves empty documents and duplicate
- * ids, and appends the blocks to the docstore.  When the inverters outgrow
+ * assigns doc ids in input order; documents travel in batches to N worker
+ * threads, each with its own analyzer (and stem cache), inverter and zstd
+ * context, which analyse the documents and compress their docstore frames.
+ * The calling thread takes finished batches back in order: it reports
+ * their warnings, resolves empty documents and duplicate ids, and appends
+ * the records to the document table and the frames to the docstore.
+ * The docstore's dictionary is trained from the bodies of the first
+ * documents (the first NS_DICT_SAMPLE_BYTES, ns_format.h); batches wait on
+ * the calling thread until that sample is complete or ix_build_wait is
+ * called, so the first ix_build_wait of a build should come after the last
+ * document.  When the inverters outgrow
  * the memory budget, the biggest writes a sorted run into the temporary
  * directory; ix_build_commit merges runs and inverters k-way into the index.
  * The output depends only on the input: not on the thread count, the budget
@@ -54,9 +59,23 @@ typedef enum {
 typedef void (*ix_warn_cb)(void *ctx, ix_warn_kind kind, const char *file, uint64_t line,
                            const char *msg);
 
+/* Another member of a document, stored as given and returned with it
+ * (FORMAT.md "docs"). */
+typedef struct ix_field {
+    const char *name; /* borrowed: UTF-8, 1..NS_MAX_FIELD_NAME bytes, not one of
+                         id, title, body, date, url */
+    size_t name_len;
+    int type;         /* ns_val_type (ns_docrec.h) */
+    const char *v;    /* borrowed: a string's UTF-8, else the value's JSON text */
+    size_t len;
+} ix_field;
+
 typedef struct ix_doc {
     const char *id, *title, *body, *date, *url; /* borrowed; NULL = absent */
     size_t id_len, title_len, body_len, date_len, url_len;
+    const ix_field *extra; /* borrowed: n_extra other members, in order (a
+                              repeated name: the last one wins) */
+    size_t n_extra;
     const char *src; /* file name for messages */
     uint64_t line;   /* line in src, 0 if none */
 } ix_doc;
@@ -70,7 +89,7 @@ typedef struct ix_build_stats {
     uint64_t n_runs;      /* sorted runs written (memory budget exceeded) */
     uint64_t run_bytes;   /* their total size */
     uint64_t index_bytes; /* sum of the index files */
-    uint64_t bytes[7];    /* per ns_file_kind */
+    uint64_t bytes[8];    /* per ns_file_kind (NS_FILE_KIND_COUNT + 1) */
     uint64_t warnings[IX_WARN_COUNT];
 } ix_build_stats;
 

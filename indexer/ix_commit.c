@@ -253,7 +253,8 @@ static ns_rc reduce_runs(ix_pipe *p, size_t max_fanin, ns_err *err)
 }
 
 ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const uint32_t *doclens,
-                      uint32_t n_docs, uint64_t ds_size, ix_writer_stats *ws, ns_err *err)
+                      uint32_t n_docs, uint64_t ds_size, uint64_t docs_size, ix_writer_stats *ws,
+                      ns_err *err)
 {
     ns_rc rc;
     if ((rc = reduce_runs(p, max_fanin, err)))
@@ -281,7 +282,7 @@ ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const uint3
         rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (!rc)
         rc = ix_writer_finish(w, ns_analyzer_lang(an), ns_analyzer_stop_list(an), identity, ds_size,
-                              ws, err);
+                              docs_size, ws, err);
     ix_writer_free(w);
     for (size_t i = 0; i < p->n_runs; i++) {
         unlink(p->runs[i]);

@@ -83,19 +83,19 @@ static int on_token(void *ctx, const ns_token *t)
     return 0;
 }
 
-/* Analyses the batch's documents into w's inverter and compresses its
- * docstore blocks.  Failures go to bt->rc / bt->err. */
+/* Analyses the batch's documents into w's inverter and compresses their
+ * docstore frames.  Failures go to bt->rc / bt->err. */
 static void process_batch(ix_pipe_worker *w, ix_batch *bt)
 {
     ns_rc rc = NS_OK;
-    uint32_t start = 0;
     for (uint32_t i = 0; i < bt->n_docs && !rc; i++) {
-        const uint8_t *p = bt->recs.data + start, *end = bt->recs.data + bt->rec_end[i];
+        const uint8_t *p = bt->recs.data + ix_batch_start(bt, i), *hend = bt->recs.data + bt->head_end[i];
         ns_docrec r;
-        if (ns_docrec_get(&p, end, &r) != 0) {
+        if (ns_docrec_get(p, hend, &r) != 0 || r.len[NS_FIELD_BODY] > bt->rec_end[i] - bt->head_end[i]) {
             bt->rc = ns_err_set(&bt->err, NS_E_CORRUPT, "internal error: bad record in batch");
             return;
         }
+        r.f[NS_FIELD_BODY] = (const char *)hend;
         w->pos_base = 0;
         w->n_words = 0;
         w->n_toks = 0;
@@ -120,18 +120,14 @@ static void process_batch(ix_pipe_worker *w, ix_batch *bt)
         if (!rc)
             rc = ix_inv_add_doc(w->inv, bt->first_doc + i, w->tbytes.data, w->toks, w->n_toks);
         bt->doclen[i] = w->n_words; /* stop words count: positions stay below it */
-        start = bt->rec_end[i];
-    }
-    for (uint32_t k = 0; k < bt->n_blocks && !rc; k++) {
-        uint32_t d0 = k ? bt->blk_end[k - 1] : 0;
-        size_t r0 = d0 ? bt->rec_end[d0 - 1] : 0, r1 = bt->rec_end[bt->blk_end[k] - 1];
-        size_t n;
-        rc = ix_docstore_compress(w->zc, bt->recs.data + r0, r1 - r0, &bt->comp, &n);
+        size_t n = 0, raw = bt->rec_end[i] - bt->head_end[i];
+        if (!rc && raw)
+            rc = ix_docstore_compress(w->zc, w->p->dict, hend, raw, &bt->comp, &n);
         if (rc == NS_E_IO) {
             bt->rc = ns_err_set(&bt->err, rc, "zstd compression failed");
             return;
         }
-        bt->comp_len[k] = (uint32_t)n;
+        bt->comp_len[i] = (uint32_t)n;
     }
     if (rc)
         bt->rc = ns_err_set(&bt->err, rc, "out of memory");

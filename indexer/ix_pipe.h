@@ -1,7 +1,7 @@
 /* ix_pipe: the analysis pipeline of a build: N worker threads, each with
  * its own analyzer (and stem cache), inverter and zstd context, which take
  * batches (ix_batch.h) from a queue, analyse their documents into the
- * inverter and compress their docstore blocks; the memory accounting that
+ * inverter and compress their docstore frames; the memory accounting that
  * decides when an inverter is written out as a sorted run file; and the
  * list of those runs.
  *
@@ -35,6 +35,9 @@ typedef struct ix_pipe {
     unsigned n_threads;
     uint64_t mem;        /* the build's memory budget in bytes */
     const char *tmp_dir; /* borrowed: where run files go */
+    /* borrowed: the docstore dictionary (NULL: none); set before the first
+     * batch is submitted and unchanged after */
+    const struct ix_docstore_dict *dict;
     /* set by ix_pipe_start() */
     size_t batch_target; /* bytes of records at which a batch is sent */
     size_t max_inflight; /* batches submitted and not yet taken back */

@@ -16,6 +16,7 @@
 
 #include "ns_alloc.h"
 #include "ns_buf.h"
+#include "ns_docrec.h"
 #include "ns_format.h"
 #include "ns_hash.h"
 #include "ns_json.h"
@@ -211,6 +212,8 @@ struct ix_source {
     } *seen;
     size_t seen_n, seen_cap; /* seen_cap: 0 or a power of two */
     ns_buf scratch;        /* JSON values of the current line */
+    ns_json_member rest[NS_MAX_EXTRA_FIELDS + 1]; /* its other members */
+    ix_field extra[NS_MAX_EXTRA_FIELDS + 1];
     ns_buf idbuf;          /* a generated id */
 };
 
@@ -348,17 +351,33 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
 
 /* ---- JSON Lines ---- */
 
-enum { F_ID, F_TITLE, F_BODY, F_TEXT, F_DATE, F_URL, F_N };
+/* "text" is not asked for: it comes back among the other members, in its
+ * place, and becomes the body when "body" is not a string. */
+enum { F_ID, F_TITLE, F_BODY, F_DATE, F_URL, F_N };
+
+static int val_type(ns_json_type t)
+{
+    switch (t) {
+    case NS_JSON_STRING: return NS_VAL_STRING;
+    case NS_JSON_NUMBER: return NS_VAL_NUMBER;
+    case NS_JSON_BOOL: return NS_VAL_BOOL;
+    case NS_JSON_ARRAY: return NS_VAL_ARRAY;
+    case NS_JSON_OBJECT: return NS_VAL_OBJECT;
+    default: return NS_VAL_NULL;
+    }
+}
 
 static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, uint64_t line_no,
                            const char *line, size_t len, ns_err *err)
 {
     ix_build *b = s->b;
-    ns_json_field f[F_N] = {{.name = "id"},   {.name = "title"}, {.name = "body"},
-                            {.name = "text"}, {.name = "date"},  {.name = "url"}};
+    ns_json_field f[F_N] = {{.name = "id"}, {.name = "title"}, {.name = "body"}, {.name = "date"},
+                            {.name = "url"}};
     ns_err jerr;
     ns_err_clear(&jerr);
-    ns_rc rc = ns_json_extract(line, len, f, F_N, &s->scratch, &jerr);
+    size_t n_rest = 0;
+    ns_rc rc = ns_json_extract_rest(line, len, f, F_N, s->rest, NS_MAX_EXTRA_FIELDS, &n_rest,
+                                    &s->scratch, &jerr);
     if (rc == NS_E_NOMEM)
         return ns_err_set(err, rc, "out of memory");
     if (rc) {
@@ -372,6 +391,9 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
     unsigned repaired = 0;
     for (int i = 0; i < F_N; i++)
         repaired += f[i].n_repaired;
+    size_t kept = n_rest < NS_MAX_EXTRA_FIELDS ? n_rest : NS_MAX_EXTRA_FIELDS;
+    for (size_t i = 0; i < kept; i++)
+        repaired += s->rest[i].n_repaired;
     if (repaired)
         ix_build_warn(b, IX_WARN_UTF8, src, line_no,
                       "%u invalid UTF-8 sequences or lone surrogates replaced by U+FFFD", repaired);
@@ -399,14 +421,23 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
     } else if (f[F_TITLE].type != NS_JSON_ABSENT && f[F_TITLE].type != NS_JSON_NULL) {
         ix_build_warn(b, IX_WARN_FIELD, src, line_no, "\"title\" is not a string: ignored");
     }
-    int bi = f[F_BODY].type == NS_JSON_STRING ? F_BODY : f[F_TEXT].type == NS_JSON_STRING ? F_TEXT : -1;
-    if (bi >= 0) {
-        d.body = base + f[bi].off;
-        d.body_len = f[bi].len;
-    } else if (f[F_BODY].type == NS_JSON_ABSENT && f[F_TEXT].type == NS_JSON_ABSENT) {
+    /* the last "text" member, if any */
+    const ns_json_member *text = NULL;
+    for (size_t i = 0; i < kept; i++)
+        if (s->rest[i].name_len == 4 && !memcmp(base + s->rest[i].name_off, "text", 4))
+            text = &s->rest[i];
+    ns_json_type text_type = text ? text->type : NS_JSON_ABSENT;
+    int text_is_body = f[F_BODY].type != NS_JSON_STRING && text_type == NS_JSON_STRING;
+    if (f[F_BODY].type == NS_JSON_STRING) {
+        d.body = base + f[F_BODY].off;
+        d.body_len = f[F_BODY].len;
+    } else if (text_is_body) {
+        d.body = base + text->off;
+        d.body_len = text->len;
+    } else if (f[F_BODY].type == NS_JSON_ABSENT && text_type == NS_JSON_ABSENT) {
         if (d.title)
             ix_build_warn(b, IX_WARN_FIELD, src, line_no, "no \"body\" or \"text\": title only");
-    } else if (f[F_BODY].type != NS_JSON_NULL && f[F_TEXT].type != NS_JSON_NULL) {
+    } else if (f[F_BODY].type != NS_JSON_NULL && text_type != NS_JSON_NULL) {
         ix_build_warn(b, IX_WARN_FIELD, src, line_no, "\"body\" is not a string: ignored");
     }
     if (f[F_DATE].type == NS_JSON_STRING || f[F_DATE].type == NS_JSON_NUMBER) {
@@ -417,6 +448,20 @@ static ns_rc add_json_line(ix_source *s, const char *src, const char *idbase, ui
         d.url = base + f[F_URL].off;
         d.url_len = f[F_URL].len;
     }
+    /* Every other member is kept as given; so is "text" unless it is the body. */
+    size_t n = 0;
+    for (size_t i = 0; i < kept; i++) {
+        const ns_json_member *m = &s->rest[i];
+        if (text_is_body && m->name_len == 4 && !memcmp(base + m->name_off, "text", 4))
+            continue;
+        s->extra[n++] = (ix_field){base + m->name_off, m->name_len, val_type(m->type), base + m->off,
+                                   m->len};
+    }
+    if (n_rest > NS_MAX_EXTRA_FIELDS)
+        ix_build_warn(b, IX_WARN_FIELD, src, line_no, "more than %u other fields: the last %zu dropped",
+                      NS_MAX_EXTRA_FIELDS, n_rest - NS_MAX_EXTRA_FIELDS);
+    d.extra = s->extra;
+    d.n_extra = n;
     return ix_build_add(b, &d, err);
 }
 

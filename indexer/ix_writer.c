@@ -530,8 +530,8 @@ ns_rc ix_writer_term_end(ix_writer *w, ns_err *err)
     return rc;
 }
 
-ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity, uint64_t docstore_size,
-                       ix_writer_stats *st, ns_err *err)
+ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity,
+                       uint64_t docstore_size, uint64_t docs_size, ix_writer_stats *st, ns_err *err)
 {
     memset(st, 0, sizeof *st);
     ns_rc rc0 = ix_writer_append(w, w->own, err);
@@ -569,6 +569,7 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint6
         return rc;
 
     st->bytes[NS_FILE_DOCSTORE] = docstore_size;
+    st->bytes[NS_FILE_DOCS] = docs_size;
     st->bytes[NS_FILE_META] = NS_HEADER_LEN + NS_META_PAYLOAD_LEN + NS_FOOTER_LEN;
     uint8_t m[NS_META_PAYLOAD_LEN];
     memset(m, 0, sizeof m);

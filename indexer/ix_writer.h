@@ -19,7 +19,7 @@ typedef struct ix_writer ix_writer;
 
 typedef struct ix_writer_stats {
     uint64_t n_terms, n_postings, n_live, total_tokens;
-    uint64_t bytes[7]; /* file sizes indexed by ns_file_kind */
+    uint64_t bytes[8]; /* file sizes indexed by ns_file_kind (NS_FILE_KIND_COUNT + 1) */
 } ix_writer_stats;
 
 /* doclens: borrowed until ix_writer_free; n_docs entries.  Creates the files
@@ -55,10 +55,10 @@ size_t ix_wpart_bytes(const ix_wpart *p);
  * to the files and empties it. */
 ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err);
 
-/* Writes doclens and meta and closes every file.  docstore_size is the size
- * of the already written docstore file. */
-ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity, uint64_t docstore_size,
-                       ix_writer_stats *st, ns_err *err);
+/* Writes doclens and meta and closes every file.  docstore_size and
+ * docs_size are the sizes of the already written docstore and docs files. */
+ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity,
+                       uint64_t docstore_size, uint64_t docs_size, ix_writer_stats *st, ns_err *err);
 void ix_writer_free(ix_writer *w);
 
 #endif

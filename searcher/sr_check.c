@@ -10,11 +10,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include "ns_alloc.h"
 #include "ns_docrec.h"
 #include "ns_endian.h"
+#include "ns_utf8.h"
 #include "ns_varint.h"
 #include "sr_cursor.h"
 
@@ -278,53 +280,111 @@ static void check_postings(checker *c)
     ns_free(coff);
 }
 
+/* The document table: every record, the field names, the sorted ids. */
+static void check_docs(checker *c)
+{
+    sr_index *ix = c->ix;
+    unsigned w = ix->docs_width;
+    if (sr_get_uw(ix->docs_offsets, w) != 0 ||
+        sr_get_uw(ix->docs_offsets + ix->n_docs * w, w) != ix->docs_names_off)
+        problem(c, "'%s/docs': the records do not fill the table", ix->dir);
+    for (uint64_t i = 0; i < ix->n_fields && c->problems < MAX_PROBLEMS; i++) {
+        const struct sr_field_name *f = &ix->field_names[i];
+        size_t bad;
+        if (!ns_utf8_valid((const uint8_t *)f->name, f->len, &bad))
+            problem(c, "'%s/docs': field name %llu is not UTF-8", ix->dir, (unsigned long long)i);
+        for (uint64_t j = 0; j < i; j++)
+            if (ix->field_names[j].len == f->len && !memcmp(ix->field_names[j].name, f->name, f->len))
+                problem(c, "'%s/docs': field name %llu repeats name %llu", ix->dir,
+                        (unsigned long long)i, (unsigned long long)j);
+    }
+    ns_err err;
+    for (uint64_t d = 0; d < ix->n_docs && c->problems < MAX_PROBLEMS; d++) {
+        uint64_t a = sr_get_uw(ix->docs_offsets + d * w, w), b = sr_get_uw(ix->docs_offsets + (d + 1) * w, w);
+        sr_doc doc;
+        if (a > b) {
+            problem(c, "'%s/docs': document %llu: offsets out of order", ix->dir, (unsigned long long)d);
+            continue;
+        }
+        if (sr_index_doc_head(ix, (uint32_t)d, &doc, &err)) {
+            problem(c, "%s", err.msg);
+            continue;
+        }
+        static const char *const names[] = {"id", "title", "body", "date", "url"};
+        for (int k = 0; k < NS_FIELD_COUNT; k++) {
+            size_t bad;
+            if (k == NS_FIELD_BODY)
+                continue;
+            if (doc.len[k] > NS_MAX_FIELD_BYTES || (k == NS_FIELD_ID && doc.len[k] == 0) ||
+                !ns_utf8_valid((const uint8_t *)doc.f[k], doc.len[k], &bad))
+                problem(c, "'%s/docs': document %llu: bad %s", ix->dir, (unsigned long long)d, names[k]);
+        }
+        sr_field_iter it;
+        sr_field f;
+        sr_doc_field_first(&doc, &it);
+        int r;
+        while ((r = sr_doc_field_next(ix, &doc, &it, &f, &err)) == 1) {
+            size_t bad;
+            if (f.v && !ns_utf8_valid((const uint8_t *)f.v, f.len, &bad))
+                problem(c, "'%s/docs': document %llu: field '%.*s' is not UTF-8", ix->dir,
+                        (unsigned long long)d, (int)f.name_len, f.name);
+        }
+        if (r < 0)
+            problem(c, "%s", err.msg);
+    }
+    /* the ids: every live document once, in strictly increasing order */
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    for (uint64_t i = 0; i < ix->n_live && c->problems < MAX_PROBLEMS; i++) {
+        uint32_t d = ns_get_u32le(ix->docs_ids + 4 * i);
+        sr_doc doc;
+        if (d >= ix->n_docs || sr_index_doclen(ix, d) == 0 ||
+            sr_index_doc_head(ix, d, &doc, &err)) {
+            problem(c, "'%s/docs': id list entry %llu names document %u, not a live one", ix->dir,
+                    (unsigned long long)i, d);
+            prev = NULL;
+            continue;
+        }
+        const char *id = doc.f[NS_FIELD_ID];
+        size_t len = doc.len[NS_FIELD_ID];
+        if (prev) {
+            int cmp = memcmp(prev, id, prev_len < len ? prev_len : len);
+            if (cmp > 0 || (cmp == 0 && prev_len >= len))
+                problem(c, "'%s/docs': id list out of order at entry %llu", ix->dir,
+                        (unsigned long long)i);
+        }
+        prev = id;
+        prev_len = len;
+    }
+}
+
+/* The docstore: the dictionary and every document's frame. */
 static void check_docstore(checker *c)
 {
     sr_index *ix = c->ix;
-    ZSTD_DCtx *dctx = ZSTD_createDCtx();
-    ns_buf raw;
-    ns_buf_init(&raw);
-    uint64_t next_off = 0, next_doc = 0;
-    for (uint64_t b = 0; b < ix->n_ds_blocks && c->problems < MAX_PROBLEMS && dctx; b++) {
-        const uint8_t *e = ix->ds_table + b * NS_DOCSTORE_ENTRY;
-        uint64_t off = ns_get_u64le(e);
-        uint32_t clen = ns_get_u32le(e + 8), rlen = ns_get_u32le(e + 12);
-        uint32_t first = ns_get_u32le(e + 16), n = ns_get_u32le(e + 20);
-        if (off != next_off || first != next_doc || n == 0 || clen > ix->ds_table_off - off ||
-            rlen > NS_DOCSTORE_MAX_RAW) {
-            problem(c, "'%s/docstore': block %llu: bad table entry", ix->dir, (unsigned long long)b);
-            break;
-        }
-        next_off = off + clen;
-        next_doc = (uint64_t)first + n;
-        ns_buf_reset(&raw);
-        if (ns_buf_reserve(&raw, rlen)) {
+    unsigned w = ix->ds_width;
+    if (ix->ds_dict_len && ZDICT_getDictID(ix->f[NS_FILE_DOCSTORE].payload, ix->ds_dict_len) == 0)
+        problem(c, "'%s/docstore': the dictionary is damaged", ix->dir);
+    if (sr_get_uw(ix->ds_offsets, w) != ix->ds_dict_len ||
+        sr_get_uw(ix->ds_offsets + ix->n_docs * w, w) != ix->ds_offsets_off)
+        problem(c, "'%s/docstore': the frames do not fill the file", ix->dir);
+    ns_err err;
+    for (uint64_t d = 0; d < ix->n_docs && c->problems < MAX_PROBLEMS; d++) {
+        sr_doc doc;
+        if (sr_index_doc_head(ix, (uint32_t)d, &doc, &err))
+            continue; /* reported by check_docs */
+        ns_rc rc = sr_index_doc_body(ix, &doc, &err);
+        if (rc == NS_E_NOMEM) {
             problem(c, "out of memory while checking '%s'", ix->dir);
             break;
         }
-        size_t got = ZSTD_decompressDCtx(dctx, raw.data, rlen, ix->f[NS_FILE_DOCSTORE].payload + off,
-                                         clen);
-        if (ZSTD_isError(got) || got != rlen) {
-            problem(c, "'%s/docstore': block %llu does not decompress", ix->dir, (unsigned long long)b);
-            continue;
-        }
-        const uint8_t *p = raw.data, *end = raw.data + rlen;
-        ns_docrec r;
-        for (uint32_t i = 0; i < n; i++) {
-            if (ns_docrec_get(&p, end, &r)) {
-                problem(c, "'%s/docstore': block %llu: record %u damaged", ix->dir,
-                        (unsigned long long)b, i);
-                break;
-            }
-        }
-        if (p != end)
-            problem(c, "'%s/docstore': block %llu: trailing bytes", ix->dir, (unsigned long long)b);
+        size_t bad;
+        if (rc)
+            problem(c, "%s", err.msg);
+        else if (!ns_utf8_valid((const uint8_t *)doc.f[NS_FIELD_BODY], doc.len[NS_FIELD_BODY], &bad))
+            problem(c, "'%s/docstore': document %llu: the body is not UTF-8", ix->dir,
+                    (unsigned long long)d);
     }
-    if (c->problems < MAX_PROBLEMS && (next_off != ix->ds_table_off || next_doc != ix->n_docs))
-        problem(c, "'%s/docstore': blocks cover %llu documents, the index has %llu", ix->dir,
-                (unsigned long long)next_doc, (unsigned long long)ix->n_docs);
-    ns_buf_release(&raw);
-    ZSTD_freeDCtx(dctx);
 }
 
 ns_rc sr_check_files(const char *dir, sr_check_cb cb, void *ctx, uint64_t *n_problems, ns_err *err)
@@ -376,6 +436,7 @@ uint64_t sr_check(sr_index *ix, sr_check_cb cb, void *ctx)
     checker c = {ix, cb, ctx, 0};
     check_sums(&c);
     check_postings(&c);
+    check_docs(&c);
     check_docstore(&c);
     return c.problems;
 }

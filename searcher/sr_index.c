@@ -12,6 +12,7 @@
 
 #include "ns_alloc.h"
 #include "ns_endian.h"
+#include "ns_varint.h"
 
 #ifdef NS_FUZZ_HEAP_MAPS
 /* The fuzz build reads each file into a heap buffer of its exact size
@@ -128,6 +129,8 @@ void sr_index_close(sr_index *ix)
     unmap_all(ix);
     ns_analyzer_free(ix->an);
     ZSTD_freeDCtx(ix->dctx);
+    ZSTD_freeDDict(ix->ddict);
+    ns_free(ix->field_names);
     ns_buf_release(&ix->ds_buf);
     ns_free(ix->dir);
     ns_free(ix);
@@ -136,6 +139,72 @@ void sr_index_close(sr_index *ix)
 static ns_rc corrupt(const sr_index *ix, ns_err *err, ns_file_kind k, const char *what)
 {
     return ns_err_set(err, NS_E_CORRUPT, "'%s/%s' is corrupt: %s", ix->dir, ns_file_name(k), what);
+}
+
+/* Checks the trailers of docstore and docs and reads the field names
+ * (FORMAT.md "docstore", "docs"): offsets and counts within the files. */
+static ns_rc open_stored(sr_index *ix, ns_err *err)
+{
+    const sr_map *d = &ix->f[NS_FILE_DOCSTORE];
+    if (d->payload_len < NS_DOCSTORE_TRAILER_LEN)
+        return corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
+    const uint8_t *tr = d->payload + d->payload_len - NS_DOCSTORE_TRAILER_LEN;
+    uint64_t n = ns_get_u64le(tr);
+    ix->ds_dict_len = ns_get_u64le(tr + 8);
+    ix->ds_offsets_off = ns_get_u64le(tr + 16);
+    ix->ds_width = tr[24];
+    uint64_t avail = d->payload_len - NS_DOCSTORE_TRAILER_LEN;
+    int zero = 1;
+    for (int i = 25; i < (int)NS_DOCSTORE_TRAILER_LEN; i++)
+        zero &= tr[i] == 0;
+    if (n != ix->n_docs || (ix->ds_width != 4 && ix->ds_width != 8) || !zero ||
+        ix->ds_dict_len > NS_DICT_MAX_BYTES || ix->ds_dict_len > ix->ds_offsets_off ||
+        ix->ds_offsets_off > avail || (avail - ix->ds_offsets_off) / ix->ds_width != n + 1 ||
+        (avail - ix->ds_offsets_off) % ix->ds_width != 0 ||
+        (ix->ds_width == 4 && ix->ds_offsets_off > UINT32_MAX))
+        return corrupt(ix, err, NS_FILE_DOCSTORE, "bad trailer or offset table");
+    ix->ds_offsets = d->payload + ix->ds_offsets_off;
+
+    const sr_map *t = &ix->f[NS_FILE_DOCS];
+    if (t->payload_len < NS_DOCS_TRAILER_LEN)
+        return corrupt(ix, err, NS_FILE_DOCS, "no trailer");
+    tr = t->payload + t->payload_len - NS_DOCS_TRAILER_LEN;
+    n = ns_get_u64le(tr);
+    ix->n_fields = ns_get_u64le(tr + 8);
+    ix->docs_names_off = ns_get_u64le(tr + 16);
+    uint64_t offsets_off = ns_get_u64le(tr + 24), ids_off = ns_get_u64le(tr + 32);
+    ix->docs_width = tr[40];
+    avail = t->payload_len - NS_DOCS_TRAILER_LEN;
+    zero = 1;
+    for (int i = 41; i < (int)NS_DOCS_TRAILER_LEN; i++)
+        zero &= tr[i] == 0;
+    if (n != ix->n_docs || (ix->docs_width != 4 && ix->docs_width != 8) || !zero ||
+        ix->n_fields > NS_MAX_FIELD_NAMES || ix->docs_names_off > offsets_off ||
+        offsets_off > ids_off || ids_off > avail ||
+        (ids_off - offsets_off) != (n + 1) * ix->docs_width || (avail - ids_off) % 4 != 0 ||
+        (avail - ids_off) / 4 != ix->n_live ||
+        (ix->docs_width == 4 && ix->docs_names_off > UINT32_MAX))
+        return corrupt(ix, err, NS_FILE_DOCS, "bad trailer or offset table");
+    ix->docs_offsets = t->payload + offsets_off;
+    ix->docs_ids = t->payload + ids_off;
+    /* the names, between the records and the offsets */
+    ix->field_names = ns_calloc(ix->n_fields ? ix->n_fields : 1, sizeof *ix->field_names);
+    if (!ix->field_names)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    const uint8_t *p = t->payload + ix->docs_names_off, *end = t->payload + offsets_off;
+    for (uint64_t i = 0; i < ix->n_fields; i++) {
+        uint64_t len;
+        if (ns_varint_get(&p, end, &len) || len == 0 || len > NS_MAX_FIELD_NAME ||
+            len > (uint64_t)(end - p))
+            return corrupt(ix, err, NS_FILE_DOCS, "bad field name list");
+        ix->field_names[i].name = (const char *)p;
+        ix->field_names[i].len = (size_t)len;
+        p += len;
+    }
+    if (p != end)
+        return corrupt(ix, err, NS_FILE_DOCS, "bad field name list");
+    ix->ds_cached = -1;
+    return NS_OK;
 }
 
 ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
@@ -280,25 +349,10 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return rc;
     }
     ix->dict_index = t->payload + ix->dict_index_off;
-    /* docstore trailer */
-    const sr_map *d = &ix->f[NS_FILE_DOCSTORE];
-    if (d->payload_len < NS_DOCSTORE_TRAILER_LEN) {
-        rc = corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
+    if ((rc = open_stored(ix, err))) {
         sr_index_close(ix);
         return rc;
     }
-    const uint8_t *dtr = d->payload + d->payload_len - NS_DOCSTORE_TRAILER_LEN;
-    ix->n_ds_blocks = ns_get_u64le(dtr);
-    ix->ds_table_off = ns_get_u64le(dtr + 8);
-    avail = d->payload_len - NS_DOCSTORE_TRAILER_LEN;
-    if (ix->ds_table_off > avail || (avail - ix->ds_table_off) % NS_DOCSTORE_ENTRY != 0 ||
-        (avail - ix->ds_table_off) / NS_DOCSTORE_ENTRY != ix->n_ds_blocks ||
-        ix->n_ds_blocks > ix->n_docs || (ix->n_docs && !ix->n_ds_blocks)) {
-        rc = corrupt(ix, err, NS_FILE_DOCSTORE, "bad block table");
-        sr_index_close(ix);
-        return rc;
-    }
-    ix->ds_table = d->payload + ix->ds_table_off;
     *out = ix;
     return NS_OK;
 }

@@ -37,13 +37,36 @@ typedef struct sr_index {
     /* dictionary */
     const uint8_t *dict_index; /* n_dict_blocks entries of NS_DICT_INDEX_ENTRY */
     uint64_t n_dict_blocks, dict_index_off;
-    /* docstore */
-    const uint8_t *ds_table;
-    uint64_t n_ds_blocks, ds_table_off;
-    void *dctx;    /* owned ZSTD_DCtx */
-    ns_buf ds_buf; /* the last decompressed block */
-    int64_t ds_cached; /* its number, -1 none */
+    /* docstore (FORMAT.md "docstore") */
+    const uint8_t *ds_offsets; /* n_docs + 1 frame offsets of ds_width bytes */
+    unsigned ds_width;
+    uint64_t ds_dict_len, ds_offsets_off;
+    /* document table (FORMAT.md "docs") */
+    const uint8_t *docs_offsets; /* n_docs + 1 record offsets of docs_width bytes */
+    unsigned docs_width;
+    uint64_t docs_names_off;
+    const uint8_t *docs_ids; /* n_live u32 doc ids in the order of their ids */
+    uint64_t n_fields;
+    struct sr_field_name {
+        const char *name; /* borrowed from the mapping */
+        size_t len;
+    } *field_names; /* owned, n_fields */
+    /* the last decompressed frame (mutable: see sr_index_doc_body) */
+    void *dctx;        /* owned ZSTD_DCtx */
+    void *ddict;       /* owned ZSTD_DDict, made at the first frame */
+    ns_buf ds_buf;     /* the frame's content */
+    int64_t ds_cached; /* its doc id, -1 none */
 } sr_index;
+
+/* Reads a little-endian unsigned integer of `width` (4 or 8) bytes. */
+static inline uint64_t sr_get_uw(const uint8_t *p, unsigned width)
+{
+    return width == 4 ? (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                            (uint64_t)p[3] << 24
+                      : (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                            (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                            (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
 
 typedef struct sr_term_info {
     uint32_t df;
@@ -56,10 +79,34 @@ typedef struct sr_term_info {
                                    * the document's length) */
 } sr_term_info;
 
+/* A stored document.  The head (sr_index_doc_head) borrows from the
+ * mapping and lives as long as the index; the body (sr_index_doc_body)
+ * borrows the index's frame buffer, valid until the next
+ * sr_index_doc_body or sr_index_doc call on the index. */
 typedef struct sr_doc {
-    const char *f[5]; /* borrowed until the next sr_index_doc call; see ns_docrec.h */
-    size_t len[5];
+    uint32_t doc;
+    const char *f[5]; /* NS_FIELD_* of ns_docrec.h; f[NS_FIELD_BODY] is NULL
+                         until the body is fetched */
+    size_t len[5];    /* len[NS_FIELD_BODY] is known from the head */
+    uint64_t n_extra; /* other fields: see sr_doc_field_next */
+    const uint8_t *extra, *extra_end;
+    uint64_t frame_vals; /* bytes of field values kept in the frame */
+    const char *frame;   /* with the body: the frame's content */
 } sr_doc;
+
+/* One other field of a document (FORMAT.md "docs"). */
+typedef struct sr_field {
+    const char *name; /* borrowed from the index */
+    size_t name_len;
+    int type;         /* ns_val_type of ns_docrec.h (without NS_VAL_IN_FRAME) */
+    const char *v;    /* a string's UTF-8 or the value's JSON text; NULL for a
+                         value kept in the frame while the body is not fetched */
+    size_t len;
+} sr_field;
+typedef struct sr_field_iter {
+    const uint8_t *p;
+    uint64_t left, frame_off;
+} sr_field_iter;
 
 /* Opens dir.  Errors: NS_E_NOTFOUND (no index there), NS_E_BADMAGIC,
  * NS_E_VERSION (format or analyzer mismatch), NS_E_CORRUPT, NS_E_IO,
@@ -91,7 +138,29 @@ void sr_dict_iter_init(sr_dict_iter *it);
  * with err set when the dictionary is corrupt. */
 int sr_dict_iter_next(const sr_index *ix, sr_dict_iter *it, sr_term_info *info, ns_err *err);
 
-/* Fetches the stored fields of doc (< n_docs), decompressing its block. */
+/* The head of doc (< n_docs): id, title, date, url, the body's length and
+ * the other fields kept in the table, without decompressing anything.
+ * NS_E_ARG out of range, NS_E_CORRUPT. */
+ns_rc sr_index_doc_head(const sr_index *ix, uint32_t doc, sr_doc *d, ns_err *err);
+/* Fetches d's body (and the long field values) by decompressing its
+ * docstore frame; sets d->f[NS_FIELD_BODY].  NS_E_CORRUPT, NS_E_NOMEM. */
+ns_rc sr_index_doc_body(sr_index *ix, sr_doc *d, ns_err *err);
+/* Head and body. */
 ns_rc sr_index_doc(sr_index *ix, uint32_t doc, sr_doc *out, ns_err *err);
+/* 1 when some of d's field values are kept in its frame (the body must be
+ * fetched before sr_doc_field_next can give them). */
+int sr_doc_needs_frame(const sr_doc *d);
+
+/* Iterates d's other fields in stored order: sr_doc_field_first, then
+ * sr_doc_field_next until it returns 0 (1: *out is the next field; -1: the
+ * record is corrupt, err set). */
+void sr_doc_field_first(const sr_doc *d, sr_field_iter *it);
+int sr_doc_field_next(const sr_index *ix, const sr_doc *d, sr_field_iter *it, sr_field *out,
+                      ns_err *err);
+
+/* The live document with id[0..len): *found, and *doc when found.
+ * Binary search of the sorted ids (FORMAT.md "docs").  NS_E_CORRUPT. */
+ns_rc sr_index_find_id(const sr_index *ix, const char *id, size_t len, uint32_t *doc, bool *found,
+                       ns_err *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 
 #include "ns_alloc.h"
 #include "ns_buf.h"
+#include "ns_docrec.h"
+#include "ns_term.h"
 #include "sr_check.h"
 #include "sr_index.h"
 #include "sr_output.h"
@@ -29,6 +32,7 @@ static const char usage_text[] =
     "Usage: nsearch [OPTION]... QUERY...\n"
     "       nsearch [OPTION]... --queries FILE\n"
     "       nsearch --check [-i INDEX_DIR]\n"
+    "       nsearch --get ID... [-i INDEX_DIR] [--format text]\n"
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
@@ -60,6 +64,10 @@ static const char usage_text[] =
     "                       posting: the reference the others must match)\n"
     "      --stats          after each query, print the work it took to stderr:\n"
     "                       'nsearch: stats: postings_decoded=N docs_scored=N hits=N'\n"
+    "      --get=ID         print the stored document whose id is ID (JSON, or\n"
+    "                       --format text), every field as it was indexed; may\n"
+    "                       be given more than once (exit 1 when one is not\n"
+    "                       found)\n"
     "      --check          verify every checksum and invariant of the index\n"
     "                       (3: damaged, rebuild it; 4: cannot be read)\n"
     "  -h, --help           show this help and exit\n"
@@ -69,8 +77,9 @@ static const char usage_text[] =
     "as \\xHH or \\uHHHH (in ids and dates '\\' as '\\\\' too), never sent raw.\n"
     "\n"
     "Exit status:\n"
-    "  0  at least one document matched (--check: the index is sound)\n"
-    "  1  nothing matched\n"
+    "  0  at least one document matched (--check: the index is sound;\n"
+    "     --get: every ID was found)\n"
+    "  1  nothing matched (--get: an ID is not in the index)\n"
     "  2  usage error, or a query with no searchable words or more than\n"
     "     1024 distinct ones\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
@@ -172,6 +181,42 @@ static int do_check(sr_index *ix)
     return 0;
 }
 
+/* nsearch --get: prints each stored document by id; 0 when all were found,
+ * 1 when one was not. */
+static int do_get(app *a, const char *const *ids, int n)
+{
+    int status = EXIT_HITS;
+    for (int i = 0; i < n; i++) {
+        ns_err err;
+        ns_err_clear(&err);
+        uint32_t doc;
+        bool found;
+        sr_doc d;
+        ns_rc rc = sr_index_find_id(a->ix, ids[i], strlen(ids[i]), &doc, &found, &err);
+        if (!rc && !found) {
+            ns_buf msg;
+            ns_buf_init(&msg);
+            ns_term_put(&msg, ids[i], strlen(ids[i]), NS_TERM_NAME);
+            fprintf(stderr, "nsearch: no document with id '%s' in '%s'\n", ns_buf_cstr(&msg),
+                    a->ix->dir);
+            ns_buf_release(&msg);
+            status = EXIT_NOHITS;
+            continue;
+        }
+        if (!rc)
+            rc = sr_index_doc(a->ix, doc, &d, &err);
+        if (!rc)
+            rc = sr_output_doc(&a->buf, &a->ro.out, a->ix, &d, &err);
+        if (!rc && flush_out(&a->buf))
+            rc = ns_err_sys(&err, NS_E_IO, errno, "cannot write results");
+        if (rc) {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+            return exit_for(rc);
+        }
+    }
+    return status;
+}
+
 static int do_queries(app *a, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -241,7 +286,7 @@ static int do_queries(app *a, const char *path)
 }
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS };
+       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -250,6 +295,7 @@ static const struct option long_opts[] = {
     {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
     {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
     {"stats", no_argument, 0, OPT_STATS},     {"no-snippets", no_argument, 0, OPT_NO_SNIPPETS},
+    {"get", required_argument, 0, OPT_GET},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -258,6 +304,9 @@ typedef struct cli {
     int check;
     const char **words; /* owned array, borrowed strings: the query words in order */
     int n_words;
+    const char **get; /* owned array, borrowed strings: the --get ids in order */
+    int n_get;
+    int fmt_set;      /* --format or --json was given */
 } cli;
 
 /* What each argv element turned out to be (for the '--' hint). */
@@ -371,8 +420,13 @@ static int apply_option(int c, cli *o, app *a)
         a->k = (size_t)v;
         break;
     }
-    case OPT_JSON: a->ro.out.fmt = SR_FMT_JSON; break;
+    case OPT_JSON:
+        a->ro.out.fmt = SR_FMT_JSON;
+        o->fmt_set = 1;
+        break;
+    case OPT_GET: o->get[o->n_get++] = optarg; break;
     case OPT_FORMAT:
+        o->fmt_set = 1;
         if (!strcmp(optarg, "text"))
             a->ro.out.fmt = SR_FMT_TEXT;
         else if (!strcmp(optarg, "json"))
@@ -420,7 +474,8 @@ static int parse_args(int argc, char **argv, cli *o, app *a)
 {
     char *kind = calloc((size_t)argc + 1, 1); /* ARG_* per element */
     o->words = calloc((size_t)argc + 1, sizeof *o->words);
-    if (!kind || !o->words) {
+    o->get = calloc((size_t)argc + 1, sizeof *o->get);
+    if (!kind || !o->words || !o->get) {
         free(kind);
         fprintf(stderr, "nsearch: out of memory\n");
         return EXIT_IO;
@@ -532,6 +587,8 @@ static int run(const cli *o, app *a)
     if (!a->hits || sr_render_new(&a->render)) {
         fprintf(stderr, "nsearch: out of memory\n");
         status = EXIT_IO;
+    } else if (o->n_get) {
+        status = do_get(a, o->get, o->n_get);
     } else if (queries) {
         status = do_queries(a, queries);
     } else {
@@ -580,7 +637,7 @@ static int run(const cli *o, app *a)
 
 int main(int argc, char **argv)
 {
-    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0};
+    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";
     app a;
@@ -591,12 +648,17 @@ int main(int argc, char **argv)
     a.mode = SR_MODE_OR;
     a.algo = SR_ALGO_DEFAULT;
     int st = parse_args(argc, argv, &o, &a);
-    if (st < 0 && !o.check && !o.queries && o.n_words == 0)
+    if (st < 0 && !o.check && !o.queries && !o.n_get && o.n_words == 0)
         st = usage_error("%s", "no QUERY given");
-    if (st < 0 && (o.check || o.queries) && o.n_words > 0)
+    if (st < 0 && (o.check || o.queries || o.n_get) && o.n_words > 0)
         st = usage_error("unexpected argument '%s'", o.words[0]);
+    if (st < 0 && o.n_get && (o.check || o.queries))
+        st = usage_error("%s", "--get cannot be combined with --check or --queries");
+    if (st < 0 && o.n_get && !o.fmt_set)
+        a.ro.out.fmt = SR_FMT_JSON; /* a document is JSON unless asked for text */
     if (st < 0)
         st = run(&o, &a);
     free(o.words);
+    free(o.get);
     return close_stdout(st);
 }

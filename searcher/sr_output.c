@@ -90,7 +90,105 @@ static ns_rc put_json_field(ns_buf *out, const char *name, const char *s, size_t
     return rc ? rc : ns_json_put_string(out, s, len);
 }
 
-ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
+/* Appends "\"NAME\":VALUE" for each of d's other fields, comma-separated
+ * (and after a comma when lead). */
+static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, int lead,
+                             ns_err *err)
+{
+    sr_field_iter it;
+    sr_field f;
+    sr_doc_field_first(d, &it);
+    int r;
+    ns_rc rc = NS_OK;
+    while (!rc && (r = sr_doc_field_next(ix, d, &it, &f, err)) == 1) {
+        if (!f.v)
+            return ns_err_set(err, NS_E_ARG, "internal error: field value in the frame not fetched");
+        rc = lead ? ns_buf_putc(out, ',') : NS_OK;
+        lead = 1;
+        if (!rc)
+            rc = ns_json_put_string(out, f.name, f.name_len);
+        if (!rc)
+            rc = ns_buf_putc(out, ':');
+        if (!rc)
+            rc = f.type == NS_VAL_STRING ? ns_json_put_string(out, f.v, f.len)
+                                         : ns_buf_append(out, f.v, f.len);
+    }
+    if (rc)
+        return ns_err_set(err, rc, "out of memory");
+    return r < 0 ? NS_E_CORRUPT : NS_OK;
+}
+
+ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const sr_doc *d,
+                    ns_err *err)
+{
+    ns_rc rc = NS_OK;
+    if (o->fmt != SR_FMT_TEXT) {
+        rc = ns_buf_puts(out, "{\"id\":");
+        if (!rc)
+            rc = ns_json_put_string(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]);
+        if (!rc)
+            rc = put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]);
+        if (!rc && d->len[NS_FIELD_DATE])
+            rc = put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]);
+        if (!rc && d->len[NS_FIELD_URL])
+            rc = put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]);
+        if (!rc)
+            rc = put_json_field(out, "body", d->f[NS_FIELD_BODY], d->len[NS_FIELD_BODY]);
+        if (rc)
+            return ns_err_set(err, rc, "out of memory");
+        if ((rc = put_json_extras(out, ix, d, 1, err)))
+            return rc;
+        if ((rc = ns_buf_puts(out, "}\n")))
+            return ns_err_set(err, rc, "out of memory");
+        return NS_OK;
+    }
+    static const char *const label[] = {"id", "title", "body", "date", "url"};
+    static const int order[] = {NS_FIELD_ID, NS_FIELD_TITLE, NS_FIELD_DATE, NS_FIELD_URL};
+    for (int i = 0; i < 4 && !rc; i++) {
+        int k = order[i];
+        if (k != NS_FIELD_ID && k != NS_FIELD_TITLE && !d->len[k])
+            continue;
+        rc = ns_buf_printf(out, "%s: ", label[k]);
+        if (!rc)
+            rc = ns_term_put(out, d->f[k], d->len[k], k == NS_FIELD_TITLE ? NS_TERM_TEXT : NS_TERM_NAME);
+        if (!rc)
+            rc = ns_buf_putc(out, '\n');
+    }
+    sr_field_iter it;
+    sr_field f;
+    sr_doc_field_first(d, &it);
+    int r = 0;
+    while (!rc && (r = sr_doc_field_next(ix, d, &it, &f, err)) == 1) {
+        rc = ns_term_put(out, f.name, f.name_len, NS_TERM_NAME);
+        if (!rc)
+            rc = ns_buf_puts(out, ": ");
+        if (!rc)
+            rc = ns_term_put(out, f.v ? f.v : "", f.v ? f.len : 0, NS_TERM_TEXT);
+        if (!rc)
+            rc = ns_buf_putc(out, '\n');
+    }
+    if (!rc && r < 0)
+        return NS_E_CORRUPT;
+    /* the body, every line indented, after an empty line */
+    if (!rc)
+        rc = ns_buf_puts(out, "\n");
+    const char *b = d->f[NS_FIELD_BODY], *end = b + d->len[NS_FIELD_BODY];
+    while (!rc && b < end) {
+        const char *nl = memchr(b, '\n', (size_t)(end - b));
+        size_t n = nl ? (size_t)(nl - b) : (size_t)(end - b);
+        rc = ns_buf_puts(out, "    ");
+        if (!rc)
+            rc = ns_term_put(out, b, n, NS_TERM_TEXT);
+        if (!rc)
+            rc = ns_buf_putc(out, '\n');
+        b += n + (nl != NULL);
+    }
+    if (!rc)
+        rc = ns_buf_putc(out, '\n');
+    return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
+}
+
+ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_err *err)
 {
     const sr_doc *d = h->doc;
     ns_rc rc = NS_OK;
@@ -101,7 +199,9 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
             rc = ns_buf_puts(out, " Q0 ");
         if (!rc)
             rc = ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_TOKEN);
-        return rc ? rc : ns_buf_printf(out, " %zu %.6f nsearch\n", h->rank, h->score);
+        if (!rc)
+            rc = ns_buf_printf(out, " %zu %.6f nsearch\n", h->rank, h->score);
+        return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     case SR_FMT_JSON:
         rc = ns_buf_puts(out, "{");
         if (!rc && o->qid) {
@@ -123,6 +223,14 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
             rc = put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]);
         if (!rc && d->len[NS_FIELD_URL])
             rc = put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]);
+        if (!rc && d->n_extra) {
+            ns_rc xr;
+            if ((rc = ns_buf_puts(out, ",\"fields\":{")))
+                return ns_err_set(err, rc, "out of memory");
+            if ((xr = put_json_extras(out, h->ix, d, 0, err)))
+                return xr;
+            rc = ns_buf_putc(out, '}');
+        }
         if (!rc && h->snippet) {
             rc = put_json_field(out, "snippet", (const char *)h->snippet->text.data,
                                 h->snippet->text.len);
@@ -132,11 +240,11 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
                 rc = ns_buf_printf(out, "%s[%zu,%zu]", i ? "," : "", h->snippet->hl[i].start,
                                    h->snippet->hl[i].end);
             if (!rc)
-                rc = ns_buf_puts(out, "]");
+                rc = ns_buf_putc(out, ']');
         }
         if (!rc)
             rc = ns_buf_puts(out, "}\n");
-        return rc;
+        return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     case SR_FMT_TEXT:
         rc = ns_buf_printf(out, "%s%zu. [%.4f]%s ", o->color ? C_DIM : "", h->rank, h->score,
                            o->color ? C_RESET : "");
@@ -166,9 +274,9 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h)
         }
         if (!rc)
             rc = ns_buf_puts(out, "\n");
-        return rc;
+        return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     }
-    return NS_E_ARG;
+    return ns_err_set(err, NS_E_ARG, "internal error: unknown format");
 }
 
 ns_rc sr_output_query(ns_buf *out, const sr_out_opts *o, const char *text, size_t len)

@@ -27,14 +27,29 @@ typedef struct sr_out_opts {
 typedef struct sr_out_hit {
     size_t rank; /* from 1 */
     double score;
-    const sr_doc *doc;
+    const sr_index *ix; /* the document's index (its field names) */
+    const sr_doc *doc;  /* its head; with the body when a value is in the frame */
     const sr_snippet *title;   /* text: whole title with highlights; NULL: the
                                 * stored title, white space folded, unmarked */
     const sr_snippet *snippet; /* the passage; NULL: none (no snippet line in
                                 * text, no snippet/highlights members in JSON) */
 } sr_out_hit;
 
-ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h);
+/* Appends one hit.  JSON: rank, id, title, score, date and url when not
+ * empty, "fields" (the document's other fields, when it has any: strings as
+ * JSON strings, other values as stored), then snippet and highlights unless
+ * h->snippet is NULL.  Text: the snippet line only when h->snippet is not
+ * NULL and not empty.  NS_E_NOMEM, NS_E_CORRUPT (err set: a damaged
+ * record). */
+ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_err *err);
+
+/* Appends a whole stored document (nsearch --get): JSON, one object with
+ * id, title, date and url when not empty, body, and the other fields in
+ * stored order; text, one "name: value" line per field (values made
+ * terminal-safe, the body's lines indented), then an empty line; TREC is
+ * JSON.  d must have its body.  NS_E_NOMEM, NS_E_CORRUPT (err set). */
+ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const sr_doc *d,
+                    ns_err *err);
 
 /* The text format's header line of a query from a query file,
  * "# query QID: TEXT" (nothing in the other formats). */

@@ -33,26 +33,18 @@ void sr_render_free(sr_render *r)
     ns_free(r);
 }
 
-/* The two fetches.  Today's docstore keeps all of a document's fields in
- * one record of a compressed block, and sr_index_doc reads the record
- * whole, so both steps call it: the second finds the block cached (a walk
- * to the record, no decompression) and leaves the head's pointers valid.
- * A docstore with a separate head table swaps in sr_index_doc_head() and
- * sr_index_doc_body() for the two calls below. */
+/* The two fetches: the head (id, title, date, url, the other fields kept
+ * in the table) without decompressing anything, and the body (with the
+ * long field values), one docstore frame decompressed. */
 static ns_rc fetch_head(sr_index *ix, uint32_t doc, sr_doc *d, ns_err *err)
 {
-    return sr_index_doc(ix, doc, d, err); /* id, title, date, url */
+    return sr_index_doc_head(ix, doc, d, err);
 }
 
 static ns_rc fetch_body(sr_index *ix, uint32_t doc, sr_doc *d, ns_err *err)
 {
-    sr_doc b;
-    ns_rc rc = sr_index_doc(ix, doc, &b, err); /* the body */
-    if (!rc) {
-        d->f[NS_FIELD_BODY] = b.f[NS_FIELD_BODY];
-        d->len[NS_FIELD_BODY] = b.len[NS_FIELD_BODY];
-    }
-    return rc;
+    (void)doc; /* d holds it since fetch_head */
+    return sr_index_doc_body(ix, d, err);
 }
 
 static uint64_t now_ns(void)
@@ -85,11 +77,15 @@ ns_rc sr_render_hit(sr_render *r, sr_index *ix, const sr_query *q, const sr_hit 
     lap(st, &t, &acc->fetch_head_ns);
     if (rc)
         return rc;
-    if (snippets) {
+    /* JSON shows the other fields: those kept in the frame need the body */
+    bool body = snippets || (o->out.fmt == SR_FMT_JSON && sr_doc_needs_frame(&d));
+    if (body) {
         rc = fetch_body(ix, hit->doc, &d, err);
         lap(st, &t, &acc->fetch_body_ns);
         if (rc)
             return rc;
+    }
+    if (snippets) {
         if (title_marks)
             rc = sr_snippet_make(ix->an, q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE], SIZE_MAX,
                                  &r->title);
@@ -100,12 +96,12 @@ ns_rc sr_render_hit(sr_render *r, sr_index *ix, const sr_query *q, const sr_hit 
         if (rc)
             return ns_err_set(err, rc, "out of memory");
     }
-    sr_out_hit h = {rank, hit->score, &d, title_marks ? &r->title : NULL,
+    sr_out_hit h = {rank, hit->score, ix, &d, title_marks ? &r->title : NULL,
                     snippets ? &r->body : NULL};
-    rc = sr_output_hit(out, &o->out, &h);
+    rc = sr_output_hit(out, &o->out, &h, err);
     lap(st, &t, &acc->format_ns);
     if (rc)
-        return ns_err_set(err, rc, "out of memory");
+        return rc; /* err set */
     if (st)
         st->n_hits++;
     return NS_OK;

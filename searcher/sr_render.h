@@ -9,7 +9,8 @@
  *   trec            yes (the id)                  no     no
  *   json            yes                           yes    body passage
  *   text            yes                           yes    title + body passage
- *   json/text with snippets = false: head only, no snippet computed
+ *   json/text with snippets = false: head only, no snippet computed (json:
+ *   and the body when other fields' values are kept in the frame)
  *
  * Fetching is two steps, "head" (what a result line shows) and "body"
  * (needed only for a snippet), so that a docstore that keeps them apart
@@ -62,8 +63,9 @@ void sr_render_free(sr_render *r); /* accepts NULL */
 
 /* Appends hit (ranked `rank`, from 1) of query q to out in the format of o.
  * st: NULL, or where to add the time spent (then each step is timed).
- * Errors: those of sr_index_doc (NS_E_CORRUPT, NS_E_ARG, NS_E_NOMEM) with
- * its message, NS_E_NOMEM ("out of memory"); err says which.  On error out
+ * Errors: those of sr_index_doc_head/_body and sr_output_hit (NS_E_CORRUPT,
+ * NS_E_ARG, NS_E_NOMEM) with their messages, NS_E_NOMEM ("out of memory"
+ * from a snippet); err says which.  On error out
  * may hold part of the hit. */
 ns_rc sr_render_hit(sr_render *r, sr_index *ix, const sr_query *q, const sr_hit *hit, size_t rank,
                     const sr_render_opts *o, ns_buf *out, sr_render_stats *st, ns_err *err);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns_format.h"
 #include "tutil.h"
 
 #define TIMEOUT_S 20
@@ -575,7 +576,7 @@ Test(cli_nindex, rebuild_replaces_the_index)
     /* nothing left beside it: only the inputs and the index */
     cr_assert_eq(count_entries(dir, ".idx"), 0, "a temporary directory was left behind");
     cr_assert_eq(count_entries(dir, ""), 3);
-    cr_assert_eq(count_entries(idx, ""), 6, "the index holds other than its 6 files");
+    cr_assert_eq(count_entries(idx, ""), NS_FILE_KIND_COUNT, "the index holds other than its files");
     free(two);
     free(one);
     free(idx);

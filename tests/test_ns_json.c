@@ -108,8 +108,9 @@ Test(ns_json, extracts_members_of_every_type)
     assert_field(&sc, &f[3], NS_JSON_BOOL, "true", 4);
     assert_field(&sc, &f[4], NS_JSON_BOOL, "false", 5);
     assert_field(&sc, &f[5], NS_JSON_NULL, "null", 4);
-    assert_field(&sc, &f[6], NS_JSON_ARRAY, "[1, \"x\", [ ]]", 13);
-    assert_field(&sc, &f[7], NS_JSON_OBJECT, "{\"a\": {\"b\": []}}", 16);
+    /* white space outside strings removed, inside kept */
+    assert_field(&sc, &f[6], NS_JSON_ARRAY, "[1,\"x\",[]]", 10);
+    assert_field(&sc, &f[7], NS_JSON_OBJECT, "{\"a\":{\"b\":[]}}", 14);
     cr_assert_eq(f[8].type, NS_JSON_ABSENT);
     cr_assert_eq(f[8].len, 0);
     assert_str(&sc, &f[9], "empty name");
@@ -362,7 +363,7 @@ Test(ns_json, nested_values_are_validated_and_skipped)
                        " \"b\": {\"id\": \"inner\"}, \"id\": \"7\"}";
     cr_assert_eq(extract(line, f, 2, &sc, &err), NS_OK, "%s", err.msg);
     assert_str(&sc, &f[0], "7"); /* the inner "id" is not a top-level member */
-    assert_field(&sc, &f[1], NS_JSON_OBJECT, "{\"id\": \"inner\"}", 15);
+    assert_field(&sc, &f[1], NS_JSON_OBJECT, "{\"id\":\"inner\"}", 14);
     check_error("{\"a\": [1, 2,]}", "column 13: expected value");
     check_error("{\"a\": [1 2]}", "column 10: expected ',' or ']' after array element");
     check_error("{\"a\": {\"b\" 1}}", "column 12: expected ':' after member name");
@@ -502,7 +503,7 @@ Test(ns_json, whitespace)
                          &err),
                  NS_OK, "%s", err.msg);
     assert_str(&sc, &f[0], "1");
-    assert_field(&sc, &f[1], NS_JSON_ARRAY, "[ 1 , { } ]", 11);
+    assert_field(&sc, &f[1], NS_JSON_ARRAY, "[1,{}]", 6);
     cr_assert_eq(extract("{\"id\":\"1\"}\n", f, 2, &sc, &err), NS_OK);
     cr_assert_eq(extract("{\"id\":\"1\"}\r\n", f, 2, &sc, &err), NS_OK);
     /* only space, tab, LF and CR are JSON whitespace */
@@ -729,5 +730,45 @@ Test(ns_json, scratch_is_reset_and_offsets_index_it)
     cr_assert_eq(extract("{\"b\":\"0123456789012345678901234567890123456789\" x", f, 2, &sc,
                          &err),
                  NS_E_CORRUPT);
+    ns_buf_release(&sc);
+}
+
+/* Members no field asks for come back in order, names and strings decoded,
+ * other values as JSON text without white space outside strings; more than
+ * max_rest are counted, not kept. */
+Test(ns_json, rest_returns_every_other_member_in_order)
+{
+    ns_buf sc;
+    ns_buf_init(&sc);
+    ns_err err;
+    ns_json_field f[] = {{.name = "id"}};
+    ns_json_member rest[4];
+    size_t n = 99;
+    const char *line = "{\"t\\u00e9\": [ \"a b\" , 1 ], \"id\": \"x\", \"s\": \"q\\\"\\n\", \"n\": -1.5e2, "
+                       "\"o\": { \"k\" : null }, \"b\": true}";
+    cr_assert_eq(ns_json_extract_rest(line, strlen(line), f, 1, rest, 4, &n, &sc, &err), NS_OK,
+                 "%s", err.msg);
+    assert_str(&sc, &f[0], "x");
+    cr_assert_eq(n, 5, "every other member is counted: %zu", n);
+    static const struct {
+        const char *name, *value;
+        ns_json_type type;
+    } want[4] = {{"t\xc3\xa9", "[\"a b\",1]", NS_JSON_ARRAY},
+                 {"s", "q\"\n", NS_JSON_STRING},
+                 {"n", "-1.5e2", NS_JSON_NUMBER},
+                 {"o", "{\"k\":null}", NS_JSON_OBJECT}};
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(rest[i].name_len, strlen(want[i].name), "member %d", i);
+        cr_assert(!memcmp(sc.data + rest[i].name_off, want[i].name, rest[i].name_len), "member %d", i);
+        cr_assert_eq(rest[i].type, want[i].type, "member %d", i);
+        cr_assert_eq(rest[i].len, strlen(want[i].value), "member %d: '%.*s'", i, (int)rest[i].len,
+                     (const char *)sc.data + rest[i].off);
+        cr_assert(!memcmp(sc.data + rest[i].off, want[i].value, rest[i].len), "member %d", i);
+    }
+    /* invalid UTF-8 in a kept name or string value is repaired and counted */
+    const char *bad = "{\"k\xff\":\"v\xfe\"}";
+    cr_assert_eq(ns_json_extract_rest(bad, strlen(bad), NULL, 0, rest, 4, &n, &sc, &err), NS_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(rest[0].n_repaired, 2);
     ns_buf_release(&sc);
 }

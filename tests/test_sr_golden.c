@@ -1,11 +1,11 @@
-/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v2
- * (format 2.0, the current one) must keep opening, pass --check and answer
- * exactly as a freshly built index of the same input does; tests/golden/v1_1
- * (format 1.1) is the "old format" fixture, which a 2.x reader refuses with
- * a message asking for a rebuild.
+/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v3
+ * (format 3.0, the current one) must keep opening, pass --check and answer
+ * exactly as a freshly built index of the same input does; tests/golden/v2
+ * (format 2.0) and tests/golden/v1_1 (format 1.1) are "old format"
+ * fixtures, which a 3.x reader refuses with a message asking for a rebuild.
  *
- * To regenerate v2 after a deliberate format change (same major version):
- *     build/nindex -q -o tests/golden/v2 tests/golden/v1.jsonl */
+ * To regenerate v3 after a deliberate format change (same major version):
+ *     build/nindex -q -o tests/golden/v3 tests/golden/v1.jsonl */
 #include <math.h>
 #include <stdio.h>
 
@@ -17,6 +17,7 @@
 
 #define GOLDEN_1_1 NS_TEST_SRCDIR "/tests/golden/v1_1"
 #define GOLDEN_2 NS_TEST_SRCDIR "/tests/golden/v2"
+#define GOLDEN_3 NS_TEST_SRCDIR "/tests/golden/v3"
 
 static void on_problem(void *ctx, const char *msg)
 {
@@ -67,7 +68,17 @@ static void opens_checks_and_answers(const char *dir, unsigned minor)
     sr_index_close(ix);
 }
 
-Test(sr_golden, v2_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_2, 0); }
+Test(sr_golden, v3_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_3, 0); }
+
+Test(sr_golden, v2_0_is_refused_with_a_rebuild_message)
+{
+    sr_index *ix = NULL;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_2, &ix, &err), NS_E_VERSION);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "format version 2.0"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "rebuild the index with nindex"), "%s", err.msg);
+}
 
 Test(sr_golden, v1_1_is_refused_with_a_rebuild_message)
 {
@@ -89,7 +100,7 @@ Test(sr_golden, v1_1_is_refused_by_nsearch_with_exit_3)
     tu_out_free(&o);
 }
 
-Test(sr_golden, v2_answers_like_a_fresh_build)
+Test(sr_golden, v3_answers_like_a_fresh_build)
 {
     char *dir = tu_tmpdir("golden_fresh");
     char *out = tu_path(dir, "idx");
@@ -100,7 +111,7 @@ Test(sr_golden, v2_answers_like_a_fresh_build)
     tu_out_free(&o);
     sr_index *g, *f;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_2, &g, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_3, &g, &err), NS_OK, "%s", err.msg);
     cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
     const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
                              "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
@@ -135,7 +146,7 @@ Test(sr_golden, scores_match_an_independent_bm25)
     cr_assert_not_null(tsv);
     sr_index *ix;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_2, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_3, &ix, &err), NS_OK, "%s", err.msg);
     size_t n_queries = 0, n_lines = 0;
     for (char *p = tsv; *p;) {
         /* one query's block of lines */
