@@ -3,7 +3,12 @@
  * configuration; parsing (analysis + dictionary lookup) and ranking are
  * timed, snippets are not.  Each configuration's results are checked
  * against the exhaustive reference before any figure is printed.  Also
- * measures nsearch's process start-to-exit time for one query. */
+ * measures nsearch's process start-to-exit time for one query.
+ *
+ * --e2e=FMT,...: end to end instead, per output format: parse + rank with
+ * the default algorithm ("rank"), then sr_render, nsearch's own per-hit
+ * code, with its timing split (fetch head, fetch body, snippets, format),
+ * into a buffer that is never written anywhere. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -21,6 +26,7 @@
 #include "sr_index.h"
 #include "sr_query.h"
 #include "sr_rank.h"
+#include "sr_render.h"
 
 extern char **environ;
 
@@ -41,6 +47,11 @@ static const char usage_text[] =
     "      --startup=N      also time N runs of the nsearch program (start to exit)\n"
     "      --nsearch=PATH   nsearch binary for --startup (default: beside nbench)\n"
     "      --slowest=N      list the N slowest queries of each configuration\n"
+    "      --e2e=FMT,...    end to end instead (text, json, trec): parse + rank with\n"
+    "                       the default algorithm, then nsearch's rendering of the\n"
+    "                       hits (sr_render: fetch head, fetch body, snippets,\n"
+    "                       format), each part timed; JSON lines \"bench\":\"e2e\"\n"
+    "      --no-snippets    with --e2e: render as nsearch --no-snippets\n"
     "\n"
     "Output: one JSON line per configuration on stdout (p50/p90/p99/mean in\n"
     "microseconds, QPS, postings decoded and documents scored per query),\n"
@@ -155,9 +166,190 @@ static int time_startup(const char *nsearch, const char *index, const char *text
     return 0;
 }
 
+/* ---- --e2e ---- */
+
+enum { E2E_TOTAL, E2E_RANK, E2E_HEAD, E2E_BODY, E2E_SNIPPET, E2E_FORMAT, E2E_PARTS };
+static const char *const e2e_part_name[E2E_PARTS] = {"total", "rank", "fetch_head", "fetch_body",
+                                                     "snippet", "format"};
+
+typedef struct e2e_cfg {
+    sr_index *ix;
+    const query *qs;
+    size_t nq;
+    sr_mode mode;
+    const char *mode_name;
+    size_t k;
+    sr_format fmt;
+    const char *fmt_name;
+    bool snippets;
+    int warmup, repeat;
+    const char *label;
+} e2e_cfg;
+
+/* One end-to-end configuration: returns 0, or 4 when ranking fails or
+ * disagrees with the exhaustive reference, or rendering fails or differs
+ * between passes. */
+static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, double *lat[E2E_PARTS])
+{
+    ns_err err;
+    uint64_t ref_sum = 0, sum = 0, out_sum = 0, first_out_sum = 0, hits_total = 0, bytes_total = 0;
+    for (size_t qi = 0; qi < c->nq; qi++) { /* the reference, untimed */
+        sr_query q;
+        size_t nh = 0;
+        sr_rank_stats st;
+        if (sr_query_parse(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &q, &err) ||
+            sr_rank(c->ix, &q, c->mode, SR_ALGO_EXHAUSTIVE, c->k, hits, &nh, &st, &err)) {
+            fprintf(stderr, "nbench: %s\n", err.msg);
+            return 4;
+        }
+        ref_sum = hits_hash(hits, nh, ref_sum);
+        sr_query_release(&q);
+    }
+    sr_render_opts ro = {{c->fmt, false, NULL}, c->snippets};
+    for (int pass = 0; pass < c->warmup + c->repeat; pass++) {
+        int timed = pass >= c->warmup;
+        sum = out_sum = hits_total = bytes_total = 0;
+        for (size_t qi = 0; qi < c->nq; qi++) {
+            ro.out.qid = c->qs[qi].qid;
+            sr_render_stats rs = {0};
+            sr_query q;
+            size_t nh = 0;
+            sr_rank_stats st;
+            ns_buf_reset(buf);
+            double t0 = nb_now();
+            ns_rc rc = sr_query_parse(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &q, &err);
+            if (!rc) {
+                rc = sr_rank(c->ix, &q, c->mode, SR_ALGO_DEFAULT, c->k, hits, &nh, &st, &err);
+                double t1 = nb_now();
+                if (!rc)
+                    rc = sr_render_hits(r, c->ix, &q, hits, nh, &ro, buf, &rs, &err);
+                double t2 = nb_now();
+                sr_query_release(&q);
+                double tot = (t2 - t0) * 1e6;
+                if (!rc && timed && (pass == c->warmup || tot < lat[E2E_TOTAL][qi])) {
+                    lat[E2E_TOTAL][qi] = tot; /* the parts of the fastest pass */
+                    lat[E2E_RANK][qi] = (t1 - t0) * 1e6;
+                    lat[E2E_HEAD][qi] = (double)rs.fetch_head_ns / 1e3;
+                    lat[E2E_BODY][qi] = (double)rs.fetch_body_ns / 1e3;
+                    lat[E2E_SNIPPET][qi] = (double)rs.snippet_ns / 1e3;
+                    lat[E2E_FORMAT][qi] = (double)rs.format_ns / 1e3;
+                }
+            }
+            if (rc || rs.n_hits != nh) {
+                fprintf(stderr, "nbench: e2e %s %s k=%zu: query %s: %s\n", c->fmt_name, c->mode_name,
+                        c->k, c->qs[qi].qid, rc ? err.msg : "hits not all rendered");
+                return 4;
+            }
+            sum = hits_hash(hits, nh, sum);
+            out_sum = XXH64(buf->data, buf->len, out_sum);
+            hits_total += nh;
+            bytes_total += buf->len;
+        }
+        if (pass == 0)
+            first_out_sum = out_sum;
+        if (sum != ref_sum || out_sum != first_out_sum) {
+            fprintf(stderr, "nbench: e2e %s %s k=%zu: %s: no figures\n", c->fmt_name, c->mode_name, c->k,
+                    sum != ref_sum ? "hits disagree with exhaustive" : "output differs between passes");
+            return 4;
+        }
+    }
+    nb_stats s[E2E_PARTS];
+    for (int p = 0; p < E2E_PARTS; p++)
+        nb_stats_compute(lat[p], c->nq, &s[p]);
+    double ratio_mean = s[E2E_RANK].mean > 0 ? s[E2E_TOTAL].mean / s[E2E_RANK].mean : 0;
+    double ratio_p99 = s[E2E_RANK].p99 > 0 ? s[E2E_TOTAL].p99 / s[E2E_RANK].p99 : 0;
+    printf("{\"bench\":\"e2e\",\"engine\":\"nsearch\",\"corpus\":\"%s\",\"docs\":%llu,\"format\":\"%s\","
+           "\"snippets\":%s,\"mode\":\"%s\",\"k\":%zu,\"algo\":\"%s\",\"queries\":%zu,"
+           "\"p50_us\":%.2f,\"p99_us\":%.2f,\"mean_us\":%.2f",
+           c->label, (unsigned long long)c->ix->n_live, c->fmt_name,
+           c->snippets && c->fmt != SR_FMT_TREC ? "true" : "false", c->mode_name, c->k,
+           sr_algo_name(SR_ALGO_DEFAULT), c->nq, s[E2E_TOTAL].p50, s[E2E_TOTAL].p99,
+           s[E2E_TOTAL].mean);
+    for (int p = E2E_RANK; p < E2E_PARTS; p++)
+        printf(",\"%s_p50_us\":%.2f,\"%s_p99_us\":%.2f,\"%s_mean_us\":%.2f", e2e_part_name[p], s[p].p50,
+               e2e_part_name[p], s[p].p99, e2e_part_name[p], s[p].mean);
+    printf(",\"total_over_rank_mean\":%.2f,\"total_over_rank_p99\":%.2f,\"hits_per_query\":%.1f,"
+           "\"output_bytes_per_query\":%.0f,\"checksum\":\"%016llx\",\"output_xxh64\":\"%016llx\",%s}\n",
+           ratio_mean, ratio_p99, (double)hits_total / (double)c->nq,
+           (double)bytes_total / (double)c->nq, (unsigned long long)sum,
+           (unsigned long long)out_sum, nb_meta_json());
+    fprintf(stderr, "%-5s %-4s %5zu %-8s", c->fmt_name, c->mode_name, c->k,
+            c->fmt == SR_FMT_TREC ? "-" : c->snippets ? "yes" : "no");
+    for (int p = 0; p < E2E_PARTS; p++) {
+        if (p < 2)
+            fprintf(stderr, " %7.1f %7.1f", s[p].p50, s[p].p99);
+        fprintf(stderr, " %7.1f", s[p].mean);
+    }
+    fprintf(stderr, " %6.2fx %6.2fx\n", ratio_mean, ratio_p99);
+    return 0;
+}
+
+/* --e2e: every format x mode x k; returns the exit status. */
+static int e2e_main(sr_index *ix, const query *qs, size_t nq, const char *fmts, char ms[][16],
+                    size_t nm, char ks[][16], size_t nk, size_t kmax, bool snippets, int warmup,
+                    int repeat, const char *label)
+{
+    char fs[3][16];
+    size_t nf = parse_list(fmts, fs, 3);
+    sr_format fv[3];
+    for (size_t i = 0; i < nf; i++) {
+        if (!strcmp(fs[i], "text"))
+            fv[i] = SR_FMT_TEXT;
+        else if (!strcmp(fs[i], "json"))
+            fv[i] = SR_FMT_JSON;
+        else if (!strcmp(fs[i], "trec"))
+            fv[i] = SR_FMT_TREC;
+        else {
+            fprintf(stderr, "nbench: unknown --e2e format '%s' (text, json, trec)\n", fs[i]);
+            return 2;
+        }
+    }
+    sr_hit *hits = malloc((kmax ? kmax : 1) * sizeof *hits);
+    double *lat[E2E_PARTS];
+    for (int p = 0; p < E2E_PARTS; p++)
+        lat[p] = calloc(nq, sizeof *lat[p]);
+    sr_render *r = NULL;
+    ns_buf buf;
+    ns_buf_init(&buf);
+    int status = 0;
+    if (!hits || sr_render_new(&r)) {
+        fprintf(stderr, "nbench: out of memory\n");
+        status = 4;
+    }
+    for (int p = 0; p < E2E_PARTS && !status; p++)
+        if (!lat[p]) {
+            fprintf(stderr, "nbench: out of memory\n");
+            status = 4;
+        }
+    if (!status)
+        fprintf(stderr,
+                "end to end, us per query (each query's fastest pass): total and rank p50 p99 "
+                "mean, the rendering parts' means\n"
+                "%-5s %-4s %5s %-8s %-23s %-23s %7s %7s %7s %7s %-15s\n"
+                "%-5s %-4s %5s %-8s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n",
+                "fmt", "mode", "k", "snippets", "  total", "  rank", "head", "body", "snip",
+                "format", "  total/rank", "", "", "", "", "p50", "p99", "mean", "p50", "p99",
+                "mean", "mean", "mean", "mean", "mean", "mean", "p99");
+    for (size_t fi = 0; fi < nf && !status; fi++)
+        for (size_t mi = 0; mi < nm && !status; mi++)
+            for (size_t ki = 0; ki < nk && !status; ki++) {
+                e2e_cfg c = {ix, qs, nq, strcmp(ms[mi], "and") ? SR_MODE_OR : SR_MODE_AND, ms[mi],
+                             (size_t)atol(ks[ki]), fv[fi], fs[fi], snippets, warmup, repeat, label};
+                status = e2e_run(&c, hits, r, &buf, lat);
+            }
+    ns_buf_release(&buf);
+    sr_render_free(r);
+    for (int p = 0; p < E2E_PARTS; p++)
+        free(lat[p]);
+    free(hits);
+    return status;
+}
+
 int nb_query_main(int argc, char **argv)
 {
     const char *index = NULL, *qpath = NULL, *run_path = NULL, *label = NULL, *nsearch = NULL;
+    const char *e2e = NULL;
+    bool snippets = true;
     const char *klist = "10,1000", *modes = "or,and", *algos = "exhaustive,maxscore,bmw";
     int warmup = 1, repeat = 1, startup = 0, slowest = 0;
     size_t limit = SIZE_MAX;
@@ -169,6 +361,7 @@ int nb_query_main(int argc, char **argv)
         {"label", required_argument, 0, 'L'},   {"run", required_argument, 0, 'R'},
         {"startup", required_argument, 0, 's'}, {"nsearch", required_argument, 0, 'N'},
         {"slowest", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
+        {"e2e", required_argument, 0, 'E'},     {"no-snippets", no_argument, 0, 'n'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -187,6 +380,8 @@ int nb_query_main(int argc, char **argv)
         case 's': startup = atoi(optarg); break;
         case 'N': nsearch = optarg; break;
         case 'S': slowest = atoi(optarg); break;
+        case 'E': e2e = optarg; break;
+        case 'n': snippets = false; break;
         case 'h': fputs(usage_text, stdout); return 0;
         default: fputs(usage_text, stderr); return 2;
         }
@@ -215,6 +410,14 @@ int nb_query_main(int argc, char **argv)
     for (size_t i = 0; i < nk; i++)
         if ((size_t)atol(ks[i]) > kmax)
             kmax = (size_t)atol(ks[i]);
+    if (e2e) {
+        int st = e2e_main(ix, qs, nq, e2e, ms, nm, ks, nk, kmax, snippets, warmup, repeat, label);
+        for (size_t i = 0; i < nq; i++)
+            free(qs[i].text);
+        free(qs);
+        sr_index_close(ix);
+        return st;
+    }
     sr_hit *hits = malloc((kmax ? kmax : 1) * sizeof *hits);
     double *lat = malloc(nq * sizeof *lat), *rep = malloc((size_t)repeat * sizeof *rep);
     int status = 0;

@@ -19,7 +19,7 @@
 #include "sr_output.h"
 #include "sr_query.h"
 #include "sr_rank.h"
-#include "sr_snippet.h"
+#include "sr_render.h"
 
 #define EXIT_HITS 0
 #define EXIT_NOHITS 1
@@ -51,6 +51,9 @@ static const char usage_text[] =
     "                       ('qid Q0 id rank score nsearch', for trec_eval;\n"
     "                       white space, controls and '%' in qid and id are\n"
     "                       percent-encoded: 'a b' is 'a%20b')\n"
+    "      --no-snippets    no passages: json hits without snippet and highlights,\n"
+    "                       text hits without the snippet line (titles unmarked);\n"
+    "                       only id, title, date and url are read for each hit\n"
     "      --queries=FILE   answer one query per line of FILE ('-' for stdin):\n"
     "                       'qid<TAB>text', or just text (qid = line number)\n"
     "      --color=WHEN     highlight matches: auto (default: on a terminal,\n"
@@ -105,12 +108,12 @@ static int exit_for(ns_rc rc)
 
 typedef struct app {
     sr_index *ix;
-    sr_out_opts out;
+    sr_render_opts ro; /* format, colour, qid, snippets */
     size_t k;
     sr_mode mode;
     sr_algo algo;
     sr_hit *hits; /* owned, k entries */
-    sr_snippet title, snip;
+    sr_render *render; /* owned */
     ns_buf buf;
     int damaged_reported;
     int stats; /* --stats: the work of each query on stderr */
@@ -144,25 +147,7 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
         fprintf(stderr, "nsearch: stats: postings_decoded=%llu docs_scored=%llu hits=%zu\n",
                 (unsigned long long)st.postings_decoded, (unsigned long long)st.docs_scored, n);
     for (size_t i = 0; i < n && !rc; i++) {
-        sr_doc d;
-        /* TREC needs the id only: the head, no decompression */
-        rc = a->out.fmt == SR_FMT_TREC ? sr_index_doc_head(a->ix, a->hits[i].doc, &d, err)
-                                       : sr_index_doc(a->ix, a->hits[i].doc, &d, err);
-        if (rc)
-            break;
-        if (a->out.fmt != SR_FMT_TREC) {
-            rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE],
-                                 SIZE_MAX, &a->title);
-            if (!rc)
-                rc = sr_snippet_make(a->ix->an, q, d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY],
-                                     SR_SNIPPET_WIDTH, &a->snip);
-            if (rc) {
-                ns_err_set(err, rc, "out of memory");
-                break;
-            }
-        }
-        sr_out_hit h = {i + 1, a->hits[i].score, a->ix, &d, &a->title, &a->snip};
-        rc = sr_output_hit(&a->buf, &a->out, &h, err);
+        rc = sr_render_hit(a->render, a->ix, q, &a->hits[i], i + 1, &a->ro, &a->buf, NULL, err);
         if (!rc && a->buf.len > (1u << 16) && flush_out(&a->buf))
             rc = ns_err_sys(err, NS_E_IO, errno, "cannot write results");
     }
@@ -221,7 +206,7 @@ static int do_get(app *a, const char *const *ids, int n)
         if (!rc)
             rc = sr_index_doc(a->ix, doc, &d, &err);
         if (!rc)
-            rc = sr_output_doc(&a->buf, &a->out, a->ix, &d, &err);
+            rc = sr_output_doc(&a->buf, &a->ro.out, a->ix, &d, &err);
         if (!rc && flush_out(&a->buf))
             rc = ns_err_sys(&err, NS_E_IO, errno, "cannot write results");
         if (rc) {
@@ -254,17 +239,17 @@ static int do_queries(app *a, const char *path)
         char *tab = strchr(line, '\t');
         if (tab) {
             *tab = 0;
-            a->out.qid = line; /* whole, however long: qids must not collide */
+            a->ro.out.qid = line; /* whole, however long: qids must not collide */
             text = tab + 1;
         } else {
             snprintf(line_qid, sizeof line_qid, "%lu", line_no);
-            a->out.qid = line_qid;
+            a->ro.out.qid = line_qid;
         }
         if (!*text && !tab)
             continue;
         ns_err err;
         ns_err_clear(&err);
-        if (sr_output_query(&a->buf, &a->out, text, strlen(text))) {
+        if (sr_output_query(&a->buf, &a->ro.out, text, strlen(text))) {
             fprintf(stderr, "nsearch: out of memory\n");
             status = EXIT_IO;
             break;
@@ -294,14 +279,14 @@ static int do_queries(app *a, const char *path)
     free(line);
     if (f != stdin)
         fclose(f);
-    a->out.qid = NULL; /* pointed into this frame */
+    a->ro.out.qid = NULL; /* pointed into this frame */
     if (status == EXIT_NOHITS && total > 0)
         status = EXIT_HITS;
     return status;
 }
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-       OPT_ALGO, OPT_STATS, OPT_GET };
+       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -309,7 +294,8 @@ static const struct option long_opts[] = {
     {"colour", required_argument, 0, OPT_COLOR},    {"check", no_argument, 0, OPT_CHECK},
     {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
     {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
-    {"stats", no_argument, 0, OPT_STATS},    {"get", required_argument, 0, OPT_GET},
+    {"stats", no_argument, 0, OPT_STATS},     {"no-snippets", no_argument, 0, OPT_NO_SNIPPETS},
+    {"get", required_argument, 0, OPT_GET},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -435,18 +421,18 @@ static int apply_option(int c, cli *o, app *a)
         break;
     }
     case OPT_JSON:
-        a->out.fmt = SR_FMT_JSON;
+        a->ro.out.fmt = SR_FMT_JSON;
         o->fmt_set = 1;
         break;
     case OPT_GET: o->get[o->n_get++] = optarg; break;
     case OPT_FORMAT:
         o->fmt_set = 1;
         if (!strcmp(optarg, "text"))
-            a->out.fmt = SR_FMT_TEXT;
+            a->ro.out.fmt = SR_FMT_TEXT;
         else if (!strcmp(optarg, "json"))
-            a->out.fmt = SR_FMT_JSON;
+            a->ro.out.fmt = SR_FMT_JSON;
         else if (!strcmp(optarg, "trec"))
-            a->out.fmt = SR_FMT_TREC;
+            a->ro.out.fmt = SR_FMT_TREC;
         else
             return usage_error("unknown --format '%s' (text, json or trec)", optarg);
         break;
@@ -460,6 +446,7 @@ static int apply_option(int c, cli *o, app *a)
     case OPT_CHECK: o->check = 1; break;
     case OPT_ALL: a->mode = SR_MODE_AND; break;
     case OPT_STATS: a->stats = 1; break;
+    case OPT_NO_SNIPPETS: a->ro.snippets = false; break;
     case OPT_ALGO:
         if (sr_algo_parse(optarg, &a->algo))
             return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
@@ -561,10 +548,10 @@ static int run(const cli *o, app *a)
     const char *index_dir = o->index_dir, *color = o->color, *queries = o->queries;
     int check = o->check;
     if (!strcmp(color, "always"))
-        a->out.color = true;
+        a->ro.out.color = true;
     else if (!strcmp(color, "auto")) {
         const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
-        a->out.color = !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(STDOUT_FILENO);
+        a->ro.out.color = !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(STDOUT_FILENO);
     }
     ns_err err;
     ns_err_clear(&err);
@@ -597,9 +584,7 @@ static int run(const cli *o, app *a)
     int status;
     a->hits = ns_malloc(a->k * sizeof *a->hits);
     ns_buf_init(&a->buf);
-    sr_snippet_init(&a->title);
-    sr_snippet_init(&a->snip);
-    if (!a->hits) {
+    if (!a->hits || sr_render_new(&a->render)) {
         fprintf(stderr, "nsearch: out of memory\n");
         status = EXIT_IO;
     } else if (o->n_get) {
@@ -643,8 +628,7 @@ static int run(const cli *o, app *a)
         sr_query_release(&q);
         ns_buf_release(&qtext);
     }
-    sr_snippet_release(&a->title);
-    sr_snippet_release(&a->snip);
+    sr_render_free(a->render);
     ns_buf_release(&a->buf);
     ns_free(a->hits);
     sr_index_close(a->ix);
@@ -659,7 +643,8 @@ int main(int argc, char **argv)
     app a;
     memset(&a, 0, sizeof a);
     a.k = 10;
-    a.out.fmt = SR_FMT_TEXT;
+    a.ro.out.fmt = SR_FMT_TEXT;
+    a.ro.snippets = true;
     a.mode = SR_MODE_OR;
     a.algo = SR_ALGO_DEFAULT;
     int st = parse_args(argc, argv, &o, &a);
@@ -670,7 +655,7 @@ int main(int argc, char **argv)
     if (st < 0 && o.n_get && (o.check || o.queries))
         st = usage_error("%s", "--get cannot be combined with --check or --queries");
     if (st < 0 && o.n_get && !o.fmt_set)
-        a.out.fmt = SR_FMT_JSON; /* a document is JSON unless asked for text */
+        a.ro.out.fmt = SR_FMT_JSON; /* a document is JSON unless asked for text */
     if (st < 0)
         st = run(&o, &a);
     free(o.words);

@@ -41,6 +41,49 @@ static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char
     return rc;
 }
 
+/* sr_snippet's white space */
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* Appends a stored title as a whole-title snippet shows it, without
+ * highlights: white space runs folded to one space, none at either end. */
+static ns_rc put_folded(ns_buf *out, const char *s, size_t len, bool color)
+{
+    ns_rc rc = color ? ns_buf_puts(out, C_TITLE) : NS_OK;
+    size_t i = 0;
+    bool gap = false, started = false;
+    while (i < len && !rc) {
+        size_t n = 0;
+        while (i + n < len && !is_space(s[i + n]))
+            n++;
+        if (n) {
+            if (gap && started)
+                rc = ns_buf_putc(out, ' ');
+            if (!rc)
+                rc = ns_term_put(out, s + i, n, NS_TERM_TEXT);
+            gap = false;
+            started = true;
+            i += n;
+        } else {
+            gap = true;
+            i++;
+        }
+    }
+    if (!rc && color)
+        rc = ns_buf_puts(out, C_RESET);
+    return rc;
+}
+
+static bool has_word(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!is_space(s[i]))
+            return true;
+    return false;
+}
+
 static ns_rc put_json_field(ns_buf *out, const char *name, const char *s, size_t len)
 {
     ns_rc rc = ns_buf_printf(out, ",\"%s\":", name);
@@ -207,8 +250,8 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_e
                            o->color ? C_RESET : "");
         if (!rc && h->title && h->title->text.len)
             rc = put_marked(out, h->title, o->color, C_TITLE);
-        else if (!rc && !h->title && d->len[NS_FIELD_TITLE])
-            rc = ns_term_put(out, d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE], NS_TERM_TEXT);
+        else if (!rc && !h->title && has_word(d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]))
+            rc = put_folded(out, d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE], o->color);
         else if (!rc)
             rc = ns_buf_puts(out, "(untitled)");
         if (!rc)

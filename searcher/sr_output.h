@@ -29,8 +29,10 @@ typedef struct sr_out_hit {
     double score;
     const sr_index *ix; /* the document's index (its field names) */
     const sr_doc *doc;  /* its head; with the body when a value is in the frame */
-    const sr_snippet *title; /* whole title with highlights */
-    const sr_snippet *snippet;
+    const sr_snippet *title;   /* text: whole title with highlights; NULL: the
+                                * stored title, white space folded, unmarked */
+    const sr_snippet *snippet; /* the passage; NULL: none (no snippet line in
+                                * text, no snippet/highlights members in JSON) */
 } sr_out_hit;
 
 /* Appends one hit.  JSON: rank, id, title, score, date and url when not

@@ -1259,3 +1259,67 @@ Test(cli_nsearch, write_errors_exit_4_whatever_was_written)
     free(idx);
     free(dir);
 }
+
+/* --no-snippets: JSON lines without snippet and highlights, the same
+ * ranks, ids, titles and scores; text without the snippet lines; TREC as
+ * without the flag. */
+Test(cli_nsearch, no_snippets_drops_the_passages_and_nothing_else)
+{
+    char *idx = corpus_index("no_snippets", NULL);
+    tu_out with = NSEARCH("-i", idx, "--json", "article", "president");
+    tu_out without = NSEARCH("-i", idx, "--json", "--no-snippets", "article", "president");
+    cr_assert_eq(with.status, 0, "stderr: %s", with.err);
+    cr_assert_eq(without.status, 0, "stderr: %s", without.err);
+    cr_assert_str_empty(without.err);
+    cr_assert(strstr(with.out, "\"snippet\":"), "%s", with.out);
+    cr_assert_null(strstr(without.out, "\"snippet\""), "%s", without.out);
+    cr_assert_null(strstr(without.out, "\"highlights\""), "%s", without.out);
+    ns_buf cut;
+    ns_buf_init(&cut);
+    size_t lines = 0;
+    for (const char *l = with.out; *l; lines++) {
+        const char *nl = strchr(l, '\n'), *sn = strstr(l, ",\"snippet\":");
+        cr_assert(nl && sn && sn < nl, "%s", l);
+        ns_buf_append(&cut, l, (size_t)(sn - l));
+        ns_buf_puts(&cut, "}\n");
+        l = nl + 1;
+    }
+    cr_assert_geq(lines, 2, "%s", with.out);
+    cr_assert_str_eq(ns_buf_cstr(&cut), without.out);
+    ns_buf_release(&cut);
+    tu_out_free(&with);
+    tu_out_free(&without);
+
+    with = NSEARCH("-i", idx, "article", "five");
+    without = NSEARCH("-i", idx, "--no-snippets", "article", "five");
+    cr_assert_eq(without.status, 0, "stderr: %s", without.err);
+    ns_buf_init(&cut);
+    size_t line = 0;
+    for (const char *l = with.out; *l; line++) { /* title, id, snippet, blank */
+        const char *nl = strchr(l, '\n');
+        cr_assert(nl);
+        if (line % 4 != 2)
+            ns_buf_append(&cut, l, (size_t)(nl + 1 - l));
+        else
+            cr_assert(!strncmp(l, "   ", 3) && nl - l > 3, "not a snippet line: %.*s", (int)(nl - l), l);
+        l = nl + 1;
+    }
+    cr_assert_str_eq(ns_buf_cstr(&cut), without.out);
+    cr_assert_lt(strlen(without.out), strlen(with.out));
+    ns_buf_release(&cut);
+    tu_out_free(&with);
+    tu_out_free(&without);
+
+    with = NSEARCH("-i", idx, "--format", "trec", "article", "five");
+    without = NSEARCH("-i", idx, "--format", "trec", "--no-snippets", "article", "five");
+    cr_assert_eq(with.status, 0);
+    cr_assert_neq(with.out_len, 0);
+    cr_assert_str_eq(with.out, without.out);
+    tu_out_free(&with);
+    tu_out_free(&without);
+
+    tu_out h = NSEARCH("--help");
+    cr_assert(strstr(h.out, "--no-snippets"), "%s", h.out);
+    tu_out_free(&h);
+    free(idx);
+}
