@@ -32,17 +32,7 @@ static void word(unsigned w, char out[5])
 static unsigned char has[N_DOCS][N_VOCAB];
 static unsigned queries[N_QUERIES][3], q_len[N_QUERIES];
 
-static tu_out runv(const char *prog, ...)
-{
-    va_list ap;
-    va_start(ap, prog);
-    tu_out o;
-    int r = tu_vrun(NULL, TIMEOUT_S, prog, ap, &o);
-    va_end(ap);
-    cr_assert_eq(r, 0, "cannot start %s", prog);
-    return o;
-}
-#define NSEARCH(...) runv(NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
+#include "tcli.h"
 
 static char *dir, *idx, *qfile;
 
@@ -69,7 +59,7 @@ static void setup(void)
     }
     cr_assert_eq(fclose(f), 0);
     idx = tu_path(dir, "idx");
-    tu_out o = runv(NS_TEST_NINDEX, "-q", "-o", idx, corpus, (const char *)NULL);
+    tu_out o = tc_runv(NULL, TIMEOUT_S, NS_TEST_NINDEX, "-q", "-o", idx, corpus, (const char *)NULL);
     cr_assert_eq(o.status, 0, "nindex: %s", o.err);
     tu_out_free(&o);
     free(corpus);

@@ -33,18 +33,7 @@
 
 /* ---- helpers ---- */
 
-static tu_out runv(const char *prog, ...)
-{
-    va_list ap;
-    va_start(ap, prog);
-    tu_out o;
-    int r = tu_vrun(NULL, TIMEOUT_S, prog, ap, &o);
-    va_end(ap);
-    cr_assert_eq(r, 0, "cannot start %s", prog);
-    return o;
-}
-#define NSEARCH(...) runv(NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
-#define NINDEX(...) runv(NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
+#include "tcli.h"
 
 static char *build_index(const char *dir, const char *input)
 {

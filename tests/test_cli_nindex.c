@@ -24,19 +24,8 @@
 
 /* ---- helpers ---- */
 
-/* Runs prog with the NULL-terminated arguments, stdin from `in` (NULL: none). */
-static tu_out runv(const char *in, const char *prog, ...)
-{
-    va_list ap;
-    va_start(ap, prog);
-    tu_out o;
-    int r = tu_vrun(in, TIMEOUT_S, prog, ap, &o);
-    va_end(ap);
-    cr_assert_eq(r, 0, "cannot start %s", prog);
-    return o;
-}
-#define NSEARCH(...) runv(NULL, NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
-#define NINDEX(...) runv(NULL, NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
+#include "tcli.h"
+#define tc_runv_in(in, ...) tc_runv((in), TIMEOUT_S, __VA_ARGS__)
 
 static void write_str(const char *path, const char *s)
 {
@@ -180,7 +169,7 @@ Test(cli_nindex, no_input_exits_2)
 {
     char *dir = tu_tmpdir("no_input");
     char *idx = tu_path(dir, "idx");
-    tu_out o = runv(NULL, NS_TEST_NINDEX, (const char *)NULL);
+    tu_out o = tc_runv_in(NULL, NS_TEST_NINDEX, (const char *)NULL);
     cr_assert_eq(o.status, 2);
     cr_assert_str_empty(o.out);
     cr_assert(strstr(o.err, "no INPUT"), "stderr: %s", o.err);
@@ -403,7 +392,7 @@ Test(cli_nindex, stdin_input_reads_json_lines)
     const char in[] = "{\"id\":\"s1\",\"title\":\"Stdin one\",\"body\":\"lemurs climb\"}\n"
                       "not json at all\n"
                       "{\"id\":\"s2\",\"text\":\"lemurs and lorises\",\"date\":\"2024-01-02\"}";
-    tu_out o = runv(in, NS_TEST_NINDEX, "-o", idx, "-", (const char *)NULL);
+    tu_out o = tc_runv_in(in, NS_TEST_NINDEX, "-o", idx, "-", (const char *)NULL);
     cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
     cr_assert(has_warning(o.err, "<stdin>", 2, "malformed JSON"), "stderr: %s", o.err);
     cr_assert(strstr(o.err, "indexed 2 documents"), "stderr: %s", o.err);
@@ -771,7 +760,7 @@ Test(cli_nindex, a_build_without_documents_keeps_the_index_unless_allow_empty)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tu_out o = cases[i].stdin_text
-                       ? runv(cases[i].stdin_text, NS_TEST_NINDEX, "-q", "-o", idx, "-",
+                       ? tc_runv_in(cases[i].stdin_text, NS_TEST_NINDEX, "-q", "-o", idx, "-",
                               (const char *)NULL)
                        : NINDEX("-q", "-o", idx, cases[i].input);
         cr_assert_eq(o.status, 2, "%s: status %d, stderr: %s", cases[i].input, o.status, o.err);
@@ -857,7 +846,7 @@ Test(cli_nindex, generated_ids_are_file_and_line)
     tu_out_free(&o);
     assert_ids(idx, "ocelot", "sub/b.jsonl:1 sub/b.jsonl:2 a.jsonl:1"); /* a.jsonl:1 is longer */
     /* standard input */
-    o = runv("{\"body\":\"serval\"}\n\n{\"body\":\"serval\"}\n", NS_TEST_NINDEX, "-q", "-o", idx,
+    o = tc_runv_in("{\"body\":\"serval\"}\n\n{\"body\":\"serval\"}\n", NS_TEST_NINDEX, "-q", "-o", idx,
              "-", (const char *)NULL);
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
     tu_out_free(&o);
@@ -887,12 +876,12 @@ Test(cli_nindex, a_utf8_byte_order_mark_is_dropped_in_every_input_kind)
     cr_assert(strstr(o.out, "\"title\":\"Markdown title\""), "stdout: %s", o.out);
     tu_out_free(&o);
     /* standard input, JSON Lines and text */
-    o = runv(BOM "{\"id\":\"s1\",\"body\":\"stoat\"}\n", NS_TEST_NINDEX, "-q", "-o", idx, "-",
+    o = tc_runv_in(BOM "{\"id\":\"s1\",\"body\":\"stoat\"}\n", NS_TEST_NINDEX, "-q", "-o", idx, "-",
              (const char *)NULL);
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
     tu_out_free(&o);
     assert_ids(idx, "stoat", "s1");
-    o = runv(BOM "Weasel title\nweasel\n", NS_TEST_NINDEX, "-q", "-o", idx, "-", (const char *)NULL);
+    o = tc_runv_in(BOM "Weasel title\nweasel\n", NS_TEST_NINDEX, "-q", "-o", idx, "-", (const char *)NULL);
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
     tu_out_free(&o);
     o = NSEARCH("-i", idx, "--json", "weasel");
@@ -1030,7 +1019,7 @@ Test(cli_nindex, json_lines_under_another_name_are_detected_by_content)
         assert_ids(idx, "kinkajou", "k1 k2");
     }
     /* /dev/stdin and a pipe: by content too */
-    tu_out o = runv(two, NS_TEST_NINDEX, "-q", "-o", idx, "/dev/stdin", (const char *)NULL);
+    tu_out o = tc_runv_in(two, NS_TEST_NINDEX, "-q", "-o", idx, "/dev/stdin", (const char *)NULL);
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
     tu_out_free(&o);
     assert_ids(idx, "kinkajou", "k1 k2");

@@ -24,19 +24,8 @@
 
 /* ---- helpers ---- */
 
-/* Runs prog with the NULL-terminated arguments, stdin from `in` (NULL: none). */
-static tu_out runv(const char *in, const char *prog, ...)
-{
-    va_list ap;
-    va_start(ap, prog);
-    tu_out o;
-    int r = tu_vrun(in, TIMEOUT_S, prog, ap, &o);
-    va_end(ap);
-    cr_assert_eq(r, 0, "cannot start %s", prog);
-    return o;
-}
-#define NSEARCH(...) runv(NULL, NS_TEST_NSEARCH, __VA_ARGS__, (const char *)NULL)
-#define NINDEX(...) runv(NULL, NS_TEST_NINDEX, __VA_ARGS__, (const char *)NULL)
+#include "tcli.h"
+#define tc_runv_in(in, ...) tc_runv((in), TIMEOUT_S, __VA_ARGS__)
 
 /* Indexes `input` into dir/name; returns the owned index path. */
 static char *build_index_named(const char *dir, const char *name, const char *input)
@@ -633,7 +622,7 @@ Test(cli_nsearch, queries_file_in_trec_format)
         tu_out_free(&o);
     }
     /* the same through stdin, as JSON: every line carries its qid */
-    tu_out o = runv(q, NS_TEST_NSEARCH, "-i", idx, "--queries", "-", "--json", "-k", "1",
+    tu_out o = tc_runv_in(q, NS_TEST_NSEARCH, "-i", idx, "--queries", "-", "--json", "-k", "1",
                     (const char *)NULL);
     cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
     hit hits[8];
