@@ -12,6 +12,7 @@ static const struct {
     {"query", nb_query_main, "query latency per algorithm: p50/p90/p99, QPS (issue: the hot path)"},
     {"codec", nb_codec_main, "block decode ints/s per SIMD implementation and bit width (ns_block)"},
     {"index", nb_index_main, "indexing MB/s, docs/s, peak RSS, index size; analyzer tokens/s"},
+    {"store", nb_store_main, "docstore size against body fetch time per block/dictionary/level (issue 9)"},
 };
 
 static void usage(FILE *f)
