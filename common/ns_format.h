@@ -81,7 +81,7 @@ typedef enum {
  * from the first NS_DICT_SAMPLE_BYTES of bodies (each contributing at most
  * NS_DICT_SAMPLE_DOC bytes) when that sample has at least
  * NS_DICT_MIN_SAMPLE bytes from NS_DICT_MIN_DOCS documents.  Measured on
- * Reuters (bench/README.md "docstore"): per-document frames with a 64 KiB
+ * Reuters (README "Benchmarks: docstore", nbench store): per-document frames with a 64 KiB
  * dictionary at level 3 are smaller than 32 KiB blocks at level 1 and cost
  * one body, not a block, per snippet. */
 #define NS_DOCSTORE_TRAILER_LEN 32u /* u64 n_docs, u64 dict_len, u64 offsets_off, u8 width, 7 zero */

@@ -339,7 +339,8 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
             return ns_err_set(err, NS_E_CORRUPT, "internal error: bad record in batch");
         ns_rc rc = ix_docs_add(b->docs, p, (size_t)(end - p), err);
         if (!rc)
-            rc = ix_docstore_add(b->ds, bt->comp.data + coff, bt->comp_len[i], err);
+            rc = ix_docstore_add(b->ds, bt->comp_len[i] ? bt->comp.data + coff : NULL,
+                                 bt->comp_len[i], err);
         if (rc)
             return rc;
         coff += bt->comp_len[i];

@@ -88,7 +88,8 @@ ns_rc ix_docstore_add(ix_docstore *ds, const void *comp, size_t comp_len, ns_err
     }
     ds->frame_len[ds->n_docs++] = (uint32_t)comp_len;
     ds->frames_started = 1;
-    ix_file_write(&ds->f, comp, comp_len);
+    if (comp_len)
+        ix_file_write(&ds->f, comp, comp_len);
     return NS_OK;
 }
 

@@ -3,9 +3,9 @@
 
     tests/fuzz/make_seeds.py [--nindex build/nindex]
 
-The index seeds pack tests/golden/v2 and small indexes freshly built with
-nindex into fuzz_index's container (see pack_index / fuzz_index.c); the
-others are written from the inline samples below and tests/golden/v1.jsonl.
+The index seeds pack tests/golden/v3 (the current format), tests/golden/v2
+(an old format, refused at open) and small indexes freshly built with nindex
+into fuzz_index's container (see pack_index / fuzz_index.c); the others are written from the inline samples below and tests/golden/v1.jsonl.
 Inputs that crashed a fuzzer (crash-*, committed after the fix) are kept:
 only the seed-* files are rewritten."""
 import argparse
@@ -17,7 +17,8 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
-INDEX_FILES = ["meta", "terms", "postings", "positions", "doclens", "docstore"]
+# In the order of their kinds (ns_file_kind, NS_FILE_META = 1 .. NS_FILE_DOCS = 7).
+INDEX_FILES = ["meta", "terms", "postings", "positions", "doclens", "docstore", "docs"]
 
 # The libstemmer languages in sb_stemmer_list() order on Debian 12 (the
 # analyzer fuzzer takes flags & 63 modulo their number + 1; the last is "none").
@@ -28,10 +29,17 @@ LANGS = ["arabic", "armenian", "basque", "catalan", "danish", "dutch", "english"
 
 
 def pack_index(index_dir, query=b""):
-    """fuzz_index's container: per file u32le length + bytes, then a query."""
+    """fuzz_index's container: per file u32le length + bytes, then a query.
+    An index of an older format that lacks the last files (tests/golden/v2 has
+    no docs) ends after the files it has, so it cannot carry a query."""
     out = b""
-    for name in INDEX_FILES:
-        with open(os.path.join(index_dir, name), "rb") as f:
+    for i, name in enumerate(INDEX_FILES):
+        path = os.path.join(index_dir, name)
+        if not os.path.exists(path):
+            assert not query and all(not os.path.exists(os.path.join(index_dir, n))
+                                     for n in INDEX_FILES[i:]), index_dir
+            return out
+        with open(path, "rb") as f:
             data = f.read()
         out += struct.pack("<I", len(data)) + data
     return out + query
@@ -71,6 +79,23 @@ JSON_SAMPLES = {
     "bad": b'{"id":"a",}',
     "string": b'"just a string"',
 }
+
+# JSON Lines whose objects have members beyond id/title/body/date/url:
+# arrays, objects, numbers, booleans, null, a repeated name, "text" beside a
+# "body", and strings over NS_DOCS_INLINE_MAX = 256 bytes, which the docs
+# table leaves to the document's docstore frame (FORMAT.md "docs").
+LONG_VALUE = ("long member value " * 20).encode()       # 360 bytes
+LONG_ARRAY = b"[" + b",".join(b'"item%03d"' % i for i in range(40)) + b"]"   # 401 bytes
+EXTRA_JSONL = (
+    b'{"id":"ex-1","title":"Extra members","body":"heron marsh reeds","topics":["birds","water"],'
+    b'"score":12.5,"count":-3,"flag":true,"none":null,"meta":{"a":[1,2,{"b":false}],"c":"d"}}\n'
+    b'{"id":"ex-2","body":"pelican coast","note":"' + LONG_VALUE + b'","list":' + LONG_ARRAY +
+    b',"text":"a text member beside a body"}\n'
+    b'{"id":"ex-3","title":"No body, a long value","summary":"' + LONG_VALUE + b'","n":1e300}\n'
+    b'{"id":"ex-4","body":"repeated names","tag":"first","tag":"second","e":"\\u00e9\\ud83d\\ude00"}\n'
+    b'{"id":"ex-5","body":"","empty":"","arr":[],"obj":{}}\n'
+    b'{"id":"ex-6","text":"only a text member, a long topic","topics":' + LONG_ARRAY + b'}\n'
+    b'{"id":"ex-1","body":"a later ex-1 wins okapi","score":7}\n')
 
 TEXTS = {
     "english": b"Leaders of the alliance meet in Brussels. Article Five's commitments; "
@@ -128,21 +153,31 @@ def main():
     write("analyzer", "long-words", bytes([LANGS.index("english")]) + b"a" * 64 + b" " +
           b"b" * 65 + b" " + "é".encode() * 33 + b" ok")
 
-    # index: tests/golden/v2, and fresh small indexes.
-    v2 = os.path.join(ROOT, "tests", "golden", "v2")
-    write("index", "golden-v2", pack_index(v2))
-    write("index", "golden-v2-query", pack_index(v2, "alliance Brussels Οδύσσεια".encode()))
+    # index: tests/golden/v3, the old-format v2, and fresh small indexes.
+    golden = os.path.join(ROOT, "tests", "golden")
+    v3 = os.path.join(golden, "v3")
+    write("index", "golden-v3", pack_index(v3))
+    write("index", "golden-v3-query", pack_index(v3, "alliance Brussels Οδύσσεια".encode()))
+    write("index", "golden-v2", pack_index(os.path.join(golden, "v2")))
+    stale = os.path.join(CORPUS, "index", "seed-golden-v2-query")  # v2 cannot carry a query
+    if os.path.exists(stale):
+        os.remove(stale)
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "small.jsonl")
         with open(src, "wb") as f:
             f.write(BAD_JSONL)
-        for name, opts in [("small-english", []),
-                           ("small-none", ["--lang", "none", "--stopwords", "none"]),
-                           ("corpus-french", ["--lang", "french"])]:
+        extra = os.path.join(tmp, "extra.jsonl")
+        with open(extra, "wb") as f:
+            f.write(EXTRA_JSONL)
+        for name, opts, inp, query in [
+                ("small-english", [], src, b"fox zebra okapi"),
+                ("small-none", ["--lang", "none", "--stopwords", "none"], src, b"fox zebra okapi"),
+                ("corpus-french", ["--lang", "french"], os.path.join(ROOT, "corpus"),
+                 b"fox zebra okapi"),
+                ("extra-members", [], extra, b"ex-2")]:
             out = os.path.join(tmp, name)
-            inp = os.path.join(ROOT, "corpus") if name.startswith("corpus") else src
             subprocess.run([args.nindex, "-q", "-o", out] + opts + [inp], check=True)
-            write("index", name, pack_index(out, b"fox zebra okapi"))
+            write("index", name, pack_index(out, query))
 
 
 if __name__ == "__main__":
