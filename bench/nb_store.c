@@ -6,10 +6,9 @@
  * the indexer sees them.  For each setting they are compressed the way a
  * docstore would hold them: in frames of consecutive bodies of at least B
  * raw bytes (B = 0: one frame per document, format 3.0), with or without a
- * dictionary of at most D bytes trained from the first bodies exactly as
- * indexer/ix_docstore.c does (fastCover k 200, d 8, f 18, accel 4; the first
- * 16 KiB of each non-empty body until 1 MiB, FORMAT.md "docstore"), at
- * level L.  A fetch is what a snippet costs: decompress the frame holding
+ * dictionary of at most D bytes trained from the first bodies by
+ * indexer/ix_docstore.c's own sample and training (FORMAT.md "docstore"),
+ * at level L.  A fetch is what a snippet costs: decompress the frame holding
  * one random document's body with a ZSTD_DCtx (and a ZSTD_DDict made once,
  * as the searcher keeps one), then find the body in it.
  *
@@ -24,18 +23,12 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "ix_docstore.h"
 #include "nb.h"
 #include "ns_buf.h"
 #include "ns_format.h"
 #include "ns_json.h"
 #include "ns_utf8.h"
-
-/* The training parameters of indexer/ix_docstore.c (IX_DICT_*, private
- * there); the sample limits are ns_format.h's. */
-#define NB_DICT_K 200
-#define NB_DICT_D 8
-#define NB_DICT_F 18
-#define NB_DICT_ACCEL 4
 
 #define NB_STORE_SEED 0x9e3779b97f4a7c15ull
 #define NB_MAX_SETTINGS 32
@@ -242,49 +235,31 @@ static void store_release(store *st)
     memset(st, 0, sizeof *st);
 }
 
-/* The dictionary as nindex trains it, of at most cap bytes; none when the
- * sample is too small or training fails (nindex then writes none). */
+/* The dictionary as nindex trains it (ix_docstore), of at most cap bytes;
+ * none when the sample is too small or training fails (nindex then writes
+ * none). */
 static void train(const corpus *c, size_t cap, int level, store *st)
 {
-    ns_buf sample;
-    ns_buf_init(&sample);
-    size_t *sizes = malloc((c->n + 1) * sizeof *sizes), n = 0;
-    if (!sizes)
-        return;
-    for (size_t d = 0; d < c->n && sample.len < NS_DICT_SAMPLE_BYTES; d++) {
-        const uint8_t *body = c->raw.data + c->off[d];
-        size_t len = c->off[d + 1] - c->off[d];
-        if (len > NS_DICT_SAMPLE_DOC)
-            len = ns_utf8_floor(body, len, NS_DICT_SAMPLE_DOC);
-        if (sample.len + len > NS_DICT_SAMPLE_BYTES)
-            len = NS_DICT_SAMPLE_BYTES - sample.len;
-        if (len && !ns_buf_append(&sample, body, len))
-            sizes[n++] = len;
-    }
-    if (sample.len >= NS_DICT_MIN_SAMPLE && n >= NS_DICT_MIN_DOCS) {
-        ZDICT_fastCover_params_t p;
-        memset(&p, 0, sizeof p);
-        p.k = NB_DICT_K;
-        p.d = NB_DICT_D;
-        p.f = NB_DICT_F;
-        p.accel = NB_DICT_ACCEL;
-        p.nbThreads = 1;
-        p.splitPoint = 1.0;
-        p.zParams.compressionLevel = level;
-        st->dict = malloc(cap);
-        double t0 = nb_now();
-        size_t len = ZDICT_trainFromBuffer_fastCover(st->dict, cap, sample.data, sizes,
-                                                     (unsigned)n, p);
+    ix_dict_sample sample;
+    ix_dict_sample_init(&sample);
+    int r = 0;
+    for (size_t d = 0; d < c->n && r == 0; d++)
+        r = ix_dict_sample_add(&sample, (const char *)c->raw.data + c->off[d],
+                               c->off[d + 1] - c->off[d]);
+    ix_docstore_dict *dict = NULL;
+    double t0 = nb_now();
+    if (r >= 0 && ix_docstore_dict_train_opts(&sample, cap, level, &dict) == NS_OK && dict) {
         st->train_ms = (nb_now() - t0) * 1e3;
-        if (ZDICT_isError(len) || len == 0) {
-            free(st->dict);
-            st->dict = NULL;
-        } else {
+        const void *bytes;
+        size_t len = ix_docstore_dict_bytes(dict, &bytes);
+        st->dict = malloc(len);
+        if (st->dict) {
+            memcpy(st->dict, bytes, len);
             st->dict_len = len;
         }
     }
-    free(sizes);
-    ns_buf_release(&sample);
+    ix_docstore_dict_free(dict);
+    ix_dict_sample_release(&sample);
 }
 
 /* Compresses the bodies into frames; returns 0, or -1 (reported). */

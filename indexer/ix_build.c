@@ -63,9 +63,7 @@ struct ix_build {
     /* the docstore dictionary: its sample (the first bodies) until trained */
     ix_docstore_dict *dict; /* owned; NULL: none (yet) */
     int dict_done;
-    ns_buf sample;
-    size_t *sample_len; /* owned: per sampled document */
-    size_t n_sample, cap_sample;
+    ix_dict_sample sample;
     ix_batch *held, *held_tail; /* owned: batches waiting for the dictionary */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
     uint32_t n_slots;  /* doc ids given out */
@@ -158,7 +156,7 @@ ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **
     for (int i = 0; i < 5; i++)
         ns_buf_init(&b->fields[i]);
     ns_buf_init(&b->xbuf);
-    ns_buf_init(&b->sample);
+    ix_dict_sample_init(&b->sample);
     ns_buf_init(&b->ids.keys);
     ns_rc rc = ns_analyzer_new(lang, &b->an, err);
     if (rc) {
@@ -420,11 +418,8 @@ static ns_rc send(ix_build *b, ix_batch *bt, ns_err *err)
 static ns_rc train_dict(ix_build *b, ns_err *err)
 {
     b->dict_done = 1;
-    ns_rc rc = ix_docstore_dict_train(b->sample.data, b->sample_len, b->n_sample, &b->dict);
-    ns_buf_release(&b->sample);
-    ns_free(b->sample_len);
-    b->sample_len = NULL;
-    b->n_sample = b->cap_sample = 0;
+    ns_rc rc = ix_docstore_dict_train(&b->sample, &b->dict);
+    ix_dict_sample_release(&b->sample);
     if (rc)
         return ns_err_set(err, rc, "out of memory");
     b->pipe.dict = b->dict;
@@ -460,31 +455,16 @@ static ns_rc dispatch(ix_build *b, ns_err *err)
     return NS_OK;
 }
 
-/* Adds the first NS_DICT_SAMPLE_DOC bytes of body to the dictionary's
- * sample; trains once the sample is complete. */
+/* Adds the body to the dictionary's sample; trains once it is complete. */
 static ns_rc sample_body(ix_build *b, const char *body, size_t len, ns_err *err)
 {
-    if (b->dict_done || !len)
+    if (b->dict_done)
         return NS_OK;
-    if (len > NS_DICT_SAMPLE_DOC)
-        len = ns_utf8_floor((const uint8_t *)body, len, NS_DICT_SAMPLE_DOC);
-    if (b->sample.len + len > NS_DICT_SAMPLE_BYTES)
-        len = NS_DICT_SAMPLE_BYTES - b->sample.len;
-    if (b->n_sample == b->cap_sample) {
-        size_t c = b->cap_sample ? b->cap_sample * 2 : 1024;
-        size_t *p = ns_realloc(b->sample_len, c * sizeof *p);
-        if (!p)
-            return ns_err_set(err, NS_E_NOMEM, "out of memory");
-        b->sample_len = p;
-        b->cap_sample = c;
-    }
-    if (len && ns_buf_append(&b->sample, body, len))
+    int r = ix_dict_sample_add(&b->sample, body, len);
+    if (r < 0)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    if (len)
-        b->sample_len[b->n_sample++] = len;
-    return b->sample.len >= NS_DICT_SAMPLE_BYTES ? train_dict(b, err) : NS_OK;
+    return r ? train_dict(b, err) : NS_OK;
 }
-
 /* Copies a field into b->fields[i], truncating and repairing UTF-8 as needed. */
 static ns_rc take_field(ix_build *b, const ix_doc *doc, int i, const char *s, size_t len,
                         size_t limit, const char **out, size_t *out_len)
@@ -729,8 +709,7 @@ void ix_build_free(ix_build *b)
     ix_docstore_free(b->ds);
     ix_docs_free(b->docs);
     ix_docstore_dict_free(b->dict);
-    ns_buf_release(&b->sample);
-    ns_free(b->sample_len);
+    ix_dict_sample_release(&b->sample);
     ns_buf_release(&b->xbuf);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);

@@ -11,6 +11,7 @@
 #include "ns_alloc.h"
 #include "ns_endian.h"
 #include "ns_format.h"
+#include "ns_utf8.h"
 
 /* fastCover with fixed parameters (no search over k and d: a search costs
  * ten times as long for Reuters' 0.3 % smaller docstore).  accel 4 and
@@ -123,17 +124,58 @@ ns_rc ix_docstore_finish(ix_docstore *ds, uint64_t *size, ns_err *err)
     return ix_file_finish(&ds->f, size, err);
 }
 
-ns_rc ix_docstore_dict_train(const void *samples, const size_t *sizes, size_t n,
-                             ix_docstore_dict **out)
+void ix_dict_sample_init(ix_dict_sample *s)
+{
+    memset(s, 0, sizeof *s);
+    ns_buf_init(&s->bytes);
+}
+
+void ix_dict_sample_release(ix_dict_sample *s)
+{
+    ns_buf_release(&s->bytes);
+    ns_free(s->len);
+    ix_dict_sample_init(s);
+}
+
+int ix_dict_sample_add(ix_dict_sample *s, const char *body, size_t len)
+{
+    if (s->bytes.len >= NS_DICT_SAMPLE_BYTES)
+        return 1;
+    if (!len)
+        return 0;
+    if (len > NS_DICT_SAMPLE_DOC)
+        len = ns_utf8_floor((const uint8_t *)body, len, NS_DICT_SAMPLE_DOC);
+    if (s->bytes.len + len > NS_DICT_SAMPLE_BYTES)
+        len = NS_DICT_SAMPLE_BYTES - s->bytes.len;
+    if (s->n == s->cap) {
+        size_t c = s->cap ? s->cap * 2 : 1024;
+        size_t *p = ns_realloc(s->len, c * sizeof *p);
+        if (!p)
+            return -1;
+        s->len = p;
+        s->cap = c;
+    }
+    if (len) {
+        if (ns_buf_append(&s->bytes, body, len))
+            return -1;
+        s->len[s->n++] = len;
+    }
+    return s->bytes.len >= NS_DICT_SAMPLE_BYTES;
+}
+
+ns_rc ix_docstore_dict_train(const ix_dict_sample *s, ix_docstore_dict **out)
+{
+    return ix_docstore_dict_train_opts(s, NS_DICT_MAX_BYTES, NS_DOCSTORE_LEVEL, out);
+}
+
+ns_rc ix_docstore_dict_train_opts(const ix_dict_sample *s, size_t capacity, int level,
+                                  ix_docstore_dict **out)
 {
     *out = NULL;
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += sizes[i];
-    if (total < NS_DICT_MIN_SAMPLE || n < NS_DICT_MIN_DOCS || n > UINT_MAX)
+    if (s->bytes.len < NS_DICT_MIN_SAMPLE || s->n < NS_DICT_MIN_DOCS || s->n > UINT_MAX)
         return NS_OK;
     ix_docstore_dict *d = ns_calloc(1, sizeof *d);
-    void *buf = d ? ns_malloc(NS_DICT_MAX_BYTES) : NULL;
+    void *buf = d ? ns_malloc(capacity) : NULL;
     if (!buf) {
         ns_free(d);
         return NS_E_NOMEM;
@@ -147,10 +189,10 @@ ns_rc ix_docstore_dict_train(const void *samples, const size_t *sizes, size_t n,
     p.steps = 0;
     p.nbThreads = 1; /* deterministic */
     p.splitPoint = 1.0;
-    p.zParams.compressionLevel = NS_DOCSTORE_LEVEL;
+    p.zParams.compressionLevel = level;
     p.zParams.notificationLevel = 0;
-    size_t len = ZDICT_trainFromBuffer_fastCover(buf, NS_DICT_MAX_BYTES, samples, sizes,
-                                                 (unsigned)n, p);
+    size_t len = ZDICT_trainFromBuffer_fastCover(buf, capacity, s->bytes.data, s->len,
+                                                 (unsigned)s->n, p);
     if (ZDICT_isError(len) || len == 0) { /* nothing to learn: no dictionary */
         ns_free(buf);
         ns_free(d);
@@ -158,7 +200,7 @@ ns_rc ix_docstore_dict_train(const void *samples, const size_t *sizes, size_t n,
     }
     d->bytes = buf;
     d->len = len;
-    d->cdict = ZSTD_createCDict(buf, len, NS_DOCSTORE_LEVEL);
+    d->cdict = ZSTD_createCDict(buf, len, level);
     if (!d->cdict) {
         ix_docstore_dict_free(d);
         return NS_E_NOMEM;

@@ -34,14 +34,31 @@ ns_rc ix_docstore_add(ix_docstore *ds, const void *comp, size_t comp_len, ns_err
 ns_rc ix_docstore_finish(ix_docstore *ds, uint64_t *size, ns_err *err);
 void ix_docstore_free(ix_docstore *ds);
 
-/* Trains a dictionary of at most NS_DICT_MAX_BYTES from n samples laid out
- * back to back in samples (sizes[i] bytes each).  *out is NULL when the
- * sample is below NS_DICT_MIN_SAMPLE bytes or NS_DICT_MIN_DOCS documents, or
- * when zstd finds nothing worth a dictionary: frames are then compressed
- * without one.  Deterministic: the same samples give the same bytes.
+/* The dictionary's sample (FORMAT.md "docstore"): the first
+ * NS_DICT_SAMPLE_DOC bytes of each non-empty body, in input order, until
+ * NS_DICT_SAMPLE_BYTES.  Fields are private to ix_docstore.c. */
+typedef struct ix_dict_sample {
+    ns_buf bytes;
+    size_t *len; /* owned: per sampled body */
+    size_t n, cap;
+} ix_dict_sample;
+void ix_dict_sample_init(ix_dict_sample *s);
+void ix_dict_sample_release(ix_dict_sample *s);
+/* Adds the next body (borrowed).  Returns 1 when the sample is complete
+ * (then it takes no more), 0 when it wants more, -1 when out of memory. */
+int ix_dict_sample_add(ix_dict_sample *s, const char *body, size_t len);
+
+/* Trains a dictionary of at most NS_DICT_MAX_BYTES for level
+ * NS_DOCSTORE_LEVEL from the sample.  *out is NULL when the sample is below
+ * NS_DICT_MIN_SAMPLE bytes or NS_DICT_MIN_DOCS bodies, or when zstd finds
+ * nothing worth a dictionary: frames are then compressed without one.
+ * Deterministic: the same sample gives the same bytes.
  * Returns: owned *out, free with ix_docstore_dict_free(); NS_E_NOMEM. */
-ns_rc ix_docstore_dict_train(const void *samples, const size_t *sizes, size_t n,
-                             ix_docstore_dict **out);
+ns_rc ix_docstore_dict_train(const ix_dict_sample *s, ix_docstore_dict **out);
+/* The same with another capacity (>= ZDICT_DICTSIZE_MIN) and zstd level,
+ * for the benchmark of the trade (nbench store). */
+ns_rc ix_docstore_dict_train_opts(const ix_dict_sample *s, size_t capacity, int level,
+                                  ix_docstore_dict **out);
 void ix_docstore_dict_free(ix_docstore_dict *d);
 /* The dictionary's bytes (borrowed, valid while d lives). */
 size_t ix_docstore_dict_bytes(const ix_docstore_dict *d, const void **p);
