@@ -91,6 +91,9 @@ typedef enum {
 #define NS_DICT_SAMPLE_DOC (16u * 1024u)
 #define NS_DICT_MIN_SAMPLE (64u * 1024u)
 #define NS_DICT_MIN_DOCS 16u
+/* The sample also ends once the documents read so far (their table records
+ * and frame contents) reach this many bytes: they wait for the dictionary. */
+#define NS_DICT_HOLD_BYTES (16u * 1024u * 1024u)
 
 /* Document table (FORMAT.md "docs"). */
 #define NS_DOCS_TRAILER_LEN 48u /* u64 n_docs, n_fields, names_off, offsets_off, ids_off, u8 width + pad */

@@ -64,6 +64,7 @@ struct ix_build {
     ix_docstore_dict *dict; /* owned; NULL: none (yet) */
     int dict_done;
     ix_dict_sample sample;
+    uint64_t held_bytes; /* bytes of documents added before the dictionary */
     ix_batch *held, *held_tail; /* owned: batches waiting for the dictionary */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
     uint32_t n_slots;  /* doc ids given out */
@@ -455,15 +456,19 @@ static ns_rc dispatch(ix_build *b, ns_err *err)
     return NS_OK;
 }
 
-/* Adds the body to the dictionary's sample; trains once it is complete. */
-static ns_rc sample_body(ix_build *b, const char *body, size_t len, ns_err *err)
+/* Adds the body to the dictionary's sample; trains once it is complete,
+ * or once the documents waiting for it (doc_bytes each) reach
+ * NS_DICT_HOLD_BYTES, so that huge first documents do not all wait in
+ * memory.  Both depend on the input only. */
+static ns_rc sample_body(ix_build *b, const char *body, size_t len, size_t doc_bytes, ns_err *err)
 {
     if (b->dict_done)
         return NS_OK;
     int r = ix_dict_sample_add(&b->sample, body, len);
     if (r < 0)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
-    return r ? train_dict(b, err) : NS_OK;
+    b->held_bytes += doc_bytes;
+    return r || b->held_bytes >= NS_DICT_HOLD_BYTES ? train_dict(b, err) : NS_OK;
 }
 /* Copies a field into b->fields[i], truncating and repairing UTF-8 as needed. */
 static ns_rc take_field(ix_build *b, const ix_doc *doc, int i, const char *s, size_t len,
@@ -658,7 +663,8 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     bt->comp_len[i] = 0;
     bt->n_docs++;
     b->n_slots++;
-    if ((rc = sample_body(b, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY], err)))
+    if ((rc = sample_body(b, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY],
+                          bt->rec_end[i] - ix_batch_start(bt, i), err)))
         return rc;
     if (bt->recs.len >= b->pipe.batch_target)
         return dispatch(b, err);

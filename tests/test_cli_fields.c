@@ -354,6 +354,46 @@ Test(cli_fields, index_bytes_do_not_depend_on_threads_or_memory)
     free(dir);
 }
 
+/* Huge first documents: the dictionary is trained once NS_DICT_HOLD_BYTES
+ * of documents wait for it, before its sample is complete; still the same
+ * bytes whatever -j and --mem. */
+Test(cli_fields, huge_first_documents_train_the_dictionary_early, .timeout = 240)
+{
+    char *dir = tu_tmpdir("huge");
+    char *src = tu_path(dir, "in.jsonl");
+    FILE *f = fopen(src, "w");
+    cr_assert_not_null(f);
+    uint32_t seed = 5;
+    size_t total = 0;
+    for (int d = 0; total < NS_DICT_HOLD_BYTES + (4u << 20); d++) {
+        fprintf(f, "{\"id\":\"h%d\",\"body\":\"", d);
+        for (size_t w = 0; w < 120000; w++) {
+            uint32_t r = tu_rng_next(&seed);
+            total += (size_t)fprintf(f, "%sw%u", w ? " " : "", (r >> 3) % ((r & 7) ? 300 : 20000));
+        }
+        fprintf(f, "\"}\n");
+    }
+    cr_assert_eq(fclose(f), 0);
+    char *a = tu_path(dir, "a"), *b = tu_path(dir, "b");
+    build(a, src, "1", "1M");
+    build(b, src, "2", "64M");
+    cr_assert_gt(dict_len(a), 0);
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        char *pa = tu_path(a, ns_file_name((ns_file_kind)k)), *pb = tu_path(b, ns_file_name((ns_file_kind)k));
+        size_t la, lb;
+        char *x = tu_read_file(pa, &la), *y = tu_read_file(pb, &lb);
+        cr_assert(x && y && la == lb && memcmp(x, y, la) == 0, "%s differs", ns_file_name((ns_file_kind)k));
+        free(x);
+        free(y);
+        free(pa);
+        free(pb);
+    }
+    free(a);
+    free(b);
+    free(src);
+    free(dir);
+}
+
 /* Limits: a value over NS_MAX_EXTRA_VALUE (a string truncated, an array
  * dropped), more than NS_MAX_EXTRA_FIELDS members, a repeated name (the
  * last value wins), an over-long name: warned, never fatal. */
