@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "ns_docrec.h"
+#include "ns_endian.h"
 #include "ns_format.h"
 #include "ns_json.h"
 #include "sr_index.h"
@@ -74,16 +77,16 @@ Test(cli_fields, every_kind_of_field_round_trips_through_get)
     for (int i = 0; i < LONG_N; i++)
         longs[i] = (char)('a' + i % 26);
     longs[LONG_N] = 0;
-    char *line = malloc(LONG_N + 4096);
-    snprintf(line, LONG_N + 4096,
+    char *line = malloc(2 * LONG_N + 4096);
+    snprintf(line, 2 * LONG_N + 4096,
              "{\"id\":\"k1\",\"title\":\"Kinds\",\"body\":\"pangolin body\",\"url\":\"http://x/1\","
              "\"esc\":\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00\","
              "\"int\":42,\"neg\":-7.25e-3,\"yes\":true,\"no\":false,\"nothing\":null,"
              "\"empty\":\"\",\"arr\":[ 1, \"two\" , [ ] ],\"obj\":{ \"k\" : { \"n\" : null } },"
              "\"earr\":[],\"long\":\"%s\",\"bad\":\"x\xff" "y\",\"text\":\"also kept\","
-             "\"barr\":[\"\xfe\"]}\n"
+             "\"barr\":[\"\xfe\"],\"long2\":[\"%s\"]}\n"
              "{\"id\":\"k2\",\"body\":\"pangolin plain\"}\n",
-             longs);
+             longs, longs);
     write_str(src, line);
     tu_out o = NINDEX("-o", idx, src);
     cr_assert_eq(o.status, 0, "%s", o.err);
@@ -117,6 +120,9 @@ Test(cli_fields, every_kind_of_field_round_trips_through_get)
     assert_member(g, gl, "bad", NS_JSON_STRING, "x\xef\xbf\xbdy", 5);
     assert_member(g, gl, "text", NS_JSON_STRING, "also kept", 9);
     assert_member(g, gl, "barr", NS_JSON_ARRAY, "[\"\xef\xbf\xbd\"]", 7);
+    char *long2 = malloc(LONG_N + 5);
+    snprintf(long2, LONG_N + 5, "[\"%s\"]", longs);
+    assert_member(g, gl, "long2", NS_JSON_ARRAY, long2, LONG_N + 4);
     /* in input order, after the main fields */
     const char *order[] = {"\"esc\"", "\"int\"", "\"neg\"", "\"yes\"", "\"no\"", "\"nothing\"",
                            "\"empty\"", "\"arr\"", "\"obj\"", "\"earr\"", "\"long\"", "\"bad\"",
@@ -128,6 +134,17 @@ Test(cli_fields, every_kind_of_field_round_trips_through_get)
         at = p;
     }
     tu_out_free(&o);
+    /* the two long values are in the frame, not in the table */
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(idx, &ix, &err), NS_OK, "%s", err.msg);
+    sr_doc h;
+    cr_assert_eq(sr_index_doc_head(ix, 0, &h, &err), NS_OK, "%s", err.msg);
+    cr_assert(sr_doc_needs_frame(&h));
+    cr_assert_eq(h.frame_vals, 2 * LONG_N + 4, "%llu bytes in the frame",
+                 (unsigned long long)h.frame_vals);
+    cr_assert_lt(ix->f[NS_FILE_DOCS].payload_len, (size_t)LONG_N, "long values in the table");
+    sr_index_close(ix);
 
     /* the hit carries them too, under "fields"; a document without any has none */
     o = NSEARCH("-i", idx, "--json", "-k", "5", "pangolin");
@@ -154,6 +171,7 @@ Test(cli_fields, every_kind_of_field_round_trips_through_get)
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
     free(line);
+    free(long2);
     free(longs);
     free(idx);
     free(src);
@@ -170,8 +188,21 @@ Test(cli_fields, get_finds_live_documents_by_id)
                    "{\"id\":\"a\",\"title\":\"A\",\"body\":\"alpha\",\"tags\":[\"x\"]}\n"
                    "{\"id\":\"ab\",\"title\":\"AB\",\"body\":\"alpha beta\"}\n"
                    "{\"id\":\"empty\",\"title\":\"\",\"body\":\"\"}\n"
+                   "{\"id\":\"x10\",\"body\":\"ten\"}\n"
+                   "{\"id\":\"x1\",\"body\":\"one\"}\n"
                    "{\"id\":\"dup\",\"title\":\"Second\",\"body\":\"new wombat\"}\n");
     build(idx, src, NULL, NULL);
+    /* an id before its prefix in the input: the sorted ids still find both */
+    const char *pair[] = {"x1", "x10"};
+    for (int i = 0; i < 2; i++) {
+        tu_out g = NSEARCH("-i", idx, "--get", pair[i]);
+        cr_assert_eq(g.status, 0, "%s: %s", pair[i], g.err);
+        assert_member(g.out, g.out_len - 1, "id", NS_JSON_STRING, pair[i], strlen(pair[i]));
+        tu_out_free(&g);
+    }
+    tu_out c = NSEARCH("-i", idx, "--check");
+    cr_assert_eq(c.status, 0, "%s", c.err);
+    tu_out_free(&c);
     tu_out o = NSEARCH("-i", idx, "--get", "dup");
     cr_assert_eq(o.status, 0, "%s", o.err);
     assert_member(o.out, o.out_len - 1, "body", NS_JSON_STRING, "new wombat", 10);
@@ -436,11 +467,47 @@ Test(cli_fields, field_limits_are_warnings)
     cr_assert_eq(member(o.out, o.out_len - 1, "a", &v, &vl), NS_JSON_ABSENT);
     free(v);
     assert_member(o.out, o.out_len - 1, "r", NS_JSON_NUMBER, "2", 1);
+    const char *r1 = strstr(o.out, "\"r\":");
+    cr_assert(r1 && !strstr(r1 + 1, "\"r\":"), "a repeated name is kept once: %.200s", r1);
     assert_member(o.out, o.out_len - 1, "f0", NS_JSON_NUMBER, "0", 1);
     tu_out_free(&o);
     o = NSEARCH("-i", idx, "--check");
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
+    free(idx);
+    free(src);
+    free(dir);
+}
+
+/* Two entries of the sorted ids swapped (checksum recomputed): --check
+ * reports the order, exit 3. */
+Test(cli_fields, check_finds_sorted_ids_out_of_order)
+{
+    char *dir = tu_tmpdir("idorder");
+    char *src = tu_path(dir, "in.jsonl"), *idx = tu_path(dir, "idx");
+    cr_assert_gt(tu_gen_corpus(src, "o", 50, 9, NULL), 0);
+    build(idx, src, NULL, NULL);
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(idx, &ix, &err), NS_OK, "%s", err.msg);
+    size_t at = (size_t)(ix->docs_ids - ix->f[NS_FILE_DOCS].base);
+    sr_index_close(ix);
+    char *path = tu_path(idx, "docs");
+    size_t n;
+    uint8_t *data = (uint8_t *)tu_read_file(path, &n);
+    cr_assert_not_null(data);
+    uint8_t t[4];
+    memcpy(t, data + at, 4);
+    memcpy(data + at, data + at + 4, 4);
+    memcpy(data + at + 4, t, 4);
+    ns_put_u64le(data + n - 8, XXH3_64bits(data, n - NS_FOOTER_LEN));
+    cr_assert_eq(tu_write_file(path, data, n), 0);
+    tu_out o = NSEARCH("-i", idx, "--check");
+    cr_assert_eq(o.status, 3, "%s", o.out);
+    cr_assert(strstr(o.err, "id list out of order"), "%s", o.err);
+    tu_out_free(&o);
+    free(data);
+    free(path);
     free(idx);
     free(src);
     free(dir);
