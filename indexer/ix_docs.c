@@ -106,23 +106,8 @@ ns_rc ix_docs_finish(ix_docs *d, const uint32_t *ids, size_t n_ids, uint64_t *si
         ix_file_write(&d->f, d->names.data + d->name_off[o], d->name_len[o]);
     }
     uint64_t offsets_off = ix_file_off(&d->f);
-    unsigned width = names_off <= UINT32_MAX ? 4 : 8;
+    unsigned width = ix_file_write_offsets(&d->f, 0, d->rec_len, d->n_docs);
     uint8_t chunk[4096];
-    size_t k = 0;
-    uint64_t off = 0;
-    for (size_t i = 0; i <= d->n_docs; i++) {
-        if (width == 4)
-            ns_put_u32le(chunk + k, (uint32_t)off);
-        else
-            ns_put_u64le(chunk + k, off);
-        k += width;
-        if (k + 8 > sizeof chunk || i == d->n_docs) {
-            ix_file_write(&d->f, chunk, k);
-            k = 0;
-        }
-        if (i < d->n_docs)
-            off += d->rec_len[i];
-    }
     uint64_t ids_off = ix_file_off(&d->f);
     for (size_t i = 0; i < n_ids;) {
         size_t m = 0;

@@ -97,23 +97,7 @@ ns_rc ix_docstore_add(ix_docstore *ds, const void *comp, size_t comp_len, ns_err
 ns_rc ix_docstore_finish(ix_docstore *ds, uint64_t *size, ns_err *err)
 {
     uint64_t offsets_off = ix_file_off(&ds->f);
-    unsigned width = offsets_off <= UINT32_MAX ? 4 : 8;
-    uint8_t chunk[4096];
-    size_t k = 0;
-    uint64_t off = ds->dict_len;
-    for (size_t d = 0; d <= ds->n_docs; d++) {
-        if (width == 4)
-            ns_put_u32le(chunk + k, (uint32_t)off);
-        else
-            ns_put_u64le(chunk + k, off);
-        k += width;
-        if (k + 8 > sizeof chunk || d == ds->n_docs) {
-            ix_file_write(&ds->f, chunk, k);
-            k = 0;
-        }
-        if (d < ds->n_docs)
-            off += ds->frame_len[d];
-    }
+    unsigned width = ix_file_write_offsets(&ds->f, ds->dict_len, ds->frame_len, ds->n_docs);
     uint8_t tr[NS_DOCSTORE_TRAILER_LEN];
     memset(tr, 0, sizeof tr);
     ns_put_u64le(tr, ds->n_docs);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ns_alloc.h"
+#include "ns_endian.h"
 
 #define IX_FILE_FLUSH (1u << 20)
 /* Writeback of what is written is started every this many bytes, so that
@@ -93,6 +94,31 @@ void ix_file_write(ix_file *f, const void *p, size_t n)
     }
     if (f->buf.len >= IX_FILE_FLUSH)
         flush(f);
+}
+
+unsigned ix_file_write_offsets(ix_file *f, uint64_t base, const uint32_t *len, size_t n)
+{
+    uint64_t last = base;
+    for (size_t i = 0; i < n; i++)
+        last += len[i];
+    unsigned width = last <= UINT32_MAX ? 4 : 8;
+    uint8_t chunk[4096];
+    size_t k = 0;
+    uint64_t off = base;
+    for (size_t i = 0; i <= n; i++) {
+        if (width == 4)
+            ns_put_u32le(chunk + k, (uint32_t)off);
+        else
+            ns_put_u64le(chunk + k, off);
+        k += width;
+        if (k + 8 > sizeof chunk || i == n) {
+            ix_file_write(f, chunk, k);
+            k = 0;
+        }
+        if (i < n)
+            off += len[i];
+    }
+    return width;
 }
 
 ns_rc ix_file_finish(ix_file *f, uint64_t *size, ns_err *err)

@@ -26,6 +26,11 @@ typedef struct ix_file {
 ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t codec, ns_err *err);
 void ix_file_write(ix_file *f, const void *p, size_t n);
 static inline uint64_t ix_file_off(const ix_file *f) { return f->payload_len; }
+/* Writes an offset table (FORMAT.md "docs", "docstore"): n + 1 payload
+ * offsets, base then base + len[0] + ... + len[i], each a little-endian
+ * integer of 4 bytes when the last fits in 32 bits, else 8.  Returns the
+ * width used. */
+unsigned ix_file_write_offsets(ix_file *f, uint64_t base, const uint32_t *len, size_t n);
 /* Writes the footer, flushes, fsyncs and closes.  *size gets the file size. */
 ns_rc ix_file_finish(ix_file *f, uint64_t *size, ns_err *err);
 /* Closes without finishing (error paths); accepts a released file. */

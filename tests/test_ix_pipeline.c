@@ -62,25 +62,10 @@ static ix_build_stats build(const char *out, const char *const *inputs, size_t n
     return st;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    char *x = tu_read_file(a, &la), *y = tu_read_file(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    free(x);
-    free(y);
-    return same;
-}
-
 static void assert_same_index(const char *a, const char *b, const char *what)
 {
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
-        char *fa = tu_path(a, ns_file_name((ns_file_kind)k));
-        char *fb = tu_path(b, ns_file_name((ns_file_kind)k));
-        cr_assert(same_file(fa, fb), "%s: '%s' differs", what, ns_file_name((ns_file_kind)k));
-        free(fa);
-        free(fb);
-    }
+    const char *diff = tu_index_diff(a, b);
+    cr_assert_null(diff, "%s: '%s' differs", what, diff);
 }
 
 /* Entries of dir whose names start with prefix. */

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ns_format.h"
+
 static void append(char **buf, size_t *len, size_t *cap, const char *src, size_t n)
 {
     if (*len + n + 1 > *cap) {
@@ -316,4 +318,22 @@ size_t tu_gen_corpus(const char *path, const char *tag, unsigned n_docs, uint32_
         total += (size_t)fprintf(f, "\"}\n");
     }
     return fclose(f) == 0 ? total : 0;
+}
+
+const char *tu_index_diff(const char *a, const char *b)
+{
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        const char *name = ns_file_name((ns_file_kind)k);
+        char *pa = tu_path(a, name), *pb = tu_path(b, name);
+        size_t la = 0, lb = 0;
+        char *x = pa ? tu_read_file(pa, &la) : NULL, *y = pb ? tu_read_file(pb, &lb) : NULL;
+        int same = x && y && la == lb && memcmp(x, y, la) == 0;
+        free(x);
+        free(y);
+        free(pa);
+        free(pb);
+        if (!same)
+            return name;
+    }
+    return NULL;
 }

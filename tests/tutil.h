@@ -43,6 +43,11 @@ char *tu_path(const char *a, const char *b);
 /* rm -rf */
 void tu_rmrf(const char *path);
 
+/* The name of the first index file (in ns_file_kind order) whose bytes
+ * differ between the index directories a and b (a file missing in either
+ * differs), or NULL when all are the same.  Returns: static string. */
+const char *tu_index_diff(const char *a, const char *b);
+
 /* Number of entries of dir whose names start with prefix; -1 if dir
  * cannot be opened. */
 int tu_count_entries(const char *dir, const char *prefix);
