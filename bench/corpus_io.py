@@ -1,5 +1,6 @@
 """corpus_io: reading a JSON Lines corpus, plain or zstd-compressed, for the
-bench scripts (gen_queries.py, replicate.py, gen_synth.py, peers/peers.py)."""
+bench scripts (gen_queries.py, replicate.py, gen_synth.py, peers/peers.py),
+and query_kind(), the kind of a query line (bench/gen_queries.py --kind)."""
 import json
 import subprocess
 import sys
@@ -29,3 +30,16 @@ def iter_docs(path, prog=None):
                     print(f"{prog}: {path}:{line_no}: malformed JSON: skipped", file=sys.stderr)
                 continue
             yield line_no, doc
+
+
+def query_kind(text):
+    """The kind of a query line's text, as bench/gen_queries.py --kind makes
+    them: "phrase" (a double quote), "exclusion" (a word with a leading `-`
+    or a NOT), "prefix" (a `*`), else "term"."""
+    if '"' in text:
+        return "phrase"
+    if any(t.startswith("-") and len(t) > 1 for t in text.split()) or " NOT " in f" {text} ":
+        return "exclusion"
+    if "*" in text:
+        return "prefix"
+    return "term"
