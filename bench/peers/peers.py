@@ -1,15 +1,18 @@
 #!/usr/bin/python3
-"""peers: the same corpus and queries through SQLite FTS5 and Xapian.
+"""peers: the same corpus and queries through SQLite FTS5, Xapian and Lucene 8.
 
     bench/peers/peers.py [index|query|all] --corpus CORPUS.jsonl [--queries Q.tsv]
-                         [--workdir DIR] [--reuse] [--engines fts5,xapian]
-                         [--k 10,1000] [--modes or,and] [--limit N] [--run DIR]
+                         [--workdir DIR] [--reuse] [--engines fts5,xapian,lucene]
+                         [--k 10,1000] [--modes or,and] [--kinds term,phrase,...]
+                         [--syntax auto|words|query] [--limit N] [--run DIR]
 
-The reference points for nsearch's own figures (bench/nbench): how long two
+The reference points for nsearch's own figures (bench/nbench): how long
 established engines take to index the same JSON Lines file, how big their
-indexes are, and how fast they answer the same query log, each driven
-in-process from Python on one thread.  bench/peers/README.md says what each
-engine is configured to do and why.
+indexes are, and how fast they answer the same query log, each on one
+thread: FTS5 and Xapian in-process from Python, Lucene 8 as a Java program
+(bench/peers/LuceneBench.java through bench/peers/lucene.sh) whose JSON
+lines are passed on.  bench/peers/README.md says what each engine is
+configured to do and why.
 
   index  build each engine's index from the corpus (title + body), timed from
          opening the file to the last byte on disk: JSON parsing included.
@@ -17,16 +20,27 @@ engine is configured to do and why.
          it first when it is missing (an index that exists is reused).
   all    index, then query (the default).  Needs --queries.
 
+Query kinds (bench/gen_queries.py --kind): a log made of the query language's
+characters only is read in that language (--syntax auto): "phrases",
+-exclusions, +required, AND/OR/NOT, prefix*; each query's kind is
+bench/corpus_io.py's query_kind() and each kind present is timed on its
+own, and the whole log as "mixed" when it holds several (--kinds picks).
+Term queries are timed as before issue 10 (their words, ORed or ANDed).
+Every query JSON line carries its "kind".
+
 Every measurement is one JSON line on stdout; a readable table follows on
 stderr.  Each engine checks its own results before a number is printed: the
 index holds as many documents as were read, and the timed pass returns the
 same top-k, in the same order, as the warm-up pass, sorted by score, at most
-k hits, no duplicates (a CRC-32 of the ranked ids is printed as topk_crc32).
+k hits, no duplicates (a CRC-32 of the ranked ids is printed as topk_crc32);
+"empty" counts the queries without a hit (a warning for phrases, which are
+drawn from documents).
 
 Needs the system Python, /usr/bin/python3: its sqlite3 module has FTS5 and
 Debian's python3-xapian installs there only (a pyenv `python3` on PATH lacks
-xapian).  An engine whose module is missing is skipped with a message; so is
-a run whose corpus or query file is absent (exit 0).
+xapian); Lucene needs java, javac and Debian's liblucene8-java.  An engine
+that is missing is skipped with a message; so is a run whose corpus or query
+file is absent (exit 0).
 
 Exit status: 0 ok or skipped, 2 usage error, 4 a self-check or I/O failure.
 """
@@ -111,11 +125,20 @@ class Q:
     term kind's query, as before issue 10), kind (query_kind() of the text,
     or "term" when the log is read as plain words) and, for the other kinds,
     its clauses (parse_query())."""
-    __slots__ = ("qid", "text", "words", "kind", "clauses")
+    __slots__ = ("qid", "text", "words", "kind", "clauses", "plain", "positive")
 
     def __init__(self, qid, text, words, kind):
         self.qid, self.text, self.words, self.kind = qid, text, words, kind
         self.clauses = parse_query(text) if kind != "term" else None
+        # The text without field prefixes (title:oil -> oil): the peers
+        # have the one field, so `field:` is dropped for all three.
+        self.plain = FIELD.sub("", text)
+        # Whether anything is sought besides exclusions (-opec alone matches
+        # nothing in Lucene; Xapian's parser would seek opec).
+        self.positive = kind == "term" or any(c[1] != "op" and c[0] != "-" for c in self.clauses)
+
+
+FIELD = re.compile(r'(?<![\w"])[A-Za-z_]+:(?=["\w])')
 
 
 def read_queries(path, limit, syntax="auto"):
@@ -416,8 +439,10 @@ class Xapian:
         if q.kind == "term":
             stem = self.stem
             self.enq.set_query(self.Query(self.OP[mode], [stem(w) for w in q.words]))
+        elif q.positive:
+            self.enq.set_query(self.qp[mode].parse_query(q.plain, self.flags))
         else:
-            self.enq.set_query(self.qp[mode].parse_query(q.text, self.flags))
+            return []
         return [(m.docid, m.weight) for m in self.enq.get_mset(0, k)]
 
     def ids(self):
@@ -643,7 +668,7 @@ def external_query_bench(eng, path, stem, groups, modes, ks, run_dir, passes, wo
         fp = os.path.join(workdir, f".lucene-queries-{os.getpid()}-{kind}.tsv")
         with open(fp, "w", encoding="utf-8") as f:
             for q in qs:
-                f.write(f"{q.qid}\t{q.text if q.kind != 'term' else ' '.join(q.words)}\n")
+                f.write(f"{q.qid}\t{q.plain if q.kind != 'term' else ' '.join(q.words)}\n")
         files.append(fp)
         args += ["--group", f"{kind}={fp}"]
     if run_dir:
@@ -763,7 +788,7 @@ def csv_list(kind, allowed=None, conv=str):
 def main():
     ap = argparse.ArgumentParser(
         prog="peers.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Index and query benchmarks of SQLite FTS5 and Xapian on nsearch's corpora.",
+        description="Index and query benchmarks of SQLite FTS5, Xapian and Lucene 8 on nsearch's corpora.",
         epilog="One JSON line per measurement on stdout, a table on stderr.  See bench/peers/README.md.\n"
                "Exit status: 0 ok or skipped (missing engine, corpus or queries), 2 usage, 4 failure.")
     ap.add_argument("command", nargs="?", default="all", choices=["index", "query", "all"])
