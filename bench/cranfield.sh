@@ -16,5 +16,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$build/nindex" -q ${NINDEX_OPTS:-} -o "$work/idx" "$dir/docs.jsonl"
-"$build/nsearch" -i "$work/idx" --queries "$dir/queries.tsv" --format trec -k 1000 >"$work/run" || true
+# --literal: the collection's questions are prose, not query syntax ("-dash" is a
+# dash written out, not an exclusion), as Anserini feeds them to the analyzer
+"$build/nsearch" -i "$work/idx" --literal --queries "$dir/queries.tsv" --format trec -k 1000 >"$work/run" || true
 python3 "$root/bench/trec_eval.py" "$dir/qrels.txt" "$work/run"

@@ -176,7 +176,7 @@ typedef struct e2e_cfg {
     sr_index *ix;
     const query *qs;
     size_t nq;
-    sr_mode mode;
+    sr_query_opts qo; /* the mode: AND is --all */
     const char *mode_name;
     size_t k;
     sr_format fmt;
@@ -197,8 +197,8 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
         sr_query q;
         size_t nh = 0;
         sr_rank_stats st;
-        if (sr_query_parse(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &q, &err) ||
-            sr_rank(c->ix, &q, c->mode, SR_ALGO_EXHAUSTIVE, c->k, hits, &nh, &st, &err)) {
+        if (sr_query_parse_opts(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &c->qo, &q, &err) ||
+            sr_rank(c->ix, &q, SR_ALGO_EXHAUSTIVE, c->k, hits, &nh, &st, &err)) {
             fprintf(stderr, "nbench: %s\n", err.msg);
             return 4;
         }
@@ -217,9 +217,9 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
             sr_rank_stats st;
             ns_buf_reset(buf);
             double t0 = nb_now();
-            ns_rc rc = sr_query_parse(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &q, &err);
+            ns_rc rc = sr_query_parse_opts(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &c->qo, &q, &err);
             if (!rc) {
-                rc = sr_rank(c->ix, &q, c->mode, SR_ALGO_DEFAULT, c->k, hits, &nh, &st, &err);
+                rc = sr_rank(c->ix, &q, SR_ALGO_DEFAULT, c->k, hits, &nh, &st, &err);
                 double t1 = nb_now();
                 if (!rc)
                     rc = sr_render_hits(r, c->ix, &q, hits, nh, &ro, buf, &rs, &err);
@@ -333,7 +333,7 @@ static int e2e_main(sr_index *ix, const query *qs, size_t nq, const char *fmts, 
     for (size_t fi = 0; fi < nf && !status; fi++)
         for (size_t mi = 0; mi < nm && !status; mi++)
             for (size_t ki = 0; ki < nk && !status; ki++) {
-                e2e_cfg c = {ix, qs, nq, strcmp(ms[mi], "and") ? SR_MODE_OR : SR_MODE_AND, ms[mi],
+                e2e_cfg c = {ix, qs, nq, {strcmp(ms[mi], "and") == 0, false}, ms[mi],
                              (size_t)atol(ks[ki]), fv[fi], fs[fi], snippets, warmup, repeat, label};
                 status = e2e_run(&c, hits, r, &buf, lat);
             }
@@ -424,7 +424,7 @@ int nb_query_main(int argc, char **argv)
     fprintf(stderr, "%-6s %5s %-10s %9s %9s %9s %9s %9s %12s %10s\n", "mode", "k", "algo", "p50 us",
             "p90 us", "p99 us", "mean us", "QPS", "postings/q", "scored/q");
     for (size_t mi = 0; mi < nm && !status; mi++) {
-        sr_mode mode = strcmp(ms[mi], "and") ? SR_MODE_OR : SR_MODE_AND;
+        sr_query_opts qo = {strcmp(ms[mi], "and") == 0, false};
         for (size_t ki = 0; ki < nk && !status; ki++) {
             size_t k = (size_t)atol(ks[ki]);
             uint64_t ref_sum = 0;
@@ -433,8 +433,8 @@ int nb_query_main(int argc, char **argv)
                 sr_query q;
                 size_t nh = 0;
                 sr_rank_stats st;
-                if (sr_query_parse(ix, qs[qi].text, strlen(qs[qi].text), &q, &err) ||
-                    sr_rank(ix, &q, mode, SR_ALGO_EXHAUSTIVE, k, hits, &nh, &st, &err)) {
+                if (sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), &qo, &q, &err) ||
+                    sr_rank(ix, &q, SR_ALGO_EXHAUSTIVE, k, hits, &nh, &st, &err)) {
                     fprintf(stderr, "nbench: %s\n", err.msg);
                     return 4;
                 }
@@ -456,8 +456,8 @@ int nb_query_main(int argc, char **argv)
                         sr_query q;
                         size_t nh = 0;
                         sr_rank_stats st;
-                        sr_query_parse(ix, qs[qi].text, strlen(qs[qi].text), &q, &err);
-                        sr_rank(ix, &q, mode, algo, k, hits, &nh, &st, &err);
+                        sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), &qo, &q, &err);
+                        sr_rank(ix, &q, algo, k, hits, &nh, &st, &err);
                         sr_query_release(&q);
                         double dt = (nb_now() - t0) * 1e6;
                         sum = hits_hash(hits, nh, sum);
@@ -517,8 +517,8 @@ int nb_query_main(int argc, char **argv)
             sr_query q;
             size_t nh = 0;
             sr_rank_stats st;
-            sr_query_parse(ix, qs[qi].text, strlen(qs[qi].text), &q, &err);
-            sr_rank(ix, &q, SR_MODE_OR, SR_ALGO_DEFAULT, kmax, hits, &nh, &st, &err);
+            sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), NULL, &q, &err);
+            sr_rank(ix, &q, SR_ALGO_DEFAULT, kmax, hits, &nh, &st, &err);
             sr_query_release(&q);
             for (size_t i = 0; i < nh; i++) {
                 sr_doc d;

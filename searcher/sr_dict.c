@@ -185,6 +185,29 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
 
 void sr_dict_iter_init(sr_dict_iter *it) { memset(it, 0, sizeof *it); }
 
+ns_rc sr_dict_iter_seek(const sr_index *ix, sr_dict_iter *it, const char *q, size_t qlen, ns_err *err)
+{
+    sr_dict_iter_init(it);
+    /* the last block whose first term is < q: every term >= q comes after its start */
+    uint64_t lo = 0, hi = ix->n_dict_blocks;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2, po, qo, shared, len;
+        const uint8_t *s, *e;
+        if (block_range(ix, mid, &s, &e, &po, &qo))
+            return dict_corrupt(ix, err, "bad block offset", mid);
+        if (ns_varint_get(&s, e, &shared) || shared != 0 || ns_varint_get(&s, e, &len) ||
+            len == 0 || len > (uint64_t)(e - s))
+            return dict_corrupt(ix, err, "bad first term", mid);
+        if (cmp_term((const char *)s, len, q, qlen) < 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    it->block = lo;
+    it->n_seen = lo * NS_DICT_BLOCK_TERMS;
+    return NS_OK;
+}
+
 int sr_dict_iter_next(const sr_index *ix, sr_dict_iter *it, sr_term_info *info, ns_err *err)
 {
     while (it->p == it->end || it->in_block == NS_DICT_BLOCK_TERMS || !it->p) {

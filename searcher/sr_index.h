@@ -122,6 +122,15 @@ static inline uint32_t sr_index_doclen(const sr_index *ix, uint32_t doc)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
+/* Positions the title of doc (< n_docs) takes: the body's words start at
+ * this position (FORMAT.md "doclens"); 0 for a dead document.  O(1): the
+ * size of doclens is checked at open. */
+static inline uint32_t sr_index_title_len(const sr_index *ix, uint32_t doc)
+{
+    const uint8_t *p = ix->f[NS_FILE_DOCLENS].payload + 4 * (size_t)ix->n_docs + 2 * (size_t)doc;
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
 /* Looks a term up.  Returns NS_OK with *found set, or NS_E_CORRUPT. */
 ns_rc sr_index_lookup(const sr_index *ix, const char *term, size_t len, bool *found,
                       sr_term_info *info, ns_err *err);
@@ -135,6 +144,11 @@ typedef struct sr_dict_iter {
     size_t term_len;
 } sr_dict_iter;
 void sr_dict_iter_init(sr_dict_iter *it);
+/* Starts a walk at the dictionary block that holds the first term >= q
+ * (the walk then gives earlier terms of that block too: skip them).
+ * NS_E_CORRUPT. */
+ns_rc sr_dict_iter_seek(const sr_index *ix, sr_dict_iter *it, const char *q, size_t qlen,
+                        ns_err *err);
 /* Returns 1 with the next term in it->term and *info, 0 at the end, or -1
  * with err set when the dictionary is corrupt. */
 int sr_dict_iter_next(const sr_index *ix, sr_dict_iter *it, sr_term_info *info, ns_err *err);

@@ -15,6 +15,7 @@
 #include "ns_docrec.h"
 #include "ns_term.h"
 #include "sr_check.h"
+#include "sr_exec.h"
 #include "sr_index.h"
 #include "sr_output.h"
 #include "sr_query.h"
@@ -37,13 +38,23 @@ static const char usage_text[] =
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
     "stemming) and ranked OR: a document needs any one of them (--all: every\n"
-    "one of them).  A query may have up to 1024 distinct words.  Options may\n"
-    "come before or after the words; words that start with '-' go after '--'\n"
-    "(nsearch -- oil -opec).\n"
+    "one of them).  QUERY has a syntax: \"a phrase\", \"near words\"~5, +must,\n"
+    "-exclude, AND, OR, NOT, ( ), title:word, body:word, prefix* and \\ escapes\n"
+    "(nsearch --help-syntax).  A query may have up to 1024 distinct words.\n"
+    "Options come before the query: everything from its first word on is the\n"
+    "query (nsearch oil -opec); a query that starts with '-' goes after '--'.\n"
     "\n"
     "Options:\n"
     "  -i, --index=DIR      index directory (default: $NSEARCH_INDEX, else 'index')\n"
-    "  -k, --top=N          number of results (default 10)\n"
+    "  -k, --top=N          number of results (default 10; 0: none, with --count)\n"
+    "      --offset=N       skip the N best results first (pages: --offset 10 -k 10)\n"
+    "      --count          also print the exact number of matching documents\n"
+    "                       (text: 'N matches' first; json: {\"count\":N} first;\n"
+    "                       trec: on stderr)\n"
+    "      --literal        QUERY is plain words: no syntax, no operators\n"
+    "      --show-query     print how the query was parsed and analysed (each\n"
+    "                       clause, its terms, stop words, terms not in the\n"
+    "                       index, df and idf) instead of searching\n"
     "      --json           same as --format json\n"
     "      --format=FMT     text (default), json (one object per hit per line:\n"
     "                       rank, id, title, score, date, url, fields (the\n"
@@ -74,6 +85,7 @@ static const char usage_text[] =
     "      --check          verify every checksum and invariant of the index\n"
     "                       (3: damaged, rebuild it; 4: cannot be read)\n"
     "  -h, --help           show this help and exit\n"
+    "      --help-syntax    show the query syntax with examples and exit\n"
     "      --version        show version information and exit\n"
     "\n"
     "In the text format, control and bidi characters of stored text are shown\n"
@@ -83,11 +95,45 @@ static const char usage_text[] =
     "  0  at least one document matched (--check: the index is sound;\n"
     "     --get: every ID was found)\n"
     "  1  nothing matched (--get: an ID is not in the index)\n"
-    "  2  usage error, or a query with no searchable words or more than\n"
-    "     1024 distinct ones\n"
+    "  2  usage error, a malformed query (the message names the column), a\n"
+    "     query with no searchable words or more than 1024 distinct ones\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
     "  4  I/O or memory failure (an unreadable index, output that cannot be\n"
     "     written)\n";
+
+static const char syntax_text[] =
+    "nsearch query syntax\n"
+    "\n"
+    "  oil prices          either word (OR; with --all, both: AND)\n"
+    "  \"oil prices\"        the words one after the other, after stemming\n"
+    "  \"bank of england\"   a stop word inside keeps its place: bank, any word,\n"
+    "                      england\n"
+    "  \"oil prices\"~3      both words within 3 positions of slop, in any order\n"
+    "                      (a swap costs 2); closer matches score more\n"
+    "  +oil prices         oil must occur; prices adds to the score\n"
+    "  oil -opec           oil, but not in documents with opec\n"
+    "  oil -\"crude oil\"    oil, but not the phrase; -(a OR b) excludes both\n"
+    "  oil AND opec        both (AND, OR, NOT are operators in upper case only)\n"
+    "  oil OR gas          either\n"
+    "  oil NOT opec        the same as oil -opec\n"
+    "  (oil OR gas) AND price   parentheses group; NOT binds tighter than\n"
+    "                      AND, AND tighter than OR: a OR b AND c is a OR (b AND c)\n"
+    "  title:oil           oil in the title; body:oil, in the body;\n"
+    "                      title:\"oil prices\", title:(oil gas) too\n"
+    "  petrol*             every indexed term that starts with petrol (terms are\n"
+    "                      stems: petrol* finds petroleum, but petroleu* finds\n"
+    "                      nothing); at least 2 characters; the 1024 most\n"
+    "                      frequent terms when there are more\n"
+    "  \\\"  \\(  \\-  \\:     a backslash makes the next character plain\n"
+    "\n"
+    "A word is an operator's operand only when the operator touches it: a\n"
+    "lone '-' or '+' is punctuation.  A word that analyses into several terms\n"
+    "(e-mail, U.S.) is those terms joined by the default operator; a word that\n"
+    "is a stop word is left out.  An exclusion alone matches nothing: -opec is\n"
+    "an error.  Phrases score as one term whose frequency is the number of\n"
+    "matches (sloppy: the sum of 1/(distance+1)) and whose idf is the sum of\n"
+    "its words'; excluded clauses do not score.  --literal turns the syntax\n"
+    "off; --show-query shows how a query was read.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -113,9 +159,12 @@ typedef struct app {
     sr_index *ix;
     sr_render_opts ro; /* format, colour, qid, snippets */
     size_t k;
-    sr_mode mode;
+    sr_query_opts qo; /* default operator, --literal */
     sr_algo algo;
-    sr_hit *hits; /* owned, k entries */
+    size_t offset;    /* --offset */
+    int count;        /* --count */
+    int show_query;   /* --show-query */
+    sr_hit *hits; /* owned, offset + k entries */
     sr_render *render; /* owned */
     ns_buf buf;
     int damaged_reported;
@@ -132,24 +181,59 @@ static int flush_out(ns_buf *b)
     return 0;
 }
 
-/* Runs one parsed query and writes its hits; returns their number, or -1
- * with err set. */
-static long run_query(app *a, const sr_query *q, ns_err *err)
+/* Writes the terminal-safe query text for a message. */
+static void put_query(FILE *f, const char *text, size_t len)
 {
-    size_t n = 0;
-    sr_rank_stats st;
-    ns_rc rc = sr_rank(a->ix, q, a->mode, a->algo, a->k, a->hits, &n, &st, err);
-    if (!rc && st.corrupt && !a->damaged_reported) {
+    ns_buf b;
+    ns_buf_init(&b);
+    ns_term_put(&b, text, len, NS_TERM_TEXT);
+    fputs(ns_buf_cstr(&b) ? ns_buf_cstr(&b) : "", f);
+    ns_buf_release(&b);
+}
+
+static void report_stats(app *a, const sr_rank_stats *st, size_t n)
+{
+    if (st->corrupt && !a->damaged_reported) {
         fprintf(stderr,
                 "nsearch: warning: damaged postings in '%s'; results may be incomplete "
                 "(run 'nsearch --check -i %s')\n",
                 a->ix->dir, a->ix->dir);
         a->damaged_reported = 1;
     }
-    if (!rc && a->stats)
+    if (a->stats)
         fprintf(stderr, "nsearch: stats: postings_decoded=%llu docs_scored=%llu hits=%zu\n",
-                (unsigned long long)st.postings_decoded, (unsigned long long)st.docs_scored, n);
-    for (size_t i = 0; i < n && !rc; i++) {
+                (unsigned long long)st->postings_decoded, (unsigned long long)st->docs_scored, n);
+}
+
+/* Runs one parsed query: the count (--count), then the hits after the
+ * offset.  Returns the hits written (-k 0: the count), or -1 with err
+ * set. */
+static long run_query(app *a, const sr_query *q, ns_err *err)
+{
+    size_t n = 0;
+    sr_rank_stats st;
+    uint64_t count = 0;
+    ns_rc rc = NS_OK;
+    if (a->count) {
+        rc = sr_exec_count(a->ix, q, &count, &st, err);
+        if (!rc) {
+            report_stats(a, &st, 0);
+            if (a->ro.out.fmt == SR_FMT_TEXT)
+                ns_buf_printf(&a->buf, "%llu match%s\n", (unsigned long long)count,
+                              count == 1 ? "" : "es");
+            else if (a->ro.out.fmt == SR_FMT_JSON)
+                ns_buf_printf(&a->buf, "{\"count\":%llu}\n", (unsigned long long)count);
+            else
+                fprintf(stderr, "nsearch: count: %llu\n", (unsigned long long)count);
+        }
+    }
+    if (!rc && a->k) {
+        rc = sr_rank(a->ix, q, a->algo, a->offset + a->k, a->hits, &n, &st, err);
+        if (!rc)
+            report_stats(a, &st, n);
+    }
+    size_t shown = n > a->offset ? n - a->offset : 0;
+    for (size_t i = a->offset; i < n && !rc; i++) {
         rc = sr_render_hit(a->render, a->ix, q, &a->hits[i], i + 1, &a->ro, &a->buf, NULL, err);
         if (!rc && a->buf.len > (1u << 16) && flush_out(&a->buf))
             rc = ns_err_sys(err, NS_E_IO, errno, "cannot write results");
@@ -160,7 +244,66 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
         ns_err_sys(err, NS_E_IO, errno, "cannot write results");
         return -1;
     }
-    return (long)n;
+    return a->k ? (long)shown : (long)(count > LONG_MAX ? LONG_MAX : count);
+}
+
+/* Parses and answers one query text; where names it in messages (NULL: the
+ * command line's).  Returns -1 to go on (*n_hits set), else an exit status. */
+static int answer(app *a, const char *text, size_t len, const char *where, long *n_hits)
+{
+    ns_err err;
+    ns_err_clear(&err);
+    *n_hits = 0;
+    sr_query q;
+    if (sr_query_parse_opts(a->ix, text, len, &a->qo, &q, &err)) {
+        if (err.rc == NS_E_ARG) { /* the query's fault: say which, and where */
+            fprintf(stderr, "nsearch: %s%s%s", where ? where : "", where ? ": " : "",
+                    strncmp(err.msg, "column ", 7) ? "" : "bad query: ");
+            fputs(err.msg, stderr);
+            if (!strncmp(err.msg, "column ", 7))
+                fputs(" (nsearch --help-syntax; --literal searches the words as they are)",
+                      stderr);
+            fputc('\n', stderr);
+        } else {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+        }
+        return exit_for(err.rc);
+    }
+    for (const char *l = ns_buf_cstr(&q.notes); l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+        fputs("nsearch: warning: ", stderr);
+        put_query(stderr, l, ll);
+        fputc('\n', stderr);
+        l += ll + (nl != NULL);
+    }
+    int st = -1;
+    if (a->show_query) {
+        if (sr_query_show(a->ix, &q, &a->buf) || flush_out(&a->buf)) {
+            fprintf(stderr, "nsearch: cannot write the query\n");
+            st = EXIT_IO;
+        }
+    } else if (!q.root && !where && q.n_words > 0) {
+        fprintf(stderr, "nsearch: every word of the query '");
+        put_query(stderr, text, len);
+        fprintf(stderr, "' that is not excluded is a stop word, which index '%s' leaves out "
+                        "(built with --stopwords %s): nothing can match\n",
+                a->ix->dir, ns_stop_list_name(ns_analyzer_stop_list(a->ix->an)));
+        st = EXIT_NOHITS;
+    } else if (!q.root && !where) {
+        fprintf(stderr, "nsearch: the query '");
+        put_query(stderr, text, len);
+        fprintf(stderr, "' has no words to search for (only punctuation or symbols)\n");
+        st = EXIT_USAGE;
+    } else {
+        *n_hits = run_query(a, &q, &err);
+        if (*n_hits < 0) {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+            st = exit_for(err.rc);
+        }
+    }
+    sr_query_release(&q);
+    return st;
 }
 
 static void on_problem(void *ctx, const char *msg)
@@ -257,20 +400,12 @@ static int do_queries(app *a, const char *path)
             status = EXIT_IO;
             break;
         }
-        sr_query q;
-        if (sr_query_parse(a->ix, text, strlen(text), &q, &err)) {
-            if (err.rc == NS_E_ARG) /* the query's fault: say which */
-                fprintf(stderr, "nsearch: '%s' line %lu: %s\n", path, line_no, err.msg);
-            else
-                fprintf(stderr, "nsearch: %s\n", err.msg);
-            status = exit_for(err.rc);
-            break;
-        }
-        long n = run_query(a, &q, &err);
-        sr_query_release(&q);
-        if (n < 0) {
-            fprintf(stderr, "nsearch: %s\n", err.msg);
-            status = exit_for(err.rc);
+        char where[64 + 4096];
+        snprintf(where, sizeof where, "'%.4000s' line %lu", path, line_no);
+        long n;
+        int st = answer(a, text, strlen(text), where, &n);
+        if (st >= 0) {
+            status = st;
             break;
         }
         total += n;
@@ -289,7 +424,8 @@ static int do_queries(app *a, const char *path)
 }
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET };
+       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET, OPT_LITERAL, OPT_COUNT, OPT_SHOW_QUERY,
+       OPT_OFFSET, OPT_HELP_SYNTAX };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -298,7 +434,10 @@ static const struct option long_opts[] = {
     {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
     {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
     {"stats", no_argument, 0, OPT_STATS},     {"no-snippets", no_argument, 0, OPT_NO_SNIPPETS},
-    {"get", required_argument, 0, OPT_GET},
+    {"get", required_argument, 0, OPT_GET},   {"literal", no_argument, 0, OPT_LITERAL},
+    {"count", no_argument, 0, OPT_COUNT},     {"show-query", no_argument, 0, OPT_SHOW_QUERY},
+    {"offset", required_argument, 0, OPT_OFFSET},
+    {"help-syntax", no_argument, 0, OPT_HELP_SYNTAX},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -408,6 +547,17 @@ static int bad_option(int argc, char **argv, const char *kind, int at, int c, in
     return EXIT_USAGE;
 }
 
+/* Prints a help page; a page longer than stdout's buffer fails here, not
+ * at the final flush, so the reason is told here. */
+static int put_page(const char *text)
+{
+    if (fputs(text, stdout) == EOF) {
+        fprintf(stderr, "nsearch: cannot write to standard output: %s\n", strerror(errno));
+        return EXIT_IO;
+    }
+    return EXIT_HITS;
+}
+
 /* Applies option c (argument optarg); returns -1 to go on, else the exit
  * status (after --help, --version or a bad value). */
 static int apply_option(int c, cli *o, app *a)
@@ -418,8 +568,8 @@ static int apply_option(int c, cli *o, app *a)
         char *end;
         errno = 0;
         long v = strtol(optarg, &end, 10);
-        if (errno || *end || end == optarg || v < 1 || v > MAX_K)
-            return usage_error("-k wants a number of results from 1 to 1000000, not '%s'", optarg);
+        if (errno || *end || end == optarg || v < 0 || v > MAX_K)
+            return usage_error("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
         a->k = (size_t)v;
         break;
     }
@@ -447,14 +597,28 @@ static int apply_option(int c, cli *o, app *a)
         o->color = optarg;
         break;
     case OPT_CHECK: o->check = 1; break;
-    case OPT_ALL: a->mode = SR_MODE_AND; break;
+    case OPT_ALL: a->qo.default_and = true; break;
+    case OPT_LITERAL: a->qo.literal = true; break;
+    case OPT_COUNT: a->count = 1; break;
+    case OPT_SHOW_QUERY: a->show_query = 1; break;
+    case OPT_OFFSET: {
+        char *end;
+        errno = 0;
+        long v = strtol(optarg, &end, 10);
+        if (errno || *end || end == optarg || v < 0 || v > MAX_K)
+            return usage_error("--offset wants a number of results to skip from 0 to 1000000, "
+                               "not '%s'", optarg);
+        a->offset = (size_t)v;
+        break;
+    }
+    case OPT_HELP_SYNTAX: return put_page(syntax_text);
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = false; break;
     case OPT_ALGO:
         if (sr_algo_parse(optarg, &a->algo))
             return usage_error("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
         break;
-    case 'h': fputs(usage_text, stdout); return EXIT_HITS;
+    case 'h': return put_page(usage_text);
     case OPT_VERSION:
         printf("nsearch %s (index format %u.%u)\n", NS_VERSION_STRING, NS_FORMAT_MAJOR,
                NS_FORMAT_MINOR);
@@ -497,10 +661,14 @@ static int parse_args(int argc, char **argv, cli *o, app *a)
             }
             break;
         }
-        if (c == 1) {
+        if (c == 1) { /* the query's first word: the rest is the query */
             kind[at] = ARG_WORD;
             o->words[o->n_words++] = optarg;
-            continue;
+            for (; optind < argc; optind++) {
+                kind[optind] = ARG_WORD;
+                o->words[o->n_words++] = argv[optind];
+            }
+            break;
         }
         if (c == '?' || c == ':') {
             if (!bad_at) {
@@ -519,6 +687,23 @@ static int parse_args(int argc, char **argv, cli *o, app *a)
     }
     if (bad_at)
         st = bad_option(argc, argv, kind, bad_at, bad_c, bad_opt);
+    /* a long option written after the query is almost surely meant as one */
+    for (int i = 1; st < 0 && i < o->n_words; i++) {
+        const char *w = o->words[i];
+        if (w[0] != '-' || w[1] != '-' || !w[2])
+            continue;
+        size_t n = strcspn(w + 2, "=");
+        for (const struct option *lo = long_opts; lo->name; lo++) {
+            if (strlen(lo->name) == n && !strncmp(lo->name, w + 2, n)) {
+                fprintf(stderr, "nsearch: option '--%s' after the query: options go before its "
+                                "first word (nsearch --%s QUERY); to search for the text, "
+                                "write '\\%s'\nTry 'nsearch --help' for more information.\n",
+                        lo->name, lo->name, w);
+                st = EXIT_USAGE;
+                break;
+            }
+        }
+    }
     free(kind);
     return st;
 }
@@ -585,7 +770,7 @@ static int run(const cli *o, app *a)
         return st;
     }
     int status;
-    a->hits = ns_malloc(a->k * sizeof *a->hits);
+    a->hits = ns_malloc((a->offset + a->k + 1) * sizeof *a->hits);
     ns_buf_init(&a->buf);
     if (!a->hits || sr_render_new(&a->render)) {
         fprintf(stderr, "nsearch: out of memory\n");
@@ -602,33 +787,10 @@ static int run(const cli *o, app *a)
                 ns_buf_putc(&qtext, ' ');
             ns_buf_puts(&qtext, o->words[i]);
         }
-        sr_query q; /* parsed once: the checks below, then the search */
-        if (sr_query_parse(a->ix, ns_buf_cstr(&qtext), qtext.len, &q, &err)) {
-            fprintf(stderr, "nsearch: %s\n", err.msg);
-            status = exit_for(err.rc);
-        } else if (q.n == 0 && q.n_words > 0) {
-            fprintf(stderr,
-                    "nsearch: every word of the query '%s' is a stop word, which index '%s' "
-                    "leaves out (built with --stopwords %s): nothing can match\n",
-                    ns_buf_cstr(&qtext), a->ix->dir,
-                    ns_stop_list_name(ns_analyzer_stop_list(a->ix->an)));
-            status = EXIT_NOHITS;
-        } else if (q.n == 0) {
-            fprintf(stderr,
-                    "nsearch: the query '%s' has no words to search for (only punctuation or "
-                    "symbols)\n",
-                    ns_buf_cstr(&qtext));
-            status = EXIT_USAGE;
-        } else {
-            long n = run_query(a, &q, &err);
-            if (n < 0) {
-                fprintf(stderr, "nsearch: %s\n", err.msg);
-                status = exit_for(err.rc);
-            } else {
-                status = n > 0 ? EXIT_HITS : EXIT_NOHITS;
-            }
-        }
-        sr_query_release(&q);
+        long n;
+        status = answer(a, ns_buf_cstr(&qtext), qtext.len, NULL, &n);
+        if (status < 0)
+            status = n > 0 || a->show_query ? EXIT_HITS : EXIT_NOHITS;
         ns_buf_release(&qtext);
     }
     sr_render_free(a->render);
@@ -648,7 +810,6 @@ int main(int argc, char **argv)
     a.k = 10;
     a.ro.out.fmt = SR_FMT_TEXT;
     a.ro.snippets = true;
-    a.mode = SR_MODE_OR;
     a.algo = SR_ALGO_DEFAULT;
     int st = parse_args(argc, argv, &o, &a);
     if (st < 0 && !o.check && !o.queries && !o.n_get && o.n_words == 0)
@@ -657,6 +818,8 @@ int main(int argc, char **argv)
         st = usage_error("unexpected argument '%s'", o.words[0]);
     if (st < 0 && o.n_get && (o.check || o.queries))
         st = usage_error("%s", "--get cannot be combined with --check or --queries");
+    if (a.k == 0)
+        a.count = 1; /* -k 0: the count only */
     if (st < 0 && o.n_get && !o.fmt_set)
         a.ro.out.fmt = SR_FMT_JSON; /* a document is JSON unless asked for text */
     if (st < 0)

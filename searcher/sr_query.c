@@ -1,18 +1,31 @@
-/* sr_query: query analysis and term lookup (see sr_query.h). */
+/* sr_query: query analysis, term lookup and the query tree (see sr_query.h). */
 #include "sr_query.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ns_alloc.h"
+#include "ns_fold.h"
+#include "ns_format.h"
 #include "ns_hash.h"
+#include "ns_utf8.h"
+#include "sr_qparse.h"
 
-typedef struct parse_ctx {
+/* The most clauses a query tree may hold (each is a cursor or a group). */
+#define SR_QUERY_MAX_CLAUSES 16384
+
+typedef struct build {
+    sr_index *ix;
     sr_query *q;
     size_t cap;
-    uint32_t *slot; /* owned: open addressing, 0 empty, else term index + 1 */
-    size_t mask;    /* slots - 1 */
+    uint32_t *slot; /* owned: open addressing over q->t, 0 empty, else index + 1 */
+    size_t mask;
+    size_t typed;   /* distinct terms typed (not expanded) */
+    size_t clauses;
+    ns_err *err;
     ns_rc rc;
-} parse_ctx;
+} build;
 
 static uint64_t term_hash(const char *term, size_t len)
 {
@@ -21,85 +34,846 @@ static uint64_t term_hash(const char *term, size_t len)
     return ns_hash_key(term, len, w[0], w[1]);
 }
 
-static int on_token(void *vctx, const ns_token *tok)
+static int set_rc(build *b, ns_rc rc)
 {
-    parse_ctx *c = vctx;
-    sr_query *q = c->q;
-    size_t h = (size_t)term_hash(tok->term, tok->term_len) & c->mask;
-    for (; c->slot[h]; h = (h + 1) & c->mask) {
-        sr_qterm *t = &q->t[c->slot[h] - 1];
-        if (t->len == tok->term_len && memcmp(t->term, tok->term, tok->term_len) == 0) {
-            t->qtf++;
-            return 0;
-        }
+    if (!b->rc)
+        b->rc = rc == NS_E_NOMEM ? ns_err_set(b->err, rc, "out of memory") : rc;
+    return -1;
+}
+
+static int grow_slots(build *b)
+{
+    size_t slots = (b->mask + 1) * 2;
+    uint32_t *s = ns_calloc(slots, sizeof *s);
+    if (!s)
+        return set_rc(b, NS_E_NOMEM);
+    for (size_t i = 0; i < b->q->n; i++) {
+        const sr_qterm *t = &b->q->t[i];
+        size_t h = (size_t)term_hash(t->term, t->len) & (slots - 1);
+        while (s[h])
+            h = (h + 1) & (slots - 1);
+        s[h] = (uint32_t)i + 1;
     }
-    if (q->n == SR_QUERY_MAX_TERMS) {
-        c->rc = NS_E_ARG;
-        return 1;
-    }
-    if (q->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 8;
-        sr_qterm *t = ns_realloc(q->t, nc * sizeof *t);
-        if (!t) {
-            c->rc = NS_E_NOMEM;
-            return 1;
-        }
-        q->t = t;
-        c->cap = nc;
-    }
-    sr_qterm *t = &q->t[q->n++];
-    memset(t, 0, sizeof *t);
-    memcpy(t->term, tok->term, tok->term_len);
-    t->len = tok->term_len;
-    t->qtf = 1;
-    c->slot[h] = (uint32_t)q->n;
+    ns_free(b->slot);
+    b->slot = s;
+    b->mask = slots - 1;
     return 0;
+}
+
+/* The index in q->t of term[0..len), added when new (typed: counts toward
+ * SR_QUERY_MAX_TERMS); info, when not NULL, is its dictionary entry
+ * already read (a prefix's expansion).  -1 on error. */
+static long intern(build *b, const char *term, size_t len, bool typed, const sr_term_info *info)
+{
+    sr_query *q = b->q;
+    size_t h = (size_t)term_hash(term, len) & b->mask;
+    for (; b->slot[h]; h = (h + 1) & b->mask) {
+        sr_qterm *t = &q->t[b->slot[h] - 1];
+        if (t->len == len && memcmp(t->term, term, len) == 0)
+            return (long)(b->slot[h] - 1);
+    }
+    if (typed && b->typed == SR_QUERY_MAX_TERMS) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG,
+                               "the query has more than %d distinct words; %d is the limit",
+                               SR_QUERY_MAX_TERMS, SR_QUERY_MAX_TERMS);
+        return -1;
+    }
+    if (q->n == SR_QUERY_MAX_ALL_TERMS) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG,
+                               "the query's words and prefixes make more than %d terms; %d is "
+                               "the limit",
+                               SR_QUERY_MAX_ALL_TERMS, SR_QUERY_MAX_ALL_TERMS);
+        return -1;
+    }
+    if (q->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 8;
+        sr_qterm *t = ns_realloc(q->t, nc * sizeof *t);
+        if (!t)
+            return set_rc(b, NS_E_NOMEM);
+        q->t = t;
+        b->cap = nc;
+    }
+    sr_qterm *t = &q->t[q->n];
+    memset(t, 0, sizeof *t);
+    memcpy(t->term, term, len);
+    t->len = len;
+    if (info) {
+        t->found = true;
+        t->info = *info;
+        t->idf = ns_bm25_idf((double)b->ix->n_live, (double)info->df);
+    }
+    b->slot[h] = (uint32_t)(q->n + 1);
+    q->n++;
+    b->typed += typed;
+    if (2 * q->n > b->mask && grow_slots(b))
+        return -1;
+    return (long)(q->n - 1);
+}
+
+static size_t qt_count(const sr_qt *n)
+{
+    size_t c = 1;
+    for (size_t i = 0; i < n->n_kids; i++)
+        c += qt_count(n->kids[i]);
+    return c;
+}
+
+static void qt_free(sr_qt *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n_kids; i++)
+        qt_free(n->kids[i]);
+    ns_free(n->kids);
+    ns_free(n->w);
+    ns_free(n->off);
+    ns_free(n);
+}
+
+static sr_qt *new_qt(build *b, sr_qt_kind kind, const sr_qp_node *src)
+{
+    if (++b->clauses > SR_QUERY_MAX_CLAUSES) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG, "the query has more than %d clauses; %d is the "
+                               "limit", SR_QUERY_MAX_CLAUSES, SR_QUERY_MAX_CLAUSES);
+        return NULL;
+    }
+    sr_qt *n = ns_calloc(1, sizeof *n);
+    if (!n) {
+        set_rc(b, NS_E_NOMEM);
+        return NULL;
+    }
+    n->kind = kind;
+    n->qtf = 1;
+    n->at = src->at;
+    n->end = src->end;
+    return n;
+}
+
+static int add_kid(build *b, sr_qt *g, sr_qt *k, size_t *cap)
+{
+    if (g->n_kids == *cap) {
+        size_t nc = *cap ? *cap * 2 : 4;
+        sr_qt **t = ns_realloc(g->kids, nc * sizeof *t);
+        if (!t)
+            return set_rc(b, NS_E_NOMEM);
+        g->kids = t;
+        *cap = nc;
+    }
+    g->kids[g->n_kids++] = k;
+    return 0;
+}
+
+/* A TERM of term index ti. */
+static sr_qt *term_node(build *b, const sr_qp_node *src, long ti, sr_scope scope)
+{
+    sr_qt *n = new_qt(b, SR_QT_TERM, src);
+    if (!n)
+        return NULL;
+    n->w = ns_malloc(sizeof *n->w);
+    if (!n->w) {
+        qt_free(n);
+        set_rc(b, NS_E_NOMEM);
+        return NULL;
+    }
+    n->w[0] = (uint32_t)ti;
+    n->n_w = 1;
+    n->scope = scope;
+    return n;
+}
+
+/* The analysed terms of one word or phrase. */
+typedef struct toks {
+    build *b;
+    long *ti;     /* owned: term indexes */
+    uint32_t *pos; /* owned: positions */
+    size_t n, cap;
+} toks;
+
+static int on_token(void *ctx, const ns_token *tok)
+{
+    toks *t = ctx;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 8;
+        long *a = ns_realloc(t->ti, nc * sizeof *a);
+        if (!a)
+            return set_rc(t->b, NS_E_NOMEM), 1;
+        t->ti = a;
+        uint32_t *p = ns_realloc(t->pos, nc * sizeof *p);
+        if (!p)
+            return set_rc(t->b, NS_E_NOMEM), 1;
+        t->pos = p;
+        t->cap = nc;
+    }
+    long ti = intern(t->b, tok->term, tok->term_len, true, NULL);
+    if (ti < 0)
+        return 1;
+    t->ti[t->n] = ti;
+    t->pos[t->n] = tok->pos;
+    t->n++;
+    return 0;
+}
+
+static int analyse(build *b, const char *text, size_t len, toks *t)
+{
+    memset(t, 0, sizeof *t);
+    t->b = b;
+    ns_rc rc = ns_analyze(b->ix->an, text, len, on_token, t);
+    if (rc)
+        set_rc(b, rc);
+    uint32_t words = ns_analyzer_words(b->ix->an);
+    b->q->n_words += words;
+    if (!b->rc && t->n == 0) { /* said by --show-query */
+        ns_buf *o = &b->q->left_out;
+        ns_buf_puts(o, "'");
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (c < 0x20 || c == 0x7F)
+                ns_buf_printf(o, "\\x%02X", c);
+            else
+                ns_buf_putc(o, c);
+        }
+        ns_buf_puts(o, words ? "' (stop words only)\n" : "' (no letters or digits)\n");
+    }
+    return b->rc ? -1 : 0;
+}
+
+static void toks_release(toks *t)
+{
+    ns_free(t->ti);
+    ns_free(t->pos);
+}
+
+static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope);
+
+static sr_occur occur_of(const sr_qp_node *src, bool parent_and)
+{
+    return src->mod == SR_QP_MUST  ? SR_OCC_MUST
+           : src->mod == SR_QP_NOT ? SR_OCC_NOT
+           : parent_and            ? SR_OCC_MUST
+                                   : SR_OCC_SHOULD;
+}
+
+static sr_qt *build_word(build *b, const sr_qp_node *src, sr_scope scope)
+{
+    toks t;
+    if (analyse(b, src->text, src->len, &t))
+        return toks_release(&t), NULL;
+    sr_qt *n = NULL;
+    if (t.n == 1) {
+        n = term_node(b, src, t.ti[0], scope);
+    } else if (t.n > 1) { /* "e-mail": the default operator between its terms */
+        n = new_qt(b, SR_QT_BOOL, src);
+        size_t cap = 0;
+        for (size_t i = 0; n && i < t.n; i++) {
+            sr_qt *k = term_node(b, src, t.ti[i], scope);
+            if (!k || add_kid(b, n, k, &cap)) {
+                qt_free(k);
+                qt_free(n);
+                n = NULL;
+            } else {
+                k->occur = b->q->default_and ? SR_OCC_MUST : SR_OCC_SHOULD;
+            }
+        }
+    }
+    toks_release(&t);
+    return n;
+}
+
+static sr_qt *build_phrase(build *b, const sr_qp_node *src, sr_scope scope)
+{
+    toks t;
+    if (analyse(b, src->text, src->len, &t))
+        return toks_release(&t), NULL;
+    sr_qt *n = NULL;
+    if (src->sloppy) { /* a word given twice in a sloppy phrase counts once */
+        size_t k = 0;
+        for (size_t i = 0; i < t.n; i++) {
+            size_t j = 0;
+            while (j < k && t.ti[j] != t.ti[i])
+                j++;
+            if (j == k) {
+                t.ti[k] = t.ti[i];
+                t.pos[k++] = t.pos[i];
+            }
+        }
+        t.n = k;
+    }
+    if (t.n == 1) {
+        n = term_node(b, src, t.ti[0], scope);
+    } else if (t.n > 1) {
+        n = new_qt(b, SR_QT_PHRASE, src);
+        if (n) {
+            n->w = ns_malloc(t.n * sizeof *n->w);
+            n->off = ns_malloc(t.n * sizeof *n->off);
+            if (!n->w || !n->off) {
+                qt_free(n);
+                n = NULL;
+                set_rc(b, NS_E_NOMEM);
+            } else {
+                for (size_t i = 0; i < t.n; i++) {
+                    n->w[i] = (uint32_t)t.ti[i];
+                    n->off[i] = t.pos[i] - t.pos[0];
+                }
+                n->n_w = t.n;
+                n->scope = scope;
+                n->sloppy = src->sloppy;
+                n->slop = src->slop;
+            }
+        }
+    }
+    toks_release(&t);
+    return n;
+}
+
+typedef struct expansion {
+    char term[SR_TERM_MAX_BYTES + 1];
+    size_t len;
+    sr_term_info info;
+    uint64_t order; /* dictionary order */
+} expansion;
+
+static int by_df_desc(const void *a, const void *b)
+{
+    const expansion *x = a, *y = b;
+    if (x->info.df != y->info.df)
+        return x->info.df > y->info.df ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static int by_order(const void *a, const void *b)
+{
+    const expansion *x = a, *y = b;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The typed prefix case-folded (not stemmed): *out_len 0 when it holds a
+ * character that is not a letter, digit or mark. */
+static void fold_prefix(const char *s, size_t len, char *out, size_t *out_len)
+{
+    size_t n = 0;
+    *out_len = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t l = ns_utf8_decode((const uint8_t *)s + i, len - i, &cp);
+        if (!l || !ns_fold_is_word(cp))
+            return;
+        uint8_t u[4];
+        size_t k = ns_utf8_encode(ns_fold_case(cp), u);
+        if (n + k > SR_TERM_MAX_BYTES)
+            return;
+        memcpy(out + n, u, k);
+        n += k;
+        i += l;
+    }
+    *out_len = n;
+}
+
+static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope)
+{
+    char pre[SR_TERM_MAX_BYTES + 1];
+    size_t pl;
+    fold_prefix(src->text, src->len, pre, &pl);
+    if (!pl) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG,
+                               "column %zu: a prefix is letters and digits only: '%.*s*' is not "
+                               "(write '\\*' to search for the word)",
+                               sr_qp_column(b->q->text, src->at), (int)src->len, src->text);
+        return NULL;
+    }
+    b->q->n_words++;
+    expansion *e = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    sr_dict_iter it;
+    sr_term_info info;
+    ns_err e2;
+    ns_rc rc = sr_dict_iter_seek(b->ix, &it, pre, pl, &e2);
+    int r = rc ? -1 : 1;
+    while (!rc && (r = sr_dict_iter_next(b->ix, &it, &info, &e2)) == 1) {
+        int c = memcmp(it.term, pre, it.term_len < pl ? it.term_len : pl);
+        if (c < 0 || (c == 0 && it.term_len < pl))
+            continue; /* before the prefix, in its block */
+        if (c > 0)
+            break;
+        total++;
+        if (n == cap) {
+            /* keep at most twice the cap, trimming to the most frequent */
+            if (cap >= 2 * SR_QUERY_MAX_EXPANSIONS) {
+                qsort(e, n, sizeof *e, by_df_desc);
+                n = SR_QUERY_MAX_EXPANSIONS;
+            } else {
+                size_t nc = cap ? cap * 2 : 16;
+                expansion *t = ns_realloc(e, nc * sizeof *t);
+                if (!t) {
+                    ns_free(e);
+                    set_rc(b, NS_E_NOMEM);
+                    return NULL;
+                }
+                e = t;
+                cap = nc;
+            }
+        }
+        memcpy(e[n].term, it.term, it.term_len);
+        e[n].len = it.term_len;
+        e[n].info = info;
+        e[n].order = total;
+        n++;
+    }
+    if (r < 0) {
+        ns_free(e);
+        if (!b->rc) {
+            *b->err = e2;
+            b->rc = e2.rc ? e2.rc : NS_E_CORRUPT;
+        }
+        return NULL;
+    }
+    if (n > SR_QUERY_MAX_EXPANSIONS) {
+        qsort(e, n, sizeof *e, by_df_desc);
+        n = SR_QUERY_MAX_EXPANSIONS;
+    }
+    if (total > SR_QUERY_MAX_EXPANSIONS)
+        ns_buf_printf(&b->q->notes,
+                      "'%.*s*' matches %llu terms; searching the %d most frequent (the limit)\n",
+                      (int)src->len, src->text, (unsigned long long)total, SR_QUERY_MAX_EXPANSIONS);
+    qsort(e, n, sizeof *e, by_order);
+    sr_qt *g = new_qt(b, SR_QT_BOOL, src);
+    size_t kcap = 0;
+    for (size_t i = 0; g && i < n; i++) {
+        long ti = intern(b, e[i].term, e[i].len, false, &e[i].info);
+        sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, scope);
+        if (!k || add_kid(b, g, k, &kcap)) {
+            qt_free(k);
+            qt_free(g);
+            g = NULL;
+        }
+    }
+    ns_free(e);
+    if (g) {
+        g->prefix = true;
+        g->expansions = total;
+    }
+    return g;
+}
+
+/* Whether two leaves are the same clause (merged into one of weight 2). */
+static bool same_leaf(const sr_qt *a, const sr_qt *b)
+{
+    return a->kind == b->kind && a->kind != SR_QT_BOOL && a->occur == b->occur &&
+           a->scope == b->scope && a->keyword == b->keyword && a->sloppy == b->sloppy &&
+           a->slop == b->slop && a->n_w == b->n_w &&
+           !memcmp(a->w, b->w, a->n_w * sizeof *a->w) &&
+           (a->kind == SR_QT_TERM || !memcmp(a->off, b->off, a->n_w * sizeof *a->off));
+}
+
+static uint64_t leaf_hash(const sr_qt *a)
+{
+    uint64_t h = XXH3_64bits(a->w, a->n_w * sizeof *a->w);
+    if (a->off)
+        h ^= XXH3_64bits(a->off, a->n_w * sizeof *a->off) * 31;
+    return h ^ ((uint64_t)a->kind << 1 | (uint64_t)a->occur << 3 | (uint64_t)a->scope << 5 |
+                (uint64_t)a->sloppy << 7 | (uint64_t)a->slop << 8);
+}
+
+/* Frees a node the tree no longer holds. */
+static void drop(build *b, sr_qt *n)
+{
+    if (!n)
+        return;
+    b->clauses -= qt_count(n);
+    qt_free(n);
+}
+
+/* A group being built: repeated leaves merge as they come (a term or
+ * phrase given twice weighs twice; an exclusion given twice is one), so a
+ * long query of repeated words stays small, in time linear in its clauses. */
+typedef struct merger {
+    uint32_t *slot; /* owned: kid index + 1 of each leaf, 0 empty */
+    size_t mask;
+    size_t cap;     /* of the group's kids */
+} merger;
+
+static int mg_rehash(build *b, sr_qt *g, merger *m, size_t slots)
+{
+    uint32_t *s = ns_calloc(slots, sizeof *s);
+    if (!s)
+        return set_rc(b, NS_E_NOMEM);
+    for (size_t i = 0; i < g->n_kids; i++) {
+        if (g->kids[i]->kind == SR_QT_BOOL)
+            continue;
+        size_t h = (size_t)leaf_hash(g->kids[i]) & (slots - 1);
+        while (s[h])
+            h = (h + 1) & (slots - 1);
+        s[h] = (uint32_t)i + 1;
+    }
+    ns_free(m->slot);
+    m->slot = s;
+    m->mask = slots - 1;
+    return 0;
+}
+
+static int mg_add(build *b, sr_qt *g, merger *m, sr_qt *k)
+{
+    size_t h = 0;
+    if (k->kind != SR_QT_BOOL) {
+        h = (size_t)leaf_hash(k) & m->mask;
+        for (; m->slot[h]; h = (h + 1) & m->mask) {
+            sr_qt *o = g->kids[m->slot[h] - 1];
+            if (same_leaf(o, k)) {
+                if (k->occur != SR_OCC_NOT)
+                    o->qtf += k->qtf;
+                drop(b, k);
+                return 0;
+            }
+        }
+    }
+    if (add_kid(b, g, k, &m->cap))
+        return -1;
+    if (k->kind != SR_QT_BOOL) {
+        m->slot[h] = (uint32_t)g->n_kids;
+        if (2 * g->n_kids > m->mask)
+            return mg_rehash(b, g, m, 2 * (m->mask + 1));
+    }
+    return 0;
+}
+
+static bool all_kids(const sr_qt *g, int mask)
+{
+    for (size_t i = 0; i < g->n_kids; i++)
+        if (!(mask & (1 << g->kids[i]->occur)))
+            return false;
+    return true;
+}
+
+static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope)
+{
+    sr_qt *g = new_qt(b, SR_QT_BOOL, src);
+    merger m = {NULL, 0, 0};
+    if (!g || mg_rehash(b, g, &m, 16)) {
+        qt_free(g);
+        return NULL;
+    }
+    for (size_t i = 0; i < src->n_kids && !b->rc; i++) {
+        sr_qt *k = build_node(b, src->kids[i], src->and_group, scope);
+        if (b->rc) {
+            qt_free(k);
+            break;
+        }
+        if (!k)
+            continue; /* left out: nothing to search for */
+        /* splice a group of the same kind (never a prefix's) */
+        bool splice = k->kind == SR_QT_BOOL && !k->prefix &&
+                      ((k->occur == SR_OCC_SHOULD && all_kids(k, 1 << SR_OCC_SHOULD)) ||
+                       (k->occur == SR_OCC_MUST && all_kids(k, 1 << SR_OCC_MUST | 1 << SR_OCC_NOT)) ||
+                       (k->occur == SR_OCC_NOT && all_kids(k, 1 << SR_OCC_SHOULD)));
+        if (!splice) {
+            if (mg_add(b, g, &m, k))
+                qt_free(k);
+            continue;
+        }
+        size_t j = 0;
+        for (; j < k->n_kids && !b->rc; j++) {
+            if (k->occur == SR_OCC_NOT)
+                k->kids[j]->occur = SR_OCC_NOT;
+            if (mg_add(b, g, &m, k->kids[j])) {
+                qt_free(k->kids[j]);
+                j++;
+                break;
+            }
+        }
+        for (; j < k->n_kids; j++)
+            qt_free(k->kids[j]);
+        k->n_kids = 0;
+        drop(b, k);
+    }
+    ns_free(m.slot);
+    if (b->rc) {
+        qt_free(g);
+        return NULL;
+    }
+    if (g->n_kids == 0 || all_kids(g, 1 << SR_OCC_NOT)) {
+        drop(b, g); /* nothing left to search for */
+        return NULL;
+    }
+    if (g->n_kids == 1) { /* (x) is x */
+        sr_qt *only = g->kids[0];
+        g->n_kids = 0;
+        drop(b, g);
+        return only;
+    }
+    return g;
+}
+
+/* The scope named by a written field, or -1 with the error set. */
+static int resolve_field(build *b, const sr_qp_node *src, sr_scope *scope)
+{
+    if (!strcmp(src->field, "title")) {
+        *scope = SR_SCOPE_TITLE;
+        return 0;
+    }
+    if (!strcmp(src->field, "body")) {
+        *scope = SR_SCOPE_BODY;
+        return 0;
+    }
+    if (!b->rc)
+        b->rc = ns_err_set(b->err, NS_E_ARG,
+                           "column %zu: unknown field '%s': index '%s' has the fields title and "
+                           "body (to search for the text '%s:', write '%s\\:' or use --literal)",
+                           sr_qp_column(b->q->text, src->at), src->field, b->ix->dir, src->field,
+                           src->field);
+    return -1;
+}
+
+static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope)
+{
+    if (src->field && resolve_field(b, src, &scope))
+        return NULL;
+    sr_qt *n = NULL;
+    switch (src->kind) {
+    case SR_QP_WORD: n = build_word(b, src, scope); break;
+    case SR_QP_PHRASE: n = build_phrase(b, src, scope); break;
+    case SR_QP_PREFIX: n = build_prefix(b, src, scope); break;
+    case SR_QP_GROUP: n = build_group(b, src, scope); break;
+    }
+    if (!n)
+        return NULL;
+    /* a group collapsed to its one clause, or a word's terms, stand in
+     * the parent where the written clause stands */
+    n->occur = occur_of(src, parent_and);
+    return n;
+}
+
+/* Marks the terms of clauses that are not excluded (they are highlighted)
+ * and sets each leaf's idf and found. */
+static void finish_tree(sr_query *q, sr_qt *n, bool negated)
+{
+    if (n->kind == SR_QT_BOOL) {
+        n->found = false;
+        for (size_t i = 0; i < n->n_kids; i++) {
+            finish_tree(q, n->kids[i], negated || n->kids[i]->occur == SR_OCC_NOT);
+            n->found |= n->kids[i]->found;
+        }
+        return;
+    }
+    n->found = true;
+    n->idf = 0;
+    for (size_t i = 0; i < n->n_w; i++) {
+        sr_qterm *t = &q->t[n->w[i]];
+        if (!negated)
+            t->highlight = true;
+        n->found &= t->found;
+        n->idf += t->found ? t->idf : 0;
+    }
+}
+
+ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
+                          sr_query *q, ns_err *err)
+{
+    sr_query_opts def = {false, false};
+    if (!opts)
+        opts = &def;
+    memset(q, 0, sizeof *q);
+    ns_buf_init(&q->notes);
+    ns_buf_init(&q->left_out);
+    q->default_and = opts->default_and;
+    q->text = ns_malloc(len + 1);
+    build b = {ix, q, 0, ns_calloc(64, sizeof(uint32_t)), 63, 0, 0, err, NS_OK};
+    if (!q->text || !b.slot) {
+        ns_free(b.slot);
+        sr_query_release(q);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    memcpy(q->text, text, len);
+    q->text[len] = 0;
+    q->len = len;
+    sr_qp_node *tree = NULL;
+    ns_rc rc = NS_OK;
+    if (opts->literal) {
+        /* the words as one word node: analysed into the default operator's group */
+        tree = ns_calloc(1, sizeof *tree);
+        if (tree && (tree->text = ns_malloc(len + 1)) != NULL) {
+            memcpy(tree->text, text, len);
+            tree->text[len] = 0;
+            tree->len = len;
+            tree->end = len;
+        } else {
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+        }
+    } else {
+        rc = sr_qp_parse(text, len, opts->default_and, &tree, err);
+    }
+    if (!rc && tree) {
+        q->root = build_node(&b, tree, opts->default_and, SR_SCOPE_ALL);
+        rc = b.rc;
+    }
+    sr_qp_free(tree);
+    ns_free(b.slot);
+    for (size_t i = 0; !rc && i < q->n; i++) {
+        sr_qterm *t = &q->t[i];
+        if (t->found)
+            continue; /* an expansion: read already */
+        rc = sr_index_lookup(ix, t->term, t->len, &t->found, &t->info, err);
+        if (!rc && t->found)
+            t->idf = ns_bm25_idf((double)ix->n_live, (double)t->info.df);
+    }
+    if (rc) {
+        sr_query_release(q);
+        return rc;
+    }
+    if (q->root) {
+        finish_tree(q, q->root, false);
+        for (size_t i = 0; i < q->root->n_kids; i++) /* flat queries: qtf per term */
+            if (q->root->kids[i]->kind == SR_QT_TERM)
+                q->t[q->root->kids[i]->w[0]].qtf = q->root->kids[i]->qtf;
+        if (q->root->kind == SR_QT_TERM)
+            q->t[q->root->w[0]].qtf = q->root->qtf;
+    }
+    return NS_OK;
 }
 
 ns_rc sr_query_parse(sr_index *ix, const char *text, size_t len, sr_query *q, ns_err *err)
 {
-    q->t = NULL;
-    q->n = 0;
-    q->n_words = 0;
-    /* Every term takes a byte of text, and no more than the cap are
-     * stored: twice that many slots keeps the table at most half full
-     * (2,048 slots at most), so a probe always ends. */
-    size_t most = len + 1 < SR_QUERY_MAX_TERMS ? len + 1 : SR_QUERY_MAX_TERMS;
-    size_t slots = 16;
-    while (slots < 2 * most)
-        slots *= 2;
-    parse_ctx c = {q, 0, ns_calloc(slots, sizeof(uint32_t)), slots - 1, NS_OK};
-    ns_rc rc = c.slot ? ns_analyze(ix->an, text, len, on_token, &c) : NS_E_NOMEM;
-    ns_free(c.slot);
-    q->n_words = ns_analyzer_words(ix->an);
-    if (!rc)
-        rc = c.rc;
-    if (rc) {
-        sr_query_release(q);
-        if (rc == NS_E_ARG)
-            return ns_err_set(err, rc,
-                              "the query has more than %d distinct words; %d is the limit",
-                              SR_QUERY_MAX_TERMS, SR_QUERY_MAX_TERMS);
-        return ns_err_set(err, rc, "out of memory");
-    }
-    for (size_t i = 0; i < q->n; i++) {
-        sr_qterm *t = &q->t[i];
-        rc = sr_index_lookup(ix, t->term, t->len, &t->found, &t->info, err);
-        if (rc) {
-            sr_query_release(q);
-            return rc;
-        }
-        if (t->found)
-            t->idf = ns_bm25_idf((double)ix->n_live, (double)t->info.df);
-    }
-    return NS_OK;
+    return sr_query_parse_opts(ix, text, len, NULL, q, err);
 }
 
 void sr_query_release(sr_query *q)
 {
     if (!q)
         return;
+    qt_free(q->root);
+    q->root = NULL;
     ns_free(q->t);
     q->t = NULL;
     q->n = 0;
+    ns_free(q->text);
+    q->text = NULL;
+    ns_buf_release(&q->notes);
+    ns_buf_release(&q->left_out);
+}
+
+bool sr_query_is_flat(const sr_query *q, bool *all_must)
+{
+    const sr_qt *r = q->root;
+    *all_must = false;
+    if (!r)
+        return false;
+    if (r->kind == SR_QT_TERM)
+        return r->scope == SR_SCOPE_ALL && !r->keyword;
+    if (r->kind != SR_QT_BOOL || r->prefix)
+        return false;
+    int seen = 0;
+    for (size_t i = 0; i < r->n_kids; i++) {
+        const sr_qt *k = r->kids[i];
+        if (k->occur == SR_OCC_NOT)
+            continue;
+        if (k->kind != SR_QT_TERM || k->scope != SR_SCOPE_ALL || k->keyword)
+            return false;
+        seen |= 1 << k->occur;
+    }
+    if (seen == (1 << SR_OCC_SHOULD | 1 << SR_OCC_MUST) || !seen)
+        return false;
+    *all_must = seen == 1 << SR_OCC_MUST;
+    return true;
+}
+
+/* --show-query */
+
+static void show_term(ns_buf *out, const sr_qterm *t)
+{
+    ns_buf_append(out, t->term, t->len);
+    if (t->found)
+        ns_buf_printf(out, " (df %u, idf %.3f)", t->info.df, t->idf);
+    else
+        ns_buf_puts(out, " (not in the index)");
+}
+
+static void show_node(const sr_query *q, const sr_qt *n, int depth, ns_buf *out)
+{
+    static const char *const occ[] = {"", "+", "-"};
+    static const char *const scope[] = {"", "title:", "body:"};
+    for (int i = 0; i < depth; i++)
+        ns_buf_puts(out, "  ");
+    ns_buf_puts(out, occ[n->occur]);
+    size_t len = n->end > n->at ? n->end - n->at : 0;
+    if (n->kind == SR_QT_BOOL && !n->prefix) {
+        bool must = false;
+        for (size_t i = 0; i < n->n_kids; i++)
+            must |= n->kids[i]->occur == SR_OCC_MUST;
+        ns_buf_printf(out, "%s (%s)\n",
+                      must ? "AND" : "OR",
+                      must ? "every + clause, no - clause; the others add to the score"
+                           : "any clause, no - clause");
+        for (size_t i = 0; i < n->n_kids; i++)
+            show_node(q, n->kids[i], depth + 1, out);
+        return;
+    }
+    ns_buf_puts(out, "'");
+    for (size_t i = 0; i < len; i++) { /* the typed text, controls escaped */
+        unsigned char c = (unsigned char)q->text[n->at + i];
+        if (c < 0x20 || c == 0x7F)
+            ns_buf_printf(out, "\\x%02X", c);
+        else
+            ns_buf_putc(out, c);
+    }
+    ns_buf_puts(out, "' -> ");
+    if (n->kind == SR_QT_BOOL) {
+        ns_buf_printf(out, "prefix: %llu term%s", (unsigned long long)n->expansions,
+                      n->expansions == 1 ? "" : "s");
+        if (n->expansions > n->n_kids)
+            ns_buf_printf(out, ", the %zu most frequent searched", n->n_kids);
+        ns_buf_puts(out, n->n_kids ? ":\n" : " (matches nothing)\n");
+        for (size_t i = 0; i < n->n_kids; i++) {
+            for (int d = 0; d <= depth; d++)
+                ns_buf_puts(out, "  ");
+            ns_buf_puts(out, scope[n->kids[i]->scope]);
+            show_term(out, &q->t[n->kids[i]->w[0]]);
+            ns_buf_putc(out, '\n');
+        }
+        return;
+    }
+    ns_buf_puts(out, scope[n->scope]);
+    if (n->kind == SR_QT_TERM) {
+        ns_buf_puts(out, "term ");
+        show_term(out, &q->t[n->w[0]]);
+    } else {
+        ns_buf_printf(out, "%s phrase", n->sloppy ? "sloppy" : "exact");
+        if (n->sloppy)
+            ns_buf_printf(out, " (slop %u)", n->slop);
+        ns_buf_puts(out, ":");
+        for (size_t i = 0; i < n->n_w; i++) {
+            if (i && n->off[i] > n->off[i - 1] + 1)
+                for (uint32_t g = n->off[i - 1] + 1; g < n->off[i]; g++)
+                    ns_buf_puts(out, " _");
+            ns_buf_putc(out, ' ');
+            show_term(out, &q->t[n->w[i]]);
+        }
+        if (!n->found)
+            ns_buf_puts(out, " -- matches nothing");
+    }
+    if (n->qtf > 1)
+        ns_buf_printf(out, " x%u", n->qtf);
+    ns_buf_putc(out, '\n');
+}
+
+ns_rc sr_query_show(const sr_index *ix, const sr_query *q, ns_buf *out)
+{
+    (void)ix;
+    if (!q->root) {
+        ns_buf_puts(out, q->n_words ? "nothing to search for: every word is a stop word\n"
+                                    : "nothing to search for: no words\n");
+    } else {
+        show_node(q, q->root, 0, out);
+    }
+    for (const char *l = ns_buf_cstr(&q->left_out); l && *l;) {
+        const char *nl = strchr(l, '\n');
+        ns_buf_puts(out, "left out: ");
+        ns_buf_append(out, l, (size_t)(nl - l) + 1);
+        l = nl + 1;
+    }
+    if (out->len == 0 || ns_buf_cstr(out) == NULL)
+        return NS_E_NOMEM;
+    return NS_OK;
 }

@@ -1,7 +1,28 @@
-/* sr_query: turns query text into query terms: the index's own analyzer
- * (so "Meetings" finds what "meeting" indexed), repeated terms merged with
- * a count (a term repeated in the query weighs once per occurrence), each
- * term looked up once in the dictionary. */
+/* sr_query: turns query text into an analysed query tree over the index's
+ * terms.  The syntax (sr_qparse.h) is parsed, then every word and phrase
+ * is analysed with the index's own analyzer (so "Meetings" finds what
+ * "meeting" indexed), each distinct term looked up once in the dictionary,
+ * and prefixes expanded over it.
+ *
+ * The tree (sr_qt) is what ranking runs:
+ *   TERM    one term; in a scope (title:, body:) only its positions there
+ *           count; a keyword field's value (topics:crude) is a filter that
+ *           scores 0
+ *   PHRASE  words at given position offsets (stop words keep their gaps),
+ *           exact or within a slop
+ *   BOOL    clauses, each SHOULD, MUST or NOT: it matches when every MUST
+ *           clause does, no NOT clause does and, when there is no MUST
+ *           clause, at least one SHOULD clause does; its score is the sum
+ *           of its matching MUST and SHOULD clauses' scores in clause order
+ * A word that analyses into several terms ("e-mail", "U.S.") is a group of
+ * them joined by the default operator; a word that analyses into none (a
+ * stop word, punctuation) is left out, and so is a clause left with
+ * nothing to search for.  Groups of the same kind are merged into their
+ * parent (a OR (b OR c) is a OR b OR c), and a term or phrase given twice
+ * in one group is one clause of weight 2 (qtf), as before.
+ *
+ * With syntax off (--literal) the text is plain words joined by the default
+ * operator: the tree of the same words typed without operators. */
 #ifndef SR_QUERY_H
 #define SR_QUERY_H
 
@@ -11,36 +32,92 @@
 
 #include "sr_index.h"
 
-/* The most distinct terms a query may have.  Lucene caps a query at 1,024
+/* The most distinct terms a query may type.  Lucene caps a query at 1,024
  * clauses (maxClauseCount) for the same reason: every term is a cursor the
  * ranking loop visits per document, so cost grows with the term count, and
  * no real query needs more (a pasted document does not either: its 1,024
  * distinct words already find it). */
 #define SR_QUERY_MAX_TERMS 1024
+/* The most terms one prefix expands to: its most frequent ones (the
+ * query's notes say so when a prefix has more). */
+#define SR_QUERY_MAX_EXPANSIONS 1024
+/* The most terms of a whole query, expansions included. */
+#define SR_QUERY_MAX_ALL_TERMS 8192
+
+#define SR_TERM_MAX_BYTES 256
 
 typedef struct sr_qterm {
-    char term[NS_TOKEN_MAX_BYTES + 1]; /* the stem, NUL-terminated */
+    char term[SR_TERM_MAX_BYTES + 1]; /* the stem (or keyword key), NUL-terminated */
     size_t len;
-    uint32_t qtf;      /* occurrences in the query */
+    uint32_t qtf;      /* occurrences in the query (flat queries) */
     bool found;        /* in the dictionary */
+    bool highlight;    /* a word of a clause that is not excluded */
     sr_term_info info; /* valid when found */
     double idf;        /* ns_bm25_idf(n_live, df), when found */
 } sr_qterm;
 
+typedef enum { SR_QT_TERM, SR_QT_PHRASE, SR_QT_BOOL } sr_qt_kind;
+typedef enum { SR_OCC_SHOULD, SR_OCC_MUST, SR_OCC_NOT } sr_occur;
+typedef enum { SR_SCOPE_ALL, SR_SCOPE_TITLE, SR_SCOPE_BODY } sr_scope;
+
+typedef struct sr_qt {
+    sr_qt_kind kind;
+    sr_occur occur;   /* in its parent (the root's is SHOULD or MUST) */
+    sr_scope scope;   /* TERM, PHRASE */
+    bool keyword;     /* TERM: a keyword field's value: matches, scores 0 */
+    bool prefix;      /* BOOL: the expansions of a prefix (SHOULD each) */
+    bool sloppy;      /* PHRASE: within slop positions */
+    uint32_t slop;
+    uint32_t qtf;     /* TERM, PHRASE: times given in its group */
+    size_t n_w;       /* TERM: 1; PHRASE: words, >= 2 */
+    uint32_t *w;      /* owned: index into sr_query.t of each word */
+    uint32_t *off;    /* owned, PHRASE: each word's position offset from the first */
+    double idf;       /* TERM: its idf; PHRASE: the sum of its words' idf */
+    bool found;       /* every word is in the index (else it matches nothing) */
+    struct sr_qt **kids; /* owned, BOOL */
+    size_t n_kids;
+    size_t at, end;   /* the clause's bytes in the query text */
+    uint64_t expansions; /* prefix: dictionary terms that start with it (kept: n_kids) */
+} sr_qt;
+
 typedef struct sr_query {
-    sr_qterm *t; /* owned */
-    size_t n;    /* distinct terms, in order of first occurrence */
+    sr_qt *root;  /* owned; NULL when nothing is left to search for */
+    sr_qterm *t;  /* owned: the distinct terms, in order of first occurrence */
+    size_t n;
     uint32_t n_words; /* words of the text, stop words included */
+    bool default_and;
+    char *text;   /* owned copy of the query text, NUL-terminated */
+    size_t len;
+    ns_buf notes; /* warnings for the user, one per line (a capped prefix) */
+    ns_buf left_out; /* words and phrases left out, one per line, for --show-query */
 } sr_query;
 
-/* Analyses text, in time linear in len (repeated terms are merged through
- * a hash table, keeping the order of first occurrence, which is the order
- * scores are summed in).  A query with no words gives n == 0 and NS_OK; one
- * of stop words only (which the index leaves out) gives n == 0 and
- * n_words > 0.  Errors: NS_E_ARG (more than SR_QUERY_MAX_TERMS distinct
- * terms), NS_E_CORRUPT (dictionary), NS_E_NOMEM.  On error q holds
- * nothing; release with sr_query_release. */
+typedef struct sr_query_opts {
+    bool default_and; /* juxtaposition (and --literal words) means AND */
+    bool literal;     /* no syntax: plain words */
+} sr_query_opts;
+
+/* Parses and analyses text in time linear in its length plus the prefix
+ * expansions.  A query with no words gives root NULL and NS_OK; one of stop
+ * words only (which the index leaves out) root NULL and n_words > 0.
+ * Errors: NS_E_ARG (syntax: err->msg "column C: ..."; an unknown field,
+ * naming the fields the index has; more than SR_QUERY_MAX_TERMS distinct
+ * words), NS_E_CORRUPT (dictionary), NS_E_NOMEM.  On error q holds
+ * nothing; release with sr_query_release.  opts NULL: OR, with syntax. */
+ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
+                          sr_query *q, ns_err *err);
+/* sr_query_parse_opts with OR and the syntax on. */
 ns_rc sr_query_parse(sr_index *ix, const char *text, size_t len, sr_query *q, ns_err *err);
 void sr_query_release(sr_query *q);
+
+/* Appends the analysed tree, one clause a line, to out (--show-query): each
+ * operator, the words as typed and the terms they became, which words are
+ * stop words or not in the index, each term's df and idf. */
+ns_rc sr_query_show(const sr_index *ix, const sr_query *q, ns_buf *out);
+
+/* True when the tree is a flat list of unscoped terms all SHOULD or all
+ * MUST (*all_must), with any NOT clauses besides: the shape the term-only
+ * algorithms run (the others run the general evaluator). */
+bool sr_query_is_flat(const sr_query *q, bool *all_must);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ns_alloc.h"
+#include "sr_exec.h"
 #include "sr_run.h"
 
 static const char *const algo_names[SR_ALGO_COUNT] = {"exhaustive", "maxscore", "bmw"};
@@ -47,65 +48,95 @@ static void exhaustive(sr_run *r, bool all_terms)
     }
 }
 
-ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo, size_t k,
-              sr_hit *out, size_t *n_out, sr_rank_stats *st, ns_err *err)
+/* The flat shapes (sr_query_is_flat): today's term-only algorithms, with
+ * the excluded clauses as a filter. */
+static ns_rc rank_flat(const sr_index *ix, const sr_query *q, bool all_must, sr_algo algo, size_t k,
+                       sr_hit *out, size_t *n_out, sr_rank_stats *st, ns_err *err)
 {
-    memset(st, 0, sizeof *st);
-    *n_out = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < q->n; i++)
-        n += q->t[i].found;
-    if (n == 0 || k == 0 || (mode == SR_MODE_AND && n < q->n))
+    const sr_qt *r = q->root;
+    const sr_qt *const *kids = r->kind == SR_QT_BOOL ? (const sr_qt *const *)r->kids : &r;
+    size_t n_kids = r->kind == SR_QT_BOOL ? r->n_kids : 1, n = 0, n_pos = 0;
+    for (size_t i = 0; i < n_kids; i++) {
+        if (kids[i]->occur == SR_OCC_NOT)
+            continue;
+        n_pos++;
+        n += kids[i]->found;
+    }
+    if (n == 0 || (all_must && n < n_pos))
         return NS_OK;
-    sr_run r;
-    memset(&r, 0, sizeof r);
-    r.ix = ix;
-    r.n = n;
-    r.st = st;
-    r.c = ns_malloc_aligned(_Alignof(sr_cursor), n * sizeof *r.c);
-    r.by = ns_malloc(n * sizeof *r.by);
-    r.contrib = ns_calloc(n, sizeof *r.contrib);
-    r.ub = ns_malloc(2 * n * sizeof *r.ub);
-    if (!r.c || !r.by || !r.contrib || !r.ub) {
-        ns_free(r.ub);
-        ns_free(r.c);
-        ns_free(r.by);
-        ns_free(r.contrib);
+    sr_run rr;
+    memset(&rr, 0, sizeof rr);
+    ns_rc rc = sr_excl_new(ix, q, &rr.excl, err);
+    if (rc)
+        return rc;
+    rr.ix = ix;
+    rr.n = n;
+    rr.st = st;
+    rr.c = ns_malloc_aligned(_Alignof(sr_cursor), n * sizeof *rr.c);
+    rr.by = ns_malloc(n * sizeof *rr.by);
+    rr.contrib = ns_calloc(n, sizeof *rr.contrib);
+    rr.ub = ns_malloc(2 * n * sizeof *rr.ub);
+    if (!rr.c || !rr.by || !rr.contrib || !rr.ub) {
+        ns_free(rr.ub);
+        ns_free(rr.c);
+        ns_free(rr.by);
+        ns_free(rr.contrib);
+        sr_excl_free(rr.excl);
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     }
     n = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (q->t[i].found) {
-            sr_cursor_init(&r.c[n], ix, &q->t[i].info, q->t[i].qtf, q->t[i].idf);
-            r.by[n] = &r.c[n];
-            n++;
-        }
+    for (size_t i = 0; i < n_kids; i++) {
+        const sr_qt *t = kids[i];
+        if (t->occur == SR_OCC_NOT || !t->found)
+            continue;
+        const sr_qterm *w = &q->t[t->w[0]];
+        sr_cursor_init(&rr.c[n], ix, &w->info, t->qtf, w->idf);
+        rr.by[n] = &rr.c[n];
+        n++;
     }
-    sr_topk_init(&r.top, out, k);
+    sr_topk_init(&rr.top, out, k);
     if (algo == SR_ALGO_EXHAUSTIVE)
-        exhaustive(&r, mode == SR_MODE_AND);
+        exhaustive(&rr, all_must);
     else if (n == 1) /* OR = AND */
-        sr_single(&r);
-    else if (mode == SR_MODE_AND)
-        sr_and_leapfrog(&r);
+        sr_single(&rr);
+    else if (all_must)
+        sr_and_leapfrog(&rr);
     else if (algo == SR_ALGO_MAXSCORE)
-        sr_maxscore(&r);
+        sr_maxscore(&rr);
     else
-        sr_bmw(&r);
+        sr_bmw(&rr);
     for (size_t i = 0; i < n; i++) {
-        st->postings_decoded += r.c[i].n_decoded;
-        st->corrupt |= r.c[i].corrupt;
+        st->postings_decoded += rr.c[i].n_decoded;
+        st->corrupt |= rr.c[i].corrupt;
     }
-    *n_out = sr_topk_finish(&r.top);
-    ns_free(r.c);
-    ns_free(r.by);
-    ns_free(r.contrib);
-    ns_free(r.ub);
+    if (rr.excl)
+        st->corrupt |= sr_excl_corrupt(rr.excl);
+    *n_out = sr_topk_finish(&rr.top);
+    ns_free(rr.c);
+    ns_free(rr.by);
+    ns_free(rr.contrib);
+    ns_free(rr.ub);
+    sr_excl_free(rr.excl);
     return NS_OK;
+}
+
+ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_algo algo, size_t k, sr_hit *out,
+              size_t *n_out, sr_rank_stats *st, ns_err *err)
+{
+    memset(st, 0, sizeof *st);
+    *n_out = 0;
+    if (!q->root || k == 0)
+        return NS_OK;
+    bool all_must;
+    if (sr_query_is_flat(q, &all_must))
+        return rank_flat(ix, q, all_must, algo, k, out, n_out, st, err);
+    if (algo == SR_ALGO_EXHAUSTIVE)
+        return sr_exec_reference(ix, q, k, out, n_out, st, err);
+    return sr_exec_topk(ix, q, k, out, n_out, st, err);
 }
 
 ns_rc sr_rank_exhaustive(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out, size_t *n_out,
                          sr_rank_stats *st, ns_err *err)
 {
-    return sr_rank(ix, q, SR_MODE_OR, SR_ALGO_EXHAUSTIVE, k, out, n_out, st, err);
+    return sr_rank(ix, q, SR_ALGO_EXHAUSTIVE, k, out, n_out, st, err);
 }

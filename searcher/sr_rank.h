@@ -33,8 +33,6 @@ typedef enum { SR_ALGO_EXHAUSTIVE, SR_ALGO_MAXSCORE, SR_ALGO_BMW } sr_algo;
 /* The fastest on the query benchmark (README "Benchmarks"). */
 #define SR_ALGO_DEFAULT SR_ALGO_MAXSCORE
 
-typedef enum { SR_MODE_OR, SR_MODE_AND } sr_mode;
-
 /* Returns: static name ("exhaustive", "maxscore", "bmw"). */
 const char *sr_algo_name(sr_algo a);
 /* Returns 0 and sets *a, or -1 for an unknown name. */
@@ -46,10 +44,14 @@ typedef struct sr_rank_stats {
     bool corrupt;              /* a posting list was damaged: results may be incomplete */
 } sr_rank_stats;
 
-/* Fills out[0..*n_out) (caller storage for k hits), best first.  In AND
- * mode a query term missing from the index means no hits. */
-ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_mode mode, sr_algo algo, size_t k,
-              sr_hit *out, size_t *n_out, sr_rank_stats *st, ns_err *err);
+/* Fills out[0..*n_out) (caller storage for k hits), best first.  A flat
+ * query (sr_query_is_flat: terms all optional or all required, plus
+ * exclusions) runs the algorithms above, the excluded clauses filtering
+ * the documents they keep; any other tree runs sr_exec (MaxScore over the
+ * root's clauses for maxscore and bmw; its reference evaluation for
+ * exhaustive).  A required term missing from the index means no hits. */
+ns_rc sr_rank(const sr_index *ix, const sr_query *q, sr_algo algo, size_t k, sr_hit *out,
+              size_t *n_out, sr_rank_stats *st, ns_err *err);
 
 /* The reference: sr_rank(..., SR_MODE_OR, SR_ALGO_EXHAUSTIVE, ...). */
 ns_rc sr_rank_exhaustive(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out, size_t *n_out,

@@ -5,6 +5,7 @@
 #define SR_RUN_H
 
 #include "sr_cursor.h"
+#include "sr_exec.h"
 #include "sr_rank.h"
 
 typedef struct sr_run {
@@ -16,6 +17,7 @@ typedef struct sr_run {
     size_t n;
     sr_topk top;
     sr_rank_stats *st;
+    sr_excl *excl; /* owned: the query's excluded clauses, NULL when none */
 } sr_run;
 
 /* The contribution of cursor c at its current document. */
@@ -50,6 +52,8 @@ static inline void sr_run_push(sr_run *r, uint32_t doc)
     r->st->docs_scored++;
     /* a later (higher) doc id with a score <= the k-th never enters */
     if (r->top.n == r->top.k && s <= r->top.h[0].score)
+        return;
+    if (r->excl && sr_excl_has(r->excl, doc))
         return;
     sr_topk_push(&r->top, doc, s);
 }

@@ -103,8 +103,8 @@ Test(cli_color, auto_on_a_pty_follows_no_color_and_term, .timeout = 60)
     const char *modes[] = {"--color=auto", NULL};
     for (size_t m = 0; m < 2; m++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-            char *argv[] = {NS_TEST_NSEARCH, "-i", idx, (char *)"Article Five", (char *)modes[m],
-                            NULL};
+            char *argv[] = {NS_TEST_NSEARCH, "-i", idx, (char *)(modes[m] ? modes[m] : "Article Five"),
+                            (char *)(modes[m] ? "Article Five" : NULL), NULL};
             int status;
             char *out = run_pty(argv, cases[i].env, &status);
             char what[128];

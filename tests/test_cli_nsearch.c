@@ -430,7 +430,7 @@ Test(cli_nsearch, bad_options_exit_2_with_a_hint)
 {
     char *idx = corpus_index("bad_options", NULL);
     const char *cases[][3] = {
-        {"-k", "0", "Article"},           {"-k", "abc", "Article"},
+        {"-k", "-1", "Article"},          {"-k", "abc", "Article"},
         {"-k", "-3", "Article"},          {"-k", "1000001", "Article"},
         {"-k", "5x", "Article"},          {"--format", "xml", "Article"},
         {"--color", "sometimes", "Article"}, {"--bogus", "Article", NULL},
@@ -1081,21 +1081,23 @@ Test(cli_nsearch, option_errors_name_the_real_option)
         const char *args[6];
         const char *err;
     } cases[] = {
-        {{"oil", "-opec"}, "nsearch: invalid option '-o' in '-opec'\n" HINT "nsearch -- oil -opec\n" TRY},
         {{"-ax", "oil"}, "nsearch: invalid option '-a' in '-ax'\n" HINT "nsearch -- -ax oil\n" TRY},
         {{"-x"}, "nsearch: invalid option '-x'\n" TRY},
-        {{"oil", "-5", "barrels"}, "nsearch: invalid option '-5'\n" HINT "nsearch -- oil -5 barrels\n" TRY},
+        {{"-5", "barrels"}, "nsearch: invalid option '-5'\n" HINT "nsearch -- -5 barrels\n" TRY},
         {{"-k", "3", "oil", "-opec", "--json", "crude price"},
-         "nsearch: invalid option '-o' in '-opec'\n" HINT
-         "nsearch -k 3 --json -- oil -opec 'crude price'\n" TRY},
+         "nsearch: option '--json' after the query: options go before its first word (nsearch "
+         "--json QUERY); to search for the text, write '\\--json'\n" TRY},
         {{"--bogus"}, "nsearch: invalid option '--bogus'\n" TRY},
         {{"--bogus=3", "oil"}, "nsearch: invalid option '--bogus'\n" HINT "nsearch -- --bogus=3 oil\n" TRY},
         {{"--top"}, "nsearch: option '--top' needs an argument\n" TRY},
         {{"--to"}, "nsearch: option '--top' needs an argument\n" TRY},
-        {{"oil", "--format"}, "nsearch: option '--format' needs an argument\n" TRY},
-        {{"oil", "-k"}, "nsearch: option '-k' needs an argument\n" TRY},
+        /* everything from the first word on is the query; a long option there
+         * is named */
+        {{"oil", "--format"}, "nsearch: option '--format' after the query: options go before its "
+                              "first word (nsearch --format QUERY); to search for the text, write "
+                              "'\\--format'\n" TRY},
         {{"--json=yes", "oil"}, "nsearch: option '--json' takes no argument\n" TRY},
-        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--color, --colour, --check)\n" TRY},
+        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--color, --colour, --check, --count)\n" TRY},
         /* the first error is the one reported */
         {{"-x", "-k", "abc", "oil"}, "nsearch: invalid option '-x'\n" HINT "nsearch -k abc -- -x oil\n" TRY},
     };
@@ -1126,12 +1128,22 @@ Test(cli_nsearch, option_errors_name_the_real_option)
 Test(cli_nsearch, words_after_double_dash_are_searched)
 {
     char *idx = corpus_index("double_dash", NULL);
-    tu_out o = NSEARCH("-i", idx, "--format=trec", "--", "-Article", "--Five");
+    /* a query that starts with an exclusion goes after '--' */
+    tu_out o = NSEARCH("-i", idx, "--format=trec", "--", "-zebra", "Article", "Five");
     cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
     cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " 1 "), "stdout: %s", o.out);
     tu_out_free(&o);
-    /* options after the words still count */
+    /* escaped, '-' is a character (punctuation: nothing to search for) */
+    o = NSEARCH("-i", idx, "--format=trec", "--", "\\-Article", "\\-\\-Five");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.out, " " ARTICLE_FIVE_ID " 1 "), "stdout: %s", o.out);
+    tu_out_free(&o);
+    /* options after the words do not count: the query starts at its first word */
     o = NSEARCH("-i", idx, "Article", "Five", "--format=trec", "-k", "1");
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "option '--format' after the query"), "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--format=trec", "-k", "1", "Article", "Five");
     cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
     cr_assert_eq(count_lines(o.out), 1, "stdout: %s", o.out);
     tu_out_free(&o);

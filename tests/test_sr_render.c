@@ -32,7 +32,7 @@ static void ctx_open(ctx *c, const char *name, const char *query)
     c->ix = fx_build(name, "english", docs, N_DOCS);
     cr_assert_eq(sr_query_parse(c->ix, query, strlen(query), &c->q, &err), NS_OK, "%s", err.msg);
     sr_rank_stats st;
-    cr_assert_eq(sr_rank(c->ix, &c->q, SR_MODE_OR, SR_ALGO_DEFAULT, 16, c->hits, &c->n, &st, &err),
+    cr_assert_eq(sr_rank(c->ix, &c->q, SR_ALGO_DEFAULT, 16, c->hits, &c->n, &st, &err),
                  NS_OK, "%s", err.msg);
     cr_assert_eq(sr_render_new(&c->r), NS_OK);
 }

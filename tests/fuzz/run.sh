@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs="${1:-30}"
 [ $# -gt 0 ] && shift
-surfaces="${*:-json jsonl text analyzer index}"
+surfaces="${*:-json jsonl text analyzer index query}"
 bdir=build-fuzz
 if [ ! -f "$bdir/CMakeCache.txt" ]; then
     cmake -S . -B "$bdir" -DCMAKE_C_COMPILER=clang -DNS_FUZZ=ON -DNS_WERROR=ON >/dev/null
