@@ -16,6 +16,7 @@
 #include "ns_term.h"
 #include "sr_check.h"
 #include "sr_index.h"
+#include "sr_info.h"
 #include "sr_output.h"
 #include "sr_query.h"
 #include "sr_rank.h"
@@ -32,6 +33,7 @@ static const char usage_text[] =
     "Usage: nsearch [OPTION]... QUERY...\n"
     "       nsearch [OPTION]... --queries FILE\n"
     "       nsearch --check [-i INDEX_DIR]\n"
+    "       nsearch --info [-i INDEX_DIR] [--json]\n"
     "       nsearch --get ID... [-i INDEX_DIR] [--format text]\n"
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
     "\n"
@@ -73,6 +75,9 @@ static const char usage_text[] =
     "                       found)\n"
     "      --check          verify every checksum and invariant of the index\n"
     "                       (3: damaged, rebuild it; 4: cannot be read)\n"
+    "      --info           describe the index: format, counts, analyzer, text,\n"
+    "                       keyword and stored fields, file sizes (--json: one\n"
+    "                       JSON object)\n"
     "  -h, --help           show this help and exit\n"
     "      --version        show version information and exit\n"
     "\n"
@@ -184,6 +189,21 @@ static int do_check(sr_index *ix)
     return 0;
 }
 
+/* nsearch --info: describes the index on stdout. */
+static int do_info(const sr_index *ix, sr_info_format fmt)
+{
+    ns_buf b;
+    ns_buf_init(&b);
+    ns_err err;
+    ns_rc rc = sr_info_write(ix, fmt, &b, &err);
+    if (rc)
+        fprintf(stderr, "nsearch: %s\n", err.msg);
+    else
+        flush_out(&b); /* a failed write: close_stdout says so */
+    ns_buf_release(&b);
+    return rc ? exit_for(rc) : EXIT_HITS;
+}
+
 /* nsearch --get: prints each stored document by id; 0 when all were found,
  * 1 when one was not. */
 static int do_get(app *a, const char *const *ids, int n)
@@ -289,7 +309,7 @@ static int do_queries(app *a, const char *path)
 }
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
-       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET };
+       OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET, OPT_INFO };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -298,7 +318,7 @@ static const struct option long_opts[] = {
     {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
     {"all", no_argument, 0, OPT_ALL},         {"algo", required_argument, 0, OPT_ALGO},
     {"stats", no_argument, 0, OPT_STATS},     {"no-snippets", no_argument, 0, OPT_NO_SNIPPETS},
-    {"get", required_argument, 0, OPT_GET},
+    {"get", required_argument, 0, OPT_GET},   {"info", no_argument, 0, OPT_INFO},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -310,6 +330,7 @@ typedef struct cli {
     const char **get; /* owned array, borrowed strings: the --get ids in order */
     int n_get;
     int fmt_set;      /* --format or --json was given */
+    int info;         /* --info */
 } cli;
 
 /* What each argv element turned out to be (for the '--' hint). */
@@ -447,6 +468,7 @@ static int apply_option(int c, cli *o, app *a)
         o->color = optarg;
         break;
     case OPT_CHECK: o->check = 1; break;
+    case OPT_INFO: o->info = 1; break;
     case OPT_ALL: a->mode = SR_MODE_AND; break;
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = false; break;
@@ -584,6 +606,11 @@ static int run(const cli *o, app *a)
         sr_index_close(a->ix);
         return st;
     }
+    if (o->info) {
+        int st = do_info(a->ix, a->ro.out.fmt == SR_FMT_JSON ? SR_INFO_JSON : SR_INFO_TEXT);
+        sr_index_close(a->ix);
+        return st;
+    }
     int status;
     a->hits = ns_malloc(a->k * sizeof *a->hits);
     ns_buf_init(&a->buf);
@@ -640,7 +667,7 @@ static int run(const cli *o, app *a)
 
 int main(int argc, char **argv)
 {
-    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0};
+    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";
     app a;
@@ -651,9 +678,9 @@ int main(int argc, char **argv)
     a.mode = SR_MODE_OR;
     a.algo = SR_ALGO_DEFAULT;
     int st = parse_args(argc, argv, &o, &a);
-    if (st < 0 && !o.check && !o.queries && !o.n_get && o.n_words == 0)
+    if (st < 0 && !o.check && !o.info && !o.queries && !o.n_get && o.n_words == 0)
         st = usage_error("%s", "no QUERY given");
-    if (st < 0 && (o.check || o.queries || o.n_get) && o.n_words > 0)
+    if (st < 0 && (o.check || o.info || o.queries || o.n_get) && o.n_words > 0)
         st = usage_error("unexpected argument '%s'", o.words[0]);
     if (st < 0 && o.n_get && (o.check || o.queries))
         st = usage_error("%s", "--get cannot be combined with --check or --queries");
