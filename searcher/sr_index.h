@@ -1,8 +1,9 @@
 /* sr_index: an open index: every file mmapped and its frame validated
  * (magic, version, kind, size, footer), the analyzer rebuilt from the
  * recorded language and checked against the recorded identity.  Opening
- * reads no payload beyond the fixed-size trailers and the field names of
- * the document table (at most NS_MAX_FIELD_NAMES).
+ * reads no payload beyond the fixed-size trailers, the field names of
+ * the document table (at most NS_MAX_FIELD_NAMES) and meta's keyword field
+ * names (at most NS_MAX_KW_FIELDS).
  *
  * Every offset read from the files is bounds-checked by the functions here
  * and in sr_cursor before use, so corrupt bytes yield NS_E_CORRUPT (or a

@@ -3,8 +3,8 @@
 
     tests/fuzz/make_seeds.py [--nindex build/nindex]
 
-The index seeds pack tests/golden/v3 (the current format), tests/golden/v2
-(an old format, refused at open) and small indexes freshly built with nindex
+The index seeds pack tests/golden/v4 (the current format), tests/golden/v3
+and v2 (old formats, refused at open) and small indexes freshly built with nindex
 into fuzz_index's container (see pack_index / fuzz_index.c); the others are written from the inline samples below and tests/golden/v1.jsonl.
 Inputs that crashed a fuzzer (crash-*, committed after the fix) are kept:
 only the seed-* files are rewritten."""
@@ -153,8 +153,11 @@ def main():
     write("analyzer", "long-words", bytes([LANGS.index("english")]) + b"a" * 64 + b" " +
           b"b" * 65 + b" " + "é".encode() * 33 + b" ok")
 
-    # index: tests/golden/v3, the old-format v2, and fresh small indexes.
+    # index: tests/golden/v4, the old-format v3 and v2, and fresh small indexes.
     golden = os.path.join(ROOT, "tests", "golden")
+    v4 = os.path.join(golden, "v4")
+    write("index", "golden-v4", pack_index(v4))
+    write("index", "golden-v4-query", pack_index(v4, "alliance Brussels Οδύσσεια".encode()))
     v3 = os.path.join(golden, "v3")
     write("index", "golden-v3", pack_index(v3))
     write("index", "golden-v3-query", pack_index(v3, "alliance Brussels Οδύσσεια".encode()))
@@ -174,7 +177,10 @@ def main():
                 ("small-none", ["--lang", "none", "--stopwords", "none"], src, b"fox zebra okapi"),
                 ("corpus-french", ["--lang", "french"], os.path.join(ROOT, "corpus"),
                  b"fox zebra okapi"),
-                ("extra-members", [], extra, b"ex-2")]:
+                ("extra-members", [], extra, b"ex-2"),
+                # keyword fields (format 4.0): arrays, a long array, a repeated name
+                ("keyword-fields", ["--field", "topics", "--field", "tag", "--field", "none"],
+                 extra, b"heron")]:
             out = os.path.join(tmp, name)
             subprocess.run([args.nindex, "-q", "-o", out] + opts + [inp], check=True)
             write("index", name, pack_index(out, query))
