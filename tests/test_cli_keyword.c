@@ -25,6 +25,14 @@ static void write_str(const char *path, const char *s)
     cr_assert_eq(tu_write_file(path, s, strlen(s)), 0, "cannot write %s", path);
 }
 
+/* nindex -q --field topics -o idx src, which must succeed. */
+static void build_kw(const char *idx, const char *src)
+{
+    tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+}
+
 static sr_index *open_index(const char *idx)
 {
     sr_index *ix;
@@ -105,7 +113,7 @@ Test(cli_keyword, title_lengths_count_every_word_of_the_title)
 }
 
 #define KW_CORPUS                                                                                  \
-    "{\"id\":\"1\",\"title\":\"Oil\",\"body\":\"crude oil rose\",\"topics\":[\"crude\",\"nat-gas\"]}\n" \
+    "{\"id\":\"1\",\"title\":\"Oil\",\"body\":\"crude oil rose\",\"topics\":[\"crude\",\"nat-gas\",\"crude\"]}\n" \
     "{\"id\":\"2\",\"body\":\"cocoa beans\",\"topics\":\"cocoa\",\"n\":5}\n"                         \
     "{\"id\":\"3\",\"body\":\"mixed\",\"topics\":[1,{\"a\":\"b\"},\"\",[\"deep\"],\"Crude\",\"crude\"," \
     "\"a\\\"b\\u00e9\"]}\n"                                                                          \
@@ -122,10 +130,8 @@ Test(cli_keyword, keyword_terms_come_from_strings_and_arrays_of_strings)
     char *dir = tu_tmpdir("kw_terms");
     char *src = tu_path(dir, "in.jsonl"), *idx = tu_path(dir, "idx"), *plain = tu_path(dir, "plain");
     write_str(src, KW_CORPUS);
-    tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
-    cr_assert_eq(o.status, 0, "%s", o.err);
-    tu_out_free(&o);
-    o = NINDEX("-q", "-o", plain, src);
+    build_kw(idx, src);
+    tu_out o = NINDEX("-q", "-o", plain, src);
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
     sr_index *ix = open_index(idx), *px = open_index(plain);
@@ -177,7 +183,7 @@ Test(cli_keyword, keyword_terms_come_from_strings_and_arrays_of_strings)
     tu_out_free(&b);
     o = NSEARCH("-i", idx, "--get", "1");
     cr_assert_eq(o.status, 0);
-    cr_assert(strstr(o.out, "\"topics\":[\"crude\",\"nat-gas\"]"), "%s", o.out);
+    cr_assert(strstr(o.out, "\"topics\":[\"crude\",\"nat-gas\",\"crude\"]"), "%s", o.out);
     tu_out_free(&o);
     free(plain);
     free(idx);
@@ -333,12 +339,10 @@ Test(cli_keyword, check_finds_a_damaged_title_length)
     write_str(src, KW_CORPUS);
     const int deltas[] = {1, -1, 40};
     for (size_t i = 0; i < sizeof deltas / sizeof *deltas; i++) {
-        tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
-        cr_assert_eq(o.status, 0, "%s", o.err);
-        tu_out_free(&o);
+        build_kw(idx, src);
         /* document 0 ("Oil": 1 word): its u16 after the n_docs u32 lengths */
         damage(idx, "doclens", NS_HEADER_LEN + 4 * 6, deltas[i]);
-        o = NSEARCH("-i", idx, "--check");
+        tu_out o = NSEARCH("-i", idx, "--check");
         cr_assert_eq(o.status, 3, "delta %d: %s", deltas[i], o.out);
         cr_assert(strstr(o.err, "doclens': document 0: title length"), "%s", o.err);
         tu_out_free(&o);
@@ -357,11 +361,9 @@ Test(cli_keyword, damaged_keyword_field_list_is_found)
     write_str(src, KW_CORPUS);
     /* meta: fixed fields, u32 count, u8 length, "topics" */
     size_t name_at = NS_HEADER_LEN + NS_META_OFF_KW_FIELDS + 4 + 1;
-    tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
-    cr_assert_eq(o.status, 0, "%s", o.err);
-    tu_out_free(&o);
+    build_kw(idx, src);
     damage(idx, "meta", name_at, 1); /* uopics */
-    o = NSEARCH("-i", idx, "--check");
+    tu_out o = NSEARCH("-i", idx, "--check");
     cr_assert_eq(o.status, 3, "%s", o.out);
     cr_assert(strstr(o.err, "keyword term 'topics:crude' of no keyword field"), "%s", o.err);
     tu_out_free(&o);

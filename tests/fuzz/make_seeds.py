@@ -121,7 +121,8 @@ def main():
     for i, line in enumerate(BAD_JSONL.split(b"\n")):
         write("json", "line%02d" % (i + 1), line)
 
-    # jsonl: flags byte (1 commit, 2 stop list, 4 language none) + file.
+    # jsonl: flags byte (1 commit, 2 stop list, 4 language none, 8 keyword
+    # fields topics, tags, a) + file.
     with open(os.path.join(ROOT, "tests", "golden", "v1.jsonl"), "rb") as f:
         golden = f.read()
     golden_head = b"".join(golden.splitlines(True)[:12])
@@ -130,6 +131,7 @@ def main():
     write("jsonl", "golden-head-stop-commit", b"\x03" + golden_head)
     write("jsonl", "golden-none-commit", b"\x05" + golden)
     write("jsonl", "empty-commit", b"\x01")
+    write("jsonl", "extra-keywords-commit", b"\x09" + EXTRA_JSONL)
 
     # text: flags byte + file.
     with open(os.path.join(ROOT, "corpus", "000_599a60e16b94297e.txt"), "rb") as f:
