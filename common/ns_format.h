@@ -14,12 +14,11 @@
 
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
-#define NS_FORMAT_MAJOR 3u
-/* 3.0: the document table (file `docs`: id, title, date, url and every
- * other JSON member of each document, read without decompression, and the
- * live ids in sorted order) and a docstore of one zstd frame per document
- * with a dictionary trained at build time (FORMAT.md changelog).  2.x
- * files are refused. */
+#define NS_FORMAT_MAJOR 4u
+/* 4.0: per document the positions its title takes (`doclens`), and
+ * keyword fields (nindex --field: exact keys in the dictionary, names in
+ * `meta`), for field queries (FORMAT.md changelog).  3.x files are
+ * refused. */
 #define NS_FORMAT_MINOR 0u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
@@ -130,7 +129,13 @@ typedef enum {
 #define NS_META_OFF_B 96
 #define NS_META_OFF_SIZES 104
 #define NS_META_LANG_LEN 32u
+/* The fixed fields; the keyword field list follows them (u32 count, then
+ * names as ns_keyword_list_put writes them), so the payload is at least
+ * NS_META_PAYLOAD_LEN + 4 bytes. */
 #define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT)
+#define NS_META_OFF_KW_FIELDS NS_META_PAYLOAD_LEN
+/* doclens: n_docs u32 lengths, then n_docs u16 title lengths. */
+#define NS_DOCLENS_ENTRY 6u
 
 /* BM25 parameters: the bounds in the dictionary and skip tables assume them. */
 #define NS_BM25_K1 1.2

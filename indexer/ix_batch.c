@@ -11,6 +11,9 @@ void ix_batch_free(ix_batch *bt)
     ns_buf_release(&bt->comp);
     ns_buf_release(&bt->events);
     ns_buf_release(&bt->strs);
+    ns_buf_release(&bt->kw);
+    ns_free(bt->title_len);
+    ns_free(bt->kw_end);
     ns_free(bt->rec_end);
     ns_free(bt->src);
     ns_free(bt->line);
@@ -37,6 +40,7 @@ ix_batch *ix_batch_get(ix_batch **free_list, uint32_t first_doc)
     ns_buf_reset(&bt->comp);
     ns_buf_reset(&bt->events);
     ns_buf_reset(&bt->strs);
+    ns_buf_reset(&bt->kw);
     bt->has_src = 0;
     bt->done = 0;
     bt->rc = NS_OK;
@@ -64,7 +68,8 @@ ns_rc ix_batch_reserve_doc(ix_batch *bt)
         return NS_OK;
     size_t c = bt->cap_docs ? (size_t)bt->cap_docs * 2 : 256;
     if (grow_u32(&bt->rec_end, c) || grow_u32(&bt->head_end, c) || grow_u32(&bt->src, c) ||
-        grow_u32(&bt->doclen, c) || grow_u32(&bt->comp_len, c))
+        grow_u32(&bt->doclen, c) || grow_u32(&bt->comp_len, c) ||
+        grow_u32(&bt->title_len, c) || grow_u32(&bt->kw_end, c))
         return NS_E_NOMEM;
     uint64_t *l = ns_realloc(bt->line, c * sizeof *l);
     if (!l)

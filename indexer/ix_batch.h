@@ -30,6 +30,10 @@ typedef struct ix_batch {
     uint32_t *src;      /* per document: offset of its source name in strs */
     uint64_t *line;     /* per document */
     uint32_t *doclen;   /* per document: tokens (worker) */
+    uint32_t *title_len; /* per document: positions of its title (worker) */
+    uint32_t *kw_end;   /* per document: end of its keyword keys in kw */
+    ns_buf kw;          /* keyword keys (ns_keyword.h) of every document, each
+                           a varint length and its bytes, back to back */
     uint32_t *comp_len; /* per document: its compressed frame's length, 0 when the
                            frame is empty (worker) */
     ns_buf comp;   /* the compressed frames, back to back (worker) */

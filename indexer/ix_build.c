@@ -22,6 +22,7 @@
 #include "ix_commit.h"
 #include "ix_docs.h"
 #include "ix_docstore.h"
+#include "ix_keyword.h"
 #include "ix_pipe.h"
 #include "ix_tmpdir.h"
 #include "ix_writer.h"
@@ -30,6 +31,7 @@
 #include "ns_buf.h"
 #include "ns_docrec.h"
 #include "ns_format.h"
+#include "ns_keyword.h"
 #include "ns_utf8.h"
 
 /* At most this many run files are merged at once (file descriptors, read
@@ -67,6 +69,8 @@ struct ix_build {
     uint64_t held_bytes; /* bytes of documents added before the dictionary */
     ix_batch *held, *held_tail; /* owned: batches waiting for the dictionary */
     uint32_t *doclens; /* owned, per doc id (collected documents) */
+    uint16_t *title_lens; /* owned, likewise: positions of each title (0: dead) */
+    ix_keyword kw;        /* keyword fields (nindex --field) */
     uint32_t n_slots;  /* doc ids given out */
     uint32_t n_collected, cap_docs;
     idmap ids;
@@ -157,6 +161,7 @@ ns_rc ix_build_new_opts(const char *out_dir, const ix_build_opts *o, ix_build **
     for (int i = 0; i < 5; i++)
         ns_buf_init(&b->fields[i]);
     ns_buf_init(&b->xbuf);
+    ix_keyword_init(&b->kw);
     ix_dict_sample_init(&b->sample);
     ns_buf_init(&b->ids.keys);
     ns_rc rc = ns_analyzer_new(lang, &b->an, err);
@@ -322,7 +327,10 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
         uint32_t *d = ns_realloc(b->doclens, c * sizeof *d);
         if (d)
             b->doclens = d;
-        uint64_t *k = d ? ns_realloc(b->ids.key_ref, c * sizeof *k) : NULL;
+        uint16_t *t = d ? ns_realloc(b->title_lens, c * sizeof *t) : NULL;
+        if (t)
+            b->title_lens = t;
+        uint64_t *k = t ? ns_realloc(b->ids.key_ref, c * sizeof *k) : NULL;
         if (!k)
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
         b->ids.key_ref = k;
@@ -345,6 +353,7 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
         coff += bt->comp_len[i];
         const char *src = (const char *)bt->strs.data + bt->src[i];
         b->doclens[doc] = 0;
+        b->title_lens[doc] = 0;
         b->n_collected = doc + 1;
         if (len == 0) {
             char msg[512];
@@ -364,14 +373,17 @@ static ns_rc collect(ix_build *b, ix_batch *bt, ns_err *err)
             b->st.total_tokens -= b->doclens[prev];
             b->st.n_docs--;
             b->doclens[prev] = 0;
+            b->title_lens[prev] = 0;
         }
         b->doclens[doc] = len;
+        /* a title of 4 KiB has at most 2048 words: the clamp never bites */
+        b->title_lens[doc] = (uint16_t)(bt->title_len[i] > UINT16_MAX ? UINT16_MAX : bt->title_len[i]);
         b->st.n_docs++;
         b->st.total_tokens += len;
     }
     replay_events(b, bt, &ev, UINT32_MAX);
     /* per document: doclens, id map, docs and docstore lengths */
-    size_t other = (size_t)b->cap_docs * 20 + (size_t)b->ids.n_slots * 4 + b->ids.keys.cap +
+    size_t other = (size_t)b->cap_docs * 22 + (size_t)b->ids.n_slots * 4 + b->ids.keys.cap +
                    batch_mem(b);
     ix_pipe_set_other_mem(&b->pipe, other);
     if (b->progress) {
@@ -595,6 +607,42 @@ static ns_rc take_extras(ix_build *b, const ix_doc *doc, size_t *n)
     return NS_OK;
 }
 
+/* Appends the keyword keys of the document's extra fields b->vals[0..nv)
+ * to bt->kw (ix_batch.h); warns once about the values too long for a key. */
+static ns_rc add_keys(ix_build *b, ix_batch *bt, const ix_doc *doc, size_t nv)
+{
+    if (!b->kw.n)
+        return NS_OK;
+    size_t n_long = 0;
+    for (size_t k = 0; k < nv; k++) {
+        size_t nlen;
+        const char *name = ix_docs_field_name(b->docs, b->vals[k].field, &nlen);
+        if (!ix_keyword_is_field(&b->kw, name, nlen))
+            continue;
+        size_t before = n_long;
+        ns_rc rc = ix_keyword_keys(&b->kw, name, nlen, b->vals[k].type & ~NS_VAL_IN_FRAME,
+                                   b->vals[k].v, b->vals[k].len, &bt->kw, &n_long);
+        if (rc)
+            return rc;
+        if (n_long > before)
+            ix_build_warn(b, IX_WARN_TOOBIG, doc->src, doc->line,
+                          "keyword field '%.*s': %zu value%s too long to index (over %zu bytes): "
+                          "not searchable",
+                          (int)nlen, name, n_long - before, n_long - before > 1 ? "s" : "",
+                          (size_t)NS_KW_KEY_MAX - 2 - nlen);
+    }
+    if (bt->kw.len > UINT32_MAX)
+        return NS_E_NOMEM;
+    return NS_OK;
+}
+
+ns_rc ix_build_add_keyword_field(ix_build *b, const char *name, size_t len, ns_err *err)
+{
+    if (b->n_slots)
+        return ns_err_set(err, NS_E_ARG, "keyword fields must be set before the first document");
+    return ix_keyword_add_field(&b->kw, name, len, err);
+}
+
 ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
 {
     b->st.n_docs_in++;
@@ -660,7 +708,11 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     bt->src[i] = bt->last_src;
     bt->line[i] = doc->line;
     bt->doclen[i] = 0;
+    bt->title_len[i] = 0;
     bt->comp_len[i] = 0;
+    if ((rc = add_keys(b, bt, doc, nv)))
+        return ns_err_set(err, rc, "out of memory");
+    bt->kw_end[i] = (uint32_t)bt->kw.len;
     bt->n_docs++;
     b->n_slots++;
     if ((rc = sample_body(b, r.f[NS_FIELD_BODY], r.len[NS_FIELD_BODY],
@@ -717,6 +769,8 @@ void ix_build_free(ix_build *b)
     ix_docstore_dict_free(b->dict);
     ix_dict_sample_release(&b->sample);
     ns_buf_release(&b->xbuf);
+    ix_keyword_release(&b->kw);
+    ns_free(b->title_lens);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);
     ix_tmpdir_unlock(&b->lock); /* after the temporary is gone */
@@ -800,7 +854,9 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     if ((rc = ix_pipe_spill(&b->pipe, err)))
         return rc;
     ix_writer_stats ws;
-    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, b->doclens, b->n_collected, ds_size,
+    ix_doc_tables tables = {b->doclens, b->title_lens, b->n_collected, b->kw.list.data,
+                            b->kw.list.len, b->kw.n};
+    rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, &tables, ds_size,
                          docs_size, &ws, err);
     if (rc)
         return rc;

@@ -141,6 +141,15 @@ const char *ix_build_lang(const ix_build *b);
 /* Stop word list (NS_STOP_*, default NS_STOP_NONE); NS_E_ARG for an unknown
  * list or after the first document. */
 ns_rc ix_build_set_stop_list(ix_build *b, uint32_t list, ns_err *err);
+/* Makes the member name[0..len) of JSON Lines documents a keyword field
+ * (nindex --field): each of its string values, or string elements of an
+ * array, is indexed as an exact keyword (ns_keyword.h; empty strings and
+ * values too long for a key skipped, the latter with a warning) and the
+ * name is recorded in the index even when no document has it.  The member
+ * stays a stored field.  NS_E_ARG with a message for a name
+ * ns_keyword_name_problem refuses, past NS_MAX_KW_FIELDS names or after the
+ * first document; a name given twice counts once. */
+ns_rc ix_build_add_keyword_field(ix_build *b, const char *name, size_t len, ns_err *err);
 /* Memory budget in bytes for postings in memory, batches and per-document
  * tables (>= IX_MIN_MEM; NS_E_ARG otherwise or after the first document). */
 ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err);

@@ -252,15 +252,15 @@ static ns_rc reduce_runs(ix_pipe *p, size_t max_fanin, ns_err *err)
     return NS_OK;
 }
 
-ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const uint32_t *doclens,
-                      uint32_t n_docs, uint64_t ds_size, uint64_t docs_size, ix_writer_stats *ws,
+ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const ix_doc_tables *tables,
+                      uint64_t ds_size, uint64_t docs_size, ix_writer_stats *ws,
                       ns_err *err)
 {
     ns_rc rc;
     if ((rc = reduce_runs(p, max_fanin, err)))
         return rc;
     ix_writer *w;
-    rc = ix_writer_open(p->tmp_dir, doclens, n_docs, &w, err);
+    rc = ix_writer_open(p->tmp_dir, tables, &w, err);
     if (rc)
         return rc;
     ix_inv **invs = ns_malloc(p->n_threads * sizeof *invs);

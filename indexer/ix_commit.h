@@ -24,12 +24,12 @@
 
 /* After ix_pipe_finish() and ix_pipe_spill(): merges p's runs and
  * inverters and writes every index file but the docstore and the document
- * table (ds_size and docs_size bytes, already written) into p->tmp_dir, for n_docs documents of lengths
- * doclens (borrowed) analysed by an.  Consumes p's run files (unlinked and
+ * table (ds_size and docs_size bytes, already written) into p->tmp_dir, for the documents of
+ * `tables` (borrowed) analysed by an.  Consumes p's run files (unlinked and
  * freed, except on an early failure, when ix_pipe_release() does it);
  * *ws gets the writer's statistics. */
-ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const uint32_t *doclens,
-                      uint32_t n_docs, uint64_t ds_size, uint64_t docs_size, ix_writer_stats *ws,
+ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const ix_doc_tables *tables,
+                      uint64_t ds_size, uint64_t docs_size, ix_writer_stats *ws,
                       ns_err *err);
 
 #endif

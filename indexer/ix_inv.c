@@ -427,6 +427,29 @@ ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const i
     return NS_OK;
 }
 
+ns_rc ix_inv_add_keys(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const ix_tok *toks,
+                     size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *k = bytes + toks[i].off;
+        size_t len = toks[i].len;
+        uint64_t a, b;
+        fingerprint(k, len, &a, &b);
+        uint32_t id = probe(inv, k, len, a, b, ns_hash_key(k, len, a, b));
+        if (id == IX_NONE)
+            return NS_E_NOMEM;
+        term *t = &inv->terms[id];
+        if (t->cur_doc == doc_id)
+            continue; /* a value repeated in the document: still tf 1 */
+        if (t->cur_doc != IX_NONE && write_pending(inv, t, id))
+            return NS_E_NOMEM;
+        t->cur_doc = doc_id;
+        t->tf = 1;
+        t->df++;
+    }
+    return NS_OK;
+}
+
 size_t ix_inv_mem(const ix_inv *inv)
 {
     return (size_t)inv->n_chunks * IX_POOL_CHUNK + (size_t)inv->cap_terms * (sizeof(term) + 8) +

@@ -49,6 +49,14 @@ typedef struct ix_tok {
 ns_rc ix_inv_add_doc(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const ix_tok *toks,
                      size_t n);
 
+/* Adds the keyword keys (ns_keyword.h) of document doc_id, after its
+ * ix_inv_add_doc (or instead of it): a posting of tf 1 and no positions
+ * for each distinct key; toks[i].pos and .tag are not used.  A keyword
+ * term must get no tokens from ix_inv_add_doc (its key is never an
+ * analysed term). */
+ns_rc ix_inv_add_keys(ix_inv *inv, uint32_t doc_id, const uint8_t *bytes, const ix_tok *toks,
+                      size_t n);
+
 /* Bytes of heap held (for the memory budget): pool chunks, term table,
  * hash table, keys, sort order. */
 size_t ix_inv_mem(const ix_inv *inv);

@@ -17,6 +17,7 @@
 #include "ns_analyzer.h"
 #include "ns_buf.h"
 #include "ns_format.h"
+#include "ns_keyword.h"
 #include "ns_term.h"
 
 #define EXIT_USAGE 2
@@ -64,6 +65,10 @@ static const char usage_text[] =
     "                          and, to, a, in, ...) or 'none'; default:\n"
     "                          'english' for English, else 'none'.  Stop words\n"
     "                          keep their positions and count in lengths\n"
+    "      --field=NAME        also index the JSON member NAME as exact keywords:\n"
+    "                          its string value, or each string of an array\n"
+    "                          (Reuters' topics); repeatable; NAME may not be\n"
+    "                          id, title, body, date or url\n"
     "      --input-format=FMT  how INPUT files named directly and standard input\n"
     "                          are read: auto (default: by name, then by\n"
     "                          content), jsonl or text\n"
@@ -275,7 +280,9 @@ int main(int argc, char **argv)
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
     uint64_t mem = default_mem();
-    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT };
+    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT, OPT_FIELD };
+    const char *kw_fields[NS_MAX_KW_FIELDS]; /* borrowed from argv, all different */
+    size_t n_kw = 0;
     static const struct option opts[] = {
         {"output", required_argument, 0, 'o'}, {"lang", required_argument, 0, 'l'},
         {"quiet", no_argument, 0, 'q'},        {"strict", no_argument, 0, OPT_STRICT},
@@ -284,6 +291,7 @@ int main(int argc, char **argv)
         {"stopwords", required_argument, 0, OPT_STOP},
         {"input-format", required_argument, 0, OPT_INFMT},
         {"allow-empty", no_argument, 0, OPT_EMPTY}, {"wait", no_argument, 0, OPT_WAIT},
+        {"field", required_argument, 0, OPT_FIELD},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -328,6 +336,27 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_FIELD: {
+            const char *why = ns_keyword_name_problem(optarg, strlen(optarg));
+            if (why) {
+                fprintf(stderr, "nindex: invalid --field '%s': the name %s\n"
+                                "Try 'nindex --help' for more information.\n",
+                        optarg, why);
+                return EXIT_USAGE;
+            }
+            size_t k = 0;
+            while (k < n_kw && strcmp(kw_fields[k], optarg) != 0)
+                k++;
+            if (k == NS_MAX_KW_FIELDS) {
+                fprintf(stderr, "nindex: more than %u --field names\n"
+                                "Try 'nindex --help' for more information.\n",
+                        NS_MAX_KW_FIELDS);
+                return EXIT_USAGE;
+            }
+            if (k == n_kw)
+                kw_fields[n_kw++] = optarg;
+            break;
+        }
         case OPT_EMPTY: allow_empty = 1; break;
         case OPT_WAIT: wait_lock = 1; break;
         case 'q': quiet = 1; break;
@@ -391,6 +420,8 @@ int main(int argc, char **argv)
         stop_list = NS_STOP_ENGLISH;
     ix_build_set_allow_empty(b, allow_empty);
     rc = ix_build_set_stop_list(b, stop_list, &err);
+    for (size_t i = 0; i < n_kw && !rc; i++)
+        rc = ix_build_add_keyword_field(b, kw_fields[i], strlen(kw_fields[i]), &err);
     if (!rc)
         rc = ix_build_set_threads(b, jobs, &err);
     if (!rc)

@@ -15,6 +15,7 @@
 #include "ix_tmpdir.h"
 #include "ns_alloc.h"
 #include "ns_docrec.h"
+#include "ns_varint.h"
 
 /* A batch closes at the first docstore block boundary after this many bytes
  * of records: big enough that queue traffic is negligible (~1000 news
@@ -83,6 +84,36 @@ static int on_token(void *ctx, const ns_token *t)
     return 0;
 }
 
+/* Adds document i's keyword keys (bt->kw, ix_batch.h) to w's inverter. */
+static ns_rc add_keys(ix_pipe_worker *w, ix_batch *bt, uint32_t i)
+{
+    size_t start = i ? bt->kw_end[i - 1] : 0, end = bt->kw_end[i];
+    if (start == end)
+        return NS_OK;
+    const uint8_t *base = bt->kw.data, *p = base + start, *e = base + end;
+    w->n_toks = 0;
+    while (p < e) {
+        uint32_t len;
+        if (ns_varint_get32(&p, e, &len) || len > (size_t)(e - p))
+            return NS_E_CORRUPT;
+        if (w->n_toks == w->cap_toks) {
+            size_t c = w->cap_toks ? w->cap_toks * 2 : 4096;
+            ix_tok *q = ns_realloc(w->toks, c * sizeof *q);
+            if (!q)
+                return NS_E_NOMEM;
+            w->toks = q;
+            w->cap_toks = c;
+        }
+        ix_tok *k = &w->toks[w->n_toks++];
+        k->off = (uint32_t)(p - base);
+        k->len = len;
+        k->pos = 0;
+        k->tag = NULL;
+        p += len;
+    }
+    return ix_inv_add_keys(w->inv, bt->first_doc + i, base, w->toks, w->n_toks);
+}
+
 /* Analyses the batch's documents into w's inverter and compresses their
  * docstore frames.  Failures go to bt->rc / bt->err. */
 static void process_batch(ix_pipe_worker *w, ix_batch *bt)
@@ -119,7 +150,10 @@ static void process_batch(ix_pipe_worker *w, ix_batch *bt)
                 w->toks[t].tag = NULL;
         if (!rc)
             rc = ix_inv_add_doc(w->inv, bt->first_doc + i, w->tbytes.data, w->toks, w->n_toks);
+        if (!rc)
+            rc = add_keys(w, bt, i);
         bt->doclen[i] = w->n_words; /* stop words count: positions stay below it */
+        bt->title_len[i] = w->pos_base;
         size_t n = 0, raw = bt->rec_end[i] - bt->head_end[i];
         if (!rc && raw)
             rc = ix_docstore_compress(w->zc, w->p->dict, hend, raw, &bt->comp, &n);

@@ -9,6 +9,7 @@
 #include "ns_alloc.h"
 #include "ns_varint.h"
 #include "ns_buf.h"
+#include "ns_keyword.h"
 
 #define IX_RUN_WRITE_BUF (1u << 20)
 
@@ -249,6 +250,7 @@ typedef struct src {
     /* posting cursor over docs/pos */
     const uint8_t *dp, *dend, *pp, *pend;
     uint32_t doc, tf;
+    int nopos;           /* a keyword term: no positions (ns_keyword.h) */
     const uint8_t *ppos; /* this posting's positions */
     size_t ppos_len;
     int started;
@@ -359,6 +361,7 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
         s->key = (const char *)s->keybuf.data;
         s->key_len = kl;
     }
+    s->nopos = ns_keyword_is_key(s->key, s->key_len);
     s->dp = s->docs.data;
     s->dend = s->docs.data + s->docs.len;
     s->pp = s->pos.data;
@@ -390,7 +393,7 @@ static inline ns_rc src_posting(src *s, int *got, ns_err *err)
     }
     s->tf = tf;
     s->ppos = s->pp;
-    if (ns_varint_skip(&s->pp, s->pend, tf))
+    if (!s->nopos && ns_varint_skip(&s->pp, s->pend, tf))
         return corrupt(s, err);
     s->ppos_len = (size_t)(s->pp - s->ppos);
     *got = 1;

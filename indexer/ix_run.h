@@ -11,7 +11,7 @@
  *   varint pos_len | doc stream | pos stream
  *
  * with the two streams of ix_inv.h (doc ids absolute: the first gap of a
- * record is the doc id).  Internal to one build: no header or checksum, and
+ * record is the doc id; a keyword term's pos stream is empty).  Internal to one build: no header or checksum, and
  * any inconsistency is an internal error.
  *
  * The merge takes any number of sources (runs and sorted inverters, which

@@ -12,6 +12,7 @@
 #include "ns_buf.h"
 #include "ns_endian.h"
 #include "ns_format.h"
+#include "ns_keyword.h"
 #include "ns_varint.h"
 
 /* One term's entry in a part, for the dictionary at append time. */
@@ -30,6 +31,7 @@ struct ix_wpart {
     /* the current term */
     char key[256];
     size_t key_len;
+    int nopos; /* a keyword term: tf 1, no positions */
     uint64_t df, cf, pos_start, post_start;
     double max_w;
     uint32_t max_tf, max_len;           /* the posting reaching max_w first */
@@ -54,6 +56,7 @@ struct ix_writer {
     ix_file terms, postings, positions;
     const uint32_t *doclens;
     uint32_t n_docs;
+    ix_doc_tables tables;
     uint64_t n_live, total_tokens;
     double avgdl;
     ix_wpart *own; /* the part behind ix_writer_term_* */
@@ -101,9 +104,15 @@ void ix_wpart_free(ix_wpart *p)
 
 size_t ix_wpart_bytes(const ix_wpart *p) { return p->post.len + p->pos.len + p->keys.len; }
 
-ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, ix_writer **out,
-                     ns_err *err)
+ns_rc ix_writer_open(const char *dir, const ix_doc_tables *t, ix_writer **out, ns_err *err)
 {
+    const uint32_t *doclens = t->doclens;
+    uint32_t n_docs = t->n_docs;
+    for (uint32_t d = 0; d < n_docs; d++)
+        if (t->title_lens[d] > doclens[d])
+            return ns_err_set(err, NS_E_ARG, "internal error: document %u: title longer than the document", d);
+    if (t->n_kw > NS_MAX_KW_FIELDS)
+        return ns_err_set(err, NS_E_ARG, "more than %u keyword fields", NS_MAX_KW_FIELDS);
     ix_writer *w = ns_calloc(1, sizeof *w);
     if (!w)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
@@ -115,6 +124,7 @@ ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, 
     }
     w->doclens = doclens;
     w->n_docs = n_docs;
+    w->tables = *t;
     for (uint32_t d = 0; d < n_docs; d++) {
         if (doclens[d]) {
             w->n_live++;
@@ -232,6 +242,7 @@ ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *
         return ns_err_set(err, NS_E_ARG, "internal error: term length %zu", key_len);
     memcpy(p->key, key, key_len);
     p->key_len = key_len;
+    p->nopos = ns_keyword_is_key(key, key_len);
     p->df = p->cf = 0;
     p->max_w = 0;
     p->prev = UINT32_MAX;
@@ -347,6 +358,11 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     p->btfs[p->n_in_block] = tf;
     p->df++;
     p->cf += tf;
+    if (p->nopos) {
+        if (tf != 1 || pos_len)
+            return ns_err_set(err, NS_E_CORRUPT, "internal error: keyword posting with positions");
+        tf = 0; /* no positions to copy */
+    }
     const uint8_t *q = pos, *end = pos + pos_len;
     for (uint32_t k = 0; k < tf; k++) {
         uint32_t v;
@@ -564,13 +580,20 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint6
             ns_put_u32le(chunk + 4 * k, w->doclens[d]);
         ix_file_write(&f, chunk, 4 * k);
     }
+    for (uint32_t d = 0; d < w->n_docs;) { /* then the titles' lengths */
+        size_t k = 0;
+        for (; k < sizeof chunk / 2 && d < w->n_docs; k++, d++)
+            ns_put_u16le(chunk + 2 * k, w->tables.title_lens[d]);
+        ix_file_write(&f, chunk, 2 * k);
+    }
     rc = ix_file_finish(&f, &st->bytes[NS_FILE_DOCLENS], err);
     if (rc)
         return rc;
 
     st->bytes[NS_FILE_DOCSTORE] = docstore_size;
     st->bytes[NS_FILE_DOCS] = docs_size;
-    st->bytes[NS_FILE_META] = NS_HEADER_LEN + NS_META_PAYLOAD_LEN + NS_FOOTER_LEN;
+    size_t kw_len = 4 + w->tables.kw_list_len; /* FORMAT.md "meta": after the fixed fields */
+    st->bytes[NS_FILE_META] = NS_HEADER_LEN + NS_META_PAYLOAD_LEN + kw_len + NS_FOOTER_LEN;
     uint8_t m[NS_META_PAYLOAD_LEN];
     memset(m, 0, sizeof m);
     ns_put_u64le(m + NS_META_OFF_N_DOCS, w->n_docs);
@@ -593,6 +616,11 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint6
     if (rc)
         return rc;
     ix_file_write(&f, m, sizeof m);
+    uint8_t nkw[4];
+    ns_put_u32le(nkw, w->tables.n_kw);
+    ix_file_write(&f, nkw, sizeof nkw);
+    if (w->tables.kw_list_len)
+        ix_file_write(&f, w->tables.kw_list, w->tables.kw_list_len);
     rc = ix_file_finish(&f, NULL, err);
     st->n_terms = w->n_terms;
     st->n_postings = w->n_postings;

@@ -22,14 +22,26 @@ typedef struct ix_writer_stats {
     uint64_t bytes[8]; /* file sizes indexed by ns_file_kind (NS_FILE_KIND_COUNT + 1) */
 } ix_writer_stats;
 
-/* doclens: borrowed until ix_writer_free; n_docs entries.  Creates the files
- * in dir (which must exist).  Returns: owned *out, free with ix_writer_free. */
-ns_rc ix_writer_open(const char *dir, const uint32_t *doclens, uint32_t n_docs, ix_writer **out,
-                     ns_err *err);
+/* What the index records besides the postings: per document its length
+ * and its title's (FORMAT.md "doclens"), and the build's keyword field
+ * names (FORMAT.md "meta").  Everything borrowed until ix_writer_free. */
+typedef struct ix_doc_tables {
+    const uint32_t *doclens;    /* n_docs lengths in positions; 0 = dead */
+    const uint16_t *title_lens; /* n_docs positions of each title, <= its length; 0 when dead */
+    uint32_t n_docs;
+    const uint8_t *kw_list;     /* n_kw names, each as ns_keyword_list_put writes it */
+    size_t kw_list_len;
+    uint32_t n_kw;
+} ix_doc_tables;
+
+/* Creates the files in dir (which must exist).
+ * Returns: owned *out, free with ix_writer_free. */
+ns_rc ix_writer_open(const char *dir, const ix_doc_tables *t, ix_writer **out, ns_err *err);
 /* Terms must come in strictly increasing byte order, each as
  * term_begin, its postings in strictly increasing doc id order, term_end.
  * pos[0..pos_len) holds the posting's tf positions as varints, coded as in
- * ix_inv.h (first as is, then gap - 1).  Postings of dead documents are
+ * ix_inv.h (first as is, then gap - 1); a keyword term's (ns_keyword.h)
+ * postings have tf 1 and no positions.  Postings of dead documents are
  * dropped; a term left without postings is not written. */
 ns_rc ix_writer_term_begin(ix_writer *w, const char *key, size_t key_len, ns_err *err);
 ns_rc ix_writer_posting(ix_writer *w, uint32_t doc, uint32_t tf, const uint8_t *pos,

@@ -16,6 +16,8 @@
 #include "ns_alloc.h"
 #include "ns_docrec.h"
 #include "ns_endian.h"
+#include "ns_keyword.h"
+#include "ns_term.h"
 #include "ns_utf8.h"
 #include "ns_varint.h"
 #include "sr_cursor.h"
@@ -100,9 +102,37 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
 {
     sr_index *ix = c->ix;
     const char *term = it->term;
+    char shown[3 * 4 * 256 + 8]; /* a keyword term as NAME:VALUE, escaped */
     const uint8_t *pp = ix->f[NS_FILE_POSITIONS].payload + ti->pos_off;
     const uint8_t *pend = pp + ti->pos_len;
-    if (decode_stream(&pp, pend, ti->cf, pbuf, coff)) {
+    /* A keyword term (ns_keyword.h): a recorded field, tf 1, no positions,
+     * not in any document's length. */
+    bool kw = ns_keyword_is_key(term, it->term_len);
+    if (kw) {
+        const char *name, *value;
+        size_t nlen, vlen;
+        bool ok = ns_keyword_split(it->term, it->term_len, &name, &nlen, &value, &vlen);
+        ns_buf b;
+        ns_buf_init(&b);
+        if (ok) {
+            ns_term_put(&b, name, nlen, NS_TERM_NAME);
+            ns_buf_putc(&b, ':');
+            ns_term_put(&b, value, vlen, NS_TERM_NAME);
+        } else {
+            ns_term_put(&b, it->term, it->term_len, NS_TERM_NAME);
+        }
+        snprintf(shown, sizeof shown, "%s", b.len ? ns_buf_cstr(&b) : "?");
+        ns_buf_release(&b);
+        term = shown;
+        if (!ok || !sr_index_has_keyword_field(ix, name, nlen))
+            problem(c, "'%s/terms': keyword term '%s' of no keyword field", ix->dir, term);
+        if (ti->cf != ti->df || ti->pos_len != 0) {
+            problem(c, "'%s/terms': keyword term '%s' has positions or frequencies over 1", ix->dir,
+                    term);
+            return;
+        }
+        coff[0] = 0;
+    } else if (decode_stream(&pp, pend, ti->cf, pbuf, coff)) {
         problem(c, "'%s/positions': term '%s': cannot decode", ix->dir, term);
         return;
     }
@@ -142,7 +172,8 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             }
             prev = d;
             cf += tf;
-            tokens[d] += tf;
+            if (!kw)
+                tokens[d] += tf;
             double w = ns_bm25_tf(tf, dl, ix->avgdl);
             if (w > max_w) {
                 max_w = w;
@@ -155,7 +186,7 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
                 best_len = dl;
             }
             uint64_t pos = 0;
-            for (uint32_t j = 0; j < tf; j++, k++) {
+            for (uint32_t j = 0; j < tf && !kw; j++, k++) {
                 pos = j ? pos + pbuf[k] + 1 : pbuf[k];
                 if (pos >= dl) {
                     problem(c, "'%s/positions': term '%s' document %u: position %llu past its end",
@@ -280,6 +311,35 @@ static void check_postings(checker *c)
     ns_free(coff);
 }
 
+static int count_none(void *ctx, const ns_token *t)
+{
+    (void)ctx;
+    (void)t;
+    return 0;
+}
+
+/* doclens' title length of doc: 0 when dead, else the positions its
+ * stored title takes when analysed again (what the indexer recorded). */
+static void check_title_len(checker *c, uint32_t d, const sr_doc *doc)
+{
+    sr_index *ix = c->ix;
+    uint32_t dl = sr_index_doclen(ix, d), tl = sr_index_title_len(ix, d);
+    if (dl == 0 || tl > dl) {
+        if (tl)
+            problem(c, "'%s/doclens': document %u: title length %u, document length %u", ix->dir, d,
+                    tl, dl);
+        return;
+    }
+    if (ns_analyze(ix->an, doc->f[NS_FIELD_TITLE], doc->len[NS_FIELD_TITLE], count_none, NULL)) {
+        problem(c, "out of memory while checking '%s'", ix->dir);
+        return;
+    }
+    uint32_t words = ns_analyzer_words(ix->an);
+    if (words != tl)
+        problem(c, "'%s/doclens': document %u: title length %u, its title has %u words", ix->dir, d,
+                tl, words);
+}
+
 /* The document table: every record, the field names, the sorted ids. */
 static void check_docs(checker *c)
 {
@@ -319,6 +379,7 @@ static void check_docs(checker *c)
                 !ns_utf8_valid((const uint8_t *)doc.f[k], doc.len[k], &bad))
                 problem(c, "'%s/docs': document %llu: bad %s", ix->dir, (unsigned long long)d, names[k]);
         }
+        check_title_len(c, (uint32_t)d, &doc);
         sr_field_iter it;
         sr_field f;
         sr_doc_field_first(&doc, &it);

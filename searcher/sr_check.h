@@ -3,8 +3,10 @@
  * each posting list decoded (ids increasing and live, frequencies summing
  * to the term's total, skip entries matching their blocks, the stored
  * max score bounding the real one), positions increasing within each
- * document and inside it, token counts agreeing with doclens, and every
- * docstore block decompressing to its records. */
+ * document and inside it, token counts agreeing with doclens, each title
+ * length matching its stored title analysed again (0 when dead), keyword
+ * terms of recorded fields with tf 1 and no positions, and every docstore
+ * block decompressing to its records. */
 #ifndef SR_CHECK_H
 #define SR_CHECK_H
 

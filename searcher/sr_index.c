@@ -12,6 +12,7 @@
 
 #include "ns_alloc.h"
 #include "ns_endian.h"
+#include "ns_keyword.h"
 #include "ns_varint.h"
 
 #ifdef NS_FUZZ_HEAP_MAPS
@@ -131,6 +132,7 @@ void sr_index_close(sr_index *ix)
     ZSTD_freeDCtx(ix->dctx);
     ZSTD_freeDDict(ix->ddict);
     ns_free(ix->field_names);
+    ns_free(ix->kw_fields);
     ns_buf_release(&ix->ds_buf);
     ns_free(ix->dir);
     ns_free(ix);
@@ -207,6 +209,40 @@ static ns_rc open_stored(sr_index *ix, ns_err *err)
     return NS_OK;
 }
 
+/* Reads the keyword field names after meta's fixed fields (FORMAT.md
+ * "meta"): all different, valid names, filling the payload exactly. */
+static ns_rc open_kw_fields(sr_index *ix, ns_err *err)
+{
+    const sr_map *m = &ix->f[NS_FILE_META];
+    const uint8_t *p = m->payload + NS_META_OFF_KW_FIELDS, *end = m->payload + m->payload_len;
+    uint32_t n = ns_get_u32le(p);
+    p += 4;
+    if (n > NS_MAX_KW_FIELDS)
+        return corrupt(ix, err, NS_FILE_META, "bad keyword field list");
+    ix->kw_fields = ns_calloc(n ? n : 1, sizeof *ix->kw_fields);
+    if (!ix->kw_fields)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        struct sr_field_name *f = &ix->kw_fields[i];
+        if (ns_keyword_list_next(&p, end, &f->name, &f->len) != 1 ||
+            ns_keyword_name_problem(f->name, f->len) ||
+            sr_index_has_keyword_field(ix, f->name, f->len))
+            return corrupt(ix, err, NS_FILE_META, "bad keyword field list");
+        ix->n_kw_fields = i + 1;
+    }
+    if (p != end)
+        return corrupt(ix, err, NS_FILE_META, "bad keyword field list");
+    return NS_OK;
+}
+
+bool sr_index_has_keyword_field(const sr_index *ix, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++)
+        if (ix->kw_fields[i].len == len && memcmp(ix->kw_fields[i].name, name, len) == 0)
+            return true;
+    return false;
+}
+
 ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
 {
     struct stat sb;
@@ -257,9 +293,13 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     }
     /* meta */
     const sr_map *m = &ix->f[NS_FILE_META];
-    if (m->payload_len != NS_META_PAYLOAD_LEN) {
+    if (m->payload_len < NS_META_PAYLOAD_LEN + 4) {
         sr_index_close(ix);
         return ns_err_set(err, NS_E_CORRUPT, "'%s/meta' has the wrong size", dir);
+    }
+    if ((rc = open_kw_fields(ix, err))) {
+        sr_index_close(ix);
+        return rc;
     }
     const uint8_t *p = m->payload;
     ix->minor = ns_get_u16le(m->base + 10);
@@ -277,7 +317,7 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
                             (unsigned long long)want);
     }
     if (!rc && (ix->n_docs >= UINT32_MAX || ix->n_live > ix->n_docs ||
-                ix->f[NS_FILE_DOCLENS].payload_len != 4 * ix->n_docs))
+                ix->f[NS_FILE_DOCLENS].payload_len != NS_DOCLENS_ENTRY * ix->n_docs))
         rc = corrupt(ix, err, NS_FILE_META, "document counts do not match 'doclens'");
     if (rc) {
         sr_index_close(ix);

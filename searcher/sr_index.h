@@ -1,8 +1,9 @@
 /* sr_index: an open index: every file mmapped and its frame validated
  * (magic, version, kind, size, footer), the analyzer rebuilt from the
  * recorded language and checked against the recorded identity.  Opening
- * reads no payload beyond the fixed-size trailers and the field names of
- * the document table (at most NS_MAX_FIELD_NAMES).
+ * reads no payload beyond the fixed-size trailers, the field names of
+ * the document table (at most NS_MAX_FIELD_NAMES) and meta's keyword field
+ * names (at most NS_MAX_KW_FIELDS).
  *
  * Every offset read from the files is bounds-checked by the functions here
  * and in sr_cursor before use, so corrupt bytes yield NS_E_CORRUPT (or a
@@ -52,6 +53,9 @@ typedef struct sr_index {
         const char *name; /* borrowed from the mapping */
         size_t len;
     } *field_names; /* owned, n_fields */
+    /* keyword fields (FORMAT.md "meta"), in the order given to nindex */
+    uint32_t n_kw_fields;
+    struct sr_field_name *kw_fields; /* owned, n_kw_fields; names borrowed from the mapping */
     /* the last decompressed frame (mutable: see sr_index_doc_body) */
     void *dctx;        /* owned ZSTD_DCtx */
     void *ddict;       /* owned ZSTD_DDict, made at the first frame */
@@ -130,6 +134,10 @@ static inline uint32_t sr_index_title_len(const sr_index *ix, uint32_t doc)
     const uint8_t *p = ix->f[NS_FILE_DOCLENS].payload + 4 * (size_t)ix->n_docs + 2 * (size_t)doc;
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
 }
+
+/* Whether name[0..len) is one of the index's keyword fields (nindex
+ * --field), whether or not any document has a value for it. */
+bool sr_index_has_keyword_field(const sr_index *ix, const char *name, size_t len);
 
 /* Looks a term up.  Returns NS_OK with *found set, or NS_E_CORRUPT. */
 ns_rc sr_index_lookup(const sr_index *ix, const char *term, size_t len, bool *found,

@@ -17,6 +17,7 @@
 #include "sr_check.h"
 #include "sr_exec.h"
 #include "sr_index.h"
+#include "sr_info.h"
 #include "sr_output.h"
 #include "sr_query.h"
 #include "sr_rank.h"
@@ -33,6 +34,7 @@ static const char usage_text[] =
     "Usage: nsearch [OPTION]... QUERY...\n"
     "       nsearch [OPTION]... --queries FILE\n"
     "       nsearch --check [-i INDEX_DIR]\n"
+    "       nsearch --info [-i INDEX_DIR] [--json]\n"
     "       nsearch --get ID... [-i INDEX_DIR] [--format text]\n"
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
     "\n"
@@ -84,6 +86,9 @@ static const char usage_text[] =
     "                       found)\n"
     "      --check          verify every checksum and invariant of the index\n"
     "                       (3: damaged, rebuild it; 4: cannot be read)\n"
+    "      --info           describe the index: format, counts, analyzer, text,\n"
+    "                       keyword and stored fields, file sizes (--json: one\n"
+    "                       JSON object)\n"
     "  -h, --help           show this help and exit\n"
     "      --help-syntax    show the query syntax with examples and exit\n"
     "      --version        show version information and exit\n"
@@ -327,6 +332,21 @@ static int do_check(sr_index *ix)
     return 0;
 }
 
+/* nsearch --info: describes the index on stdout. */
+static int do_info(const sr_index *ix, sr_info_format fmt)
+{
+    ns_buf b;
+    ns_buf_init(&b);
+    ns_err err;
+    ns_rc rc = sr_info_write(ix, fmt, &b, &err);
+    if (rc)
+        fprintf(stderr, "nsearch: %s\n", err.msg);
+    else
+        flush_out(&b); /* a failed write: close_stdout says so */
+    ns_buf_release(&b);
+    return rc ? exit_for(rc) : EXIT_HITS;
+}
+
 /* nsearch --get: prints each stored document by id; 0 when all were found,
  * 1 when one was not. */
 static int do_get(app *a, const char *const *ids, int n)
@@ -425,7 +445,7 @@ static int do_queries(app *a, const char *path)
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
        OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET, OPT_LITERAL, OPT_COUNT, OPT_SHOW_QUERY,
-       OPT_OFFSET, OPT_HELP_SYNTAX };
+       OPT_OFFSET, OPT_HELP_SYNTAX, OPT_INFO };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -438,6 +458,7 @@ static const struct option long_opts[] = {
     {"count", no_argument, 0, OPT_COUNT},     {"show-query", no_argument, 0, OPT_SHOW_QUERY},
     {"offset", required_argument, 0, OPT_OFFSET},
     {"help-syntax", no_argument, 0, OPT_HELP_SYNTAX},
+    {"info", no_argument, 0, OPT_INFO},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -449,6 +470,7 @@ typedef struct cli {
     const char **get; /* owned array, borrowed strings: the --get ids in order */
     int n_get;
     int fmt_set;      /* --format or --json was given */
+    int info;         /* --info */
 } cli;
 
 /* What each argv element turned out to be (for the '--' hint). */
@@ -597,6 +619,7 @@ static int apply_option(int c, cli *o, app *a)
         o->color = optarg;
         break;
     case OPT_CHECK: o->check = 1; break;
+    case OPT_INFO: o->info = 1; break;
     case OPT_ALL: a->qo.default_and = true; break;
     case OPT_LITERAL: a->qo.literal = true; break;
     case OPT_COUNT: a->count = 1; break;
@@ -769,6 +792,11 @@ static int run(const cli *o, app *a)
         sr_index_close(a->ix);
         return st;
     }
+    if (o->info) {
+        int st = do_info(a->ix, a->ro.out.fmt == SR_FMT_JSON ? SR_INFO_JSON : SR_INFO_TEXT);
+        sr_index_close(a->ix);
+        return st;
+    }
     int status;
     a->hits = ns_malloc((a->offset + a->k + 1) * sizeof *a->hits);
     ns_buf_init(&a->buf);
@@ -802,7 +830,7 @@ static int run(const cli *o, app *a)
 
 int main(int argc, char **argv)
 {
-    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0};
+    cli o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";
     app a;
@@ -812,9 +840,9 @@ int main(int argc, char **argv)
     a.ro.snippets = true;
     a.algo = SR_ALGO_DEFAULT;
     int st = parse_args(argc, argv, &o, &a);
-    if (st < 0 && !o.check && !o.queries && !o.n_get && o.n_words == 0)
+    if (st < 0 && !o.check && !o.info && !o.queries && !o.n_get && o.n_words == 0)
         st = usage_error("%s", "no QUERY given");
-    if (st < 0 && (o.check || o.queries || o.n_get) && o.n_words > 0)
+    if (st < 0 && (o.check || o.info || o.queries || o.n_get) && o.n_words > 0)
         st = usage_error("unexpected argument '%s'", o.words[0]);
     if (st < 0 && o.n_get && (o.check || o.queries))
         st = usage_error("%s", "--get cannot be combined with --check or --queries");

@@ -9,6 +9,8 @@
 #include "ns_fold.h"
 #include "ns_format.h"
 #include "ns_hash.h"
+#include "ns_keyword.h"
+#include "ns_term.h"
 #include "ns_utf8.h"
 #include "sr_qparse.h"
 
@@ -246,7 +248,12 @@ static void toks_release(toks *t)
     ns_free(t->pos);
 }
 
-static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope);
+typedef struct kwf {
+    const char *name; /* a keyword field scope, NULL for text */
+    size_t len;
+} kwf;
+
+static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope, kwf kw);
 
 static sr_occur occur_of(const sr_qp_node *src, bool parent_and)
 {
@@ -371,11 +378,22 @@ static void fold_prefix(const char *s, size_t len, char *out, size_t *out_len)
     *out_len = n;
 }
 
-static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope)
+static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf kw)
 {
     char pre[SR_TERM_MAX_BYTES + 1];
-    size_t pl;
-    fold_prefix(src->text, src->len, pre, &pl);
+    size_t pl = 0;
+    if (kw.name) { /* a keyword value's prefix: exact bytes */
+        ns_buf key;
+        ns_buf_init(&key);
+        if (!ns_keyword_key(&key, kw.name, kw.len, src->text, src->len) &&
+            key.len <= SR_TERM_MAX_BYTES) {
+            memcpy(pre, key.data, key.len);
+            pl = key.len;
+        }
+        ns_buf_release(&key);
+    } else {
+        fold_prefix(src->text, src->len, pre, &pl);
+    }
     if (!pl) {
         if (!b->rc)
             b->rc = ns_err_set(b->err, NS_E_ARG,
@@ -444,7 +462,9 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope)
     size_t kcap = 0;
     for (size_t i = 0; g && i < n; i++) {
         long ti = intern(b, e[i].term, e[i].len, false, &e[i].info);
-        sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, scope);
+        sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, kw.name ? SR_SCOPE_ALL : scope);
+        if (k)
+            k->keyword = kw.name != NULL;
         if (!k || add_kid(b, g, k, &kcap)) {
             qt_free(k);
             qt_free(g);
@@ -548,7 +568,7 @@ static bool all_kids(const sr_qt *g, int mask)
     return true;
 }
 
-static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope)
+static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope, kwf kw)
 {
     sr_qt *g = new_qt(b, SR_QT_BOOL, src);
     merger m = {NULL, 0, 0};
@@ -557,7 +577,7 @@ static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope)
         return NULL;
     }
     for (size_t i = 0; i < src->n_kids && !b->rc; i++) {
-        sr_qt *k = build_node(b, src->kids[i], src->and_group, scope);
+        sr_qt *k = build_node(b, src->kids[i], src->and_group, scope, kw);
         if (b->rc) {
             qt_free(k);
             break;
@@ -607,9 +627,17 @@ static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope)
     return g;
 }
 
-/* The scope named by a written field, or -1 with the error set. */
-static int resolve_field(build *b, const sr_qp_node *src, sr_scope *scope)
+/* The scope or keyword field named by a written field, or -1 with the
+ * error set (an unknown field: the message lists the index's). */
+static int resolve_field(build *b, const sr_qp_node *src, sr_scope *scope, kwf *kw)
 {
+    if (kw->name) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG, "column %zu: a field scope inside the keyword "
+                               "field '%.*s'", sr_qp_column(b->q->text, src->at), (int)kw->len,
+                               kw->name);
+        return -1;
+    }
     if (!strcmp(src->field, "title")) {
         *scope = SR_SCOPE_TITLE;
         return 0;
@@ -618,25 +646,78 @@ static int resolve_field(build *b, const sr_qp_node *src, sr_scope *scope)
         *scope = SR_SCOPE_BODY;
         return 0;
     }
-    if (!b->rc)
-        b->rc = ns_err_set(b->err, NS_E_ARG,
-                           "column %zu: unknown field '%s': index '%s' has the fields title and "
-                           "body (to search for the text '%s:', write '%s\\:' or use --literal)",
-                           sr_qp_column(b->q->text, src->at), src->field, b->ix->dir, src->field,
-                           src->field);
+    const sr_index *ix = b->ix;
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++) {
+        if (ix->kw_fields[i].len == strlen(src->field) &&
+            !memcmp(ix->kw_fields[i].name, src->field, ix->kw_fields[i].len)) {
+            kw->name = ix->kw_fields[i].name;
+            kw->len = ix->kw_fields[i].len;
+            return 0;
+        }
+    }
+    if (b->rc)
+        return -1;
+    ns_buf names;
+    ns_buf_init(&names);
+    ns_buf_puts(&names, "title, body");
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++) {
+        ns_buf_puts(&names, ", ");
+        ns_term_put(&names, ix->kw_fields[i].name, ix->kw_fields[i].len, NS_TERM_NAME);
+    }
+    ns_buf field;
+    ns_buf_init(&field);
+    ns_term_put(&field, src->field, strlen(src->field), NS_TERM_NAME);
+    b->rc = ns_err_set(b->err, NS_E_ARG,
+                       "column %zu: unknown field '%s': index '%s' has the fields %s (to search "
+                       "for the text '%s:', write '%s\\:' or use --literal)",
+                       sr_qp_column(b->q->text, src->at), ns_buf_cstr(&field), ix->dir,
+                       ns_buf_cstr(&names) ? ns_buf_cstr(&names) : "", ns_buf_cstr(&field),
+                       ns_buf_cstr(&field));
+    ns_buf_release(&names);
+    ns_buf_release(&field);
     return -1;
 }
 
-static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope)
+/* A keyword field's value (topics:crude, topics:"nat-gas"): the exact
+ * text, a filter that scores 0. */
+static sr_qt *build_keyword(build *b, const sr_qp_node *src, kwf kw)
 {
-    if (src->field && resolve_field(b, src, &scope))
+    b->q->n_words++;
+    if (src->len == 0)
+        return NULL;
+    ns_buf key;
+    ns_buf_init(&key);
+    ns_rc rc = ns_keyword_key(&key, kw.name, kw.len, src->text, src->len);
+    if (rc == NS_E_ARG) {
+        ns_buf_release(&key);
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG, "column %zu: the value is longer than a keyword "
+                               "field holds (%u bytes with its name)",
+                               sr_qp_column(b->q->text, src->at), NS_KW_KEY_MAX);
+        return NULL;
+    }
+    long ti = rc ? set_rc(b, rc) : intern(b, (const char *)key.data, key.len, true, NULL);
+    ns_buf_release(&key);
+    sr_qt *n = ti < 0 ? NULL : term_node(b, src, ti, SR_SCOPE_ALL);
+    if (n)
+        n->keyword = true;
+    return n;
+}
+
+static sr_qt *build_node(build *b, const sr_qp_node *src, bool parent_and, sr_scope scope, kwf kw)
+{
+    if (src->field && resolve_field(b, src, &scope, &kw))
         return NULL;
     sr_qt *n = NULL;
     switch (src->kind) {
-    case SR_QP_WORD: n = build_word(b, src, scope); break;
-    case SR_QP_PHRASE: n = build_phrase(b, src, scope); break;
-    case SR_QP_PREFIX: n = build_prefix(b, src, scope); break;
-    case SR_QP_GROUP: n = build_group(b, src, scope); break;
+    case SR_QP_WORD:
+    case SR_QP_PHRASE:
+        n = kw.name ? build_keyword(b, src, kw)
+            : src->kind == SR_QP_WORD ? build_word(b, src, scope)
+                                      : build_phrase(b, src, scope);
+        break;
+    case SR_QP_PREFIX: n = build_prefix(b, src, scope, kw); break;
+    case SR_QP_GROUP: n = build_group(b, src, scope, kw); break;
     }
     if (!n)
         return NULL;
@@ -706,7 +787,7 @@ ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_q
         rc = sr_qp_parse(text, len, opts->default_and, &tree, err);
     }
     if (!rc && tree) {
-        q->root = build_node(&b, tree, opts->default_and, SR_SCOPE_ALL);
+        q->root = build_node(&b, tree, opts->default_and, SR_SCOPE_ALL, (kwf){NULL, 0});
         rc = b.rc;
     }
     sr_qp_free(tree);
@@ -783,7 +864,16 @@ bool sr_query_is_flat(const sr_query *q, bool *all_must)
 
 static void show_term(ns_buf *out, const sr_qterm *t)
 {
-    ns_buf_append(out, t->term, t->len);
+    const char *name, *value;
+    size_t nl, vl;
+    if (ns_keyword_is_key(t->term, t->len) &&
+        ns_keyword_split(t->term, t->len, &name, &nl, &value, &vl)) {
+        ns_term_put(out, name, nl, NS_TERM_NAME);
+        ns_buf_putc(out, '=');
+        ns_term_put(out, value, vl, NS_TERM_NAME);
+    } else {
+        ns_term_put(out, t->term, t->len, NS_TERM_NAME);
+    }
     if (t->found)
         ns_buf_printf(out, " (df %u, idf %.3f)", t->info.df, t->idf);
     else
@@ -836,7 +926,7 @@ static void show_node(const sr_query *q, const sr_qt *n, int depth, ns_buf *out)
     }
     ns_buf_puts(out, scope[n->scope]);
     if (n->kind == SR_QT_TERM) {
-        ns_buf_puts(out, "term ");
+        ns_buf_puts(out, n->keyword ? "keyword (a filter: scores 0) " : "term ");
         show_term(out, &q->t[n->w[0]]);
     } else {
         ns_buf_printf(out, "%s phrase", n->sloppy ? "sloppy" : "exact");

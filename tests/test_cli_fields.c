@@ -26,10 +26,11 @@ static void write_str(const char *path, const char *s)
     cr_assert_eq(tu_write_file(path, s, strlen(s)), 0, "cannot write %s", path);
 }
 
-/* Builds idx from src, with -j jobs and --mem mem unless NULL. */
+/* Builds idx from src, with -j jobs and --mem mem unless NULL (then also
+ * with the keyword field tags). */
 static void build(const char *idx, const char *src, const char *jobs, const char *mem)
 {
-    tu_out o = jobs ? NINDEX("-q", "-j", jobs, "--mem", mem, "-o", idx, src)
+    tu_out o = jobs ? NINDEX("-q", "-j", jobs, "--mem", mem, "--field", "tags", "-o", idx, src)
                     : NINDEX("-q", "-o", idx, src);
     cr_assert_eq(o.status, 0, "nindex: %s", o.err);
     tu_out_free(&o);

@@ -79,7 +79,8 @@ Test(cli_query, operators_change_what_matches)
     run_is(idx, "+gas oil", 0, "d3");
     run_is(idx, "(gas OR opec) AND prices", 0, "d3 d1");
     run_is(idx, "oil -(gas OR opec)", 0, "d2");
-    run_is(idx, "title:oil", 0, "d2 d1");
+    run_is(idx, "title:oil", 0, "d1 d2"); /* tf 1, equal lengths: the first indexed first */
+    run_is(idx, "body:oil", 0, "d2 d3 d1");
     run_is(idx, "body:gas", 0, "d3");
     run_is(idx, "title:gas", 0, "d3");
     run_is(idx, "title:bank", 0, "d4");
@@ -243,6 +244,54 @@ Test(cli_query, a_prefix_with_too_many_terms_keeps_the_most_frequent_and_says_so
     free(idx);
     free(a);
     free(second);
+    free(src);
+    free(dir);
+}
+
+Test(cli_query, keyword_fields_filter)
+{
+    char *dir = tu_tmpdir("q_keyword");
+    char *src = tu_path(dir, "docs.jsonl");
+    const char *docs =
+        "{\"id\":\"k1\",\"title\":\"Oil\",\"body\":\"oil oil\",\"topics\":[\"crude\",\"nat-gas\"]}\n"
+        "{\"id\":\"k2\",\"title\":\"Oil\",\"body\":\"oil\",\"topics\":[\"crude\"]}\n"
+        "{\"id\":\"k3\",\"title\":\"Gas\",\"body\":\"gas and oil\",\"topics\":\"nat-gas\"}\n"
+        "{\"id\":\"k4\",\"title\":\"Cocoa\",\"body\":\"cocoa\"}\n";
+    cr_assert_eq(tu_write_file(src, docs, strlen(docs)), 0);
+    char *idx = tu_path(dir, "idx");
+    tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
+    cr_assert_eq(o.status, 0, "nindex: %s", o.err);
+    tu_out_free(&o);
+    run_is(idx, "topics:crude", 0, "k1 k2"); /* a filter: score 0, in doc order */
+    run_is(idx, "oil +topics:nat-gas", 0, "k1 k3");
+    run_is(idx, "oil -topics:crude", 0, "k3");
+    run_is(idx, "topics:\"nat-gas\"", 0, "k1 k3");
+    run_is(idx, "topics:(crude OR nat-gas) -gas", 0, "k1 k2");
+    run_is(idx, "topics:na*", 0, "k1 k3");
+    run_is(idx, "topics:Crude", 1, ""); /* exact values: no case folding */
+    o = NSEARCH("-i", idx, "--format=trec", "oil topics:crude");
+    cr_assert_eq(o.status, 0);
+    cr_assert(strstr(o.out, "1 Q0 k1 1 ") && strstr(o.out, "1 Q0 k3 "), "%s", o.out);
+    tu_out_free(&o);
+    /* oil scores, the filter does not: k1's score is oil's alone */
+    tu_out a = NSEARCH("-i", idx, "--format=trec", "+oil +topics:crude");
+    tu_out b = NSEARCH("-i", idx, "--format=trec", "oil");
+    cr_assert_eq(a.status, 0);
+    char sa[32] = "", sb[32] = "";
+    cr_assert_eq(sscanf(a.out, "1 Q0 k1 1 %31s", sa), 1, "%s", a.out);
+    cr_assert_eq(sscanf(b.out, "1 Q0 k1 1 %31s", sb), 1, "%s", b.out);
+    cr_assert_str_eq(sa, sb);
+    tu_out_free(&a);
+    tu_out_free(&b);
+    o = NSEARCH("-i", idx, "--", "colour:red");
+    cr_assert_eq(o.status, 2);
+    cr_assert(strstr(o.err, "unknown field 'colour': index '") &&
+              strstr(o.err, "has the fields title, body, topics"), "%s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--show-query", "topics:crude");
+    cr_assert(strstr(o.out, "keyword (a filter: scores 0) topics=crude (df 2"), "%s", o.out);
+    tu_out_free(&o);
+    free(idx);
     free(src);
     free(dir);
 }

@@ -208,3 +208,39 @@ Test(ix_build, jsonl_warnings_name_their_lines)
     free(out);
     free(dir);
 }
+
+/* Keyword fields through the library (nindex --field): bad names and a
+ * late call are NS_E_ARG; a field added by ix_build_add_keyword_field is
+ * recorded in meta (FORMAT.md: u32 count, then u8 length and name). */
+Test(ix_build, keyword_fields_are_checked_and_recorded)
+{
+    char *dir = tu_tmpdir("ix_keyword");
+    char *out = tu_path(dir, "idx");
+    ix_build *b;
+    ns_err err;
+    cr_assert_eq(ix_build_new(out, "english", NULL, NULL, &b, &err), NS_OK, "%s", err.msg);
+    const char *bad[] = {"", "id", "url", "a:b", "a b", "a\nb"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert_eq(ix_build_add_keyword_field(b, bad[i], strlen(bad[i]), &err), NS_E_ARG, "%s",
+                     bad[i]);
+    cr_assert_eq(ix_build_add_keyword_field(b, "topics", 6, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(ix_build_add_keyword_field(b, "topics", 6, &err), NS_OK, "%s", err.msg);
+    ix_doc d = {.id = "1", .id_len = 1, .body = "words", .body_len = 5, .src = "t"};
+    cr_assert_eq(ix_build_add(b, &d, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(ix_build_add_keyword_field(b, "late", 4, &err), NS_E_ARG);
+    cr_assert_eq(ix_build_commit(b, &err), NS_OK, "%s", err.msg);
+    ix_build_free(b);
+    char *meta = tu_path(out, "meta");
+    size_t n;
+    uint8_t *m = (uint8_t *)tu_read_file(meta, &n);
+    cr_assert_not_null(m);
+    cr_assert_eq(n, NS_HEADER_LEN + NS_META_PAYLOAD_LEN + 4 + 1 + 6 + NS_FOOTER_LEN);
+    const uint8_t *p = m + NS_HEADER_LEN + NS_META_OFF_KW_FIELDS;
+    cr_assert_eq(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24, 1u);
+    cr_assert_eq(p[4], 6);
+    cr_assert(memcmp(p + 5, "topics", 6) == 0);
+    free(m);
+    free(meta);
+    free(out);
+    free(dir);
+}

@@ -104,7 +104,10 @@ struct case_ {
 };
 static const struct case_ structural[] = {
     {"doclens", 0, 1},        /* document 0 one word longer than its postings */
-    {"doclens", -4, 3},       /* the last document */
+    {"doclens", 8, 3},        /* the last (third) document */
+    {"doclens", 12, 1},       /* document 0's title one word longer than it is */
+    {"doclens", -2, -1},      /* the last title one word shorter */
+    {"doclens", -1, 1},       /* the last title longer than its document */
     {"postings", 1, 1},       /* a list that no longer decodes */
     {"postings", 9, 1},       /* a frequency against the positions */
     {"postings", 14, 1},      /* the stored best posting no longer the best */
@@ -143,4 +146,38 @@ Test(sr_check, its_own_checksum_pass_names_a_bad_checksum)
     cr_assert(strstr(c.all, "doclens': checksum mismatch") != NULL,
               "sr_check did not verify the checksum: %s", c.all);
     free(idx);
+}
+
+/* Keyword terms (format 4.0) sort first: the dictionary's first entry is
+ * shared 0, suffix_len, the key "\x1ftopics\x1f" + "alpha", df, cf - df.
+ * A keyword term with cf != df, or with positions, is found. */
+Test(sr_check, keyword_term_with_a_frequency_over_one_is_found)
+{
+    char *dir = tu_tmpdir("keyword");
+    char *src = tu_path(dir, "in.jsonl"), *idx = tu_path(dir, "idx");
+    const char *text = "{\"id\":\"1\",\"body\":\"one two\",\"topics\":[\"alpha\",\"beta\"]}\n"
+                       "{\"id\":\"2\",\"body\":\"two three\",\"topics\":\"alpha\"}\n";
+    cr_assert_eq(tu_write_file(src, text, strlen(text)), 0);
+    for (int delta = 1; delta <= 2; delta++) {
+        char *argv[] = {NS_TEST_NINDEX, "-q", "--field", "topics", "-o", idx, src, NULL};
+        tu_out o;
+        cr_assert_eq(tu_run(argv, NULL, 0, 60, &o), 0);
+        cr_assert_eq(o.status, 0, "nindex: %s", o.err);
+        tu_out_free(&o);
+        struct problems f, c;
+        check(idx, &f, &c);
+        cr_assert_eq(f.n + c.n, 0, "%s%s", f.all, c.all);
+        size_t key_len = 1 + 6 + 1 + 5;
+        /* delta 1: cf - df; delta 2: post_len (a list that no longer fits) */
+        damage(idx, "terms", (long)(2 + key_len + delta), 1, 1);
+        check(idx, &f, &c);
+        cr_assert_eq(f.n, 0, "%s", f.all);
+        cr_assert_gt(c.n, 0, "delta %d: not found", delta);
+        if (delta == 1)
+            cr_assert(strstr(c.all, "keyword term 'topics:alpha' has positions or frequencies"),
+                      "%s", c.all);
+    }
+    free(idx);
+    free(src);
+    free(dir);
 }

@@ -1,11 +1,12 @@
-/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v3
- * (format 3.0, the current one) must keep opening, pass --check and answer
- * exactly as a freshly built index of the same input does; tests/golden/v2
- * (format 2.0) and tests/golden/v1_1 (format 1.1) are "old format"
- * fixtures, which a 3.x reader refuses with a message asking for a rebuild.
+/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v4
+ * (format 4.0, the current one; with the keyword field `topics`, which no
+ * document has) must keep opening, pass --check and answer exactly as a
+ * freshly built index of the same input does; tests/golden/v3 (format
+ * 3.0), v2 (2.0) and v1_1 (1.1) are "old format" fixtures, which a 4.x
+ * reader refuses with a message asking for a rebuild.
  *
- * To regenerate v3 after a deliberate format change (same major version):
- *     build/nindex -q -o tests/golden/v3 tests/golden/v1.jsonl */
+ * To regenerate v4 after a deliberate format change (same major version):
+ *     build/nindex -q --field topics -o tests/golden/v4 tests/golden/v1.jsonl */
 #include <math.h>
 #include <stdio.h>
 
@@ -18,6 +19,7 @@
 #define GOLDEN_1_1 NS_TEST_SRCDIR "/tests/golden/v1_1"
 #define GOLDEN_2 NS_TEST_SRCDIR "/tests/golden/v2"
 #define GOLDEN_3 NS_TEST_SRCDIR "/tests/golden/v3"
+#define GOLDEN_4 NS_TEST_SRCDIR "/tests/golden/v4"
 
 static void on_problem(void *ctx, const char *msg)
 {
@@ -68,7 +70,46 @@ static void opens_checks_and_answers(const char *dir, unsigned minor)
     sr_index_close(ix);
 }
 
-Test(sr_golden, v3_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_3, 0); }
+Test(sr_golden, v4_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_4, 0); }
+
+/* g1's title "Alliance summit in Brussels": 4 positions, the stop word
+ * "in" included; the keyword field is recorded though no document has it. */
+Test(sr_golden, v4_0_has_title_lengths_and_the_keyword_field)
+{
+    sr_index *ix;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_4, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(ix->n_kw_fields, 1);
+    cr_assert(sr_index_has_keyword_field(ix, "topics", 6));
+    cr_assert_not(sr_index_has_keyword_field(ix, "topic", 5));
+    uint32_t d;
+    bool found;
+    cr_assert_eq(sr_index_find_id(ix, "g1", 2, &d, &found, &err), NS_OK);
+    cr_assert(found);
+    cr_assert_eq(sr_index_title_len(ix, d), 4);
+    cr_assert_leq(sr_index_title_len(ix, d), sr_index_doclen(ix, d));
+    sr_index_close(ix);
+}
+
+Test(sr_golden, v3_0_is_refused_with_a_rebuild_message)
+{
+    sr_index *ix = NULL;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_3, &ix, &err), NS_E_VERSION);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "format version 3.0"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "rebuild the index with nindex"), "%s", err.msg);
+}
+
+Test(sr_golden, v3_0_is_refused_by_nsearch_with_exit_3)
+{
+    tu_out o;
+    char *argv[] = {NS_TEST_NSEARCH, "-i", GOLDEN_3, "cocoa", NULL};
+    cr_assert_eq(tu_run(argv, NULL, 0, 60, &o), 0);
+    cr_assert_eq(o.status, 3, "%d: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "rebuild the index with nindex"), "%s", o.err);
+    tu_out_free(&o);
+}
 
 Test(sr_golden, v2_0_is_refused_with_a_rebuild_message)
 {
@@ -100,18 +141,19 @@ Test(sr_golden, v1_1_is_refused_by_nsearch_with_exit_3)
     tu_out_free(&o);
 }
 
-Test(sr_golden, v3_answers_like_a_fresh_build)
+Test(sr_golden, v4_answers_like_a_fresh_build)
 {
     char *dir = tu_tmpdir("golden_fresh");
     char *out = tu_path(dir, "idx");
     tu_out o;
-    char *argv[] = {NS_TEST_NINDEX, "-q", "-o", out, NS_TEST_SRCDIR "/tests/golden/v1.jsonl", NULL};
+    char *argv[] = {NS_TEST_NINDEX, "-q", "--field", "topics", "-o", out,
+                    NS_TEST_SRCDIR "/tests/golden/v1.jsonl", NULL};
     cr_assert_eq(tu_run(argv, NULL, 0, 60, &o), 0);
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
     sr_index *g, *f;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_3, &g, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_4, &g, &err), NS_OK, "%s", err.msg);
     cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
     const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
                              "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
@@ -146,7 +188,7 @@ Test(sr_golden, scores_match_an_independent_bm25)
     cr_assert_not_null(tsv);
     sr_index *ix;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_3, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_4, &ix, &err), NS_OK, "%s", err.msg);
     size_t n_queries = 0, n_lines = 0;
     for (char *p = tsv; *p;) {
         /* one query's block of lines */

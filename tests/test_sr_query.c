@@ -13,6 +13,7 @@
 #include "ns_analyzer.h"
 #include "ns_buf.h"
 #include "ns_docrec.h"
+#include "ns_keyword.h"
 #include "sr_cursor.h"
 #include "sr_exec.h"
 #include "sr_fixture.h"
@@ -180,6 +181,7 @@ static void make_corpus(corpus *c, const char *name, uint64_t seed, uint32_t n_d
     ns_err err;
     cr_assert_eq(ix_build_new(out, "none", NULL, NULL, &b, &err), NS_OK);
     cr_assert_eq(ix_build_set_stop_list(b, NS_STOP_ENGLISH, &err), NS_OK);
+    cr_assert_eq(ix_build_add_keyword_field(b, "tag", 3, &err), NS_OK, "%s", err.msg);
     ns_buf t, body;
     ns_buf_init(&t);
     ns_buf_init(&body);
@@ -194,11 +196,15 @@ static void make_corpus(corpus *c, const char *name, uint64_t seed, uint32_t n_d
             ns_buf_printf(&body, "%s%s", word(vocab, w), rnd() % 9 == 0 ? ", " : " ");
         c->titles[d] = strdup(ns_buf_cstr(&t) ? ns_buf_cstr(&t) : "");
         c->bodies[d] = strdup(ns_buf_cstr(&body));
-        char id[16];
+        char id[16], tag[8];
         snprintf(id, sizeof id, "%u", d);
+        snprintf(tag, sizeof tag, "tv%u", rnd() % 5);
+        ix_field kw = {.name = "tag", .name_len = 3, .type = NS_VAL_STRING, .v = tag,
+                       .len = strlen(tag)};
         ix_doc doc = {.id = id, .id_len = strlen(id), .title = c->titles[d],
                       .title_len = strlen(c->titles[d]), .body = c->bodies[d],
-                      .body_len = strlen(c->bodies[d]), .src = name};
+                      .body_len = strlen(c->bodies[d]), .src = name, .extra = &kw,
+                      .n_extra = rnd() % 4 ? 1 : 0};
         cr_assert_eq(ix_build_add(b, &doc, &err), NS_OK);
     }
     ns_buf_release(&t);
@@ -265,6 +271,8 @@ static void gen_operand(const corpus *c, ns_buf *b, int depth)
     } else if (r < 76) {
         snprintf(w, sizeof w, "w%u*", 1 + rnd() % 9);
         ns_buf_puts(b, w);
+    } else if (r < 82 && !(b->len && b->data[b->len - 1] == ':')) {
+        ns_buf_printf(b, rnd() % 4 ? "tag:tv%u" : "tag:tv*", rnd() % 6); /* a filter */
     } else if (depth < 3) {
         ns_buf_putc(b, '(');
         gen_clause(c, b, depth + 1);
@@ -381,6 +389,8 @@ Test(sr_query, positions_reader_equals_the_decoded_stream)
     ns_err err;
     uint64_t checked = 0;
     while (sr_dict_iter_next(c.ix, &it, &info, &err) == 1) {
+        if (ns_keyword_is_key(it.term, it.term_len))
+            continue; /* keyword postings have no positions */
         uint32_t *str = malloc(info.cf * sizeof *str);
         const uint8_t *p = c.ix->f[NS_FILE_POSITIONS].payload + info.pos_off;
         cr_assert_eq(sr_pos_decode_stream(&p, p + info.pos_len, info.cf, str, NULL), 0);

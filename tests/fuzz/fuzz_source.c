@@ -8,7 +8,9 @@
  *   bit 0  commit the index (the writer, the docstore and the atomic
  *          install run too), then open it and --check it;
  *   bit 1  English stop list;
- *   bit 2  language "none" (no stemming) instead of "english".
+ *   bit 2  language "none" (no stemming) instead of "english";
+ *   bit 3  keyword fields topics, tags and a (format 4.0: strings and
+ *          arrays of the members become exact keys).
  * Properties (abort when broken): the build reports only NS_OK or
  * NS_E_NOMEM for bad input (input problems are warnings); a committed index
  * opens, passes sr_check_files and sr_check, holds as many live documents
@@ -99,6 +101,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ix_build_set_allow_empty(b, 1); /* bad input may hold no document */
     if (!rc && (flags & 2))
         rc = ix_build_set_stop_list(b, NS_STOP_ENGLISH, &err);
+    static const char *const kw[] = {"topics", "tags", "a"};
+    for (size_t i = 0; i < sizeof kw / sizeof *kw && !rc && (flags & 8); i++)
+        rc = ix_build_add_keyword_field(b, kw[i], strlen(kw[i]), &err);
     if (!rc)
         rc = ix_source_add(b, input, &err);
     if (!rc)

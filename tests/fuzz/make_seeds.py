@@ -3,8 +3,8 @@
 
     tests/fuzz/make_seeds.py [--nindex build/nindex]
 
-The index seeds pack tests/golden/v3 (the current format), tests/golden/v2
-(an old format, refused at open) and small indexes freshly built with nindex
+The index seeds pack tests/golden/v4 (the current format), tests/golden/v3
+and v2 (old formats, refused at open) and small indexes freshly built with nindex
 into fuzz_index's container (see pack_index / fuzz_index.c); the others are written from the inline samples below and tests/golden/v1.jsonl.
 Inputs that crashed a fuzzer (crash-*, committed after the fix) are kept:
 only the seed-* files are rewritten."""
@@ -121,7 +121,8 @@ def main():
     for i, line in enumerate(BAD_JSONL.split(b"\n")):
         write("json", "line%02d" % (i + 1), line)
 
-    # jsonl: flags byte (1 commit, 2 stop list, 4 language none) + file.
+    # jsonl: flags byte (1 commit, 2 stop list, 4 language none, 8 keyword
+    # fields topics, tags, a) + file.
     with open(os.path.join(ROOT, "tests", "golden", "v1.jsonl"), "rb") as f:
         golden = f.read()
     golden_head = b"".join(golden.splitlines(True)[:12])
@@ -130,6 +131,7 @@ def main():
     write("jsonl", "golden-head-stop-commit", b"\x03" + golden_head)
     write("jsonl", "golden-none-commit", b"\x05" + golden)
     write("jsonl", "empty-commit", b"\x01")
+    write("jsonl", "extra-keywords-commit", b"\x09" + EXTRA_JSONL)
 
     # text: flags byte + file.
     with open(os.path.join(ROOT, "corpus", "000_599a60e16b94297e.txt"), "rb") as f:
@@ -153,8 +155,11 @@ def main():
     write("analyzer", "long-words", bytes([LANGS.index("english")]) + b"a" * 64 + b" " +
           b"b" * 65 + b" " + "é".encode() * 33 + b" ok")
 
-    # index: tests/golden/v3, the old-format v2, and fresh small indexes.
+    # index: tests/golden/v4, the old-format v3 and v2, and fresh small indexes.
     golden = os.path.join(ROOT, "tests", "golden")
+    v4 = os.path.join(golden, "v4")
+    write("index", "golden-v4", pack_index(v4))
+    write("index", "golden-v4-query", pack_index(v4, "alliance Brussels Οδύσσεια".encode()))
     v3 = os.path.join(golden, "v3")
     write("index", "golden-v3", pack_index(v3))
     write("index", "golden-v3-query", pack_index(v3, "alliance Brussels Οδύσσεια".encode()))
@@ -174,7 +179,10 @@ def main():
                 ("small-none", ["--lang", "none", "--stopwords", "none"], src, b"fox zebra okapi"),
                 ("corpus-french", ["--lang", "french"], os.path.join(ROOT, "corpus"),
                  b"fox zebra okapi"),
-                ("extra-members", [], extra, b"ex-2")]:
+                ("extra-members", [], extra, b"ex-2"),
+                # keyword fields (format 4.0): arrays, a long array, a repeated name
+                ("keyword-fields", ["--field", "topics", "--field", "tag", "--field", "none"],
+                 extra, b"heron")]:
             out = os.path.join(tmp, name)
             subprocess.run([args.nindex, "-q", "-o", out] + opts + [inp], check=True)
             write("index", name, pack_index(out, query))

@@ -1,0 +1,159 @@
+/* sr_info: the description of an index (see sr_info.h). */
+#include "sr_info.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "ns_alloc.h"
+#include "ns_analyzer.h"
+#include "ns_endian.h"
+#include "ns_json.h"
+#include "ns_keyword.h"
+#include "ns_term.h"
+
+typedef struct kw_count {
+    uint64_t values, postings;
+} kw_count;
+
+/* Counts each keyword field's distinct values and postings into
+ * counts[0..ix->n_kw_fields). */
+static ns_rc count_keywords(const sr_index *ix, kw_count *counts, ns_err *err)
+{
+    sr_dict_iter it;
+    sr_dict_iter_init(&it);
+    sr_term_info ti;
+    int r;
+    while ((r = sr_dict_iter_next(ix, &it, &ti, err)) == 1 && ns_keyword_is_key(it.term, it.term_len)) {
+        const char *name, *value;
+        size_t nlen, vlen;
+        if (!ns_keyword_split(it.term, it.term_len, &name, &nlen, &value, &vlen))
+            continue; /* --check names it */
+        for (uint32_t i = 0; i < ix->n_kw_fields; i++) {
+            if (ix->kw_fields[i].len == nlen && memcmp(ix->kw_fields[i].name, name, nlen) == 0) {
+                counts[i].values++;
+                counts[i].postings += ti.df;
+                break;
+            }
+        }
+    }
+    return r < 0 ? err->rc : NS_OK;
+}
+
+/* The analyzer identity recorded in meta (equal to the analyzer's: checked
+ * at open). */
+static uint64_t stored_identity(const sr_index *ix)
+{
+    return ns_get_u64le(ix->f[NS_FILE_META].payload + NS_META_OFF_IDENTITY);
+}
+
+static void put_name(ns_buf *out, sr_info_format fmt, const char *s, size_t len)
+{
+    if (fmt == SR_INFO_JSON)
+        ns_json_put_string(out, s, len);
+    else
+        ns_term_put(out, s, len, NS_TERM_NAME);
+}
+
+static void put_text(const sr_index *ix, const kw_count *kc, ns_buf *out)
+{
+    const ns_analyzer *an = ix->an;
+    ns_buf_puts(out, "index:          ");
+    put_name(out, SR_INFO_TEXT, ix->dir, strlen(ix->dir));
+    ns_buf_printf(out, "\nformat:         %u.%u\n", NS_FORMAT_MAJOR, ix->minor);
+    ns_buf_printf(out, "documents:      %" PRIu64 " live, %" PRIu64 " slots\n", ix->n_live, ix->n_docs);
+    ns_buf_printf(out, "terms:          %" PRIu64 "\n", ix->n_terms);
+    ns_buf_printf(out, "postings:       %" PRIu64 "\n", ix->n_postings);
+    ns_buf_printf(out, "tokens:         %" PRIu64 "\n", ix->total_tokens);
+    ns_buf_printf(out, "average length: %.2f words\n", ix->n_live ? ix->avgdl : 0.0);
+    ns_buf_printf(out, "analyzer:       language %s, stop words %s, tokenizer version %u, identity %016" PRIx64 "\n",
+                  ix->lang, ns_stop_list_name(ns_analyzer_stop_list(an)), NS_TOKENIZER_VERSION,
+                  stored_identity(ix));
+    ns_buf_puts(out, "text fields:    title, body (searchable, with positions)\n");
+    ns_buf_puts(out, "keyword fields:");
+    if (!ix->n_kw_fields)
+        ns_buf_puts(out, " none");
+    ns_buf_putc(out, '\n');
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++) {
+        ns_buf_puts(out, "  ");
+        put_name(out, SR_INFO_TEXT, ix->kw_fields[i].name, ix->kw_fields[i].len);
+        ns_buf_printf(out, ": %" PRIu64 " distinct value%s, %" PRIu64 " posting%s\n", kc[i].values,
+                      kc[i].values == 1 ? "" : "s", kc[i].postings, kc[i].postings == 1 ? "" : "s");
+    }
+    ns_buf_puts(out, "stored fields:  id, title, date, url, body");
+    for (uint64_t i = 0; i < ix->n_fields; i++) {
+        ns_buf_puts(out, ", ");
+        put_name(out, SR_INFO_TEXT, ix->field_names[i].name, ix->field_names[i].len);
+    }
+    ns_buf_puts(out, "\nfiles:\n");
+    uint64_t total = 0;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        ns_buf_printf(out, "  %-9s %12zu bytes\n", ns_file_name((ns_file_kind)k), ix->f[k].size);
+        total += ix->f[k].size;
+    }
+    ns_buf_printf(out, "  %-9s %12" PRIu64 " bytes\n", "total", total);
+}
+
+static void put_json(const sr_index *ix, const kw_count *kc, ns_buf *out)
+{
+    const ns_analyzer *an = ix->an;
+    ns_buf_puts(out, "{\"index\":");
+    put_name(out, SR_INFO_JSON, ix->dir, strlen(ix->dir));
+    ns_buf_printf(out, ",\"format\":\"%u.%u\"", NS_FORMAT_MAJOR, ix->minor);
+    ns_buf_printf(out, ",\"documents\":%" PRIu64 ",\"slots\":%" PRIu64, ix->n_live, ix->n_docs);
+    ns_buf_printf(out, ",\"terms\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"tokens\":%" PRIu64,
+                  ix->n_terms, ix->n_postings, ix->total_tokens);
+    ns_buf_printf(out, ",\"avgdl\":%.17g", ix->n_live ? ix->avgdl : 0.0);
+    ns_buf_puts(out, ",\"analyzer\":{\"language\":");
+    put_name(out, SR_INFO_JSON, ix->lang, strlen(ix->lang));
+    ns_buf_printf(out, ",\"stopwords\":\"%s\",\"tokenizer\":%u,\"identity\":\"%016" PRIx64 "\"}",
+                  ns_stop_list_name(ns_analyzer_stop_list(an)), NS_TOKENIZER_VERSION,
+                  stored_identity(ix));
+    ns_buf_puts(out, ",\"text_fields\":[{\"name\":\"title\",\"positions\":true},"
+                     "{\"name\":\"body\",\"positions\":true}]");
+    ns_buf_puts(out, ",\"keyword_fields\":[");
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++) {
+        ns_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+        put_name(out, SR_INFO_JSON, ix->kw_fields[i].name, ix->kw_fields[i].len);
+        ns_buf_printf(out, ",\"values\":%" PRIu64 ",\"postings\":%" PRIu64 "}", kc[i].values,
+                      kc[i].postings);
+    }
+    ns_buf_puts(out, "],\"stored_fields\":[\"id\",\"title\",\"date\",\"url\",\"body\"");
+    for (uint64_t i = 0; i < ix->n_fields; i++) {
+        ns_buf_putc(out, ',');
+        put_name(out, SR_INFO_JSON, ix->field_names[i].name, ix->field_names[i].len);
+    }
+    ns_buf_puts(out, "],\"files\":{");
+    uint64_t total = 0;
+    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+        ns_buf_printf(out, "%s\"%s\":%zu", k > 1 ? "," : "", ns_file_name((ns_file_kind)k),
+                      ix->f[k].size);
+        total += ix->f[k].size;
+    }
+    ns_buf_printf(out, "},\"bytes\":%" PRIu64 "}\n", total);
+}
+
+ns_rc sr_info_write(const sr_index *ix, sr_info_format fmt, ns_buf *out, ns_err *err)
+{
+    kw_count *kc = ns_calloc(ix->n_kw_fields ? ix->n_kw_fields : 1, sizeof *kc);
+    if (!kc)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    ns_rc rc = count_keywords(ix, kc, err);
+    /* Room for everything first, so that no append below can fail: fixed
+     * text, and each name escaped (at most 6 bytes per byte: \u00XX). */
+    size_t need = 4096 + 6 * strlen(ix->dir) + 6 * strlen(ix->lang);
+    for (uint32_t i = 0; i < ix->n_kw_fields; i++)
+        need += 64 + 6 * ix->kw_fields[i].len;
+    for (uint64_t i = 0; i < ix->n_fields; i++)
+        need += 32 + 6 * ix->field_names[i].len;
+    if (!rc && ns_buf_reserve(out, need))
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    if (!rc) {
+        if (fmt == SR_INFO_JSON)
+            put_json(ix, kc, out);
+        else
+            put_text(ix, kc, out);
+    }
+    ns_free(kc);
+    return rc;
+}
