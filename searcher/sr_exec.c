@@ -7,6 +7,8 @@
 
 #include "ns_alloc.h"
 #include "ns_format.h"
+#include "ns_json.h"
+#include "ns_term.h"
 #include "sr_cursor.h"
 #include "sr_pos.h"
 
@@ -1013,4 +1015,123 @@ ns_rc sr_exec_reference(const sr_index *ix, const sr_query *q, size_t k, sr_hit 
     rn_free(r);
     *n_out = sr_topk_finish(&top);
     return NS_OK;
+}
+
+/* --explain: one document's score, clause by clause, from the reference
+ * evaluation. */
+
+static void put_clause_text(ns_buf *out, const sr_query *q, const sr_qt *t, bool json)
+{
+    size_t len = t->end > t->at ? t->end - t->at : 0;
+    if (json)
+        ns_json_put_string(out, q->text + t->at, len);
+    else
+        ns_term_put(out, q->text + t->at, len, NS_TERM_TEXT);
+}
+
+static void explain_node(const sr_index *ix, const sr_query *q, rn *r, uint32_t d, bool json,
+                         int depth, ns_buf *out)
+{
+    const sr_qt *t = r->t;
+    double score;
+    bool m = rn_eval(ix, r, d, &score);
+    static const char *const occ[] = {"should", "must", "not"};
+    static const char *const scope[] = {"", "title", "body"};
+    if (json) {
+        ns_buf_printf(out, "{\"occur\":\"%s\",\"matched\":%s,\"score\":%.6f,", occ[t->occur],
+                      m ? "true" : "false", t->occur == SR_OCC_NOT ? 0.0 : score);
+    } else {
+        for (int i = 0; i < depth; i++)
+            ns_buf_puts(out, "  ");
+        if (t->occur == SR_OCC_NOT)
+            ns_buf_puts(out, "   excluded ");
+        else
+            ns_buf_printf(out, "   %s%.6f ", t->occur == SR_OCC_MUST ? "+" : "", m ? score : 0.0);
+    }
+    if (t->kind == SR_QT_BOOL) {
+        bool must = false;
+        for (size_t i = 0; i < t->n_kids; i++)
+            must |= t->kids[i]->occur == SR_OCC_MUST;
+        const char *kind = t->prefix ? "prefix" : must ? "and" : "or";
+        if (json) {
+            ns_buf_printf(out, "\"type\":\"%s\",\"clause\":", kind);
+            put_clause_text(out, q, t, true);
+            ns_buf_puts(out, ",\"clauses\":[");
+        } else {
+            ns_buf_printf(out, "%s ", kind);
+            put_clause_text(out, q, t, false);
+            ns_buf_puts(out, m ? ": the sum of\n" : ": no match\n");
+        }
+        for (size_t i = 0; i < t->n_kids; i++) {
+            if (json && i)
+                ns_buf_putc(out, ',');
+            explain_node(ix, q, r->kids[i], d, json, depth + 1, out);
+        }
+        ns_buf_puts(out, json ? "]}" : "");
+        return;
+    }
+    const char *kind = t->keyword ? "keyword" : t->kind == SR_QT_PHRASE ? (t->sloppy ? "sloppy phrase" : "phrase") : "term";
+    double f = 0;
+    if (m && t->kind == SR_QT_TERM && t->scope == SR_SCOPE_ALL)
+        f = sr_cursor_freq(r->c[0]);
+    else if (m && t->kind == SR_QT_TERM)
+        f = r->np[0];
+    else if (m && t->sloppy)
+        f = ref_sloppy(r->pos, r->np, t->off, t->n_w, t->slop);
+    else if (m) {
+        /* the exact frequency is the score's tf: invert nothing, recount */
+        uint32_t c = 0;
+        for (uint32_t j = 0; j < r->np[0]; j++) {
+            bool ok = true;
+            for (size_t i = 1; i < t->n_w && ok; i++) {
+                bool has = false;
+                for (uint32_t k = 0; k < r->np[i] && !has; k++)
+                    has = r->pos[i][k] == (uint64_t)r->pos[0][j] + t->off[i];
+                ok = has;
+            }
+            c += ok;
+        }
+        f = c;
+    }
+    uint32_t dl = sr_index_doclen(ix, d);
+    if (json) {
+        ns_buf_printf(out, "\"type\":\"%s\",\"clause\":", kind);
+        put_clause_text(out, q, t, true);
+        if (t->scope)
+            ns_buf_printf(out, ",\"field\":\"%s\"", scope[t->scope]);
+        if (!t->keyword)
+            ns_buf_printf(out, ",\"idf\":%.6f,\"qtf\":%u,\"tf\":%.6f,\"dl\":%u,\"avgdl\":%.6f,"
+                               "\"k1\":%.2f,\"b\":%.2f,\"weight\":%.6f",
+                          t->idf, t->qtf, f, dl, ix->avgdl, NS_BM25_K1, NS_BM25_B,
+                          m ? ns_bm25_tf(f, dl, ix->avgdl) : 0.0);
+        ns_buf_putc(out, '}');
+        return;
+    }
+    ns_buf_printf(out, "%s ", kind);
+    put_clause_text(out, q, t, false);
+    if (!m)
+        ns_buf_puts(out, t->found ? ": not in this document\n" : ": not in the index\n");
+    else if (t->occur == SR_OCC_NOT)
+        ns_buf_puts(out, ": in this document\n");
+    else if (t->keyword)
+        ns_buf_puts(out, ": a filter, no score\n");
+    else
+        ns_buf_printf(out, " = idf %.6f x qtf %u x weight %.6f (%s %.6g, dl %u, avgdl %.3f, k1 %.2f, "
+                           "b %.2f)\n",
+                      t->idf, t->qtf, ns_bm25_tf(f, dl, ix->avgdl),
+                      t->kind == SR_QT_PHRASE ? "phrase frequency" : "tf", f, dl, ix->avgdl,
+                      NS_BM25_K1, NS_BM25_B);
+}
+
+ns_rc sr_exec_explain(const sr_index *ix, const sr_query *q, uint32_t doc, bool json, ns_buf *out,
+                      ns_err *err)
+{
+    if (!q->root)
+        return NS_OK;
+    rn *r = rn_build(ix, q, q->root);
+    if (!r)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    explain_node(ix, q, r, doc, json, 0, out);
+    rn_free(r);
+    return ns_buf_cstr(out) ? NS_OK : ns_err_set(err, NS_E_NOMEM, "out of memory");
 }

@@ -46,6 +46,15 @@ ns_rc sr_exec_reference(const sr_index *ix, const sr_query *q, size_t k, sr_hit 
 ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t *count, sr_rank_stats *st,
                     ns_err *err);
 
+/* Appends why doc scores what it does for q (--explain), clause by clause
+ * as the reference evaluates it: for a term or phrase its idf, qtf, tf (a
+ * phrase's frequency), the document's length, the average length, k1, b
+ * and the weight; for a group its clauses.  Text: indented lines; JSON:
+ * one object {"occur","matched","score","type","clause",...,"clauses"}.
+ * NS_E_NOMEM. */
+ns_rc sr_exec_explain(const sr_index *ix, const sr_query *q, uint32_t doc, bool json, ns_buf *out,
+                      ns_err *err);
+
 /* The excluded clauses of a flat query (sr_query_is_flat), as a filter
  * the term-only algorithms ask for each document they would keep, in
  * increasing doc order. */

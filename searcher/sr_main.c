@@ -54,6 +54,9 @@ static const char usage_text[] =
     "                       (text: 'N matches' first; json: {\"count\":N} first;\n"
     "                       trec: on stderr)\n"
     "      --literal        QUERY is plain words: no syntax, no operators\n"
+    "      --explain        with each hit, its score clause by clause: idf, tf\n"
+    "                       (a phrase's frequency), document and average\n"
+    "                       length, weight (json: an \"explain\" member)\n"
     "      --show-query     print how the query was parsed and analysed (each\n"
     "                       clause, its terms, stop words, terms not in the\n"
     "                       index, df and idf) instead of searching\n"
@@ -445,7 +448,7 @@ static int do_queries(app *a, const char *path)
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
        OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET, OPT_LITERAL, OPT_COUNT, OPT_SHOW_QUERY,
-       OPT_OFFSET, OPT_HELP_SYNTAX, OPT_INFO };
+       OPT_OFFSET, OPT_HELP_SYNTAX, OPT_INFO, OPT_EXPLAIN };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -458,7 +461,7 @@ static const struct option long_opts[] = {
     {"count", no_argument, 0, OPT_COUNT},     {"show-query", no_argument, 0, OPT_SHOW_QUERY},
     {"offset", required_argument, 0, OPT_OFFSET},
     {"help-syntax", no_argument, 0, OPT_HELP_SYNTAX},
-    {"info", no_argument, 0, OPT_INFO},
+    {"info", no_argument, 0, OPT_INFO},       {"explain", no_argument, 0, OPT_EXPLAIN},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -620,6 +623,7 @@ static int apply_option(int c, cli *o, app *a)
         break;
     case OPT_CHECK: o->check = 1; break;
     case OPT_INFO: o->info = 1; break;
+    case OPT_EXPLAIN: a->ro.explain = true; break;
     case OPT_ALL: a->qo.default_and = true; break;
     case OPT_LITERAL: a->qo.literal = true; break;
     case OPT_COUNT: a->count = 1; break;

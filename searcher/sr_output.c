@@ -242,6 +242,11 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_e
             if (!rc)
                 rc = ns_buf_putc(out, ']');
         }
+        if (!rc && h->explain) {
+            rc = ns_buf_puts(out, ",\"explain\":");
+            if (!rc)
+                rc = ns_buf_append(out, h->explain, h->explain_len);
+        }
         if (!rc)
             rc = ns_buf_puts(out, "}\n");
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
@@ -272,6 +277,8 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_e
             if (!rc)
                 rc = ns_buf_puts(out, "\n");
         }
+        if (!rc && h->explain)
+            rc = ns_buf_append(out, h->explain, h->explain_len);
         if (!rc)
             rc = ns_buf_puts(out, "\n");
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;

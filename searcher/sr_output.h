@@ -33,6 +33,9 @@ typedef struct sr_out_hit {
                                 * stored title, white space folded, unmarked */
     const sr_snippet *snippet; /* the passage; NULL: none (no snippet line in
                                 * text, no snippet/highlights members in JSON) */
+    const char *explain; /* NULL, or --explain: a JSON object (the member "explain")
+                          * or text lines (after the snippet), as sr_exec_explain makes */
+    size_t explain_len;
 } sr_out_hit;
 
 /* Appends one hit.  JSON: rank, id, title, score, date and url when not

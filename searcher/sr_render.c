@@ -3,6 +3,8 @@
  * nbench's end-to-end mode, which times each step. */
 #include "sr_render.h"
 
+#include "sr_exec.h"
+
 #include <time.h>
 
 #include "ns_alloc.h"
@@ -11,6 +13,7 @@
 
 struct sr_render {
     sr_snippet title, body; /* scratch, reused from hit to hit */
+    ns_buf explain;
 };
 
 ns_rc sr_render_new(sr_render **out)
@@ -21,6 +24,7 @@ ns_rc sr_render_new(sr_render **out)
         return NS_E_NOMEM;
     sr_snippet_init(&r->title);
     sr_snippet_init(&r->body);
+    ns_buf_init(&r->explain);
     return NS_OK;
 }
 
@@ -30,6 +34,7 @@ void sr_render_free(sr_render *r)
         return;
     sr_snippet_release(&r->title);
     sr_snippet_release(&r->body);
+    ns_buf_release(&r->explain);
     ns_free(r);
 }
 
@@ -97,7 +102,15 @@ ns_rc sr_render_hit(sr_render *r, sr_index *ix, const sr_query *q, const sr_hit 
             return ns_err_set(err, rc, "out of memory");
     }
     sr_out_hit h = {rank, hit->score, ix, &d, title_marks ? &r->title : NULL,
-                    snippets ? &r->body : NULL};
+                    snippets ? &r->body : NULL, NULL, 0};
+    if (o->explain && o->out.fmt != SR_FMT_TREC) {
+        ns_buf_reset(&r->explain);
+        rc = sr_exec_explain(ix, q, hit->doc, o->out.fmt == SR_FMT_JSON, &r->explain, err);
+        if (rc)
+            return rc;
+        h.explain = (const char *)r->explain.data;
+        h.explain_len = r->explain.len;
+    }
     rc = sr_output_hit(out, &o->out, &h, err);
     lap(st, &t, &acc->format_ns);
     if (rc)

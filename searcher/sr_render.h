@@ -22,7 +22,7 @@
  *
  *     sr_render *r;
  *     if (sr_render_new(&r)) ... out of memory
- *     sr_render_opts o = {{SR_FMT_JSON, false, NULL}, true};
+ *     sr_render_opts o = {{SR_FMT_JSON, false, NULL}, true, false};
  *     rc = sr_render_hits(r, ix, &q, hits, n, &o, &buf, NULL, &err);
  *     sr_render_free(r);
  */
@@ -43,6 +43,7 @@
 typedef struct sr_render_opts {
     sr_out_opts out; /* format, colour, qid (borrowed for the call) */
     bool snippets;   /* text and json: compute and show snippets; trec ignores it */
+    bool explain;    /* text and json: each hit's score clause by clause (sr_exec_explain) */
 } sr_render_opts;
 
 /* Where the time of the calls went, in nanoseconds (CLOCK_MONOTONIC),

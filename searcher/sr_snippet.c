@@ -10,7 +10,8 @@
 
 typedef struct match {
     size_t start, end;
-    size_t term; /* index into q->t */
+    size_t term;  /* index into q->t; q->n + k: the k-th phrase, as a unit */
+    uint32_t pos; /* the word's position (a phrase's: its first word's) */
 } match;
 
 typedef struct collect {
@@ -25,7 +26,7 @@ static int on_token(void *ctx, const ns_token *tok)
     collect *c = ctx;
     for (size_t i = 0; i < c->q->n; i++) {
         const sr_qterm *t = &c->q->t[i];
-        if (t->len == tok->term_len && memcmp(t->term, tok->term, t->len) == 0) {
+        if (t->highlight && t->len == tok->term_len && memcmp(t->term, tok->term, t->len) == 0) {
             if (c->n == c->cap) {
                 size_t nc = c->cap ? c->cap * 2 : 64;
                 match *m = ns_realloc(c->m, nc * sizeof *m);
@@ -36,7 +37,7 @@ static int on_token(void *ctx, const ns_token *tok)
                 c->m = m;
                 c->cap = nc;
             }
-            c->m[c->n++] = (match){tok->start, tok->end, i};
+            c->m[c->n++] = (match){tok->start, tok->end, i, tok->pos};
             return c->n >= SR_MAX_MATCHES;
         }
     }
@@ -65,6 +66,52 @@ void sr_snippet_release(sr_snippet *s)
 
 static double term_weight(const sr_qterm *t) { return t->found ? t->idf : 0.0; }
 
+/* The exact phrases of clauses that are not excluded, in tree order. */
+static void find_phrases(const sr_qt *n, bool negated, const sr_qt **out, size_t *k, size_t cap)
+{
+    if (!n || negated)
+        return;
+    if (n->kind == SR_QT_PHRASE && !n->sloppy && *k < cap)
+        out[(*k)++] = n;
+    for (size_t i = 0; i < n->n_kids; i++)
+        find_phrases(n->kids[i], n->kids[i]->occur == SR_OCC_NOT, out, k, cap);
+}
+
+#define SR_SNIPPET_PHRASES 64
+
+/* Merges the matches that make an occurrence of a phrase into one match of
+ * the phrase (highlighted as a unit); matches are in text order. */
+static void merge_phrases(const sr_query *q, collect *c, const sr_qt *const *ph, size_t n_ph)
+{
+    for (size_t k = 0; k < n_ph; k++) {
+        const sr_qt *p = ph[k];
+        size_t o = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            match m = c->m[i];
+            if (m.term == p->w[0]) {
+                /* the other words at their offsets, among the next matches */
+                size_t last = i;
+                bool ok = true;
+                for (size_t w = 1; w < p->n_w && ok; w++) {
+                    ok = false;
+                    for (size_t j = i + 1; j < c->n && c->m[j].pos <= m.pos + p->off[w]; j++)
+                        if (c->m[j].pos == m.pos + p->off[w] && c->m[j].term == p->w[w]) {
+                            ok = true;
+                            last = j > last ? j : last;
+                        }
+                }
+                if (ok) {
+                    c->m[o++] = (match){m.start, c->m[last].end, q->n + k, m.pos};
+                    i = last; /* the words inside are the unit */
+                    continue;
+                }
+            }
+            c->m[o++] = m;
+        }
+        c->n = o;
+    }
+}
+
 ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size_t len, size_t width,
                       sr_snippet *s)
 {
@@ -75,7 +122,16 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
     ns_rc rc = ns_analyze(an, text, len, on_token, &c);
     if (!rc)
         rc = c.rc;
-    uint32_t *count = ns_calloc(q->n ? q->n : 1, sizeof *count);
+    const sr_qt *ph[SR_SNIPPET_PHRASES];
+    size_t n_ph = 0;
+    find_phrases(q->root, false, ph, &n_ph, SR_SNIPPET_PHRASES);
+    if (!rc && n_ph)
+        merge_phrases(q, &c, ph, n_ph);
+    /* a phrase outweighs every term: the passage with it wins */
+    double all = 1;
+    for (size_t i = 0; i < q->n; i++)
+        all += term_weight(&q->t[i]) + 1e-3;
+    uint32_t *count = ns_calloc(q->n + n_ph + 1, sizeof *count);
     if (rc || !count) {
         ns_free(c.m);
         ns_free(count);
@@ -90,7 +146,7 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
     for (size_t i = 0, j = 0; i < c.n; i++) {
         while (j < c.n && c.m[j].end - c.m[i].start <= width) {
             if (count[c.m[j].term]++ == 0) {
-                cur += term_weight(&q->t[c.m[j].term]) + 1e-3;
+                cur += (c.m[j].term < q->n ? term_weight(&q->t[c.m[j].term]) : all) + 1e-3;
                 distinct++;
             }
             j++;
@@ -104,7 +160,7 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
         }
         if (j > i) {
             if (--count[c.m[i].term] == 0) {
-                cur -= term_weight(&q->t[c.m[i].term]) + 1e-3;
+                cur -= (c.m[i].term < q->n ? term_weight(&q->t[c.m[i].term]) : all) + 1e-3;
                 distinct--;
             }
         } else {
@@ -198,9 +254,17 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
                 s->hl = h;
                 s->cap_hl = nc;
             }
-            s->hl[s->n_hl++] = (sr_span){s->text.len, s->text.len + wl};
-            rc = ns_buf_append(&s->text, text + o, wl);
-            o += wl;
+            size_t hs = s->text.len;
+            for (size_t e = o + wl; o < e && !rc;) { /* a phrase's white space folded too */
+                if (is_space(text[o])) {
+                    while (o < e && is_space(text[o]))
+                        o++;
+                    rc = ns_buf_putc(&s->text, ' ');
+                } else {
+                    rc = ns_buf_putc(&s->text, (uint8_t)text[o++]);
+                }
+            }
+            s->hl[s->n_hl++] = (sr_span){hs, s->text.len};
             mi++;
             if (rc)
                 break;

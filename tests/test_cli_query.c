@@ -4,6 +4,7 @@
  * --help-syntax, the prefix cap's warning, and --queries lines with
  * syntax. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,4 +295,44 @@ Test(cli_query, keyword_fields_filter)
     free(idx);
     free(src);
     free(dir);
+}
+
+Test(cli_query, explain_sums_to_the_score)
+{
+    char *idx = make_index("q_explain");
+    tu_out o = NSEARCH("-i", idx, "--explain", "--no-snippets", "-k", "3", "--",
+                       "oil \"prices of oil\" -opec title:gas");
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    /* each hit: "N. [score] title", its id, then the group line and one line per clause */
+    const char *p = o.out;
+    int hits = 0;
+    while ((p = strstr(p, ". ["))) {
+        double score = atof(p + 3), total = 0, sum = 0;
+        const char *g = strstr(p, " or ");
+        cr_assert(g, "%s", p);
+        const char *line = g;
+        while (line > o.out && line[-1] != '\n')
+            line--;
+        total = atof(line);
+        cr_assert(fabs(total - score) < 1e-4, "total %f, score %f", total, score);
+        const char *c = strchr(g, '\n') + 1;
+        while (*c && *c != '\n') { /* the clause lines, up to the blank line */
+            const char *v = c + strspn(c, " +");
+            if (strncmp(v, "excluded", 8) != 0)
+                sum += atof(v);
+            c = strchr(c, '\n') + 1;
+        }
+        cr_assert(fabs(sum - score) < 1e-4, "clauses sum to %f, score %f:\n%s", sum, score, o.out);
+        cr_assert(strstr(g, "term oil = idf ") && strstr(g, "excluded term opec"), "%s", g);
+        hits++;
+        p = c;
+    }
+    cr_assert_eq(hits, 2, "d3 and d2; d1 has opec: %s", o.out);
+    tu_out_free(&o);
+    o = NSEARCH("-i", idx, "--json", "--explain", "--no-snippets", "-k", "1", "\"prices of oil\"");
+    cr_assert(strstr(o.out, "\"explain\":{\"occur\":\"should\",\"matched\":true,\"score\":") &&
+              strstr(o.out, "\"type\":\"phrase\",\"clause\":\"\\\"prices of oil\\\"\",\"idf\":") &&
+              strstr(o.out, "\"tf\":1.000000"), "%s", o.out);
+    tu_out_free(&o);
+    free(idx);
 }

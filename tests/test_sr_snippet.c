@@ -5,6 +5,7 @@
 
 #include "ns_analyzer.h"
 #include "ns_utf8.h"
+#include "sr_fixture.h"
 #include "sr_snippet.h"
 #include "tutil.h"
 
@@ -20,7 +21,7 @@ static void teardown(void) { ns_analyzer_free(an); }
 /* A query of stems with the given idfs. */
 static sr_query make_query(const char *const *stems, const double *idf, size_t n)
 {
-    sr_query q;
+    sr_query q = {0};
     q.n = n;
     q.t = calloc(n, sizeof *q.t);
     for (size_t i = 0; i < n; i++) {
@@ -28,6 +29,7 @@ static sr_query make_query(const char *const *stems, const double *idf, size_t n
         q.t[i].len = strlen(stems[i]);
         q.t[i].qtf = 1;
         q.t[i].found = true;
+        q.t[i].highlight = true;
         q.t[i].idf = idf[i];
     }
     return q;
@@ -245,6 +247,7 @@ Test(sr_snippet, every_query_word_in_the_passage_is_highlighted)
                 continue;
             t.qtf = 1;
             t.found = true;
+            t.highlight = true;
             t.idf = 0.5 + (tu_rng_next(&rng) % 100) / 50.0;
             q.t[q.n++] = t;
         }
@@ -285,4 +288,35 @@ Test(sr_snippet, match_ending_the_passage_is_highlighted)
     cr_assert_eq(s.hl[0].end, s.text.len);
     sr_snippet_release(&s);
     free(q.t);
+}
+
+/* The query language's snippets: an exact phrase is highlighted as one
+ * span and its passage wins over scattered words; excluded words are
+ * never highlighted. */
+Test(sr_snippet, phrases_are_one_highlight_and_exclusions_none)
+{
+    const fx_doc docs[] = {
+        {"a", NULL, "Oil was cheap. Prices fell on the news, and oil traders sold. Much later in the "
+                    "report, after many words about other matters entirely unrelated to anything, "
+                    "oil prices\n  rose again while OPEC met in Vienna."}};
+    sr_index *ix = fx_build("snippet_phrase", "english", docs, 1);
+    sr_query q;
+    ns_err err;
+    const char *text = docs[0].body;
+    cr_assert_eq(sr_query_parse(ix, "\"oil prices\" -opec", 19, &q, &err), NS_OK, "%s", err.msg);
+    sr_snippet s;
+    sr_snippet_init(&s);
+    cr_assert_eq(sr_snippet_make(ix->an, &q, text, strlen(text), 80, &s), NS_OK);
+    cr_assert(strstr(ns_buf_cstr(&s.text), "oil prices rose"), "%s", ns_buf_cstr(&s.text));
+    size_t units = 0;
+    for (size_t i = 0; i < s.n_hl; i++) {
+        const char *h = (const char *)s.text.data + s.hl[i].start;
+        size_t n = s.hl[i].end - s.hl[i].start;
+        cr_assert(n != 4 || strncasecmp(h, "opec", 4), "an excluded word is highlighted");
+        units += n == 10 && !memcmp(h, "oil prices", 10); /* white space folded inside */
+    }
+    cr_assert_eq(units, 1, "%s: %zu highlights", ns_buf_cstr(&s.text), s.n_hl);
+    sr_snippet_release(&s);
+    sr_query_release(&q);
+    sr_index_close(ix);
 }
