@@ -21,6 +21,7 @@
 #include "ns_utf8.h"
 #include "ns_varint.h"
 #include "sr_cursor.h"
+#include "sr_pos.h"
 
 #define MAX_PROBLEMS 100
 
@@ -40,50 +41,6 @@ __attribute__((format(printf, 2, 3))) static void problem(checker *c, const char
     va_end(ap);
     if (c->problems++ < MAX_PROBLEMS)
         c->cb(c->ctx, msg);
-}
-
-/* Decodes a term's positions stream of n values (128-value packed chunks,
- * then a varint tail) into out[0..n), the byte offset of each chunk (and of
- * the tail) into coff[0..n/128].  Returns 0 or -1. */
-static int decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uint32_t *out,
-                         uint64_t *coff)
-{
-    const uint8_t *p = *pp, *start = *pp;
-    uint64_t i = 0;
-    for (; n - i >= NS_BLOCK_LEN; i += NS_BLOCK_LEN) {
-        if (p >= end)
-            return -1;
-        unsigned bits = *p & ~NS_CHUNK_EXC;
-        bool exc = *p & NS_CHUNK_EXC;
-        if (bits > 32 || (size_t)(end - p - 1) < ns_block_bytes(bits))
-            return -1;
-        coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
-        ns_block_unpack(p + 1, bits, out + i);
-        p += 1 + ns_block_bytes(bits);
-        if (exc && ns_block_pfor_patch(&p, end, NS_BLOCK_LEN, bits, out + i))
-            return -1;
-    }
-    coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
-    size_t t = (size_t)(n - i);
-    if (t >= NS_POS_TAIL_PACKED) {
-        if (p >= end)
-            return -1;
-        unsigned h = *p++, bits = h & ~NS_CHUNK_EXC;
-        if (h != NS_TAIL_VARINT) {
-            if (bits > 32 || (size_t)(end - p) < (t * bits + 7) / 8)
-                return -1;
-            p += ns_bits_unpack(p, t, bits, out + i);
-            if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, t, bits, out + i))
-                return -1;
-            *pp = p;
-            return 0;
-        }
-    }
-    for (; i < n; i++)
-        if (ns_varint_get32(&p, end, &out[i]))
-            return -1;
-    *pp = p;
-    return 0;
 }
 
 static void check_sums(checker *c)
@@ -132,7 +89,7 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
             return;
         }
         coff[0] = 0;
-    } else if (decode_stream(&pp, pend, ti->cf, pbuf, coff)) {
+    } else if (sr_pos_decode_stream(&pp, pend, ti->cf, pbuf, coff)) {
         problem(c, "'%s/positions': term '%s': cannot decode", ix->dir, term);
         return;
     }

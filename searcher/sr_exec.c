@@ -2,6 +2,7 @@
  * exclusion filter and the reference evaluation (see sr_exec.h). */
 #include "sr_exec.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,17 +188,32 @@ static uint32_t leapfrog(xn *x, uint32_t target)
  * before any position is read. */
 static void pos_search(const ex *e, xn *x, uint32_t target, double theta)
 {
-    sr_cursor *lead = x->c[x->lead];
+    /* the block bounds hold for an exact phrase (its frequency is at most
+     * each word's tf) and a scoped term, not for a sloppy phrase (its
+     * frequency can pass any word's tf) */
+    bool blocks = theta >= 0 && !x->keyword && !x->sloppy;
+    uint64_t until = 0; /* the blocks' bound holds for docs < until */
     for (;;) {
-        if (theta >= 0 && !x->keyword) {
-            sr_cursor_shallow_next_geq(lead, target);
-            if (x->scale * sr_cursor_block_max(lead) / lead->scale <= theta) {
-                uint32_t last = sr_cursor_block_last(lead);
-                if (last == SR_DOC_END) {
+        if (blocks && target >= until) {
+            /* every word's block at target: the phrase scores at most the
+             * least of their bounds, up to the first of their ends */
+            double m = INFINITY;
+            until = UINT64_MAX;
+            for (size_t i = 0; i < x->n; i++) {
+                sr_cursor *c = x->c[i];
+                sr_cursor_shallow_next_geq(c, target);
+                double b = sr_cursor_block_max(c) / c->scale;
+                m = b < m ? b : m;
+                uint32_t last = sr_cursor_block_last(c);
+                uint64_t after = last == SR_DOC_END ? (uint64_t)SR_DOC_END : (uint64_t)last + 1;
+                until = after < until ? after : until;
+            }
+            if (x->scale * m <= theta) {
+                if (until >= SR_DOC_END) {
                     x->doc = SR_DOC_END;
                     return;
                 }
-                target = last + 1;
+                target = (uint32_t)until;
                 continue;
             }
         }

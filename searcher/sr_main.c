@@ -308,6 +308,10 @@ static int answer(app *a, const char *text, size_t len, const char *where, long 
         if (*n_hits < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             st = exit_for(err.rc);
+        } else if (*n_hits == 0 && !where && isatty(STDERR_FILENO)) {
+            /* for a person at a terminal; scripts get grep's silence */
+            fputs("nsearch: no document matches; 'nsearch --show-query' shows how the query was "
+                  "read\n", stderr);
         }
     }
     sr_query_release(&q);

@@ -149,3 +149,19 @@ Test(cli_color, never_on_a_pty_always_on_a_pipe, .timeout = 60)
     tu_out_free(&o);
     free(idx);
 }
+
+/* No hits: a hint for a person at a terminal (scripts get an empty stderr,
+ * tests/test_cli_nsearch.c no_match_exits_1_with_empty_stdout). */
+Test(cli_color, no_hits_on_a_terminal_point_to_show_query, .timeout = 60)
+{
+    char *idx = make_index("pty_nohits");
+    char *argv[] = {NS_TEST_NSEARCH, "-i", idx, (char *)"zzzyyyxxx", NULL};
+    const char *const env[] = {NULL};
+    int status;
+    char *out = run_pty(argv, env, &status);
+    cr_assert_eq(status, 1, "%s", out);
+    cr_assert(strstr(out, "no document matches; 'nsearch --show-query' shows how the query was read"),
+              "%s", out);
+    free(out);
+    free(idx);
+}

@@ -618,3 +618,28 @@ Test(sr_query, phrase_rules_by_hand)
     sr_query_release(&q);
     sr_index_close(ix);
 }
+
+/* A phrase alone at the root prunes by block and by frequency bounds: on a
+ * tiny vocabulary (words repeat within documents, so sloppy frequencies
+ * pass every word's tf) the top k of every algorithm equals the
+ * reference, exact and sloppy, for small k. */
+Test(sr_query, phrases_alone_prune_exactly, .timeout = 300)
+{
+    corpus c;
+    make_corpus(&c, "query_phrase_prune", 31337, 4000, 12);
+    static const size_t ks[] = {1, 3, 10};
+    char w1[16], w2[16], w3[16];
+    uint64_t n = 0;
+    for (int i = 0; i < 300; i++) {
+        char q[80];
+        const char *a = word(c.vocab, w1), *b = word(c.vocab, w2), *d = word(c.vocab, w3);
+        if (i % 3 == 0)
+            snprintf(q, sizeof q, "\"%s %s %s\"%s", a, b, d, i % 2 ? "~4" : "");
+        else
+            snprintf(q, sizeof q, "\"%s %s\"~%d", a, b, i % 9);
+        check_query(&c, q, false, ks[i % 3]);
+        n++;
+    }
+    cr_assert_eq(n, 300);
+    free_corpus(&c);
+}
