@@ -100,7 +100,7 @@ static void check_snippet(ns_analyzer *an, const char *text, size_t len, const t
             dup |= qt[j].len == k->term_len && memcmp(qt[j].term, k->term, k->term_len) == 0;
         if (dup)
             continue;
-        qt[q.n] = (sr_qterm){.len = k->term_len, .qtf = 1, .found = true, .idf = 1.0 + (double)i};
+        qt[q.n] = (sr_qterm){.len = k->term_len, .qtf = 1, .found = true, .highlight = true, .idf = 1.0 + (double)i};
         memcpy(qt[q.n].term, k->term, k->term_len);
         qt[q.n].term[k->term_len] = '\0';
         q.n++;
