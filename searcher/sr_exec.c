@@ -498,29 +498,60 @@ static int by_max(const void *a, const void *b)
     return (x->max_score > y->max_score) - (x->max_score < y->max_score);
 }
 
-/* MaxScore over a root group's optional clauses (no required one). */
-static ns_rc topk_or(const ex *e, xn *r, sr_topk *top, sr_rank_stats *st)
+/* The root's optional clauses into s, by bound ascending, and each one's
+ * place in the sum (slot); returns how many. */
+static size_t optional_clauses(const xn *r, xn **s, size_t *slot)
 {
     size_t n = 0;
-    xn **s = ns_malloc(r->n_kids * sizeof *s);
-    double *up = ns_malloc(r->n_kids * sizeof *up);
-    double *contrib = ns_calloc(r->n_kids, sizeof *contrib);
-    size_t *slot = ns_malloc(r->n_kids * sizeof *slot);
-    if (!s || !up || !contrib || !slot) {
-        ns_free(s);
-        ns_free(up);
-        ns_free(contrib);
-        ns_free(slot);
-        return NS_E_NOMEM;
-    }
     for (size_t i = 0; i < r->n_kids; i++)
         if (r->kids[i]->occur == SR_OCC_SHOULD)
             s[n++] = r->kids[i];
     qsort(s, n, sizeof *s, by_max);
-    for (size_t i = 0; i < n; i++) /* each clause's place in the sum */
+    for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < r->n_kids; j++)
             if (r->kids[j] == s[i])
                 slot[i] = j;
+    return n;
+}
+
+/* Probes the optional clauses s[0..i) at d, largest bound first, while
+ * part (the score so far) plus rest (the bounds left) can beat theta,
+ * recording each contribution in contrib.  True when every one was
+ * probed: the document is then scored in full. */
+static bool probe(const ex *e, xn **s, const size_t *slot, size_t i, uint32_t d, double part,
+                  double rest, double theta, double *contrib)
+{
+    for (; i > 0; i--) {
+        if (part + rest <= theta)
+            return false;
+        xn *k = s[i - 1];
+        xn_next_geq(e, k, d);
+        rest -= k->max_score;
+        if (k->doc == d)
+            part += contrib[slot[i - 1]] = xn_score(e, k);
+    }
+    return true;
+}
+
+/* Offers d with the contributions summed in clause order (every algorithm
+ * adds them so), and clears them. */
+static void offer_sum(sr_topk *top, sr_rank_stats *st, uint32_t d, double *contrib, size_t n)
+{
+    double sum = 0;
+    for (size_t j = 0; j < n; j++)
+        sum += contrib[j];
+    offer(top, st, d, sum);
+}
+
+/* MaxScore over a root group's optional clauses (no required one). */
+static ns_rc topk_or(const ex *e, xn *r, sr_topk *top, sr_rank_stats *st)
+{
+    xn **s = ns_malloc(r->n_kids * sizeof *s);
+    double *up = ns_malloc(r->n_kids * sizeof *up);
+    double *contrib = ns_calloc(r->n_kids, sizeof *contrib);
+    size_t *slot = ns_malloc(r->n_kids * sizeof *slot);
+    ns_rc rc = s && up && contrib && slot ? NS_OK : NS_E_NOMEM;
+    size_t n = rc ? 0 : optional_clauses(r, s, slot);
     double acc = 0;
     for (size_t i = 0; i < n; i++)
         up[i] = acc += s[i]->max_score;
@@ -537,23 +568,9 @@ static ns_rc topk_or(const ex *e, xn *r, sr_topk *top, sr_rank_stats *st)
         for (size_t i = first; i < n; i++)
             if (s[i]->doc == d)
                 part += contrib[slot[i]] = xn_score(e, s[i]);
-        double rest = first ? up[first - 1] : 0;
-        size_t i = first;
-        for (; i > 0; i--) {
-            if (part + rest <= theta)
-                break;
-            xn *k = s[i - 1];
-            xn_next_geq(e, k, d);
-            rest -= k->max_score;
-            if (k->doc == d)
-                part += contrib[slot[i - 1]] = xn_score(e, k);
-        }
-        if (i == 0 && !excluded(e, r, d)) {
-            double sum = 0;
-            for (size_t j = 0; j < r->n_kids; j++)
-                sum += contrib[j];
-            offer(top, st, d, sum);
-        }
+        if (probe(e, s, slot, first, d, part, first ? up[first - 1] : 0, theta, contrib) &&
+            !excluded(e, r, d))
+            offer_sum(top, st, d, contrib, r->n_kids);
         memset(contrib, 0, r->n_kids * sizeof *contrib);
         for (size_t j = first; j < n; j++)
             if (s[j]->doc == d)
@@ -566,63 +583,35 @@ static ns_rc topk_or(const ex *e, xn *r, sr_topk *top, sr_rank_stats *st)
     ns_free(up);
     ns_free(contrib);
     ns_free(slot);
-    return NS_OK;
+    return rc;
 }
 
 /* A root group with required clauses: they drive; the optional ones are
  * probed, best bound first, while the document can still win. */
 static ns_rc topk_and(const ex *e, xn *r, sr_topk *top, sr_rank_stats *st)
 {
-    size_t n = 0;
     xn **s = ns_malloc(r->n_kids * sizeof *s);
     double *contrib = ns_calloc(r->n_kids, sizeof *contrib);
     size_t *slot = ns_malloc(r->n_kids * sizeof *slot);
-    if (!s || !contrib || !slot) {
-        ns_free(s);
-        ns_free(contrib);
-        ns_free(slot);
-        return NS_E_NOMEM;
-    }
+    ns_rc rc = s && contrib && slot ? NS_OK : NS_E_NOMEM;
+    size_t n = rc ? 0 : optional_clauses(r, s, slot);
     double rest_all = 0;
-    for (size_t i = 0; i < r->n_kids; i++)
-        if (r->kids[i]->occur == SR_OCC_SHOULD)
-            s[n++] = r->kids[i];
-    qsort(s, n, sizeof *s, by_max);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         rest_all += s[i]->max_score;
-        for (size_t j = 0; j < r->n_kids; j++)
-            if (r->kids[j] == s[i])
-                slot[i] = j;
-    }
-    while (r->doc != SR_DOC_END) {
+    while (!rc && r->doc != SR_DOC_END) {
         uint32_t d = r->doc;
-        double theta = threshold(top), part = 0;
+        double part = 0;
         for (size_t j = 0; j < r->n_must; j++)
             part += contrib[r->must[j]] = xn_score(e, r->kids[r->must[j]]);
-        double rest = rest_all;
-        size_t i = n;
-        for (; i > 0; i--) {
-            if (part + rest <= theta)
-                break;
-            xn *k = s[i - 1];
-            xn_next_geq(e, k, d);
-            rest -= k->max_score;
-            if (k->doc == d)
-                part += contrib[slot[i - 1]] = xn_score(e, k);
-        }
-        if (i == 0) {
-            double sum = 0;
-            for (size_t j = 0; j < r->n_kids; j++)
-                sum += contrib[j];
-            offer(top, st, d, sum);
-        }
+        if (probe(e, s, slot, n, d, part, rest_all, threshold(top), contrib))
+            offer_sum(top, st, d, contrib, r->n_kids);
         memset(contrib, 0, r->n_kids * sizeof *contrib);
         xn_next_geq(e, r, d + 1);
     }
     ns_free(s);
     ns_free(contrib);
     ns_free(slot);
-    return NS_OK;
+    return rc;
 }
 
 ns_rc sr_exec_topk(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out, size_t *n_out,
