@@ -463,8 +463,10 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
     for (size_t i = 0; g && i < n; i++) {
         long ti = intern(b, e[i].term, e[i].len, false, &e[i].info);
         sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, kw.name ? SR_SCOPE_ALL : scope);
-        if (k)
+        if (k) {
             k->keyword = kw.name != NULL;
+            k->from_prefix = true;
+        }
         if (!k || add_kid(b, g, k, &kcap)) {
             qt_free(k);
             qt_free(g);
@@ -584,8 +586,9 @@ static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope, kwf k
         }
         if (!k)
             continue; /* left out: nothing to search for */
-        /* splice a group of the same kind (never a prefix's) */
-        bool splice = k->kind == SR_QT_BOOL && !k->prefix &&
+        /* splice a group of the same kind (an optional prefix's too, unless
+         * it has no expansion: it then stays, to be shown) */
+        bool splice = k->kind == SR_QT_BOOL && (!k->prefix || (k->occur == SR_OCC_SHOULD && k->n_kids)) &&
                       ((k->occur == SR_OCC_SHOULD && all_kids(k, 1 << SR_OCC_SHOULD)) ||
                        (k->occur == SR_OCC_MUST && all_kids(k, 1 << SR_OCC_MUST | 1 << SR_OCC_NOT)) ||
                        (k->occur == SR_OCC_NOT && all_kids(k, 1 << SR_OCC_SHOULD)));
@@ -594,6 +597,8 @@ static sr_qt *build_group(build *b, const sr_qp_node *src, sr_scope scope, kwf k
                 qt_free(k);
             continue;
         }
+        if (k->prefix)
+            k->kids[0]->expansions = k->expansions;
         size_t j = 0;
         for (; j < k->n_kids && !b->rc; j++) {
             if (k->occur == SR_OCC_NOT)
@@ -843,7 +848,7 @@ bool sr_query_is_flat(const sr_query *q, bool *all_must)
         return false;
     if (r->kind == SR_QT_TERM)
         return r->scope == SR_SCOPE_ALL && !r->keyword;
-    if (r->kind != SR_QT_BOOL || r->prefix)
+    if (r->kind != SR_QT_BOOL)
         return false;
     int seen = 0;
     for (size_t i = 0; i < r->n_kids; i++) {
@@ -923,6 +928,13 @@ static void show_node(const sr_query *q, const sr_qt *n, int depth, ns_buf *out)
             ns_buf_putc(out, '\n');
         }
         return;
+    }
+    if (n->from_prefix && n->expansions) {
+        ns_buf_printf(out, "prefix: %llu term%s", (unsigned long long)n->expansions,
+                      n->expansions == 1 ? "" : "s");
+        if (n->expansions > SR_QUERY_MAX_EXPANSIONS)
+            ns_buf_printf(out, ", the %d most frequent searched", SR_QUERY_MAX_EXPANSIONS);
+        ns_buf_puts(out, "; ");
     }
     ns_buf_puts(out, scope[n->scope]);
     if (n->kind == SR_QT_TERM) {

@@ -18,8 +18,10 @@
  * them joined by the default operator; a word that analyses into none (a
  * stop word, punctuation) is left out, and so is a clause left with
  * nothing to search for.  Groups of the same kind are merged into their
- * parent (a OR (b OR c) is a OR b OR c), and a term or phrase given twice
- * in one group is one clause of weight 2 (qtf), as before.
+ * parent (a OR (b OR c) is a OR b OR c; an optional prefix's expansions
+ * become optional terms of its group, so that a prefix query runs the term
+ * algorithms), and a term or phrase given twice in one group is one clause
+ * of weight 2 (qtf), as before.
  *
  * With syntax off (--literal) the text is plain words joined by the default
  * operator: the tree of the same words typed without operators. */
@@ -77,7 +79,10 @@ typedef struct sr_qt {
     struct sr_qt **kids; /* owned, BOOL */
     size_t n_kids;
     size_t at, end;   /* the clause's bytes in the query text */
-    uint64_t expansions; /* prefix: dictionary terms that start with it (kept: n_kids) */
+    uint64_t expansions; /* prefix: dictionary terms that start with it (kept: n_kids);
+                          * also on the first expansion of a prefix merged into
+                          * its parent (from_prefix), for --show-query */
+    bool from_prefix;    /* TERM: an expansion of the prefix at [at, end) */
 } sr_qt;
 
 typedef struct sr_query {

@@ -199,7 +199,8 @@ Test(cli_query, show_query_prints_the_analysed_tree)
         "  -'\"crude oil\"~2' -> sloppy phrase (slop 2): crude (df 1, ",
         "  +OR (any clause",
         "    'zebra' -> term zebra (not in the index)",
-        "  'petrol*' -> prefix: 2 terms:",
+        "  'petrol*' -> prefix: 2 terms; term petrol (df 1, ",
+        "  'petrol*' -> term petroleum (df 1, ",
         "  'title:bank' -> title:term bank (df 2,",
         "left out: 'the' (stop words only)",
     };
