@@ -457,7 +457,8 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         ns_buf_printf(&b->q->notes,
                       "'%.*s*' matches %llu terms; searching the %d most frequent (the limit)\n",
                       (int)src->len, src->text, (unsigned long long)total, SR_QUERY_MAX_EXPANSIONS);
-    qsort(e, n, sizeof *e, by_order);
+    if (n > 1)
+        qsort(e, n, sizeof *e, by_order);
     sr_qt *g = new_qt(b, SR_QT_BOOL, src);
     size_t kcap = 0;
     for (size_t i = 0; g && i < n; i++) {
