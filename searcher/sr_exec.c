@@ -133,7 +133,7 @@ static double verify(const ex *e, xn *x, uint32_t d)
     if (x->kind == XN_SCOPED)
         return x->np[0];
     return x->sloppy ? sr_phrase_sloppy(x->pp, x->np, x->off, x->n, x->slop, x->scratch)
-                     : sr_phrase_exact(x->pp, x->np, x->off, x->n);
+                     : sr_phrase_exact(x->pp, x->np, x->off, x->n, (uint32_t *)x->scratch);
 }
 
 /* A bound of the phrase's score at d from its words' frequencies there
@@ -867,6 +867,51 @@ static void rn_positions(const sr_index *ix, rn *r, size_t i, uint32_t d)
     r->np[i] = n;
 }
 
+/* Whether sorted p[0..n) holds v (a binary search: the reference stays
+ * independent of the fast paths' merges, and bounded on long lists). */
+static bool has_pos(const uint32_t *p, uint32_t n, uint64_t v)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (p[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && p[lo] == v;
+}
+
+/* The first j with (p[j] - off, k) after (v, m) in the pairs' order
+ * (value, then word), by binary search; n when none. */
+static uint32_t first_after(const uint32_t *p, uint32_t n, int64_t off, int64_t v, bool k_below_m)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int64_t w = (int64_t)p[mid] - off;
+        if (w < v || (w == v && k_below_m))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The exact phrase frequency by its definition: every start position of
+ * word 0 with each word at its offset. */
+static uint32_t ref_exact(uint32_t *const *pos, const uint32_t *np, const uint32_t *off, size_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t j = 0; j < np[0]; j++) {
+        bool ok = true;
+        for (size_t i = 1; i < n && ok; i++)
+            ok = has_pos(pos[i], np[i], (uint64_t)pos[0][j] + off[i]);
+        c += ok;
+    }
+    return c;
+}
+
 /* Sloppy frequency by its definition (sr_pos.h), pair by pair. */
 static double ref_sloppy(uint32_t *const *pos, const uint32_t *np, const uint32_t *off, size_t n,
                          uint32_t slop)
@@ -895,10 +940,7 @@ static double ref_sloppy(uint32_t *const *pos, const uint32_t *np, const uint32_
         for (size_t k = 0; k < n && all; k++) {
             if (k == m)
                 continue;
-            size_t j = 0; /* k's first pair after (v, m) */
-            while (j < np[k] && ((int64_t)pos[k][j] - off[k] < v ||
-                                 ((int64_t)pos[k][j] - off[k] == v && k < m)))
-                j++;
+            uint32_t j = first_after(pos[k], np[k], off[k], v, k < m); /* k's first pair after (v, m) */
             if (j == np[k])
                 all = false;
             else if ((int64_t)pos[k][j] - off[k] > end)
@@ -962,19 +1004,7 @@ static bool rn_eval(const sr_index *ix, rn *r, uint32_t d, double *score)
         } else if (t->sloppy) {
             f = ref_sloppy(r->pos, r->np, t->off, t->n_w, t->slop);
         } else {
-            uint32_t c = 0; /* every start position of word 0 */
-            for (uint32_t j = 0; j < r->np[0]; j++) {
-                bool ok = true;
-                for (size_t i = 1; i < t->n_w && ok; i++) {
-                    uint64_t want = (uint64_t)r->pos[0][j] + t->off[i];
-                    bool has = false;
-                    for (uint32_t k = 0; k < r->np[i]; k++)
-                        has |= r->pos[i][k] == want;
-                    ok = has;
-                }
-                c += ok;
-            }
-            f = c;
+            f = ref_exact(r->pos, r->np, t->off, t->n_w);
         }
         if (f <= 0)
             return false;
@@ -1083,21 +1113,8 @@ static void explain_node(const sr_index *ix, const sr_query *q, rn *r, uint32_t 
         f = r->np[0];
     else if (m && t->sloppy)
         f = ref_sloppy(r->pos, r->np, t->off, t->n_w, t->slop);
-    else if (m) {
-        /* the exact frequency is the score's tf: invert nothing, recount */
-        uint32_t c = 0;
-        for (uint32_t j = 0; j < r->np[0]; j++) {
-            bool ok = true;
-            for (size_t i = 1; i < t->n_w && ok; i++) {
-                bool has = false;
-                for (uint32_t k = 0; k < r->np[i] && !has; k++)
-                    has = r->pos[i][k] == (uint64_t)r->pos[0][j] + t->off[i];
-                ok = has;
-            }
-            c += ok;
-        }
-        f = c;
-    }
+    else if (m)
+        f = ref_exact(r->pos, r->np, t->off, t->n_w);
     uint32_t dl = sr_index_doclen(ix, d);
     if (json) {
         ns_buf_printf(out, "\"type\":\"%s\",\"clause\":", kind);

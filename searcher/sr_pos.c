@@ -254,7 +254,7 @@ int sr_pos_get(sr_pos *p, sr_cursor *c, const uint32_t **pos, uint32_t *n)
 }
 
 uint32_t sr_phrase_exact(const uint32_t *const *pos, const uint32_t *npos, const uint32_t *off,
-                         size_t n)
+                         size_t n, uint32_t *at)
 {
     /* the rarest word leads; the others are probed in order of position */
     size_t lead = 0;
@@ -262,9 +262,7 @@ uint32_t sr_phrase_exact(const uint32_t *const *pos, const uint32_t *npos, const
         if (npos[i] < npos[lead])
             lead = i;
     uint32_t count = 0;
-    uint32_t at[64]; /* probe index per word (phrases are short; longer ones rescan) */
-    size_t m = n < 64 ? n : 64;
-    memset(at, 0, m * sizeof *at);
+    memset(at, 0, n * sizeof *at); /* each word's probe index */
     for (uint32_t j = 0; j < npos[lead]; j++) {
         if (pos[lead][j] < off[lead])
             continue;
@@ -274,11 +272,10 @@ uint32_t sr_phrase_exact(const uint32_t *const *pos, const uint32_t *npos, const
             if (i == lead)
                 continue;
             uint64_t want = p0 + off[i];
-            uint32_t k = i < m ? at[i] : 0;
+            uint32_t k = at[i];
             while (k < npos[i] && pos[i][k] < want)
                 k++;
-            if (i < m)
-                at[i] = k;
+            at[i] = k;
             ok = k < npos[i] && pos[i][k] == want;
         }
         count += ok;

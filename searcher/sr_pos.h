@@ -50,9 +50,11 @@ int sr_pos_decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uin
                          uint64_t *coff);
 
 /* Exact phrase: the number of p with p + off[i] in pos[i] for every word
- * i (off[0] = 0, offsets increasing).  pos[i][0..npos[i]) increasing. */
+ * i (off[0] = 0, offsets increasing).  pos[i][0..npos[i]) increasing.  In
+ * time linear in the positions (each word's are probed in order); scratch
+ * holds n values. */
 uint32_t sr_phrase_exact(const uint32_t *const *pos, const uint32_t *npos, const uint32_t *off,
-                         size_t n);
+                         size_t n, uint32_t *scratch);
 
 /* Sloppy phrase frequency (n >= 2): with v = pos[i][j] - off[i] for each
  * word i, taking every (v, i) in increasing order (ties: lower i first):

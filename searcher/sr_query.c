@@ -308,6 +308,16 @@ static sr_qt *build_phrase(build *b, const sr_qp_node *src, sr_scope scope)
         }
         t.n = k;
     }
+    size_t words = t.n ? t.pos[t.n - 1] - t.pos[0] + 1 : 0;
+    size_t most = src->sloppy ? SR_QUERY_MAX_SLOPPY_WORDS : SR_QUERY_MAX_PHRASE_WORDS;
+    if ((src->sloppy ? t.n : words) > most) {
+        if (!b->rc)
+            b->rc = ns_err_set(b->err, NS_E_ARG, "column %zu: a %sphrase of more than %zu words",
+                               sr_qp_column(b->q->text, src->at), src->sloppy ? "sloppy " : "",
+                               most);
+        toks_release(&t);
+        return NULL;
+    }
     if (t.n == 1) {
         n = term_node(b, src, t.ti[0], scope);
     } else if (t.n > 1) {

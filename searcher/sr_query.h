@@ -43,6 +43,11 @@
 /* The most terms one prefix expands to: its most frequent ones (the
  * query's notes say so when a prefix has more). */
 #define SR_QUERY_MAX_EXPANSIONS 1024
+/* The most words of a phrase (stop words included), and of a sloppy one
+ * (distinct words): phrase matching costs the words times their positions
+ * in a document, and no real phrase is longer. */
+#define SR_QUERY_MAX_PHRASE_WORDS 256
+#define SR_QUERY_MAX_SLOPPY_WORDS 32
 /* The most terms of a whole query, expansions included. */
 #define SR_QUERY_MAX_ALL_TERMS 8192
 

@@ -118,6 +118,8 @@ Test(cli_query, malformed_queries_exit_2_with_the_column)
         {"oil AND", "nsearch: bad query: column 5: 'AND' with nothing after it"},
         {"-oil", "nsearch: bad query: column 1: only exclusions"},
         {"topics:crude", "nsearch: bad query: column 1: unknown field 'topics'"},
+        {"x \"q1 q2 q3 q4 q5 q6 q7 q8 q9 q10 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22 q23 q24 q25 q26 q27 q28 q29 q30 q31 q32 q33\"~3",
+         "nsearch: bad query: column 3: a sloppy phrase of more than 32 words"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tu_out o = NSEARCH("-i", idx, "--", cases[i].q);
@@ -128,6 +130,18 @@ Test(cli_query, malformed_queries_exit_2_with_the_column)
         cr_assert_eq(strchr(o.err, '\n'), o.err + strlen(o.err) - 1, "one line: %s", o.err);
         tu_out_free(&o);
     }
+    /* a phrase of 257 words: refused, bounded work */
+    ns_buf big;
+    ns_buf_init(&big);
+    ns_buf_putc(&big, '"');
+    for (int i = 0; i < 257; i++)
+        ns_buf_puts(&big, "oil ");
+    ns_buf_putc(&big, '"');
+    tu_out o2 = NSEARCH("-i", idx, ns_buf_cstr(&big));
+    cr_assert_eq(o2.status, 2);
+    cr_assert(strstr(o2.err, "column 1: a phrase of more than 256 words"), "%s", o2.err);
+    tu_out_free(&o2);
+    ns_buf_release(&big);
     /* the same in a query file names the file and line, and stops there */
     char *dir = tu_tmpdir("q_bad_file");
     char *qf = tu_path(dir, "q.tsv");
