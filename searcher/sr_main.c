@@ -236,8 +236,16 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
                               count == 1 ? "" : "es");
             else if (a->ro.out.fmt == SR_FMT_JSON)
                 ns_buf_printf(&a->buf, "{\"count\":%llu}\n", (unsigned long long)count);
-            else
+            else if (a->ro.out.qid) {
+                ns_buf qid;
+                ns_buf_init(&qid);
+                ns_term_put(&qid, a->ro.out.qid, strlen(a->ro.out.qid), NS_TERM_NAME);
+                fprintf(stderr, "nsearch: count: query %s: %llu\n",
+                        ns_buf_cstr(&qid) ? ns_buf_cstr(&qid) : "", (unsigned long long)count);
+                ns_buf_release(&qid);
+            } else {
                 fprintf(stderr, "nsearch: count: %llu\n", (unsigned long long)count);
+            }
         }
     }
     if (!rc && a->k) {

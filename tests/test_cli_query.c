@@ -195,6 +195,15 @@ Test(cli_query, count_offset_and_k_zero)
     o = NSEARCH("-i", idx, "--offset", "3", "oil");
     cr_assert_eq(o.status, 1, "past the last hit: none");
     tu_out_free(&o);
+    /* TREC: the count on stderr, per query of a query file */
+    char *qf = tu_path(idx, "../q.tsv");
+    cr_assert_eq(tu_write_file(qf, "a\toil\nb\tgas\n", 12), 0);
+    o = NSEARCH("-i", idx, "--format=trec", "--count", "-k", "1", "--queries", qf);
+    cr_assert_eq(o.status, 0);
+    cr_assert_str_eq(o.err, "nsearch: count: query a: 3\nnsearch: count: query b: 1\n");
+    cr_assert(strstr(o.out, "a Q0 d2 1 ") && strstr(o.out, "b Q0 d3 1 "), "%s", o.out);
+    tu_out_free(&o);
+    free(qf);
     o = NSEARCH("-i", idx, "--offset", "x", "oil");
     cr_assert_eq(o.status, 2);
     tu_out_free(&o);
