@@ -17,24 +17,31 @@
 
 #include "tcli.h"
 
-static char *make_index(const char *name)
+/* An index of the JSON Lines docs, built with --field field unless NULL.
+ * Returns: owned, the index directory. */
+static char *index_of(const char *name, const char *docs, const char *field)
 {
     char *dir = tu_tmpdir(name);
     char *src = tu_path(dir, "docs.jsonl");
+    cr_assert_eq(tu_write_file(src, docs, strlen(docs)), 0);
+    char *idx = tu_path(dir, "idx");
+    tu_out o = field ? NINDEX("-q", "--field", field, "-o", idx, src) : NINDEX("-q", "-o", idx, src);
+    cr_assert_eq(o.status, 0, "nindex: %s", o.err);
+    tu_out_free(&o);
+    free(src);
+    free(dir);
+    return idx;
+}
+
+static char *make_index(const char *name)
+{
     const char *docs =
         "{\"id\":\"d1\",\"title\":\"Oil prices rise\",\"body\":\"Crude oil prices rose as OPEC met.\"}\n"
         "{\"id\":\"d2\",\"title\":\"Oil output\",\"body\":\"Oil output fell; prices of oil are steady.\"}\n"
         "{\"id\":\"d3\",\"title\":\"Gas\",\"body\":\"Natural gas prices and oil.\"}\n"
         "{\"id\":\"d4\",\"title\":\"Bank of England\",\"body\":\"The Bank of England held rates.\"}\n"
         "{\"id\":\"d5\",\"title\":\"Petroleum\",\"body\":\"Petroleum and petrol exports of the bank.\"}\n";
-    cr_assert_eq(tu_write_file(src, docs, strlen(docs)), 0);
-    char *idx = tu_path(dir, "idx");
-    tu_out o = NINDEX("-q", "-o", idx, src);
-    cr_assert_eq(o.status, 0, "nindex: %s", o.err);
-    tu_out_free(&o);
-    free(src);
-    free(dir);
-    return idx;
+    return index_of(name, docs, NULL);
 }
 
 /* The ids of a TREC run, in order, space separated. */
@@ -275,18 +282,13 @@ Test(cli_query, a_prefix_with_too_many_terms_keeps_the_most_frequent_and_says_so
 
 Test(cli_query, keyword_fields_filter)
 {
-    char *dir = tu_tmpdir("q_keyword");
-    char *src = tu_path(dir, "docs.jsonl");
     const char *docs =
         "{\"id\":\"k1\",\"title\":\"Oil\",\"body\":\"oil oil\",\"topics\":[\"crude\",\"nat-gas\"]}\n"
         "{\"id\":\"k2\",\"title\":\"Oil\",\"body\":\"oil\",\"topics\":[\"crude\"]}\n"
         "{\"id\":\"k3\",\"title\":\"Gas\",\"body\":\"gas and oil\",\"topics\":\"nat-gas\"}\n"
         "{\"id\":\"k4\",\"title\":\"Cocoa\",\"body\":\"cocoa\"}\n";
-    cr_assert_eq(tu_write_file(src, docs, strlen(docs)), 0);
-    char *idx = tu_path(dir, "idx");
-    tu_out o = NINDEX("-q", "--field", "topics", "-o", idx, src);
-    cr_assert_eq(o.status, 0, "nindex: %s", o.err);
-    tu_out_free(&o);
+    char *idx = index_of("q_keyword", docs, "topics");
+    tu_out o;
     run_is(idx, "topics:crude", 0, "k1 k2"); /* a filter: score 0, in doc order */
     run_is(idx, "oil +topics:nat-gas", 0, "k1 k3");
     run_is(idx, "oil -topics:crude", 0, "k3");
@@ -317,8 +319,6 @@ Test(cli_query, keyword_fields_filter)
     cr_assert(strstr(o.out, "keyword (a filter: scores 0) topics=crude (df 2"), "%s", o.out);
     tu_out_free(&o);
     free(idx);
-    free(src);
-    free(dir);
 }
 
 Test(cli_query, explain_sums_to_the_score)
