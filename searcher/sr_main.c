@@ -60,7 +60,8 @@ static const char usage_text[] =
     "                       length, weight (json: an \"explain\" member)\n"
     "      --show-query     print how the query was parsed and analysed (each\n"
     "                       clause, its terms, stop words, terms not in the\n"
-    "                       index, df and idf) instead of searching\n"
+    "                       index, df and idf) instead of searching (--json:\n"
+    "                       one JSON object)\n"
     "      --json           same as --format json\n"
     "      --format=FMT     text (default), json (one object per hit per line:\n"
     "                       rank, id, title, score, date, url, fields (the\n"
@@ -300,7 +301,9 @@ static int answer(app *a, const char *text, size_t len, const char *where, long 
     }
     int st = -1;
     if (a->show_query) {
-        if (sr_query_show(a->ix, &q, &a->buf) || flush_out(&a->buf)) {
+        ns_rc sr = a->ro.out.fmt == SR_FMT_JSON ? sr_query_show_json(&q, &a->buf)
+                                                : sr_query_show(a->ix, &q, &a->buf);
+        if (sr || flush_out(&a->buf)) {
             fprintf(stderr, "nsearch: cannot write the query\n");
             st = EXIT_IO;
         }

@@ -9,6 +9,7 @@
 #include "ns_fold.h"
 #include "ns_format.h"
 #include "ns_hash.h"
+#include "ns_json.h"
 #include "ns_keyword.h"
 #include "ns_term.h"
 #include "ns_utf8.h"
@@ -989,4 +990,97 @@ ns_rc sr_query_show(const sr_index *ix, const sr_query *q, ns_buf *out)
     if (out->len == 0 || ns_buf_cstr(out) == NULL)
         return NS_E_NOMEM;
     return NS_OK;
+}
+
+/* --show-query --json */
+
+static void json_term(ns_buf *out, const sr_qterm *t)
+{
+    const char *name, *value;
+    size_t nl, vl;
+    ns_buf_puts(out, "{\"term\":");
+    if (ns_keyword_is_key(t->term, t->len) &&
+        ns_keyword_split(t->term, t->len, &name, &nl, &value, &vl)) {
+        ns_json_put_string(out, value, vl);
+        ns_buf_puts(out, ",\"field\":");
+        ns_json_put_string(out, name, nl);
+    } else {
+        ns_json_put_string(out, t->term, t->len);
+    }
+    if (t->found)
+        ns_buf_printf(out, ",\"df\":%u,\"idf\":%.6f}", t->info.df, t->idf);
+    else
+        ns_buf_puts(out, ",\"df\":0}");
+}
+
+static void json_node(const sr_query *q, const sr_qt *n, ns_buf *out)
+{
+    static const char *const occ[] = {"should", "must", "not"};
+    static const char *const scope[] = {"", "title", "body"};
+    bool must = false;
+    for (size_t i = 0; i < n->n_kids; i++)
+        must |= n->kids[i]->occur == SR_OCC_MUST;
+    const char *type = n->kind == SR_QT_BOOL ? (n->prefix ? "prefix" : must ? "and" : "or")
+                       : n->kind == SR_QT_PHRASE ? "phrase"
+                       : n->keyword           ? "keyword"
+                                              : "term";
+    ns_buf_printf(out, "{\"type\":\"%s\",\"occur\":\"%s\",\"text\":", type, occ[n->occur]);
+    ns_json_put_string(out, q->text + n->at, n->end > n->at ? n->end - n->at : 0);
+    if (n->kind != SR_QT_BOOL && n->scope)
+        ns_buf_printf(out, ",\"field\":\"%s\"", scope[n->scope]);
+    if (n->kind == SR_QT_BOOL) {
+        if (n->prefix)
+            ns_buf_printf(out, ",\"expansions\":%llu", (unsigned long long)n->expansions);
+        ns_buf_puts(out, ",\"clauses\":[");
+        for (size_t i = 0; i < n->n_kids; i++) {
+            if (i)
+                ns_buf_putc(out, ',');
+            json_node(q, n->kids[i], out);
+        }
+        ns_buf_puts(out, "]}");
+        return;
+    }
+    if (n->from_prefix)
+        ns_buf_puts(out, ",\"from_prefix\":true");
+    if (n->kind == SR_QT_PHRASE) {
+        if (n->sloppy)
+            ns_buf_printf(out, ",\"slop\":%u", n->slop);
+        ns_buf_puts(out, ",\"offsets\":[");
+        for (size_t i = 0; i < n->n_w; i++)
+            ns_buf_printf(out, "%s%u", i ? "," : "", n->off[i]);
+        ns_buf_putc(out, ']');
+    }
+    ns_buf_printf(out, ",\"qtf\":%u,\"terms\":[", n->qtf);
+    for (size_t i = 0; i < n->n_w; i++) {
+        if (i)
+            ns_buf_putc(out, ',');
+        json_term(out, &q->t[n->w[i]]);
+    }
+    ns_buf_puts(out, "]}");
+}
+
+ns_rc sr_query_show_json(const sr_query *q, ns_buf *out)
+{
+    ns_buf_puts(out, "{\"query\":");
+    ns_json_put_string(out, q->text, q->len);
+    ns_buf_printf(out, ",\"default\":\"%s\",\"root\":", q->default_and ? "and" : "or");
+    if (q->root)
+        json_node(q, q->root, out);
+    else
+        ns_buf_puts(out, "null");
+    ns_buf_puts(out, ",\"left_out\":[");
+    bool first = true;
+    for (const char *l = ns_buf_cstr(&q->left_out); l && *l;) {
+        /* each line is "'TEXT' (reason)" */
+        const char *nl = strchr(l, '\n'), *close = nl;
+        while (close > l && *close != '\'')
+            close--;
+        if (!first)
+            ns_buf_putc(out, ',');
+        first = false;
+        ns_json_put_string(out, l + 1, close > l ? (size_t)(close - l - 1) : 0);
+        l = nl + 1;
+    }
+    ns_buf_puts(out, "]}\n");
+    return ns_buf_cstr(out) ? NS_OK : NS_E_NOMEM;
 }

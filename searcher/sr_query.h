@@ -124,6 +124,12 @@ void sr_query_release(sr_query *q);
  * operator, the words as typed and the terms they became, which words are
  * stop words or not in the index, each term's df and idf. */
 ns_rc sr_query_show(const sr_index *ix, const sr_query *q, ns_buf *out);
+/* The same as one JSON object (--show-query --json): {"query", "default",
+ * "root": a clause {"type" (or, and, prefix, term, keyword, phrase),
+ * "occur", "text", "field"?, "clauses" | "terms": [{"term", "df", "idf"?,
+ * "field"? for a keyword}], "qtf", "slop"?, "offsets"?, "expansions"?},
+ * "left_out": [text...]} and a newline.  NS_E_NOMEM. */
+ns_rc sr_query_show_json(const sr_query *q, ns_buf *out);
 
 /* True when the tree is a flat list of unscoped terms all SHOULD or all
  * MUST (*all_must), with any NOT clauses besides: the shape the term-only

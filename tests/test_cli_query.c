@@ -237,6 +237,20 @@ Test(cli_query, show_query_prints_the_analysed_tree)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(strstr(o.out, want[i]), "no '%s' in:\n%s", want[i], o.out);
     tu_out_free(&o);
+    /* the same for tools */
+    o = NSEARCH("-i", idx, "--show-query", "--json", "--", "oil -\"crude oil\"~2 petrol* the");
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    static const char *const want_json[] = {
+        "{\"query\":\"oil -\\\"crude oil\\\"~2 petrol* the\",\"default\":\"or\",\"root\":{\"type\":\"or\"",
+        "{\"type\":\"term\",\"occur\":\"should\",\"text\":\"oil\",\"qtf\":1,\"terms\":[{\"term\":\"oil\",\"df\":3,",
+        "{\"type\":\"phrase\",\"occur\":\"not\",\"text\":\"\\\"crude oil\\\"~2\",\"slop\":2,\"offsets\":[0,1]",
+        "\"from_prefix\":true",
+        "\"left_out\":[\"the\"]}\n",
+    };
+    for (size_t i = 0; i < sizeof want_json / sizeof want_json[0]; i++)
+        cr_assert(strstr(o.out, want_json[i]), "no '%s' in:\n%s", want_json[i], o.out);
+    cr_assert_eq(strchr(o.out, '\n'), o.out + strlen(o.out) - 1, "one line: %s", o.out);
+    tu_out_free(&o);
     o = NSEARCH("--help-syntax");
     cr_assert_eq(o.status, 0);
     cr_assert(strstr(o.out, "\"bank of england\"") && strstr(o.out, "petrol*"), "%s", o.out);

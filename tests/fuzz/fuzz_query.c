@@ -162,6 +162,10 @@ static void run(const char *text, size_t len, bool and_default, bool literal)
     ns_buf_init(&show);
     if (sr_query_show(ix, &q, &show) || show.len == 0)
         fuzz_fail("--show-query wrote nothing");
+    ns_buf_reset(&show);
+    if (sr_query_show_json(&q, &show) || show.len < 2 || show.data[0] != '{' ||
+        show.data[show.len - 1] != '\n' || memchr(show.data, '\n', show.len) != show.data + show.len - 1)
+        fuzz_fail("--show-query --json is not one line of an object");
     ns_buf_release(&show);
     sr_query_release(&q);
 }
