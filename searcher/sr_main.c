@@ -443,10 +443,15 @@ static int do_queries(app *a, const char *path)
             status = EXIT_IO;
             break;
         }
-        char where[64 + 4096];
-        snprintf(where, sizeof where, "'%.4000s' line %lu", path, line_no);
+        ns_buf where; /* the file's name, terminal-safe, and the line */
+        ns_buf_init(&where);
+        ns_buf_putc(&where, '\'');
+        ns_term_put(&where, path, strlen(path), NS_TERM_NAME);
+        ns_buf_printf(&where, "' line %lu", line_no);
         long n;
-        int st = answer(a, text, strlen(text), where, &n);
+        int st = ns_buf_cstr(&where) ? answer(a, text, strlen(text), ns_buf_cstr(&where), &n)
+                                     : EXIT_IO;
+        ns_buf_release(&where);
         if (st >= 0) {
             status = st;
             break;
@@ -603,21 +608,28 @@ static int put_page(const char *text)
     return EXIT_HITS;
 }
 
+/* A number of results, 0..MAX_K, in *out; -1 when s is not one. */
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < 0 || v > MAX_K)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
 /* Applies option c (argument optarg); returns -1 to go on, else the exit
  * status (after --help, --version or a bad value). */
 static int apply_option(int c, cli *o, app *a)
 {
     switch (c) {
     case 'i': o->index_dir = optarg; break;
-    case 'k': {
-        char *end;
-        errno = 0;
-        long v = strtol(optarg, &end, 10);
-        if (errno || *end || end == optarg || v < 0 || v > MAX_K)
+    case 'k':
+        if (parse_count(optarg, &a->k))
             return usage_error("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
-        a->k = (size_t)v;
         break;
-    }
     case OPT_JSON:
         a->ro.out.fmt = SR_FMT_JSON;
         o->fmt_set = 1;
@@ -648,16 +660,11 @@ static int apply_option(int c, cli *o, app *a)
     case OPT_LITERAL: a->qo.literal = true; break;
     case OPT_COUNT: a->count = 1; break;
     case OPT_SHOW_QUERY: a->show_query = 1; break;
-    case OPT_OFFSET: {
-        char *end;
-        errno = 0;
-        long v = strtol(optarg, &end, 10);
-        if (errno || *end || end == optarg || v < 0 || v > MAX_K)
+    case OPT_OFFSET:
+        if (parse_count(optarg, &a->offset))
             return usage_error("--offset wants a number of results to skip from 0 to 1000000, "
                                "not '%s'", optarg);
-        a->offset = (size_t)v;
         break;
-    }
     case OPT_HELP_SYNTAX: return put_page(syntax_text);
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = false; break;

@@ -406,11 +406,17 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         fold_prefix(src->text, src->len, pre, &pl);
     }
     if (!pl) {
-        if (!b->rc)
+        if (!b->rc) { /* the typed text, terminal-safe */
+            ns_buf t;
+            ns_buf_init(&t);
+            ns_term_put(&t, src->text, src->len < 200 ? src->len : 200, NS_TERM_TEXT);
             b->rc = ns_err_set(b->err, NS_E_ARG,
-                               "column %zu: a prefix is letters and digits only: '%.*s*' is not "
+                               "column %zu: a prefix is letters and digits only: '%s*' is not "
                                "(write '\\*' to search for the word)",
-                               sr_qp_column(b->q->text, src->at), (int)src->len, src->text);
+                               sr_qp_column(b->q->text, src->at),
+                               ns_buf_cstr(&t) ? ns_buf_cstr(&t) : "");
+            ns_buf_release(&t);
+        }
         return NULL;
     }
     b->q->n_words++;

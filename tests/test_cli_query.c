@@ -125,6 +125,9 @@ Test(cli_query, malformed_queries_exit_2_with_the_column)
         {"oil AND", "nsearch: bad query: column 5: 'AND' with nothing after it"},
         {"-oil", "nsearch: bad query: column 1: only exclusions"},
         {"topics:crude", "nsearch: bad query: column 1: unknown field 'topics'"},
+        /* a hostile byte is shown escaped, never raw */
+        {"ab\x1b[2Jc*", "nsearch: bad query: column 1: a prefix is letters and digits only: "
+                        "'ab\\x1b[2Jc*' is not"},
         {"x \"q1 q2 q3 q4 q5 q6 q7 q8 q9 q10 q11 q12 q13 q14 q15 q16 q17 q18 q19 q20 q21 q22 q23 q24 q25 q26 q27 q28 q29 q30 q31 q32 q33\"~3",
          "nsearch: bad query: column 3: a sloppy phrase of more than 32 words"},
     };
@@ -135,6 +138,7 @@ Test(cli_query, malformed_queries_exit_2_with_the_column)
         cr_assert(!strncmp(o.err, cases[i].msg, strlen(cases[i].msg)), "'%s': %s", cases[i].q,
                   o.err);
         cr_assert_eq(strchr(o.err, '\n'), o.err + strlen(o.err) - 1, "one line: %s", o.err);
+        cr_assert_null(strchr(o.err, '\x1b'), "a raw escape: %s", o.err);
         tu_out_free(&o);
     }
     /* a phrase of 257 words: refused, bounded work */
