@@ -21,6 +21,8 @@ void ix_keyword_release(ix_keyword *k)
 
 int ix_keyword_is_field(const ix_keyword *k, const char *name, size_t len)
 {
+    if (k->list.len == 0)
+        return 0;
     const uint8_t *p = k->list.data, *end = p + k->list.len;
     const char *n;
     size_t nl;
