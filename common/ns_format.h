@@ -14,7 +14,7 @@
 
 /* Major versions break readers; minor versions only add.  A reader refuses a
  * newer major version and accepts any minor. */
-#define NS_FORMAT_MAJOR 4u
+#define NS_FORMAT_MAJOR 5u
 /* 4.0: per document the positions its title takes (`doclens`), and
  * keyword fields (nindex --field: exact keys in the dictionary, names in
  * `meta`), for field queries (FORMAT.md changelog).  3.x files are
@@ -132,7 +132,10 @@ typedef enum {
 /* The fixed fields; the keyword field list follows them (u32 count, then
  * names as ns_keyword_list_put writes them), so the payload is at least
  * NS_META_PAYLOAD_LEN + 4 bytes. */
-#define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT)
+#define NS_META_OFF_ANALYZER 160 /* u32: NS_META_ANALYZER_* bits */
+#define NS_META_ANALYZER_KEEP_DIACRITICS 1u
+#define NS_META_ANALYZER_KNOWN 1u
+#define NS_META_PAYLOAD_LEN (8 * 5 + 4 + 4 + 8 + NS_META_LANG_LEN + 8 + 8 + 8 * NS_FILE_KIND_COUNT + 4)
 #define NS_META_OFF_KW_FIELDS NS_META_PAYLOAD_LEN
 /* doclens: n_docs u32 lengths, then n_docs u16 title lengths. */
 #define NS_DOCLENS_ENTRY 6u

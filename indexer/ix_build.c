@@ -208,6 +208,14 @@ ns_rc ix_build_set_stop_list(ix_build *b, uint32_t list, ns_err *err)
     return ns_analyzer_set_stop_list(b->an, list, err);
 }
 
+ns_rc ix_build_set_keep_diacritics(ix_build *b, bool keep, ns_err *err)
+{
+    if (started(b))
+        return ns_err_set(err, NS_E_ARG,
+                          "internal error: diacritics option set after the first document");
+    return ns_analyzer_set_keep_diacritics(b->an, keep, err);
+}
+
 ns_rc ix_build_set_mem(ix_build *b, uint64_t bytes, ns_err *err)
 {
     if (bytes < IX_MIN_MEM)

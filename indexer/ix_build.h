@@ -37,6 +37,7 @@
 #ifndef IX_BUILD_H
 #define IX_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -141,6 +142,9 @@ const char *ix_build_lang(const ix_build *b);
 /* Stop word list (NS_STOP_*, default NS_STOP_NONE); NS_E_ARG for an unknown
  * list or after the first document. */
 ns_rc ix_build_set_stop_list(ix_build *b, uint32_t list, ns_err *err);
+/* Keeps Latin and Greek diacritics (nindex --keep-diacritics; default:
+ * removed, ns_unorm.h); NS_E_ARG after the first document. */
+ns_rc ix_build_set_keep_diacritics(ix_build *b, bool keep, ns_err *err);
 /* Makes the member name[0..len) of JSON Lines documents a keyword field
  * (nindex --field): each of its string values, or string elements of an
  * array, is indexed as an exact keyword (ns_keyword.h; empty strings and

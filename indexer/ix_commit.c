@@ -11,6 +11,7 @@
 #include "ix_build.h" /* IX_RUN_PREFIX */
 #include "ix_inv.h"
 #include "ix_run.h"
+#include "ns_format.h"
 #include "ix_tmpdir.h"
 #include "ns_alloc.h"
 
@@ -281,7 +282,10 @@ ns_rc ix_commit_write(ix_pipe *p, size_t max_fanin, ns_analyzer *an, const ix_do
     if (!rc && identity == 0) /* libstemmer out of memory */
         rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
     if (!rc)
-        rc = ix_writer_finish(w, ns_analyzer_lang(an), ns_analyzer_stop_list(an), identity, ds_size,
+        rc = ix_writer_finish(w, ns_analyzer_lang(an), ns_analyzer_stop_list(an),
+                              ns_analyzer_keep_diacritics(an) ? NS_META_ANALYZER_KEEP_DIACRITICS
+                                                              : 0u,
+                              identity, ds_size,
                               docs_size, ws, err);
     ix_writer_free(w);
     for (size_t i = 0; i < p->n_runs; i++) {

@@ -65,6 +65,9 @@ static const char usage_text[] =
     "                          and, to, a, in, ...) or 'none'; default:\n"
     "                          'english' for English, else 'none'.  Stop words\n"
     "                          keep their positions and count in lengths\n"
+    "      --keep-diacritics   keep accents on Latin and Greek letters (cafe and\n"
+    "                          caf\xC3\xA9 become different words); by default they\n"
+    "                          are removed before stemming, as in queries\n"
     "      --field=NAME        also index the JSON member NAME as exact keywords:\n"
     "                          its string value, or each string of an array\n"
     "                          (Reuters' topics); repeatable; NAME may not be\n"
@@ -275,12 +278,13 @@ int main(int argc, char **argv)
     int stop_set = 0; /* else the language's default list */
     ns_err err;
     ns_err_clear(&err);
-    int quiet = 0, strict = 0, allow_empty = 0, wait_lock = 0;
+    int quiet = 0, strict = 0, allow_empty = 0, wait_lock = 0, keep_diacritics = 0;
     ix_input_format in_fmt = IX_FMT_AUTO;
     long n_cpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
     uint64_t mem = default_mem();
-    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT, OPT_FIELD };
+    enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT, OPT_FIELD,
+           OPT_KEEP_DIACRITICS };
     const char *kw_fields[NS_MAX_KW_FIELDS]; /* borrowed from argv, all different */
     size_t n_kw = 0;
     static const struct option opts[] = {
@@ -292,6 +296,7 @@ int main(int argc, char **argv)
         {"input-format", required_argument, 0, OPT_INFMT},
         {"allow-empty", no_argument, 0, OPT_EMPTY}, {"wait", no_argument, 0, OPT_WAIT},
         {"field", required_argument, 0, OPT_FIELD},
+        {"keep-diacritics", no_argument, 0, OPT_KEEP_DIACRITICS},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -320,6 +325,7 @@ int main(int argc, char **argv)
             break;
         case 'o': out_dir = optarg; break;
         case 'l': lang = optarg; break;
+        case OPT_KEEP_DIACRITICS: keep_diacritics = 1; break;
         case OPT_STOP:
             if (ns_stop_list_parse(optarg, &stop_list, &err)) {
                 fprintf(stderr, "nindex: %s\nTry 'nindex --help' for more information.\n",
@@ -420,6 +426,8 @@ int main(int argc, char **argv)
         stop_list = NS_STOP_ENGLISH;
     ix_build_set_allow_empty(b, allow_empty);
     rc = ix_build_set_stop_list(b, stop_list, &err);
+    if (!rc)
+        rc = ix_build_set_keep_diacritics(b, keep_diacritics, &err);
     for (size_t i = 0; i < n_kw && !rc; i++)
         rc = ix_build_add_keyword_field(b, kw_fields[i], strlen(kw_fields[i]), &err);
     if (!rc)

@@ -303,6 +303,8 @@ ns_rc ix_pipe_start(ix_pipe *p, const ns_analyzer *proto, ns_err *err)
         ns_rc rc = ns_analyzer_new(ns_analyzer_lang(proto), &w->an, err);
         if (!rc)
             rc = ns_analyzer_set_stop_list(w->an, ns_analyzer_stop_list(proto), err);
+        if (!rc)
+            rc = ns_analyzer_set_keep_diacritics(w->an, ns_analyzer_keep_diacritics(proto), err);
         if (rc)
             return rc;
         if (ix_inv_new(&w->inv) || !(w->zc = ix_docstore_cctx_new()))

@@ -546,7 +546,8 @@ ns_rc ix_writer_term_end(ix_writer *w, ns_err *err)
     return rc;
 }
 
-ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity,
+ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint32_t analyzer_flags,
+                       uint64_t identity,
                        uint64_t docstore_size, uint64_t docs_size, ix_writer_stats *st, ns_err *err)
 {
     memset(st, 0, sizeof *st);
@@ -603,6 +604,7 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint6
     ns_put_u64le(m + NS_META_OFF_N_LIVE, w->n_live);
     ns_put_u32le(m + NS_META_OFF_TOKENIZER, NS_TOKENIZER_VERSION);
     ns_put_u32le(m + NS_META_OFF_STOP_LIST, stop_list);
+    ns_put_u32le(m + NS_META_OFF_ANALYZER, analyzer_flags);
     ns_put_u64le(m + NS_META_OFF_IDENTITY, identity);
     size_t ll = strlen(lang);
     if (ll >= NS_META_LANG_LEN)

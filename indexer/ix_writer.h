@@ -69,7 +69,8 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err);
 
 /* Writes doclens and meta and closes every file.  docstore_size and
  * docs_size are the sizes of the already written docstore and docs files. */
-ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint64_t identity,
+ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint32_t analyzer_flags,
+                       uint64_t identity,
                        uint64_t docstore_size, uint64_t docs_size, ix_writer_stats *st, ns_err *err);
 void ix_writer_free(ix_writer *w);
 

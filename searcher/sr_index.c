@@ -354,6 +354,19 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         sr_index_close(ix);
         return rc;
     }
+    uint32_t aflags = ns_get_u32le(p + NS_META_OFF_ANALYZER);
+    if ((aflags & ~NS_META_ANALYZER_KNOWN) ||
+        ns_analyzer_set_keep_diacritics(ix->an, aflags & NS_META_ANALYZER_KEEP_DIACRITICS,
+                                        &aerr)) {
+        rc = aflags & ~NS_META_ANALYZER_KNOWN
+                 ? ns_err_set(err, NS_E_VERSION,
+                              "index '%s' uses analyzer options 0x%x, unknown here: rebuild it "
+                              "with nindex",
+                              dir, aflags)
+                 : ns_err_set(err, NS_E_NOMEM, "out of memory");
+        sr_index_close(ix);
+        return rc;
+    }
     uint64_t have = ns_analyzer_identity(ix->an);
     if (have == 0) { /* the only failure: libstemmer out of memory */
         sr_index_close(ix);
@@ -361,8 +374,9 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     }
     if (have != identity) {
         rc = ns_err_set(err, NS_E_VERSION,
-                        "index '%s' was built with a different '%s' stemmer than this nsearch "
-                        "has (or 'meta' is damaged): rebuild it with nindex",
+                        "index '%s' was built with a different '%s' analyzer (stemmer or "
+                        "Unicode data) than this nsearch has (or 'meta' is damaged): rebuild "
+                        "it with nindex",
                         dir, ix->lang);
         sr_index_close(ix);
         return rc;

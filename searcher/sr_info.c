@@ -11,6 +11,7 @@
 #include "ns_json.h"
 #include "ns_keyword.h"
 #include "ns_term.h"
+#include "ns_unorm.h"
 
 typedef struct kw_count {
     uint64_t values, postings;
@@ -66,9 +67,12 @@ static void put_text(const sr_index *ix, const kw_count *kc, ns_buf *out)
     ns_buf_printf(out, "postings:       %" PRIu64 "\n", ix->n_postings);
     ns_buf_printf(out, "tokens:         %" PRIu64 "\n", ix->total_tokens);
     ns_buf_printf(out, "average length: %.2f words\n", ix->n_live ? ix->avgdl : 0.0);
-    ns_buf_printf(out, "analyzer:       language %s, stop words %s, tokenizer version %u, identity %016" PRIx64 "\n",
-                  ix->lang, ns_stop_list_name(ns_analyzer_stop_list(an)), NS_TOKENIZER_VERSION,
-                  stored_identity(ix));
+    ns_buf_printf(out,
+                  "analyzer:       language %s, stop words %s, diacritics %s, Unicode %s, "
+                  "tokenizer version %u, identity %016" PRIx64 "\n",
+                  ix->lang, ns_stop_list_name(ns_analyzer_stop_list(an)),
+                  ns_analyzer_keep_diacritics(an) ? "kept" : "removed",
+                  ns_unorm_unicode_version(), NS_TOKENIZER_VERSION, stored_identity(ix));
     ns_buf_puts(out, "text fields:    title, body (searchable, with positions)\n");
     ns_buf_puts(out, "keyword fields:");
     if (!ix->n_kw_fields)
@@ -106,9 +110,12 @@ static void put_json(const sr_index *ix, const kw_count *kc, ns_buf *out)
     ns_buf_printf(out, ",\"avgdl\":%.17g", ix->n_live ? ix->avgdl : 0.0);
     ns_buf_puts(out, ",\"analyzer\":{\"language\":");
     put_name(out, SR_INFO_JSON, ix->lang, strlen(ix->lang));
-    ns_buf_printf(out, ",\"stopwords\":\"%s\",\"tokenizer\":%u,\"identity\":\"%016" PRIx64 "\"}",
-                  ns_stop_list_name(ns_analyzer_stop_list(an)), NS_TOKENIZER_VERSION,
-                  stored_identity(ix));
+    ns_buf_printf(out,
+                  ",\"stopwords\":\"%s\",\"diacritics\":\"%s\",\"unicode\":\"%s\","
+                  "\"tokenizer\":%u,\"identity\":\"%016" PRIx64 "\"}",
+                  ns_stop_list_name(ns_analyzer_stop_list(an)),
+                  ns_analyzer_keep_diacritics(an) ? "kept" : "removed", ns_unorm_unicode_version(),
+                  NS_TOKENIZER_VERSION, stored_identity(ix));
     ns_buf_puts(out, ",\"text_fields\":[{\"name\":\"title\",\"positions\":true},"
                      "{\"name\":\"body\",\"positions\":true}]");
     ns_buf_puts(out, ",\"keyword_fields\":[");

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "ns_alloc.h"
-#include "ns_fold.h"
 #include "ns_format.h"
 #include "ns_hash.h"
 #include "ns_json.h"
@@ -367,26 +366,18 @@ static int by_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-/* The typed prefix case-folded (not stemmed): *out_len 0 when it holds a
- * character that is not a letter, digit or mark. */
-static void fold_prefix(const char *s, size_t len, char *out, size_t *out_len)
+/* The typed prefix in the analyzer's normal form (not stemmed): *out_len 0
+ * when it holds a character that is not a letter, digit or mark. */
+static void fold_prefix(ns_analyzer *an, const char *s, size_t len, char *out, size_t *out_len)
 {
-    size_t n = 0;
+    ns_buf f;
+    ns_buf_init(&f);
     *out_len = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t l = ns_utf8_decode((const uint8_t *)s + i, len - i, &cp);
-        if (!l || !ns_fold_is_word(cp))
-            return;
-        uint8_t u[4];
-        size_t k = ns_utf8_encode(ns_fold_case(cp), u);
-        if (n + k > SR_TERM_MAX_BYTES)
-            return;
-        memcpy(out + n, u, k);
-        n += k;
-        i += l;
+    if (!ns_analyzer_fold(an, s, len, &f) && f.len && f.len <= SR_TERM_MAX_BYTES) {
+        memcpy(out, f.data, f.len);
+        *out_len = f.len;
     }
-    *out_len = n;
+    ns_buf_release(&f);
 }
 
 static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf kw)
@@ -403,7 +394,7 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         }
         ns_buf_release(&key);
     } else {
-        fold_prefix(src->text, src->len, pre, &pl);
+        fold_prefix(b->ix->an, src->text, src->len, pre, &pl);
     }
     if (!pl) {
         if (!b->rc) { /* the typed text, terminal-safe */

@@ -111,8 +111,8 @@ static const struct case_ structural[] = {
     {"postings", 1, 1},       /* a list that no longer decodes */
     {"postings", 9, 1},       /* a frequency against the positions */
     {"postings", 14, 1},      /* the stored best posting no longer the best */
-    {"positions", 4, 1},      /* a position past its document's end */
-    {"positions", 6, 1},      /* a stream that no longer decodes */
+    {"positions", 1, 1},      /* a position past its document's end */
+    {"positions", 3, 1},      /* a stream that no longer decodes */
     {"terms", 2, 1},          /* dictionary order */
     {"terms", 7, 1},          /* a list's offset */
 };

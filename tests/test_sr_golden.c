@@ -1,12 +1,12 @@
-/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v4
- * (format 4.0, the current one; with the keyword field `topics`, which no
+/* The golden indexes, built from tests/golden/v1.jsonl: tests/golden/v5
+ * (format 5.0, the current one; with the keyword field `topics`, which no
  * document has) must keep opening, pass --check and answer exactly as a
- * freshly built index of the same input does; tests/golden/v3 (format
- * 3.0), v2 (2.0) and v1_1 (1.1) are "old format" fixtures, which a 4.x
- * reader refuses with a message asking for a rebuild.
+ * freshly built index of the same input does; tests/golden/v4 (format
+ * 4.0), v3 (3.0), v2 (2.0) and v1_1 (1.1) are "old format" fixtures,
+ * which a 5.x reader refuses with a message asking for a rebuild.
  *
- * To regenerate v4 after a deliberate format change (same major version):
- *     build/nindex -q --field topics -o tests/golden/v4 tests/golden/v1.jsonl */
+ * To regenerate v5 after a deliberate format change (same major version):
+ *     build/nindex -q --field topics -o tests/golden/v5 tests/golden/v1.jsonl */
 #include <math.h>
 #include <stdio.h>
 
@@ -20,6 +20,7 @@
 #define GOLDEN_2 NS_TEST_SRCDIR "/tests/golden/v2"
 #define GOLDEN_3 NS_TEST_SRCDIR "/tests/golden/v3"
 #define GOLDEN_4 NS_TEST_SRCDIR "/tests/golden/v4"
+#define GOLDEN_5 NS_TEST_SRCDIR "/tests/golden/v5"
 
 static void on_problem(void *ctx, const char *msg)
 {
@@ -70,15 +71,15 @@ static void opens_checks_and_answers(const char *dir, unsigned minor)
     sr_index_close(ix);
 }
 
-Test(sr_golden, v4_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_4, 0); }
+Test(sr_golden, v5_0_opens_checks_and_answers) { opens_checks_and_answers(GOLDEN_5, 0); }
 
 /* g1's title "Alliance summit in Brussels": 4 positions, the stop word
  * "in" included; the keyword field is recorded though no document has it. */
-Test(sr_golden, v4_0_has_title_lengths_and_the_keyword_field)
+Test(sr_golden, v5_0_has_title_lengths_and_the_keyword_field)
 {
     sr_index *ix;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_4, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_5, &ix, &err), NS_OK, "%s", err.msg);
     cr_assert_eq(ix->n_kw_fields, 1);
     cr_assert(sr_index_has_keyword_field(ix, "topics", 6));
     cr_assert_not(sr_index_has_keyword_field(ix, "topic", 5));
@@ -89,6 +90,26 @@ Test(sr_golden, v4_0_has_title_lengths_and_the_keyword_field)
     cr_assert_eq(sr_index_title_len(ix, d), 4);
     cr_assert_leq(sr_index_title_len(ix, d), sr_index_doclen(ix, d));
     sr_index_close(ix);
+}
+
+Test(sr_golden, v4_0_is_refused_with_a_rebuild_message)
+{
+    sr_index *ix = NULL;
+    ns_err err;
+    cr_assert_eq(sr_index_open(GOLDEN_4, &ix, &err), NS_E_VERSION);
+    cr_assert_null(ix);
+    cr_assert(strstr(err.msg, "format version 4.0"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "rebuild the index with nindex"), "%s", err.msg);
+}
+
+Test(sr_golden, v4_0_is_refused_by_nsearch_with_exit_3)
+{
+    tu_out o;
+    char *argv[] = {NS_TEST_NSEARCH, "-i", GOLDEN_4, "cocoa", NULL};
+    cr_assert_eq(tu_run(argv, NULL, 0, 60, &o), 0);
+    cr_assert_eq(o.status, 3, "%d: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "rebuild the index with nindex"), "%s", o.err);
+    tu_out_free(&o);
 }
 
 Test(sr_golden, v3_0_is_refused_with_a_rebuild_message)
@@ -141,7 +162,7 @@ Test(sr_golden, v1_1_is_refused_by_nsearch_with_exit_3)
     tu_out_free(&o);
 }
 
-Test(sr_golden, v4_answers_like_a_fresh_build)
+Test(sr_golden, v5_answers_like_a_fresh_build)
 {
     char *dir = tu_tmpdir("golden_fresh");
     char *out = tu_path(dir, "idx");
@@ -153,7 +174,7 @@ Test(sr_golden, v4_answers_like_a_fresh_build)
     tu_out_free(&o);
     sr_index *g, *f;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_4, &g, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_5, &g, &err), NS_OK, "%s", err.msg);
     cr_assert_eq(sr_index_open(out, &f, &err), NS_OK, "%s", err.msg);
     const char *queries[] = {"common words", "rare filler", "alliance Brussels meeting",
                              "Москва столица", "cocoa price tonnes", "document 17", "nothing"};
@@ -188,7 +209,7 @@ Test(sr_golden, scores_match_an_independent_bm25)
     cr_assert_not_null(tsv);
     sr_index *ix;
     ns_err err;
-    cr_assert_eq(sr_index_open(GOLDEN_4, &ix, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(sr_index_open(GOLDEN_5, &ix, &err), NS_OK, "%s", err.msg);
     size_t n_queries = 0, n_lines = 0;
     for (char *p = tsv; *p;) {
         /* one query's block of lines */
