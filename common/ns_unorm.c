@@ -131,9 +131,17 @@ ns_rc ns_unorm_fold(ns_unorm *u, const char *s, size_t len, ns_buf *out)
     if (U_FAILURE(e))
         return NS_E_NOMEM; /* the buffer holds len + 1 UChars: cannot overflow */
     int cur = 0;
+    /* U+0345 (ypogegrammeni, ccc 240) folds to iota (ccc 0), which can
+     * reorder it against other marks: canonical caseless matching (Unicode
+     * D145) starts from NFD for this one character. */
+    if (u_memchr32(u->b[0], 0x0345, n)) {
+        if ((n = norm(u, u->nfd, cur, n)) < 0)
+            return NS_E_NOMEM;
+        cur = 1;
+    }
     if ((n = norm(u, u->kc, cur, n)) < 0)
         return NS_E_NOMEM;
-    cur = 1;
+    cur = 1 - cur;
     if (u->fold_diacritics) {
         UErrorCode qe = U_ZERO_ERROR;
         /* NFKC_Casefold output is NFC; only text with a decomposition can

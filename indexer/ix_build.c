@@ -837,6 +837,7 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         return rc;
     if ((rc = ix_pipe_finish(&b->pipe, err)))
         return rc;
+    b->st.long_words = ix_pipe_long_words(&b->pipe);
     uint64_t ds_size = 0, docs_size = 0;
     rc = ix_docstore_finish(b->ds, &ds_size, err);
     ix_docstore_free(b->ds);

@@ -92,6 +92,7 @@ typedef struct ix_build_stats {
     uint64_t index_bytes; /* sum of the index files */
     uint64_t bytes[8];    /* per ns_file_kind (NS_FILE_KIND_COUNT + 1) */
     uint64_t warnings[IX_WARN_COUNT];
+    uint64_t long_words;  /* words split for being longer than NS_TOKEN_MAX_BYTES */
 } ix_build_stats;
 
 typedef struct ix_build ix_build;

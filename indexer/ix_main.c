@@ -515,6 +515,9 @@ int main(int argc, char **argv)
         } else {
             fprintf(stderr, "; no warnings");
         }
+        if (st.long_words)
+            fprintf(stderr, "; %llu word%s over %u bytes split", (unsigned long long)st.long_words,
+                    st.long_words == 1 ? "" : "s", NS_TOKEN_MAX_BYTES);
         char why[256];
         print_skipped(why, sizeof why, skipped);
         if (*why)

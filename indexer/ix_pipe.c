@@ -488,6 +488,17 @@ ns_rc ix_pipe_spill(ix_pipe *p, ns_err *err)
 
 ix_inv *ix_pipe_inv(const ix_pipe *p, unsigned i) { return p->workers[i].inv; }
 
+uint64_t ix_pipe_long_words(const ix_pipe *p)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; p->workers && i < p->n_threads; i++) {
+        ns_analyzer_stats st;
+        ns_analyzer_get_stats(p->workers[i].an, &st);
+        n += st.long_split;
+    }
+    return n;
+}
+
 void ix_pipe_run_stats(const ix_pipe *p, uint64_t *n_runs, uint64_t *bytes)
 {
     pthread_mutex_t *mu = (pthread_mutex_t *)&p->mu; /* not a change of p's state */

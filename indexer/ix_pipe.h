@@ -102,6 +102,10 @@ ns_rc ix_pipe_spill(ix_pipe *p, ns_err *err);
  * Returns: borrowed, valid until ix_pipe_release(). */
 ix_inv *ix_pipe_inv(const ix_pipe *p, unsigned i);
 
+/* After ix_pipe_finish(): the words the workers' analyzers split for being
+ * longer than NS_TOKEN_MAX_BYTES. */
+uint64_t ix_pipe_long_words(const ix_pipe *p);
+
 /* Runs written and their bytes so far (takes the mutex). */
 void ix_pipe_run_stats(const ix_pipe *p, uint64_t *n_runs, uint64_t *bytes);
 

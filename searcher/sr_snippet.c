@@ -224,7 +224,20 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
     while (start < end && is_space(text[start]))
         start++;
 
-    /* 3. copy, folding white space, mapping match offsets */
+    /* 3. overlapping matches (the bigrams of Chinese and Japanese text)
+     * are highlighted as one */
+    size_t nm = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        if (nm && c.m[i].start < c.m[nm - 1].end) {
+            if (c.m[i].end > c.m[nm - 1].end)
+                c.m[nm - 1].end = c.m[i].end;
+            continue;
+        }
+        c.m[nm++] = c.m[i];
+    }
+    c.n = nm;
+
+    /* 4. copy, folding white space, mapping match offsets */
     rc = ns_buf_reserve(&s->text, (end - start) + 8);
     if (rc) {
         ns_free(c.m);
