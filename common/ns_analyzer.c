@@ -298,6 +298,20 @@ static size_t fold_quotes(char *f, size_t n)
     return o;
 }
 
+/* The offset after the first apostrophe of the input s[start, end) (one
+ * that folds to "'": U+0027, U+2018, U+2019, U+FF07), or start. */
+static size_t after_apostrophe(const uint8_t *s, size_t start, size_t end)
+{
+    for (size_t i = start; i < end; i++) {
+        if (s[i] == '\'')
+            return i + 1;
+        if (i + 2 < end && ((s[i] == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0x99 || s[i + 2] == 0x98)) ||
+                            (s[i] == 0xEF && s[i + 1] == 0xBC && s[i + 2] == 0x87)))
+            return i + 3;
+    }
+    return start;
+}
+
 /* True when f[0..n) is single letters separated by dots ("u.s", "e.g"):
  * at least two, each one code point that is not a digit. */
 static bool is_acronym(const char *f, size_t n)
@@ -331,35 +345,20 @@ static int take_word(walk *r, char *f, size_t n, size_t start, size_t end, bool 
     ns_analyzer *a = r->an;
     if (!ascii)
         n = fold_quotes(f, n);
-    /* possessive 's */
-    if (n > 2 && f[n - 1] == 's' && f[n - 2] == '\'') {
+    /* possessive 's (all of them: the range left must analyse the same) */
+    while (n > 2 && f[n - 1] == 's' && f[n - 2] == '\'') {
         n -= 2;
         end = cp_back(r->s, cp_back(r->s, end));
     }
-    /* elided article */
-    if (a->elisions) {
+    /* elided articles (all of them, as for the possessive) */
+    while (a->elisions) {
         const char *q = memchr(f, '\'', n);
-        if (q && ns_lang_is_elision(a->elisions, f, (size_t)(q - f))) {
-            size_t k = (size_t)(q - f) + 1;
-            f += k;
-            n -= k;
-            /* the input's first apostrophe-like character, and past it */
-            size_t i = start;
-            while (i < end) {
-                uint8_t c = r->s[i];
-                if (c == '\'') {
-                    i++;
-                    break;
-                }
-                if (c == 0xE2 && i + 2 < end && r->s[i + 1] == 0x80 &&
-                    (r->s[i + 2] == 0x99 || r->s[i + 2] == 0x98)) {
-                    i += 3;
-                    break;
-                }
-                i++;
-            }
-            start = i;
-        }
+        if (!q || !ns_lang_is_elision(a->elisions, f, (size_t)(q - f)))
+            break;
+        size_t k = (size_t)(q - f) + 1;
+        f += k;
+        n -= k;
+        start = after_apostrophe(r->s, start, end);
     }
     if (memchr(f, '.', n) && is_acronym(f, n)) {
         size_t o = 0;

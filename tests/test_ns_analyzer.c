@@ -109,6 +109,7 @@ Test(ns_analyzer, possessive_s_is_dropped)
     check("none", "RUSSIA'S", "russia");
     check("none", "Russia's", "russia");
     check("none", "Russia's.", "russia");
+    check("none", "Russia's\xE2\x80\x99s's", "russia"); /* every one of them */
     check("none", "it\xE2\x80\x98s", "it");                     /* U+2018 too */
     check("none", "Russia's\xE2\x80\x99x", "russia's'x");       /* not final */
 }
@@ -133,6 +134,7 @@ Test(ns_analyzer, elided_articles_are_dropped_in_french_italian_catalan_irish)
           "homm il artagnan ici aujourd'hui");
     check("italian", "dell'arte l'uomo", "arte uom");
     check("catalan", "l'home", "hom");
+    check("french", "t't'es l\xEF\xBC\x87homme", "e homm"); /* every article; fullwidth ' */
     check("english", "l'homme", "l'homm"); /* other languages keep the word */
     check("none", "l'homme", "l'homme");
     tok_list *l = analyze("french", "vu l'homme", 10);
