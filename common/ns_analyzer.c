@@ -212,7 +212,7 @@ void ns_analyzer_set_ascii_fast(ns_analyzer *a, int enabled) { a->ascii_fast = e
 
 /* Stems the oldest pending word and hands its token to cb.  Returns 1 if cb
  * asked to stop, -1 on allocation failure, else 0. */
-static inline int ring_emit(walk *r)
+static inline __attribute__((always_inline)) int ring_emit(walk *r)
 {
     ns_analyzer *a = r->an;
     pending *p = &r->p[(r->head - r->n) & (NS_RING - 1)];
@@ -241,9 +241,10 @@ static inline int ring_emit(walk *r)
 }
 
 /* Queues the pending word the caller has filled in r->p[r->head] (w, wl
- * 1..NS_TOKEN_MAX_BYTES, zero padded to 16 bytes; start, end).  Returns
- * the walk's status. */
-static inline int ring_push(walk *r)
+ * 1..NS_TOKEN_MAX_BYTES; start, end).  The bytes after the word need no
+ * padding: ns_stem_key() masks them (and they were zeroed once, with the
+ * analyzer).  Returns the walk's status. */
+static inline __attribute__((always_inline)) int ring_push(walk *r)
 {
     pending *p = &r->p[r->head];
     if (r->cached) {
@@ -261,8 +262,7 @@ static inline int ring_push(walk *r)
 static int push_copy(walk *r, const char *f, size_t n, size_t start, size_t end)
 {
     pending *p = &r->p[r->head];
-    memcpy(p->w, f, n);
-    memset(p->w + n, 0, n < NS_STEM_SLOT_KEY ? NS_STEM_SLOT_KEY - n + 8 : 8);
+    memmove(p->w, f, n); /* f may be inside p->w (ascii_word) */
     p->wl = n;
     p->start = start;
     p->end = end;
@@ -491,13 +491,6 @@ static inline uint64_t swar_alnum(uint64_t v)
     return (letter | digit) & ~v & HIGHS;
 }
 
-/* High bit of each byte of v that is '_'. */
-static inline uint64_t swar_uscore(uint64_t v)
-{
-    uint64_t x = v ^ ('_' * ONES);
-    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
-}
-
 /* v with ASCII A..Z turned into a..z. */
 static inline uint64_t swar_lower(uint64_t v)
 {
@@ -584,13 +577,14 @@ static size_t ascii_word(walk *r, size_t i)
         p->wl = wl;
         p->start = start;
         p->end = i;
-        memset(w + wl, 0, 8);
-        if (wl < NS_STEM_SLOT_KEY)
-            memset(w + wl, 0, NS_STEM_SLOT_KEY - wl);
         ring_push(r);
         return i;
     }
-    /* the rules apply, or the word is long: fold it again, whole */
+    if (wl <= NS_TOKEN_MAX_BYTES) { /* the rules apply, on the word as folded */
+        take_word(r, w, wl, start, i, true);
+        return i;
+    }
+    /* a long word: fold it again, whole */
     if (fold_into(r, start, i) < 0) {
         r->status = -1;
         return i;
@@ -624,12 +618,14 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
                 i = do_span(r, i);
         }
     }
+    size_t done = 0; /* where the last word or span ended */
     while (i < len && !r->status) {
-        /* Find the start of a word. */
+        /* Find the start of a word: a letter, a digit or a byte >= 0x80
+         * (the '_' before a word is found by backing up from it). */
 #if NS_SWAR
         if (len - i >= 8) {
             uint64_t v = ns_stem_load64(s + i);
-            uint64_t go = swar_alnum(v) | swar_uscore(v) | (v & HIGHS);
+            uint64_t go = swar_alnum(v) | (v & HIGHS);
             if (!go) {
                 i += 8;
                 continue;
@@ -638,12 +634,17 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
         }
 #endif
         uint8_t t = ascii_map[s[i]];
-        if (t >= AC_WORD || t == AC_USCORE)
-            i = ascii_word(r, i);
-        else if (t == AC_HIGH)
-            i = do_span(r, i);
-        else
+        if (t >= AC_WORD || t == AC_USCORE) {
+            while (i > done && s[i - 1] == '_') /* "_foo": the word starts at '_' */
+                i--;
+            i = done = ascii_word(r, i);
+        } else if (t == AC_HIGH) {
+            while (i > done && s[i - 1] == '_')
+                i--;
+            i = done = do_span(r, i);
+        } else {
             i++;
+        }
     }
     while (r->n && !r->status)
         r->status = ring_emit(r);

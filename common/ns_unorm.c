@@ -58,6 +58,8 @@ void ns_unorm_free(ns_unorm *u)
 
 const char *ns_unorm_unicode_version(void) { return U_UNICODE_VERSION; }
 
+const char *ns_unorm_icu_version(void) { return U_ICU_VERSION; }
+
 static bool reserve(ns_unorm *u, int k, int64_t n)
 {
     if (n <= u->cap[k])

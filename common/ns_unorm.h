@@ -49,5 +49,8 @@ bool ns_unorm_has_alnum(const char *s, size_t len);
 /* The Unicode version of ICU's data ("15.0"), part of the analyzer's
  * identity.  Returns: static. */
 const char *ns_unorm_unicode_version(void);
+/* The version of ICU ("72.1"), part of the analyzer's identity (it stands
+ * for ICU's segmentation rules and dictionaries).  Returns: static. */
+const char *ns_unorm_icu_version(void);
 
 #endif
