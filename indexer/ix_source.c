@@ -357,10 +357,10 @@ static ns_rc read_converted(ix_source *s, reader *r, ix_enc *e, size_t bom_len, 
         r->buf.len -= pos;
         pos = 0;
         ssize_t n = rd_more(r, 65536, 0);
-        if (n < 0)
+        if (n < 0) {
             rc = NS_E_NOMEM;
-        if (n < 0)
             break;
+        }
         n_read += (uint64_t)n;
     }
     if (rc || r->failed) { /* a failed read was warned: skipped */
