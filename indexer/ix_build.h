@@ -53,6 +53,8 @@ typedef enum {
     IX_WARN_TOOBIG,    /* field or document over the size limit: truncated */
     IX_WARN_IO,        /* unreadable input file: skipped */
     IX_WARN_LINK,      /* symbolic link not followed (to a directory, dangling) */
+    IX_WARN_ENCODING,  /* invalid in the text's declared encoding (--encoding,
+                          UTF-16 by its BOM): repaired with U+FFFD */
     IX_WARN_COUNT
 } ix_warn_kind;
 

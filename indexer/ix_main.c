@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ix_build.h"
+#include "ix_encoding.h"
 #include "ix_source.h"
 #include "ns_analyzer.h"
 #include "ns_buf.h"
@@ -37,7 +38,8 @@ static const char usage_text[] =
     "input, are JSON Lines when their name says so or their first line is a JSON\n"
     "object, else plain text (see --input-format).  Input ending in .zst or\n"
     "starting with the zstd magic is decompressed on the fly; a UTF-8\n"
-    "byte-order mark is dropped.  JSON members: id, title, body (or text), date,\n"
+    "byte-order mark is dropped, and plain text with a UTF-16 or UTF-32 one is\n"
+    "converted to UTF-8 (see --encoding).  JSON members: id, title, body (or text), date,\n"
     "url; a line without an id gets FILE:LINE; every other member is stored as\n"
     "given (nsearch --get, --json).  A plain-text document's title is\n"
     "its first non-empty line and its id the path relative to the INPUT\n"
@@ -75,6 +77,12 @@ static const char usage_text[] =
     "      --input-format=FMT  how INPUT files named directly and standard input\n"
     "                          are read: auto (default: by name, then by\n"
     "                          content), jsonl or text\n"
+    "      --encoding=NAME     read plain text in encoding NAME (any name of\n"
+    "                          'iconv -l': latin1, ISO-8859-15, windows-1252,\n"
+    "                          SHIFT_JIS, UTF-16, ...; default UTF-8), converted\n"
+    "                          to UTF-8; bytes invalid in it become U+FFFD with a\n"
+    "                          warning.  A byte-order mark (UTF-8, UTF-16,\n"
+    "                          UTF-32) wins over it; JSON Lines are always UTF-8\n"
     "      --allow-empty       build an index even when no document is found\n"
     "      --wait              if another nindex is building INDEX_DIR, wait for\n"
     "                          it to finish (default: exit 5 at once)\n"
@@ -84,10 +92,11 @@ static const char usage_text[] =
     "  -h, --help              show this help and exit\n"
     "      --version           show version information and exit\n"
     "\n"
-    "Bad input (malformed JSON, invalid UTF-8, binary files, empty documents,\n"
-    "missing fields, duplicate ids) is skipped or repaired with a warning that\n"
-    "names the file and line; a summary follows.  Progress is shown on standard\n"
-    "error when it is a terminal (not with --quiet).\n"
+    "Bad input (malformed JSON, invalid UTF-8 or text invalid in its encoding,\n"
+    "binary files, empty documents, missing fields, duplicate ids) is skipped\n"
+    "or repaired with a warning that names the file and line; a summary\n"
+    "follows.  Progress is shown on standard error when it is a terminal (not\n"
+    "with --quiet).\n"
     "\n"
     "The index depends only on the input, not on --jobs or --mem.\n"
     "\n"
@@ -199,7 +208,7 @@ static int exit_for(ns_rc rc)
 static const char *const warn_names[IX_WARN_COUNT] = {
     "malformed JSON", "invalid UTF-8", "binary file", "empty document",
     "missing field",  "duplicate id",  "too large",   "unreadable",
-    "link not followed",
+    "link not followed", "invalid in its encoding",
 };
 
 /* Writes what the walks skipped, e.g. "3 files with other extensions, 1
@@ -284,7 +293,8 @@ int main(int argc, char **argv)
     unsigned jobs = n_cpu < 1 ? 1 : n_cpu > (long)IX_MAX_THREADS ? IX_MAX_THREADS : (unsigned)n_cpu;
     uint64_t mem = default_mem();
     enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT, OPT_FIELD,
-           OPT_KEEP_DIACRITICS };
+           OPT_KEEP_DIACRITICS, OPT_ENCODING };
+    const char *encoding = NULL; /* borrowed from argv; NULL: UTF-8 */
     const char *kw_fields[NS_MAX_KW_FIELDS]; /* borrowed from argv, all different */
     size_t n_kw = 0;
     static const struct option opts[] = {
@@ -297,6 +307,7 @@ int main(int argc, char **argv)
         {"allow-empty", no_argument, 0, OPT_EMPTY}, {"wait", no_argument, 0, OPT_WAIT},
         {"field", required_argument, 0, OPT_FIELD},
         {"keep-diacritics", no_argument, 0, OPT_KEEP_DIACRITICS},
+        {"encoding", required_argument, 0, OPT_ENCODING},
         {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -363,6 +374,17 @@ int main(int argc, char **argv)
                 kw_fields[n_kw++] = optarg;
             break;
         }
+        case OPT_ENCODING: {
+            ix_enc *e = NULL;
+            if (!ix_enc_is_utf8(optarg) && ix_enc_new(optarg, &e, &err)) {
+                fprintf(stderr, "nindex: %s\nTry 'nindex --help' for more information.\n",
+                        err.msg);
+                return err.rc == NS_E_ARG ? EXIT_USAGE : EXIT_IO;
+            }
+            ix_enc_free(e);
+            encoding = e ? optarg : NULL;
+            break;
+        }
         case OPT_EMPTY: allow_empty = 1; break;
         case OPT_WAIT: wait_lock = 1; break;
         case 'q': quiet = 1; break;
@@ -380,6 +402,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "Try 'nindex --help' for more information.\n");
             return EXIT_USAGE;
         }
+    }
+    if (encoding && in_fmt == IX_FMT_JSONL) {
+        fprintf(stderr, "nindex: --encoding %s applies to plain text, and --input-format jsonl "
+                        "reads JSON Lines, which are UTF-8 (RFC 8259)\n"
+                        "Try 'nindex --help' for more information.\n",
+                encoding);
+        return EXIT_USAGE;
     }
     if (optind >= argc) {
         fprintf(stderr, "nindex: no INPUT given\nTry 'nindex --help' for more information.\n");
@@ -445,6 +474,8 @@ int main(int argc, char **argv)
     ix_source *src = NULL;
     if (!rc)
         rc = ix_source_new(b, in_fmt, argc - optind, &src, &err);
+    if (!rc)
+        rc = ix_source_set_encoding(src, encoding, &err);
     for (int i = optind; i < argc && !rc; i++)
         rc = ix_source_read(src, argv[i], &err);
     if (!rc)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "ix_encoding.h"
 #include "ns_alloc.h"
 #include "ns_buf.h"
 #include "ns_docrec.h"
@@ -215,6 +216,9 @@ struct ix_source {
     ns_json_member rest[NS_MAX_EXTRA_FIELDS + 1]; /* its other members */
     ix_field extra[NS_MAX_EXTRA_FIELDS + 1];
     ns_buf idbuf;          /* a generated id */
+    ix_enc *enc;           /* owned: --encoding of plain text; NULL = UTF-8 */
+    ix_enc *bom_enc[4];    /* owned, opened when first needed: UTF-16LE,
+                              UTF-16BE, UTF-32LE, UTF-32BE (by their BOM) */
 };
 
 typedef struct reader {
@@ -222,6 +226,7 @@ typedef struct reader {
     ns_buf buf;   /* owned: bytes read and not yet consumed */
     int eof;      /* the end was reached */
     int failed;   /* a read failed (warned): the rest is skipped */
+    int utf8_bom; /* a UTF-8 byte-order mark was dropped */
 } reader;
 
 /* Appends up to cap more bytes to r->buf.  Returns the number appended, 0
@@ -255,6 +260,7 @@ static int rd_prefix(reader *r, size_t want)
     if (r->buf.len >= 3 && memcmp(r->buf.data, "\xEF\xBB\xBF", 3) == 0) {
         memmove(r->buf.data, r->buf.data + 3, r->buf.len - 3);
         r->buf.len -= 3;
+        r->utf8_bom = 1;
     }
     return 0;
 }
@@ -264,8 +270,6 @@ static int rd_prefix(reader *r, size_t want)
 /* Why s[0..len) (a file's first bytes) is not text, or NULL if it is. */
 static const char *binary_reason(const uint8_t *s, size_t len, char *why, size_t why_len)
 {
-    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
-        return "UTF-16 text (only UTF-8 is read; convert it, e.g. iconv -f UTF-16 -t UTF-8)";
     if (memchr(s, 0, len < IX_BINARY_PROBE ? len : IX_BINARY_PROBE))
         return "binary file (NUL bytes)";
     size_t n = len < IX_UTF8_PROBE ? len : IX_UTF8_PROBE, bad = 0;
@@ -279,11 +283,120 @@ static const char *binary_reason(const uint8_t *s, size_t len, char *why, size_t
     }
     if (bad * 8 > n) {
         snprintf(why, why_len,
-                 "binary file (%zu of its first %zu bytes are not UTF-8; text must be UTF-8)", bad,
-                 n);
+                 "binary file (%zu of its first %zu bytes are not UTF-8; text in another "
+                 "encoding needs --encoding)",
+                 bad, n);
         return why;
     }
     return NULL;
+}
+
+static ns_rc add_text(ix_build *b, const char *src, const char *id, const char *t, size_t len,
+                      ns_err *err);
+
+/* The text's encoding: UTF-16 or UTF-32 when it starts with their
+ * byte-order mark (*bom_len: its length, to skip), else UTF-8 when it
+ * started with UTF-8's (dropped by rd_prefix), else s->enc.  A BOM wins
+ * over --encoding.  NULL = UTF-8; NS_E_NOMEM in *rc. */
+static ix_enc *text_encoding(ix_source *s, const reader *r, size_t *bom_len, ns_rc *rc,
+                             ns_err *err)
+{
+    static const char *const names[4] = {"UTF-16LE", "UTF-16BE", "UTF-32LE", "UTF-32BE"};
+    const uint8_t *d = r->buf.data;
+    size_t n = r->buf.len;
+    int k = -1;
+    *bom_len = 0;
+    *rc = NS_OK;
+    if (r->utf8_bom)
+        return NULL;
+    if (n >= 4 && !memcmp(d, "\xFF\xFE\0\0", 4))
+        k = 2;
+    else if (n >= 4 && !memcmp(d, "\0\0\xFE\xFF", 4))
+        k = 3;
+    else if (n >= 2 && !memcmp(d, "\xFF\xFE", 2))
+        k = 0;
+    else if (n >= 2 && !memcmp(d, "\xFE\xFF", 2))
+        k = 1;
+    if (k < 0)
+        return s->enc;
+    *bom_len = k < 2 ? 2 : 4;
+    if (!s->bom_enc[k] && (*rc = ix_enc_new(names[k], &s->bom_enc[k], err)))
+        return NULL;
+    return s->bom_enc[k];
+}
+
+/* Reads a plain-text document of encoding e (the first bom_len bytes of
+ * r->buf skipped), converting chunk by chunk; the size limit is on the
+ * UTF-8 text. */
+static ns_rc read_converted(ix_source *s, reader *r, ix_enc *e, size_t bom_len, const char *src,
+                            const char *id, ns_err *err)
+{
+    ix_build *b = s->b;
+    size_t limit = NS_MAX_DOC_BYTES + NS_MAX_FIELD_BYTES;
+    int truncated = 0;
+    ns_buf out;
+    ns_buf_init(&out);
+    ix_enc_reset(e);
+    size_t pos = bom_len;
+    uint64_t n_read = r->buf.len;
+    ns_rc rc = NS_OK;
+    for (;;) {
+        int final = r->eof || r->failed;
+        size_t used;
+        if ((rc = ix_enc_convert(e, r->buf.data + pos, r->buf.len - pos, final, &out, &used)))
+            break;
+        pos += used;
+        if (out.len > limit) {
+            truncated = 1;
+            out.len = ns_utf8_floor(out.data, out.len, limit);
+            break;
+        }
+        if (final)
+            break;
+        memmove(r->buf.data, r->buf.data + pos, r->buf.len - pos);
+        r->buf.len -= pos;
+        pos = 0;
+        ssize_t n = rd_more(r, 65536, 0);
+        if (n < 0) {
+            rc = NS_E_NOMEM;
+            break;
+        }
+        n_read += (uint64_t)n;
+    }
+    if (rc || r->failed) { /* a failed read was warned: skipped */
+        ns_buf_release(&out);
+        return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
+    }
+    ix_build_count_bytes(b, n_read);
+    const char *t = (const char *)out.data;
+    size_t len = out.len;
+    if (len >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3)) /* iconv kept a BOM */
+        t += 3, len -= 3;
+    if (len && memchr(t, 0, len < IX_BINARY_PROBE ? len : IX_BINARY_PROBE)) {
+        ix_build_warn(b, IX_WARN_BINARY, src, 0, "binary file (NUL characters in %s): skipped",
+                      ix_enc_name(e));
+        ns_buf_release(&out);
+        return NS_OK;
+    }
+    uint64_t bad_in, bad_out;
+    uint64_t n_bad = ix_enc_bad(e, &bad_in, &bad_out);
+    if (n_bad) {
+        uint64_t line = 1;
+        for (size_t i = 0; i < out.len && i < bad_out; i++)
+            line += out.data[i] == '\n';
+        ix_build_warn(b, IX_WARN_ENCODING, src, line,
+                      "%llu invalid %s sequence%s (first at byte %llu of the file): replaced by "
+                      "U+FFFD",
+                      (unsigned long long)n_bad, ix_enc_name(e), n_bad == 1 ? "" : "s",
+                      (unsigned long long)(bad_in + bom_len));
+    }
+    if (truncated)
+        ix_build_warn(b, IX_WARN_TOOBIG, src, 0,
+                      "file larger than %u bytes once converted to UTF-8: truncated",
+                      (unsigned)limit);
+    rc = add_text(b, src, id, t, len, err);
+    ns_buf_release(&out);
+    return rc;
 }
 
 static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id, ns_err *err)
@@ -291,6 +404,13 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
     ix_build *b = s->b;
     size_t limit = NS_MAX_DOC_BYTES + NS_MAX_FIELD_BYTES;
     int truncated = 0;
+    size_t bom_len;
+    ns_rc erc;
+    ix_enc *enc = text_encoding(s, r, &bom_len, &erc, err);
+    if (erc)
+        return erc;
+    if (enc)
+        return read_converted(s, r, enc, bom_len, src, id, err);
     while (!r->eof && !r->failed) {
         if (rd_more(r, 65536, 0) < 0)
             return ns_err_set(err, NS_E_NOMEM, "out of memory");
@@ -314,6 +434,14 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
     if (truncated)
         ix_build_warn(b, IX_WARN_TOOBIG, src, 0, "file larger than %u bytes: truncated",
                       (unsigned)limit);
+    return add_text(b, src, id, t, len, err);
+}
+
+/* One plain-text document of UTF-8 t[0..len): the title is the first
+ * non-blank line, the body the rest. */
+static ns_rc add_text(ix_build *b, const char *src, const char *id, const char *t, size_t len,
+                      ns_err *err)
+{
     /* title: first non-blank line */
     size_t i = 0;
     const char *title = NULL, *body = t + len;
@@ -819,9 +947,21 @@ void ix_source_free(ix_source *s)
     if (!s)
         return;
     ns_free(s->seen);
+    ix_enc_free(s->enc);
+    for (int k = 0; k < 4; k++)
+        ix_enc_free(s->bom_enc[k]);
     ns_buf_release(&s->scratch);
     ns_buf_release(&s->idbuf);
     ns_free(s);
+}
+
+ns_rc ix_source_set_encoding(ix_source *s, const char *name, ns_err *err)
+{
+    ix_enc_free(s->enc);
+    s->enc = NULL;
+    if (!name || ix_enc_is_utf8(name))
+        return NS_OK;
+    return ix_enc_new(name, &s->enc, err);
 }
 
 void ix_source_skipped(const ix_source *s, uint64_t out[IX_SKIP_COUNT])

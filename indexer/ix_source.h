@@ -16,7 +16,10 @@
  *    zstd streaming decompression, and so is any other input that starts
  *    with the zstd frame magic.  Corrupt or truncated compressed data is a
  *    warning naming the file; what was decompressed before it is kept;
- *  - a UTF-8 byte-order mark at the start of any input is dropped;
+ *  - a UTF-8 byte-order mark at the start of any input is dropped; plain
+ *    text starting with a UTF-16 or UTF-32 byte-order mark is converted to
+ *    UTF-8 (ix_encoding), and so is plain text of another declared
+ *    encoding (ix_source_set_encoding);
  *  - a regular file reached twice (`A/a.txt` and `./A/a.txt`, or a
  *    directory and a file inside it) is read once: same device and inode.
  *
@@ -28,9 +31,12 @@
  * BASE:LINE where BASE is the id the file would have as plain text
  * ("stdin" for standard input), e.g. `a.jsonl:17`.
  *
- * Plain text: title = first non-empty line, body = the rest.  A text file
- * with NUL bytes in its first 8 KiB, or with more than 1 byte in 8 of its
- * first 64 KiB in invalid UTF-8 sequences, is binary: warned and skipped.
+ * Plain text: title = first non-empty line, body = the rest.  A UTF-8 text
+ * file with NUL bytes in its first 8 KiB, or with more than 1 byte in 8 of
+ * its first 64 KiB in invalid UTF-8 sequences, is binary: warned and
+ * skipped; so is converted text with U+0000 in its first 8 KiB of UTF-8.
+ * The size limit (NS_MAX_DOC_BYTES + NS_MAX_FIELD_BYTES) is on the UTF-8
+ * text: converted text is cut there.
  * JSON Lines: members id, title, body (or text), date, url.  Every problem
  * is a warning through ix_build_warn. */
 #ifndef IX_SOURCE_H
@@ -62,6 +68,14 @@ typedef struct ix_source ix_source;
  * borrowed and must outlive it. */
 ns_rc ix_source_new(ix_build *b, ix_input_format fmt, int n_inputs, ix_source **out, ns_err *err);
 void ix_source_free(ix_source *s);
+
+/* Plain text (not JSON Lines, which is UTF-8: RFC 8259) is read in the
+ * encoding name, any name glibc's iconv_open knows (NULL or a spelling of
+ * UTF-8: UTF-8, the default), converted to UTF-8 as it is read; a sequence
+ * invalid in it becomes U+FFFD with a warning (IX_WARN_ENCODING) naming the
+ * file and the line of the first.  A byte-order mark wins over it: UTF-8,
+ * UTF-16LE/BE, UTF-32LE/BE.  NS_E_ARG naming an unknown encoding. */
+ns_rc ix_source_set_encoding(ix_source *s, const char *name, ns_err *err);
 
 /* Reads one INPUT.  Returns an error only when the build itself fails
  * (memory, the index files); unreadable or malformed input inside it is a

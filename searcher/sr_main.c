@@ -105,9 +105,11 @@ static const char usage_text[] =
     "Exit status:\n"
     "  0  at least one document matched (--check: the index is sound;\n"
     "     --get: every ID was found)\n"
-    "  1  nothing matched (--get: an ID is not in the index)\n"
+    "  1  nothing matched, or the query has no searchable words (only stop\n"
+    "     words, punctuation, symbols or emoji: a message says which); --get:\n"
+    "     an ID is not in the index\n"
     "  2  usage error, a malformed query (the message names the column), a\n"
-    "     query with no searchable words or more than 1024 distinct ones\n"
+    "     query with more than 1024 distinct words\n"
     "  3  index missing, corrupt, or of an unsupported version\n"
     "  4  I/O or memory failure (an unreadable index, output that cannot be\n"
     "     written)\n";
@@ -269,6 +271,34 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
     return a->k ? (long)shown : (long)(count > LONG_MAX ? LONG_MAX : count);
 }
 
+/* Says why a query has nothing to search for (no hits, exit status 1, not
+ * a usage error): its words are all stop words of the index, or it has no
+ * words (punctuation, symbols, emoji).  where and the qid name a query of
+ * a --queries file. */
+static void say_vanished(const app *a, const sr_query *q, const char *text, size_t len,
+                         const char *where)
+{
+    fputs("nsearch: ", stderr);
+    if (where) {
+        const char *qid = a->ro.out.qid ? a->ro.out.qid : "";
+        ns_buf b;
+        ns_buf_init(&b);
+        ns_term_put(&b, qid, strlen(qid), NS_TERM_NAME);
+        fprintf(stderr, "%s: query %s: ", where, ns_buf_cstr(&b) ? ns_buf_cstr(&b) : "");
+        ns_buf_release(&b);
+    }
+    fputs("the query '", stderr);
+    put_query(stderr, text, len);
+    if (q->n_words > 0)
+        fprintf(stderr, "' has no searchable words: every word that is not excluded is a stop "
+                        "word, which index '%s' leaves out (built with --stopwords %s); nothing "
+                        "can match\n",
+                a->ix->dir, ns_stop_list_name(ns_analyzer_stop_list(a->ix->an)));
+    else
+        fputs("' has no searchable words (only punctuation, symbols or emoji); nothing can match\n",
+              stderr);
+}
+
 /* Parses and answers one query text; where names it in messages (NULL: the
  * command line's).  Returns -1 to go on (*n_hits set), else an exit status. */
 static int answer(app *a, const char *text, size_t len, const char *where, long *n_hits)
@@ -307,24 +337,15 @@ static int answer(app *a, const char *text, size_t len, const char *where, long 
             fprintf(stderr, "nsearch: cannot write the query\n");
             st = EXIT_IO;
         }
-    } else if (!q.root && !where && q.n_words > 0) {
-        fprintf(stderr, "nsearch: every word of the query '");
-        put_query(stderr, text, len);
-        fprintf(stderr, "' that is not excluded is a stop word, which index '%s' leaves out "
-                        "(built with --stopwords %s): nothing can match\n",
-                a->ix->dir, ns_stop_list_name(ns_analyzer_stop_list(a->ix->an)));
-        st = EXIT_NOHITS;
-    } else if (!q.root && !where) {
-        fprintf(stderr, "nsearch: the query '");
-        put_query(stderr, text, len);
-        fprintf(stderr, "' has no words to search for (only punctuation or symbols)\n");
-        st = EXIT_USAGE;
     } else {
+        if (!q.root)
+            say_vanished(a, &q, text, len, where);
+        /* the normal (empty) result: nothing in JSON or TREC, a count of 0 */
         *n_hits = run_query(a, &q, &err);
         if (*n_hits < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             st = exit_for(err.rc);
-        } else if (*n_hits == 0 && !where && isatty(STDERR_FILENO)) {
+        } else if (*n_hits == 0 && q.root && !where && isatty(STDERR_FILENO)) {
             /* for a person at a terminal; scripts get grep's silence */
             fputs("nsearch: no document matches; 'nsearch --show-query' shows how the query was "
                   "read\n", stderr);

@@ -413,15 +413,88 @@ Test(cli_nsearch, no_match_exits_1_with_empty_stdout)
     free(idx);
 }
 
-Test(cli_nsearch, punctuation_only_query_exits_2)
+/* A query whose words all vanish is no usage error: no hits (exit 1), one
+ * line saying why, the normal empty result on stdout. */
+static void assert_vanishes(const char *idx, const char *query, const char *why)
+{
+    const char *fmts[] = {"--format=text", "--json", "--format=trec"};
+    for (size_t i = 0; i < 3; i++) {
+        tu_out o = NSEARCH("-i", idx, fmts[i], query);
+        cr_assert_eq(o.status, 1, "'%s' %s: status %d, stderr: %s", query, fmts[i], o.status, o.err);
+        cr_assert_str_empty(o.out, "'%s' %s: stdout: %s", query, fmts[i], o.out);
+        cr_assert(!strncmp(o.err, "nsearch: the query '", 20), "stderr: %s", o.err);
+        cr_assert(strstr(o.err, query), "the query is not quoted back: %s", o.err);
+        cr_assert(strstr(o.err, "has no searchable words"), "stderr: %s", o.err);
+        cr_assert(strstr(o.err, why), "'%s': stderr: %s", query, o.err);
+        cr_assert_eq(strchr(o.err, '\n'), o.err + strlen(o.err) - 1, "not one line: %s", o.err);
+        tu_out_free(&o);
+    }
+    tu_out o = NSEARCH("-i", idx, "--json", "--count", query);
+    cr_assert_eq(o.status, 1, "status %d, stderr: %s", o.status, o.err);
+    cr_assert_str_eq(o.out, "{\"count\":0}\n");
+    tu_out_free(&o);
+}
+
+Test(cli_nsearch, punctuation_only_query_exits_1_saying_why)
 {
     char *idx = corpus_index("punct_only", NULL);
-    tu_out o = NSEARCH("-i", idx, "!!! ???");
-    cr_assert_eq(o.status, 2, "status %d", o.status);
+    assert_vanishes(idx, "!!! ???", "only punctuation, symbols or emoji");
+    assert_vanishes(idx, "... -- ,", "only punctuation, symbols or emoji");
+    free(idx);
+}
+
+Test(cli_nsearch, emoji_only_query_exits_1_saying_why)
+{
+    char *idx = corpus_index("emoji_only", NULL);
+    assert_vanishes(idx, "\xf0\x9f\x99\x82 \xf0\x9f\x98\x80\xe2\x9c\x85",
+                    "only punctuation, symbols or emoji");
+    free(idx);
+}
+
+Test(cli_nsearch, stop_words_only_query_exits_1_saying_why)
+{
+    char *idx = corpus_index("stop_only", NULL); /* English: the default stop list */
+    assert_vanishes(idx, "the of", "every word that is not excluded is a stop word");
+    assert_vanishes(idx, "The OF, and!", "(built with --stopwords english)");
+    free(idx);
+}
+
+/* In a --queries file such a query just has no results; the message names
+ * the file, line and qid, and the other queries are answered. */
+Test(cli_nsearch, queries_file_query_without_searchable_words_has_no_results)
+{
+    char *dir;
+    char *idx = corpus_index("queries_vanish", &dir);
+    char *qf = tu_path(dir, "q.txt");
+    static const char q[] = "p1\t!!!\ns1\tthe of\nok\tArticle Five\n";
+    cr_assert_eq(tu_write_file(qf, q, sizeof q - 1), 0);
+    tu_out o = NSEARCH("-i", idx, "--queries", qf, "--format", "trec", "-k", "1");
+    cr_assert_eq(o.status, 0, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(!strncmp(o.out, "ok Q0 ", 6) && !strchr(o.out, '\n')[1], "stdout: %s", o.out);
+    cr_assert(strstr(o.err, "line 1: query p1: the query '!!!' has no searchable words"),
+              "stderr: %s", o.err);
+    cr_assert(strstr(o.err, "line 2: query s1: the query 'the of' has no searchable words"),
+              "stderr: %s", o.err);
+    tu_out_free(&o);
+    /* only such queries: no hits, exit 1 */
+    static const char q2[] = "p1\t!!!\n";
+    cr_assert_eq(tu_write_file(qf, q2, sizeof q2 - 1), 0);
+    o = NSEARCH("-i", idx, "--queries", qf, "--format", "trec");
+    cr_assert_eq(o.status, 1, "status %d, stderr: %s", o.status, o.err);
     cr_assert_str_empty(o.out);
-    cr_assert(strstr(o.err, "nsearch: "), "stderr: %s", o.err);
-    cr_assert(strstr(o.err, "no words"), "stderr: %s", o.err);
-    cr_assert(strstr(o.err, "!!! ???"), "the query is not quoted back: %s", o.err);
+    tu_out_free(&o);
+    free(qf);
+    free(idx);
+    free(dir);
+}
+
+/* Syntax errors stay usage errors. */
+Test(cli_nsearch, a_malformed_query_still_exits_2)
+{
+    char *idx = corpus_index("malformed", NULL);
+    tu_out o = NSEARCH("-i", idx, "\"never closed");
+    cr_assert_eq(o.status, 2, "status %d, stderr: %s", o.status, o.err);
+    cr_assert(strstr(o.err, "bad query: column 1"), "stderr: %s", o.err);
     tu_out_free(&o);
     free(idx);
 }

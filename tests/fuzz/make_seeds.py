@@ -143,6 +143,13 @@ def main():
     write("text", "binary", b"\x01" + bytes(range(256)))
     write("text", "stopwords-only", b"\x03" + b"the of and\nto a in\n")
     write("text", "no-words-commit", b"\x01" + b"... --- !!!\n")
+    # UTF-16/UTF-32 by their byte-order mark (converted with iconv); the
+    # first with a lone low surrogate and an odd last byte
+    uni = "Title caf\xe9\nna\xefve genet \U0001F600\n"
+    le16 = b"\xff\xfe" + uni.encode("utf-16-le")
+    write("text", "utf16le-bom-invalid", b"\x01" + le16[:30] + b"\x00\xdc" + le16[30:] + b"z")
+    write("text", "utf16be-bom", b"\x00" + b"\xfe\xff" + uni.encode("utf-16-be"))
+    write("text", "utf32le-bom", b"\x01" + b"\xff\xfe\x00\x00" + uni.encode("utf-32-le"))
 
     # analyzer: flags byte (language index, 64 cache off, 128 stop list) + text.
     n = len(LANGS) + 1
