@@ -510,7 +510,7 @@ static size_t ascii_word(walk *r, size_t i)
     bool joined = false;
     pending *p = &r->p[r->head];
     char *w = p->w;
-    uint8_t t;
+    uint8_t t = AC_SEP;
     for (;;) {
 #if NS_SWAR
         if (len - i >= 8) {
