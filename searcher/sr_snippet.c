@@ -144,7 +144,9 @@ ns_rc sr_snippet_make(ns_analyzer *an, const sr_query *q, const char *text, size
     double cur = 0;
     size_t distinct = 0;
     for (size_t i = 0, j = 0; i < c.n; i++) {
-        while (j < c.n && c.m[j].end - c.m[i].start <= width) {
+        /* a match longer than the width (a long word's piece) is a window
+         * of its own */
+        while (j < c.n && (j == i || c.m[j].end - c.m[i].start <= width)) {
             if (count[c.m[j].term]++ == 0) {
                 cur += (c.m[j].term < q->n ? term_weight(&q->t[c.m[j].term]) : all) + 1e-3;
                 distinct++;

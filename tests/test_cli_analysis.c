@@ -133,7 +133,9 @@ Test(cli_analysis, long_words_are_found_and_counted)
     char text[1000];
     memset(text, 'q', 600);
     strcpy(text + 600, " tail\n");
-    write_str(src, text);
+    char file[1100];
+    snprintf(file, sizeof file, "Long words\n%s", text); /* the title, then the body */
+    write_str(src, file);
     tu_out o = NINDEX("-o", out, src);
     cr_assert_eq(o.status, 0, "%s", o.err);
     cr_assert(strstr(o.err, "1 word over 255 bytes split"), "%s", o.err);
@@ -142,6 +144,10 @@ Test(cli_analysis, long_words_are_found_and_counted)
     o = NSEARCH("-i", out, "--count", "-k", "0", text);
     cr_assert_eq(o.status, 0, "%s", o.err);
     cr_assert_str_eq(o.out, "1 match\n");
+    tu_out_free(&o);
+    o = NSEARCH("-i", out, "--json", text); /* a match wider than the snippet is highlighted */
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(strstr(o.out, "\"highlights\":[[0,600]]"), "%s", o.out);
     tu_out_free(&o);
     free(src);
     free(out);
