@@ -363,9 +363,9 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
     }
     s->nopos = ns_keyword_is_key(s->key, s->key_len);
     s->dp = s->docs.data;
-    s->dend = s->docs.data + s->docs.len;
+    s->dend = s->docs.len ? s->docs.data + s->docs.len : s->docs.data;
     s->pp = s->pos.data;
-    s->pend = s->pos.data + s->pos.len;
+    s->pend = s->pos.len ? s->pos.data + s->pos.len : s->pos.data; /* keyword terms: none */
     s->started = 0;
     *got = 1;
     return NS_OK;
