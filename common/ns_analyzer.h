@@ -107,7 +107,9 @@ uint32_t ns_analyzer_words(const ns_analyzer *a);
 uint64_t ns_analyzer_epoch(const ns_analyzer *a);
 
 /* Tokenizes and stems text[0..len), calling cb for each token in order.
- * Returns NS_E_NOMEM if a buffer cannot grow; otherwise NS_OK. */
+ * Not reentrant: cb must not call ns_analyze() on the same analyzer (the
+ * walk's state lives in it).  Returns NS_E_NOMEM if a buffer cannot grow;
+ * otherwise NS_OK. */
 ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, void *ctx);
 
 /* Stems one already folded word (no tokenizing); a stop word gives

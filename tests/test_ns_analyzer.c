@@ -489,6 +489,12 @@ Test(ns_analyzer, identity_depends_on_language_and_is_stable)
     cr_assert_neq(h, ns_analyzer_identity(none));
     cr_assert_neq(h, ns_analyzer_identity(porter));
     cr_assert_neq(ns_analyzer_identity(fr), ns_analyzer_identity(none));
+    /* Keeping diacritics is another analysis. */
+    ns_analyzer *keep = new_analyzer("english");
+    ns_err kerr;
+    cr_assert_eq(ns_analyzer_set_keep_diacritics(keep, true, &kerr), NS_OK);
+    cr_assert_neq(ns_analyzer_identity(keep), h);
+    ns_analyzer_free(keep);
     /* Stable across calls, cache state and use. */
     tok_list *l = calloc(1, sizeof *l);
     cr_assert_eq(ns_analyze(en, "some text to warm the cache", 27, collect, l), NS_OK);
