@@ -442,6 +442,8 @@ static ns_rc read_text(ix_source *s, reader *r, const char *src, const char *id,
 static ns_rc add_text(ix_build *b, const char *src, const char *id, const char *t, size_t len,
                       ns_err *err)
 {
+    if (!t) /* an empty conversion has no buffer */
+        t = "", len = 0;
     /* title: first non-blank line */
     size_t i = 0;
     const char *title = NULL, *body = t + len;

@@ -7,6 +7,9 @@
 # property).
 #   tests/fuzz/run.sh [SECONDS] [SURFACE...]
 #   FUZZ_JOBS=N          cmake build parallelism (default 2)
+#   FUZZ_SEED=N          libFuzzer's random seed (default: a new one each run);
+#                        CI fixes it, so that its run is a prefix of a local run
+#                        with the same seed and a longer time
 #   FUZZ_ARGS="..."      extra libFuzzer flags
 set -eu
 cd "$(dirname "$0")/../.."
@@ -34,7 +37,7 @@ for s in $surfaces; do
     echo "run.sh: fuzz_$s for ${secs}s" >&2
     # shellcheck disable=SC2086
     if ! "$bdir/fuzz_$s" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$bdir/artifacts/$s/" ${FUZZ_ARGS:-} \
+        -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} -artifact_prefix="$bdir/artifacts/$s/" ${FUZZ_ARGS:-} \
         "$work/$s" "tests/fuzz/corpus/$s" 2>"$work/$s.log"; then
         failed="$failed $s"
         tail -n 60 "$work/$s.log" >&2
