@@ -1,8 +1,10 @@
 /* ns_analyzer: the analysis pipeline (see ns_analyzer.h for the rules).
  *
  * This is the indexing hot path, so:
- *  - ASCII text is scanned 8 bytes at a time (SWAR: a run of letters and
- *    digits is found and lower-cased without a branch per byte); the bytes
+ *  - ASCII text is scanned 16 bytes at a time (SSE2, ns_ascan.h; 8 bytes
+ *    by SWAR where there is no SSE2, and for the last bytes): a run of
+ *    letters and digits is found and lower-cased without a branch per
+ *    byte; the bytes
  *    that end a run go through one 256-entry table, which applies UAX #29's
  *    rules for ASCII (the joiners . ' , ; _) in a few branches;
  *  - text with a byte >= 0x80 goes to ICU (ns_wordbreak.h, ns_unorm.h) one
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "ns_alloc.h"
+#include "ns_ascan.h"
 #include "ns_buf.h"
 #include "ns_lang.h"
 #include "ns_unorm.h"
@@ -32,14 +35,22 @@
 #else
 #define NS_SWAR 0
 #endif
+#if NS_ASCAN_SSE2 && !NS_SWAR
+#error "the SSE2 scan falls back on the SWAR one for the last bytes"
+#endif
 
 /* Words in flight between folding and stemming: each one's cache slot is
  * prefetched when it is folded and read NS_RING - 1 words later, which hides
  * the cache miss of a large vocabulary (a third of the analyzer's time). */
 #define NS_RING 16
 
+/* A pending word's buffer: room for a 16-byte store at any length up to the
+ * cap (ascii_word), and for what ns_stem reads (NS_STEM_WORD_BUF). */
+#define NS_PENDING_BUF (NS_TOKEN_MAX_BYTES + 17)
+_Static_assert(NS_PENDING_BUF >= NS_STEM_WORD_BUF, "a pending word is a stem word buffer");
+
 typedef struct pending {
-    _Alignas(8) char w[NS_STEM_WORD_BUF]; /* the folded word, zero padded */
+    _Alignas(16) char w[NS_PENDING_BUF]; /* the folded word, zero padded */
     size_t wl, start, end;
     uint64_t k0, k1, h; /* cache key and hash, when the cache is used */
 } pending;
@@ -491,6 +502,14 @@ static inline uint64_t swar_alnum(uint64_t v)
     return (letter | digit) & ~v & HIGHS;
 }
 
+/* The high bit of the first byte of v that is '_' (and maybe of later
+ * bytes: a borrow runs upwards, so only the lowest bit set is exact). */
+static inline uint64_t swar_uscore(uint64_t v)
+{
+    uint64_t x = v ^ ('_' * ONES);
+    return (x - ONES) & ~x & HIGHS;
+}
+
 /* v with ASCII A..Z turned into a..z. */
 static inline uint64_t swar_lower(uint64_t v)
 {
@@ -502,16 +521,31 @@ static inline uint64_t swar_lower(uint64_t v)
 
 /* Reads the ASCII word that starts at i (a letter, digit or '_'); queues
  * it and returns where scanning goes on, or, when the word runs into a byte
- * >= 0x80 that may continue it, hands the span from i to ICU. */
-static size_t ascii_word(walk *r, size_t i)
+ * >= 0x80 that may continue it, hands the span from i to ICU.  s and len
+ * are r->s and r->len, passed so that they stay in registers. */
+static inline size_t ascii_word(walk *r, const uint8_t *s, size_t len, size_t i)
 {
-    const uint8_t *s = r->s;
-    size_t len = r->len, start = i, wl = 0, n_us = 0;
+    size_t start = i, wl = 0, n_us = 0;
     bool joined = false;
     pending *p = &r->p[r->head];
     char *w = p->w;
     uint8_t t = AC_SEP;
     for (;;) {
+#if NS_ASCAN_SSE2
+        if (len - i >= 16) {
+            char tmp[16];
+            unsigned stop = ~ns_ascan_word(s + i, wl <= NS_TOKEN_MAX_BYTES ? w + wl : tmp) & 0xFFFFu;
+            if (!stop) {
+                wl += 16;
+                i += 16;
+                continue;
+            }
+            size_t k = (size_t)__builtin_ctz(stop);
+            wl += k;
+            i += k;
+            t = ascii_map[s[i]];
+        } else
+#endif
 #if NS_SWAR
         if (len - i >= 8) {
             uint64_t v = ns_stem_load64(s + i);
@@ -539,6 +573,8 @@ static size_t ascii_word(walk *r, size_t i)
             if (i == len)
                 break;
         }
+        if (t == AC_SEP)
+            break;
         if (t == AC_USCORE) {
             if (wl <= NS_TOKEN_MAX_BYTES)
                 w[wl] = '_';
@@ -618,14 +654,23 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
                 i = do_span(r, i);
         }
     }
-    size_t done = 0; /* where the last word or span ended */
     while (i < len && !r->status) {
-        /* Find the start of a word: a letter, a digit or a byte >= 0x80
-         * (the '_' before a word is found by backing up from it). */
+        /* Find the start of a word: a letter, a digit, '_' (which joins
+         * what follows it: "_foo" is a word) or a byte >= 0x80. */
+#if NS_ASCAN_SSE2
+        if (len - i >= 16) {
+            unsigned go = ns_ascan_start(s + i);
+            if (!go) {
+                i += 16;
+                continue;
+            }
+            i += (size_t)__builtin_ctz(go);
+        } else
+#endif
 #if NS_SWAR
         if (len - i >= 8) {
             uint64_t v = ns_stem_load64(s + i);
-            uint64_t go = swar_alnum(v) | (v & HIGHS);
+            uint64_t go = swar_alnum(v) | (v & HIGHS) | swar_uscore(v);
             if (!go) {
                 i += 8;
                 continue;
@@ -634,17 +679,12 @@ ns_rc ns_analyze(ns_analyzer *a, const char *text, size_t len, ns_token_cb cb, v
         }
 #endif
         uint8_t t = ascii_map[s[i]];
-        if (t >= AC_WORD || t == AC_USCORE) {
-            while (i > done && s[i - 1] == '_') /* "_foo": the word starts at '_' */
-                i--;
-            i = done = ascii_word(r, i);
-        } else if (t == AC_HIGH) {
-            while (i > done && s[i - 1] == '_')
-                i--;
-            i = done = do_span(r, i);
-        } else {
+        if (t >= AC_WORD || t == AC_USCORE)
+            i = ascii_word(r, s, len, i);
+        else if (t == AC_HIGH)
+            i = do_span(r, i);
+        else
             i++;
-        }
     }
     while (r->n && !r->status)
         r->status = ring_emit(r);

@@ -7,6 +7,7 @@
 
 #include "ns_alloc.h"
 #include "ns_analyzer.h"
+#include "ns_ascan.h"
 #include "ns_utf8.h"
 
 #define MAX_TOKS 4096
@@ -585,6 +586,38 @@ static size_t random_pieces(char *text, size_t cap, int ascii_only)
     }
     /* Cut anywhere, also inside a sequence, to vary the tail. */
     return len - (len ? (size_t)rand() % (len < 9 ? len : 9) : 0);
+}
+
+/* The 16-byte scans equal their byte-at-a-time references: every byte
+ * value at every position, then random chunks biased to the class edges. */
+Test(ns_analyzer, ascii_scan_matches_its_reference)
+{
+#if NS_ASCAN_SSE2
+    uint8_t chunk[16];
+    char got[16], want[16];
+    for (int pos = 0; pos < 16; pos++)
+        for (int c = 0; c < 256; c++) {
+            memset(chunk, ' ', sizeof chunk);
+            chunk[pos] = (uint8_t)c;
+            cr_assert_eq(ns_ascan_word(chunk, got), ns_ascan_word_ref(chunk, want),
+                         "byte 0x%02X at %d", c, pos);
+            cr_assert_eq(memcmp(got, want, 16), 0, "byte 0x%02X at %d", c, pos);
+            cr_assert_eq(ns_ascan_start(chunk), ns_ascan_start_ref(chunk), "byte 0x%02X at %d",
+                         c, pos);
+        }
+    static const uint8_t edges[] = {'/', '0', '9', ':', '@', 'A', 'Z', '[', '_', '`',
+                                    'a', 'z', '{', 0x7F, 0x80, 0xC0, 0xFF, 0x00, ' ', '.'};
+    srand(77);
+    for (int iter = 0; iter < 100000; iter++) {
+        for (int k = 0; k < 16; k++)
+            chunk[k] = rand() % 2 ? edges[(size_t)rand() % sizeof edges] : (uint8_t)rand();
+        cr_assert_eq(ns_ascan_word(chunk, got), ns_ascan_word_ref(chunk, want));
+        cr_assert_eq(memcmp(got, want, 16), 0);
+        cr_assert_eq(ns_ascan_start(chunk), ns_ascan_start_ref(chunk));
+    }
+#else
+    cr_skip_test("no SSE2 on this machine: the analyzer scans with SWAR");
+#endif
 }
 
 /* ICU on every span (ns_analyzer_set_ascii_fast(a, 0)) is the reference:
