@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tutil.h"
 
@@ -78,9 +79,13 @@ static inline void rb_init(rb_fixture *f, const char *dir, const char *old_src,
     f->new_src = strdup(new_src);
     f->jobs = jobs;
     f->mem = mem;
-    f->queries = tu_path(NS_TEST_TMPDIR, "queries.tsv");
+    /* named by pid: the parts of one suite run at once (NS_TEST_PARTS) */
+    char name[64];
+    snprintf(name, sizeof name, "queries-%ld.tsv", (long)getpid());
+    f->queries = tu_path(NS_TEST_TMPDIR, name);
     cr_assert_eq(tu_write_file(f->queries, queries, strlen(queries)), 0);
-    char *aside = tu_path(NS_TEST_TMPDIR, "new-aside");
+    snprintf(name, sizeof name, "new-aside-%ld", (long)getpid());
+    char *aside = tu_path(NS_TEST_TMPDIR, name);
     tu_rmrf(aside);
     double t0 = tu_now_s();
     rb_build(f, aside, new_src);
@@ -99,6 +104,7 @@ static inline void rb_release(rb_fixture *f)
     free(f->idx);
     free(f->old_src);
     free(f->new_src);
+    unlink(f->queries);
     free(f->queries);
     free(f->old_ans);
     free(f->new_ans);
