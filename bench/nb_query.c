@@ -25,6 +25,7 @@
 #include "ns_docrec.h"
 #include "sr_index.h"
 #include "sr_query.h"
+#include "sr_feedback.h"
 #include "sr_rank.h"
 #include "sr_render.h"
 
@@ -52,6 +53,8 @@ static const char usage_text[] =
     "                       hits (sr_render: fetch head, fetch body, snippets,\n"
     "                       format), each part timed; JSON lines \"bench\":\"e2e\"\n"
     "      --no-snippets    with --e2e: render as nsearch --no-snippets\n"
+    "      --expand         RM3 feedback on every query (nsearch --expand, its\n"
+    "                       defaults): timed from text in, both passes included\n"
     "\n"
     "Output: one JSON line per configuration on stdout (p50/p90/p99/mean in\n"
     "microseconds, QPS, postings decoded and documents scored per query),\n"
@@ -100,6 +103,19 @@ static query *load_queries(const char *path, size_t limit, size_t *n_out)
     fclose(f);
     *n_out = n;
     return q;
+}
+
+/* --expand: every query is expanded (NULL: plain BM25). */
+static const sr_fb_opts *expand_opts;
+
+/* Parses text, and with --expand runs its feedback (first pass by algo). */
+static ns_rc nb_parse(sr_index *ix, const char *text, const sr_query_opts *qo, sr_algo algo,
+                      sr_query *q, ns_err *err)
+{
+    ns_rc rc = sr_query_parse_opts(ix, text, strlen(text), qo, q, err);
+    if (!rc && expand_opts && q->root)
+        rc = sr_feedback_expand(ix, q, algo, expand_opts, NULL, err);
+    return rc;
 }
 
 static size_t parse_list(const char *s, char items[][16], size_t max)
@@ -197,7 +213,7 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
         sr_query q;
         size_t nh = 0;
         sr_rank_stats st;
-        if (sr_query_parse_opts(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &c->qo, &q, &err) ||
+        if (nb_parse(c->ix, c->qs[qi].text, &c->qo, SR_ALGO_EXHAUSTIVE, &q, &err) ||
             sr_rank(c->ix, &q, SR_ALGO_EXHAUSTIVE, c->k, hits, &nh, &st, &err)) {
             fprintf(stderr, "nbench: %s\n", err.msg);
             return 4;
@@ -217,7 +233,7 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
             sr_rank_stats st;
             ns_buf_reset(buf);
             double t0 = nb_now();
-            ns_rc rc = sr_query_parse_opts(c->ix, c->qs[qi].text, strlen(c->qs[qi].text), &c->qo, &q, &err);
+            ns_rc rc = nb_parse(c->ix, c->qs[qi].text, &c->qo, SR_ALGO_DEFAULT, &q, &err);
             if (!rc) {
                 rc = sr_rank(c->ix, &q, SR_ALGO_DEFAULT, c->k, hits, &nh, &st, &err);
                 double t1 = nb_now();
@@ -259,10 +275,11 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
     double ratio_mean = s[E2E_RANK].mean > 0 ? s[E2E_TOTAL].mean / s[E2E_RANK].mean : 0;
     double ratio_p99 = s[E2E_RANK].p99 > 0 ? s[E2E_TOTAL].p99 / s[E2E_RANK].p99 : 0;
     printf("{\"bench\":\"e2e\",\"engine\":\"nsearch\",\"corpus\":\"%s\",\"docs\":%llu,\"format\":\"%s\","
-           "\"snippets\":%s,\"mode\":\"%s\",\"k\":%zu,\"algo\":\"%s\",\"queries\":%zu,"
+           "\"snippets\":%s,\"mode\":\"%s\",\"expand\":%s,\"k\":%zu,\"algo\":\"%s\",\"queries\":%zu,"
            "\"p50_us\":%.2f,\"p99_us\":%.2f,\"mean_us\":%.2f",
            c->label, (unsigned long long)c->ix->n_live, c->fmt_name,
-           c->snippets && c->fmt != SR_FMT_TREC ? "true" : "false", c->mode_name, c->k,
+           c->snippets && c->fmt != SR_FMT_TREC ? "true" : "false", c->mode_name,
+           expand_opts ? "true" : "false", c->k,
            sr_algo_name(SR_ALGO_DEFAULT), c->nq, s[E2E_TOTAL].p50, s[E2E_TOTAL].p99,
            s[E2E_TOTAL].mean);
     for (int p = E2E_RANK; p < E2E_PARTS; p++)
@@ -362,9 +379,10 @@ int nb_query_main(int argc, char **argv)
         {"startup", required_argument, 0, 's'}, {"nsearch", required_argument, 0, 'N'},
         {"slowest", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
         {"e2e", required_argument, 0, 'E'},     {"no-snippets", no_argument, 0, 'n'},
-        {0, 0, 0, 0}};
+        {"expand", no_argument, 0, 'X'},        {0, 0, 0, 0}};
     int c;
     optind = 1;
+    expand_opts = NULL;
     while ((c = getopt_long(argc, argv, "i:q:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': index = optarg; break;
@@ -382,6 +400,12 @@ int nb_query_main(int argc, char **argv)
         case 'S': slowest = atoi(optarg); break;
         case 'E': e2e = optarg; break;
         case 'n': snippets = false; break;
+        case 'X': {
+            static sr_fb_opts fb;
+            sr_fb_opts_default(&fb);
+            expand_opts = &fb;
+            break;
+        }
         case 'h': fputs(usage_text, stdout); return 0;
         default: fputs(usage_text, stderr); return 2;
         }
@@ -433,7 +457,7 @@ int nb_query_main(int argc, char **argv)
                 sr_query q;
                 size_t nh = 0;
                 sr_rank_stats st;
-                if (sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), &qo, &q, &err) ||
+                if (nb_parse(ix, qs[qi].text, &qo, SR_ALGO_EXHAUSTIVE, &q, &err) ||
                     sr_rank(ix, &q, SR_ALGO_EXHAUSTIVE, k, hits, &nh, &st, &err)) {
                     fprintf(stderr, "nbench: %s\n", err.msg);
                     return 4;
@@ -456,7 +480,7 @@ int nb_query_main(int argc, char **argv)
                         sr_query q;
                         size_t nh = 0;
                         sr_rank_stats st;
-                        sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), &qo, &q, &err);
+                        nb_parse(ix, qs[qi].text, &qo, algo, &q, &err);
                         sr_rank(ix, &q, algo, k, hits, &nh, &st, &err);
                         sr_query_release(&q);
                         double dt = (nb_now() - t0) * 1e6;
@@ -497,11 +521,12 @@ int nb_query_main(int argc, char **argv)
                 nb_stats_compute(lat, nq, &s);
                 double qps = total > 0 ? (double)nq / (total / 1e6) : 0;
                 printf("{\"bench\":\"query\",\"engine\":\"nsearch\",\"corpus\":\"%s\",\"docs\":%llu,"
-                       "\"mode\":\"%s\",\"k\":%zu,\"algo\":\"%s\",\"queries\":%zu,\"p50_us\":%.2f,"
+                       "\"mode\":\"%s\",\"expand\":%s,\"k\":%zu,\"algo\":\"%s\",\"queries\":%zu,\"p50_us\":%.2f,"
                        "\"p90_us\":%.2f,\"p99_us\":%.2f,\"mean_us\":%.2f,\"qps\":%.1f,"
                        "\"postings_per_query\":%.1f,\"docs_scored_per_query\":%.1f,"
                        "\"checksum\":\"%016llx\",%s}\n",
-                       label, (unsigned long long)ix->n_live, ms[mi], k, as[ai], nq, s.p50, s.p90,
+                       label, (unsigned long long)ix->n_live, ms[mi], expand_opts ? "true" : "false",
+                       k, as[ai], nq, s.p50, s.p90,
                        s.p99, s.mean, qps, (double)postings / (double)nq,
                        (double)scored / (double)nq, (unsigned long long)sum, nb_meta_json());
                 fprintf(stderr, "%-6s %5zu %-10s %9.1f %9.1f %9.1f %9.1f %9.0f %12.0f %10.0f\n", ms[mi],
@@ -517,7 +542,7 @@ int nb_query_main(int argc, char **argv)
             sr_query q;
             size_t nh = 0;
             sr_rank_stats st;
-            sr_query_parse_opts(ix, qs[qi].text, strlen(qs[qi].text), NULL, &q, &err);
+            nb_parse(ix, qs[qi].text, NULL, SR_ALGO_DEFAULT, &q, &err);
             sr_rank(ix, &q, SR_ALGO_DEFAULT, kmax, hits, &nh, &st, &err);
             sr_query_release(&q);
             for (size_t i = 0; i < nh; i++) {

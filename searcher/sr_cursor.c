@@ -206,10 +206,10 @@ static SR_NOINLINE void load_block(sr_cursor *c)
     c->doc = c->docs[0];
 }
 
-void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, uint32_t qtf,
+void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, double qtf,
                     double idf)
 {
-    c->scale = (double)qtf * idf;
+    c->scale = qtf * idf;
     c->avgdl = ix->avgdl;
     /* tf values the partial block leaves out */
     c->tf_all = info->cf == info->df ? 1 : info->df == 1 && info->cf <= UINT32_MAX ? (uint32_t)info->cf : 0;

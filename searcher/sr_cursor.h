@@ -134,10 +134,10 @@ typedef struct sr_cursor {
  * doubles, so any rounding difference is far below 1e-9 relative. */
 #define SR_UB_SLACK 1e-9
 
-/* Positions the cursor on the term's first posting.  qtf and idf are the
- * query term's: scores use scale = qtf * idf; the term bound is scale
+/* Positions the cursor on the term's first posting.  qtf (the clause's
+ * weight, > 0) and idf are the query term's: scores use scale = qtf * idf; the term bound is scale
  * times the weight of the dictionary's best posting. */
-void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, uint32_t qtf,
+void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, double qtf,
                     double idf);
 static inline void sr_cursor_next(sr_cursor *c);
 /* Moves to the first posting with doc >= target (stays if already there). */

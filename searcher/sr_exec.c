@@ -441,7 +441,7 @@ static xn *build(ex *e, const sr_query *q, const sr_qt *t)
     x->sloppy = t->sloppy;
     x->slop = t->slop;
     x->off = t->off;
-    x->scale = (double)t->qtf * t->idf;
+    x->scale = t->qtf * t->idf;
     if (add_cursors(e, x, q, t, t->kind == SR_QT_PHRASE)) {
         xn_free(x);
         return NULL;
@@ -1009,7 +1009,7 @@ static bool rn_eval(const sr_index *ix, rn *r, uint32_t d, double *score)
         if (f <= 0)
             return false;
     }
-    double scale = (double)t->qtf * t->idf;
+    double scale = t->qtf * t->idf;
     *score = t->keyword ? 0.0 : scale * ns_bm25_tf(f, sr_index_doclen(ix, d), ix->avgdl);
     return true;
 }
@@ -1058,10 +1058,17 @@ ns_rc sr_exec_reference(const sr_index *ix, const sr_query *q, size_t k, sr_hit 
 static void put_clause_text(ns_buf *out, const sr_query *q, const sr_qt *t, bool json)
 {
     size_t len = t->end > t->at ? t->end - t->at : 0;
+    const char *s = q->text + t->at;
+    if (t->added) { /* a term added by feedback or more-like-this: its stem */
+        s = q->t[t->w[0]].term;
+        len = q->t[t->w[0]].len;
+        if (!json)
+            ns_buf_puts(out, "(added) ");
+    }
     if (json)
-        ns_json_put_string(out, q->text + t->at, len);
+        ns_json_put_string(out, s, len);
     else
-        ns_term_put(out, q->text + t->at, len, NS_TERM_TEXT);
+        ns_term_put(out, s, len, NS_TERM_TEXT);
 }
 
 static void explain_node(const sr_index *ix, const sr_query *q, rn *r, uint32_t d, bool json,
@@ -1122,7 +1129,7 @@ static void explain_node(const sr_index *ix, const sr_query *q, rn *r, uint32_t 
         if (t->scope)
             ns_buf_printf(out, ",\"field\":\"%s\"", scope[t->scope]);
         if (!t->keyword)
-            ns_buf_printf(out, ",\"idf\":%.6f,\"qtf\":%u,\"tf\":%.6f,\"dl\":%u,\"avgdl\":%.6f,"
+            ns_buf_printf(out, ",\"idf\":%.6f,\"qtf\":%.9g,\"tf\":%.6f,\"dl\":%u,\"avgdl\":%.6f,"
                                "\"k1\":%.2f,\"b\":%.2f,\"weight\":%.6f",
                           t->idf, t->qtf, f, dl, ix->avgdl, NS_BM25_K1, NS_BM25_B,
                           m ? ns_bm25_tf(f, dl, ix->avgdl) : 0.0);
@@ -1138,7 +1145,7 @@ static void explain_node(const sr_index *ix, const sr_query *q, rn *r, uint32_t 
     else if (t->keyword)
         ns_buf_puts(out, ": a filter, no score\n");
     else
-        ns_buf_printf(out, " = idf %.6f x qtf %u x weight %.6f (%s %.6g, dl %u, avgdl %.3f, k1 %.2f, "
+        ns_buf_printf(out, " = idf %.6f x qtf %.9g x weight %.6f (%s %.6g, dl %u, avgdl %.3f, k1 %.2f, "
                            "b %.2f)\n",
                       t->idf, t->qtf, ns_bm25_tf(f, dl, ix->avgdl),
                       t->kind == SR_QT_PHRASE ? "phrase frequency" : "tf", f, dl, ix->avgdl,

@@ -16,6 +16,7 @@
 #include "ns_term.h"
 #include "sr_check.h"
 #include "sr_exec.h"
+#include "sr_feedback.h"
 #include "sr_index.h"
 #include "sr_info.h"
 #include "sr_output.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "       nsearch --check [-i INDEX_DIR]\n"
     "       nsearch --info [-i INDEX_DIR] [--json]\n"
     "       nsearch --get ID... [-i INDEX_DIR] [--format text]\n"
+    "       nsearch [OPTION]... --like ID\n"
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
     "\n"
     "The words of QUERY are analysed like the documents (case folding and\n"
@@ -84,6 +86,20 @@ static const char usage_text[] =
     "      --algo=ALGO      top-k algorithm: maxscore (default, the fastest),\n"
     "                       bmw (Block-Max WAND) or exhaustive (scores every\n"
     "                       posting: the reference the others must match)\n"
+    "      --expand         pseudo-relevance feedback (RM3): the first pass's best\n"
+    "                       documents' frequent terms are added to the query,\n"
+    "                       which runs again (README \"Feedback\"); plain BM25\n"
+    "                       without it\n"
+    "      --fb-docs=N      with --expand: feedback documents (default 10, 1..1000)\n"
+    "      --fb-terms=N     with --expand: terms kept per document and in the\n"
+    "                       model (default 10, 1..1000)\n"
+    "      --fb-weight=W    with --expand: the original query's share, 0 < W <= 1\n"
+    "                       (default 0.5; the feedback terms have 1 - W)\n"
+    "      --like=ID        documents like the stored one whose id is ID (its 25\n"
+    "                       best terms by tf x idf, each in it twice or more and\n"
+    "                       in 5 documents or more, as a weighted query); the\n"
+    "                       document itself is left out; exit 1 when ID is not\n"
+    "                       in the index or has no such term\n"
     "      --stats          after each query, print the work it took to stderr:\n"
     "                       'nsearch: stats: postings_decoded=N docs_scored=N hits=N'\n"
     "      --get=ID         print the stored document whose id is ID (JSON, or\n"
@@ -185,6 +201,11 @@ typedef struct app {
     ns_buf buf;
     int damaged_reported;
     int stats; /* --stats: the work of each query on stderr */
+    int expand;     /* --expand */
+    sr_fb_opts fb;  /* --fb-docs, --fb-terms, --fb-weight */
+    int fb_set;     /* one of those was given */
+    const char *like; /* --like ID */
+    int64_t like_doc; /* its document while answering, else -1 */
 } app;
 
 static int flush_out(ns_buf *b)
@@ -232,6 +253,8 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
     ns_rc rc = NS_OK;
     if (a->count) {
         rc = sr_exec_count(a->ix, q, &count, &st, err);
+        if (!rc && a->like_doc >= 0 && count > 0)
+            count--; /* the document itself */
         if (!rc) {
             report_stats(a, &st, 0);
             if (a->ro.out.fmt == SR_FMT_TEXT)
@@ -252,7 +275,16 @@ static long run_query(app *a, const sr_query *q, ns_err *err)
         }
     }
     if (!rc && a->k) {
-        rc = sr_rank(a->ix, q, a->algo, a->offset + a->k, a->hits, &n, &st, err);
+        /* --like: one more, less the document itself (hits has room) */
+        size_t want = a->offset + a->k + (a->like_doc >= 0);
+        rc = sr_rank(a->ix, q, a->algo, want, a->hits, &n, &st, err);
+        if (!rc && a->like_doc >= 0) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (a->hits[i].doc != (uint32_t)a->like_doc)
+                    a->hits[m++] = a->hits[i];
+            n = m < a->offset + a->k ? m : a->offset + a->k;
+        }
         if (!rc)
             report_stats(a, &st, n);
     }
@@ -299,6 +331,9 @@ static void say_vanished(const app *a, const sr_query *q, const char *text, size
               stderr);
 }
 
+static int answer_query(app *a, sr_query *q, const char *text, size_t len, const char *where,
+                        long *n_hits);
+
 /* Parses and answers one query text; where names it in messages (NULL: the
  * command line's).  Returns -1 to go on (*n_hits set), else an exit status. */
 static int answer(app *a, const char *text, size_t len, const char *where, long *n_hits)
@@ -329,29 +364,94 @@ static int answer(app *a, const char *text, size_t len, const char *where, long 
         fputc('\n', stderr);
         l += ll + (nl != NULL);
     }
+    if (a->expand && q.root) {
+        sr_fb_stats fst;
+        if (sr_feedback_expand(a->ix, &q, a->algo, &a->fb, &fst, &err)) {
+            fprintf(stderr, "nsearch: %s\n", err.msg);
+            sr_query_release(&q);
+            return exit_for(err.rc);
+        }
+        if (a->stats)
+            fprintf(stderr, "nsearch: stats: feedback: docs=%zu terms=%zu postings_decoded=%llu "
+                            "docs_scored=%llu\n", fst.docs, fst.terms,
+                    (unsigned long long)fst.first.postings_decoded,
+                    (unsigned long long)fst.first.docs_scored);
+    }
+    int st = answer_query(a, &q, text, len, where, n_hits);
+    sr_query_release(&q);
+    return st;
+}
+
+/* Answers a parsed query q (--show-query, or the count and the hits). */
+static int answer_query(app *a, sr_query *q, const char *text, size_t len, const char *where,
+                        long *n_hits)
+{
+    ns_err err;
+    ns_err_clear(&err);
     int st = -1;
     if (a->show_query) {
-        ns_rc sr = a->ro.out.fmt == SR_FMT_JSON ? sr_query_show_json(&q, &a->buf)
-                                                : sr_query_show(a->ix, &q, &a->buf);
+        ns_rc sr = a->ro.out.fmt == SR_FMT_JSON ? sr_query_show_json(q, &a->buf)
+                                                : sr_query_show(a->ix, q, &a->buf);
         if (sr || flush_out(&a->buf)) {
             fprintf(stderr, "nsearch: cannot write the query\n");
             st = EXIT_IO;
         }
     } else {
-        if (!q.root)
-            say_vanished(a, &q, text, len, where);
+        if (!q->root && a->like_doc < 0)
+            say_vanished(a, q, text, len, where);
         /* the normal (empty) result: nothing in JSON or TREC, a count of 0 */
-        *n_hits = run_query(a, &q, &err);
+        *n_hits = run_query(a, q, &err);
         if (*n_hits < 0) {
             fprintf(stderr, "nsearch: %s\n", err.msg);
             st = exit_for(err.rc);
-        } else if (*n_hits == 0 && q.root && !where && isatty(STDERR_FILENO)) {
+        } else if (*n_hits == 0 && q->root && !where && isatty(STDERR_FILENO)) {
             /* for a person at a terminal; scripts get grep's silence */
             fputs("nsearch: no document matches; 'nsearch --show-query' shows how the query was "
                   "read\n", stderr);
         }
     }
+    return st;
+}
+
+/* nsearch --like ID: the documents most like a stored one. */
+static int do_like(app *a, const char *id)
+{
+    ns_err err;
+    ns_err_clear(&err);
+    uint32_t doc;
+    bool found;
+    ns_rc rc = sr_index_find_id(a->ix, id, strlen(id), &doc, &found, &err);
+    ns_buf name;
+    ns_buf_init(&name);
+    ns_term_put(&name, id, strlen(id), NS_TERM_NAME);
+    const char *shown = ns_buf_cstr(&name) ? ns_buf_cstr(&name) : "";
+    int st = -1;
+    sr_query q;
+    memset(&q, 0, sizeof q);
+    if (!rc && !found) {
+        fprintf(stderr, "nsearch: no document with id '%s' in '%s'\n", shown, a->ix->dir);
+        st = EXIT_NOHITS;
+    } else if (!rc) {
+        rc = sr_like_query(a->ix, doc, &q, &err);
+    }
+    if (rc) {
+        fprintf(stderr, "nsearch: %s\n", err.msg);
+        st = exit_for(rc);
+    } else if (st < 0 && !q.root) {
+        fprintf(stderr, "nsearch: document '%s' has no term that occurs in it %d times or more "
+                        "and in %d documents or more; nothing to search for\n", shown,
+                SR_LIKE_MIN_TF, SR_LIKE_MIN_DF);
+        st = EXIT_NOHITS;
+    } else if (st < 0) {
+        long n;
+        a->like_doc = doc;
+        st = answer_query(a, &q, "", 0, NULL, &n);
+        a->like_doc = -1;
+        if (st < 0)
+            st = n > 0 || a->show_query ? EXIT_HITS : EXIT_NOHITS;
+    }
     sr_query_release(&q);
+    ns_buf_release(&name);
     return st;
 }
 
@@ -494,7 +594,8 @@ static int do_queries(app *a, const char *path)
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSION, OPT_ALL,
        OPT_ALGO, OPT_STATS, OPT_NO_SNIPPETS, OPT_GET, OPT_LITERAL, OPT_COUNT, OPT_SHOW_QUERY,
-       OPT_OFFSET, OPT_HELP_SYNTAX, OPT_INFO, OPT_EXPLAIN };
+       OPT_OFFSET, OPT_HELP_SYNTAX, OPT_INFO, OPT_EXPLAIN, OPT_EXPAND, OPT_FB_DOCS, OPT_FB_TERMS,
+       OPT_FB_WEIGHT, OPT_LIKE };
 static const struct option long_opts[] = {
     {"index", required_argument, 0, 'i'},    {"top", required_argument, 0, 'k'},
     {"json", no_argument, 0, OPT_JSON},       {"format", required_argument, 0, OPT_FORMAT},
@@ -508,6 +609,10 @@ static const struct option long_opts[] = {
     {"offset", required_argument, 0, OPT_OFFSET},
     {"help-syntax", no_argument, 0, OPT_HELP_SYNTAX},
     {"info", no_argument, 0, OPT_INFO},       {"explain", no_argument, 0, OPT_EXPLAIN},
+    {"expand", no_argument, 0, OPT_EXPAND},   {"fb-docs", required_argument, 0, OPT_FB_DOCS},
+    {"fb-terms", required_argument, 0, OPT_FB_TERMS},
+    {"fb-weight", required_argument, 0, OPT_FB_WEIGHT},
+    {"like", required_argument, 0, OPT_LIKE},
     {0, 0, 0, 0}};
 
 /* The command line, parsed. */
@@ -686,6 +791,30 @@ static int apply_option(int c, cli *o, app *a)
             return usage_error("--offset wants a number of results to skip from 0 to 1000000, "
                                "not '%s'", optarg);
         break;
+    case OPT_EXPAND: a->expand = 1; break;
+    case OPT_FB_DOCS:
+    case OPT_FB_TERMS: {
+        size_t v;
+        if (parse_count(optarg, &v) || v < 1 || v > SR_FB_MAX)
+            return usage_error(c == OPT_FB_DOCS ? "--fb-docs wants a number from 1 to 1000, not '%s'"
+                                                : "--fb-terms wants a number from 1 to 1000, not '%s'",
+                               optarg);
+        *(c == OPT_FB_DOCS ? &a->fb.fb_docs : &a->fb.fb_terms) = v;
+        a->fb_set = 1;
+        break;
+    }
+    case OPT_FB_WEIGHT: {
+        char *end;
+        errno = 0;
+        double w = strtod(optarg, &end);
+        if (errno || *end || end == optarg || !(w > 0 && w <= 1))
+            return usage_error("--fb-weight wants a number more than 0 and at most 1, not '%s'",
+                               optarg);
+        a->fb.fb_weight = w;
+        a->fb_set = 1;
+        break;
+    }
+    case OPT_LIKE: a->like = optarg; break;
     case OPT_HELP_SYNTAX: return put_page(syntax_text);
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = false; break;
@@ -857,6 +986,8 @@ static int run(const cli *o, app *a)
         status = EXIT_IO;
     } else if (o->n_get) {
         status = do_get(a, o->get, o->n_get);
+    } else if (a->like) {
+        status = do_like(a, a->like);
     } else if (queries) {
         status = do_queries(a, queries);
     } else {
@@ -891,11 +1022,18 @@ int main(int argc, char **argv)
     a.ro.out.fmt = SR_FMT_TEXT;
     a.ro.snippets = true;
     a.algo = SR_ALGO_DEFAULT;
+    a.like_doc = -1;
+    sr_fb_opts_default(&a.fb);
     int st = parse_args(argc, argv, &o, &a);
-    if (st < 0 && !o.check && !o.info && !o.queries && !o.n_get && o.n_words == 0)
+    if (st < 0 && !o.check && !o.info && !o.queries && !o.n_get && !a.like && o.n_words == 0)
         st = usage_error("%s", "no QUERY given");
-    if (st < 0 && (o.check || o.info || o.queries || o.n_get) && o.n_words > 0)
+    if (st < 0 && (o.check || o.info || o.queries || o.n_get || a.like) && o.n_words > 0)
         st = usage_error("unexpected argument '%s'", o.words[0]);
+    if (st < 0 && a.like && (o.check || o.info || o.queries || o.n_get || a.expand))
+        st = usage_error("%s", "--like cannot be combined with --expand, --queries, --get, "
+                               "--check or --info");
+    if (st < 0 && a.fb_set && !a.expand)
+        st = usage_error("%s", "--fb-docs, --fb-terms and --fb-weight go with --expand");
     if (st < 0 && o.n_get && (o.check || o.queries))
         st = usage_error("%s", "--get cannot be combined with --check or --queries");
     if (a.k == 0)

@@ -914,6 +914,12 @@ static void show_node(const sr_query *q, const sr_qt *n, int depth, ns_buf *out)
             show_node(q, n->kids[i], depth + 1, out);
         return;
     }
+    if (n->added) { /* no text: the term is all there is */
+        ns_buf_printf(out, "added term ");
+        show_term(out, &q->t[n->w[0]]);
+        ns_buf_printf(out, " x%.9g\n", n->qtf);
+        return;
+    }
     ns_buf_puts(out, "'");
     for (size_t i = 0; i < len; i++) { /* the typed text, controls escaped */
         unsigned char c = (unsigned char)q->text[n->at + i];
@@ -964,8 +970,8 @@ static void show_node(const sr_query *q, const sr_qt *n, int depth, ns_buf *out)
         if (!n->found)
             ns_buf_puts(out, " -- matches nothing");
     }
-    if (n->qtf > 1)
-        ns_buf_printf(out, " x%u", n->qtf);
+    if (n->qtf != 1)
+        ns_buf_printf(out, " x%.9g", n->qtf);
     ns_buf_putc(out, '\n');
 }
 
@@ -1039,6 +1045,8 @@ static void json_node(const sr_query *q, const sr_qt *n, ns_buf *out)
     }
     if (n->from_prefix)
         ns_buf_puts(out, ",\"from_prefix\":true");
+    if (n->added)
+        ns_buf_puts(out, ",\"added\":true");
     if (n->kind == SR_QT_PHRASE) {
         if (n->sloppy)
             ns_buf_printf(out, ",\"slop\":%u", n->slop);
@@ -1047,7 +1055,7 @@ static void json_node(const sr_query *q, const sr_qt *n, ns_buf *out)
             ns_buf_printf(out, "%s%u", i ? "," : "", n->off[i]);
         ns_buf_putc(out, ']');
     }
-    ns_buf_printf(out, ",\"qtf\":%u,\"terms\":[", n->qtf);
+    ns_buf_printf(out, ",\"qtf\":%.9g,\"terms\":[", n->qtf);
     for (size_t i = 0; i < n->n_w; i++) {
         if (i)
             ns_buf_putc(out, ',');
@@ -1080,4 +1088,178 @@ ns_rc sr_query_show_json(const sr_query *q, ns_buf *out)
     }
     ns_buf_puts(out, "]}\n");
     return ns_buf_cstr(out) ? NS_OK : NS_E_NOMEM;
+}
+
+/* Weights of the clauses that score (sr_query_weight, sr_query_scale). */
+
+static double weight_sum(const sr_qt *n, bool negated)
+{
+    if (n->kind == SR_QT_BOOL) {
+        double s = 0;
+        for (size_t i = 0; i < n->n_kids; i++)
+            s += weight_sum(n->kids[i], negated || n->kids[i]->occur == SR_OCC_NOT);
+        return s;
+    }
+    return negated || n->keyword ? 0.0 : n->qtf;
+}
+
+double sr_query_weight(const sr_query *q)
+{
+    return q->root ? weight_sum(q->root, q->root->occur == SR_OCC_NOT) : 0.0;
+}
+
+static void scale_tree(sr_query *q, sr_qt *n, bool negated, double f)
+{
+    if (n->kind == SR_QT_BOOL) {
+        for (size_t i = 0; i < n->n_kids; i++)
+            scale_tree(q, n->kids[i], negated || n->kids[i]->occur == SR_OCC_NOT, f);
+        return;
+    }
+    if (negated || n->keyword)
+        return;
+    n->qtf *= f;
+}
+
+/* Keeps each flat query's term weights in sr_qterm.qtf, as the parse does. */
+static void sync_flat_weights(sr_query *q)
+{
+    if (!q->root)
+        return;
+    if (q->root->kind == SR_QT_TERM)
+        q->t[q->root->w[0]].qtf = q->root->qtf;
+    for (size_t i = 0; i < q->root->n_kids; i++)
+        if (q->root->kids[i]->kind == SR_QT_TERM)
+            q->t[q->root->kids[i]->w[0]].qtf = q->root->kids[i]->qtf;
+}
+
+void sr_query_scale(sr_query *q, double f)
+{
+    if (!q->root)
+        return;
+    scale_tree(q, q->root, q->root->occur == SR_OCC_NOT, f);
+    sync_flat_weights(q);
+}
+
+/* Adding terms (sr_query_add_terms) */
+
+static long find_term(const sr_query *q, const char *term, size_t len)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (q->t[i].len == len && memcmp(q->t[i].term, term, len) == 0)
+            return (long)i;
+    return -1;
+}
+
+ns_rc sr_query_add_terms(const sr_index *ix, sr_query *q, const sr_qadd *a, size_t n, ns_err *err)
+{
+    if (n == 0)
+        return NS_OK;
+    /* every new term first, so that a failure leaves the tree untouched */
+    size_t n_new = 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i].len == 0 || a[i].len > SR_TERM_MAX_BYTES)
+            return ns_err_set(err, NS_E_ARG, "a term of %zu bytes cannot be searched", a[i].len);
+    long *ti = ns_malloc(n * sizeof *ti);
+    sr_qterm *t = ti ? ns_realloc(q->t, (q->n + n) * sizeof *t) : NULL;
+    if (!t) {
+        ns_free(ti);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    q->t = t;
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        ti[i] = find_term(q, a[i].term, a[i].len);
+        if (ti[i] >= 0)
+            continue;
+        if (q->n == SR_QUERY_MAX_ALL_TERMS) {
+            rc = ns_err_set(err, NS_E_ARG, "the query and the terms added make more than %d terms",
+                            SR_QUERY_MAX_ALL_TERMS);
+            break;
+        }
+        sr_qterm *nt = &q->t[q->n];
+        memset(nt, 0, sizeof *nt);
+        memcpy(nt->term, a[i].term, a[i].len);
+        nt->len = a[i].len;
+        rc = sr_index_lookup(ix, nt->term, nt->len, &nt->found, &nt->info, err);
+        if (!rc && nt->found)
+            nt->idf = ns_bm25_idf((double)ix->n_live, (double)nt->info.df);
+        ti[i] = (long)q->n++;
+        n_new++;
+    }
+    /* the root becomes a plain group */
+    sr_qt *root = q->root;
+    if (!rc && (!root || root->kind != SR_QT_BOOL || root->prefix)) {
+        sr_qt *g = ns_calloc(1, sizeof *g);
+        if (!g || (root && !(g->kids = ns_malloc(sizeof *g->kids)))) {
+            ns_free(g);
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+        } else {
+            g->kind = SR_QT_BOOL;
+            g->occur = SR_OCC_SHOULD;
+            g->qtf = 1;
+            g->end = q->len;
+            if (root) {
+                g->kids[0] = root;
+                g->n_kids = 1;
+                g->found = root->found;
+            }
+            q->root = root = g;
+        }
+    }
+    sr_qt **kids = rc ? NULL : ns_realloc(root->kids, (root->n_kids + n) * sizeof *kids);
+    if (!rc && !kids)
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    /* each term's clause: the root's optional clause of it, else a new one,
+     * all made before any weight changes */
+    sr_qt **into = rc ? NULL : ns_calloc(n, sizeof *into);
+    if (!rc && !into)
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    if (!rc)
+        root->kids = kids;
+    size_t n_old = rc ? 0 : root->n_kids;
+    for (size_t i = 0; i < n && !rc; i++) {
+        for (size_t k = 0; k < n_old && !into[i]; k++) {
+            sr_qt *c = kids[k];
+            if (c->kind == SR_QT_TERM && c->occur == SR_OCC_SHOULD && c->scope == SR_SCOPE_ALL &&
+                !c->keyword && c->w[0] == (uint32_t)ti[i])
+                into[i] = c;
+        }
+        for (size_t j = 0; j < i && !into[i]; j++) /* a term given twice: one clause */
+            if (ti[j] == ti[i])
+                into[i] = into[j];
+        if (into[i])
+            continue;
+        sr_qt *c = ns_calloc(1, sizeof *c);
+        uint32_t *w = c ? ns_malloc(sizeof *w) : NULL;
+        if (!w) {
+            ns_free(c);
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+            break;
+        }
+        w[0] = (uint32_t)ti[i];
+        c->kind = SR_QT_TERM;
+        c->occur = SR_OCC_SHOULD;
+        c->n_w = 1;
+        c->w = w;
+        c->added = true;
+        kids[root->n_kids++] = into[i] = c;
+    }
+    if (rc) { /* undo */
+        if (into)
+            for (size_t k = n_old; k < root->n_kids; k++)
+                qt_free(kids[k]);
+        if (into)
+            root->n_kids = n_old;
+        q->n -= n_new;
+        ns_free(into);
+        ns_free(ti);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        into[i]->qtf += a[i].weight;
+    ns_free(into);
+    ns_free(ti);
+    finish_tree(q, root, root->occur == SR_OCC_NOT);
+    sync_flat_weights(q);
+    return NS_OK;
 }

@@ -56,7 +56,7 @@
 typedef struct sr_qterm {
     char term[SR_TERM_MAX_BYTES + 1]; /* the stem (or keyword key), NUL-terminated */
     size_t len;
-    uint32_t qtf;      /* occurrences in the query (flat queries) */
+    double qtf;        /* the weight of its clause (flat queries): see sr_qt.qtf */
     bool found;        /* in the dictionary */
     bool highlight;    /* a word of a clause that is not excluded */
     sr_term_info info; /* valid when found */
@@ -75,7 +75,10 @@ typedef struct sr_qt {
     bool prefix;      /* BOOL: the expansions of a prefix (SHOULD each) */
     bool sloppy;      /* PHRASE: within slop positions */
     uint32_t slop;
-    uint32_t qtf;     /* TERM, PHRASE: times given in its group */
+    double qtf;       /* TERM, PHRASE: the clause's weight (> 0), a factor of its
+                       * score: the times it is given in its group, or, in a
+                       * query made by sr_feedback.h, the weight RM3 or
+                       * more-like-this gives it */
     size_t n_w;       /* TERM: 1; PHRASE: words, >= 2 */
     uint32_t *w;      /* owned: index into sr_query.t of each word */
     uint32_t *off;    /* owned, PHRASE: each word's position offset from the first */
@@ -88,6 +91,8 @@ typedef struct sr_qt {
                           * also on the first expansion of a prefix merged into
                           * its parent (from_prefix), for --show-query */
     bool from_prefix;    /* TERM: an expansion of the prefix at [at, end) */
+    bool added;          /* TERM: added by sr_query_add_terms (no text of its own:
+                          * at == end) */
 } sr_qt;
 
 typedef struct sr_query {
@@ -130,6 +135,33 @@ ns_rc sr_query_show(const sr_index *ix, const sr_query *q, ns_buf *out);
  * "field"? for a keyword}], "qtf", "slop"?, "offsets"?, "expansions"?},
  * "left_out": [text...]} and a newline.  NS_E_NOMEM. */
 ns_rc sr_query_show_json(const sr_query *q, ns_buf *out);
+
+/* The sum of the weights (qtf) of the clauses that score: terms and
+ * phrases that are neither excluded nor keyword filters.  0 with no root. */
+double sr_query_weight(const sr_query *q);
+/* Multiplies the weight of every clause that scores by f (> 0). */
+void sr_query_scale(sr_query *q, double f);
+
+/* A term to add to a query: an index term (a stem as the analyzer makes
+ * it, not text to analyse) and its weight (> 0). */
+typedef struct sr_qadd {
+    const char *term; /* borrowed for the call */
+    size_t len;       /* 1..SR_TERM_MAX_BYTES */
+    double weight;
+} sr_qadd;
+/* Adds a[0..n) to the positive part of q as optional (SHOULD) clauses of
+ * its root, for feedback and more-like-this (sr_feedback.h): a term the
+ * root already has as an optional unscoped term clause gets the weight
+ * added to that clause's; any other becomes a clause of its own (marked
+ * added).  A root that is not a plain group (a term, a phrase, a prefix)
+ * becomes the first clause of a new OR root; no root: the root is an OR
+ * of the terms.  Required and excluded clauses stay as they are, so the
+ * documents a required clause does not match stay out.  Terms not in the
+ * index are added and match nothing.  Errors: NS_E_ARG (more than
+ * SR_QUERY_MAX_ALL_TERMS terms in all), NS_E_CORRUPT (dictionary),
+ * NS_E_NOMEM; on error q is as it was, but may hold new terms that no
+ * clause uses. */
+ns_rc sr_query_add_terms(const sr_index *ix, sr_query *q, const sr_qadd *a, size_t n, ns_err *err);
 
 /* True when the tree is a flat list of unscoped terms all SHOULD or all
  * MUST (*all_must), with any NOT clauses besides: the shape the term-only

@@ -3,7 +3,10 @@
  * same scores, for every query, on random corpora and on real data
  * (Cranfield with its 225 queries, Reuters-21578 with queries from its
  * titles) when ../shared has them.  Scores are compared with ==: the fast
- * paths must give bit-identical scores, not close ones. */
+ * paths must give bit-identical scores, not close ones.  The same holds
+ * for weighted queries: random weights on every clause, RM3 expansions
+ * (sr_feedback_expand, its first pass run by the algorithm under test)
+ * and more-like-this queries. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include "ix_source.h"
 #include "ns_buf.h"
 #include "ns_docrec.h"
+#include "sr_feedback.h"
 #include "sr_fixture.h"
 #include "sr_query.h"
 #include "sr_rank.h"
@@ -68,20 +72,56 @@ static sr_index *random_index(const char *name, uint64_t seed, uint32_t n_docs, 
 static uint64_t n_compared;
 static uint64_t scored[2][SR_ALGO_COUNT]; /* docs fully scored, by mode and algorithm */
 
+/* How compare() weighs the query: as parsed, random weights on every
+ * clause, or expanded by RM3 (the options drawn from fb). */
+typedef enum { W_PLAIN, W_RANDOM, W_EXPAND } weighting;
+static sr_fb_opts fb;
+static uint64_t n_weighted, n_expanded;
+
+static void random_weights(sr_qt *n)
+{
+    for (size_t i = 0; i < n->n_kids; i++)
+        random_weights(n->kids[i]);
+    if (n->kind != SR_QT_BOOL)
+        n->qtf = 0.01 + (double)(rnd() % 4000) / 1000.0; /* 0.01 .. 4.01 */
+}
+
+/* Parses text (and weighs it) as compare() asks; the expansion's first
+ * pass runs algo. */
+static void make_query(sr_index *ix, const char *text, int mode, weighting wt, uint64_t wseed,
+                       sr_algo algo, bool literal, sr_query *q)
+{
+    ns_err err;
+    sr_query_opts qo = {mode == 1, literal}; /* --all; the words as they are */
+    cr_assert_eq(sr_query_parse_opts(ix, text, strlen(text), &qo, q, &err), NS_OK, "%s", err.msg);
+    if (wt == W_RANDOM && q->root) {
+        uint64_t saved = rng_state;
+        rng_state = wseed; /* the same weights for every algorithm */
+        random_weights(q->root);
+        rng_state = saved;
+    }
+    if (wt == W_EXPAND && q->root)
+        cr_assert_eq(sr_feedback_expand(ix, q, algo, &fb, NULL, &err), NS_OK, "%s", err.msg);
+}
+
 /* Compares every algorithm with the reference for one query text. */
-static void compare(sr_index *ix, const char *text, size_t k)
+static void compare_w(sr_index *ix, const char *text, size_t k, weighting wt, bool literal)
 {
     ns_err err;
     static sr_hit ref[1000], got[1000];
+    uint64_t wseed = rnd();
     for (int mode = 0; mode < 2; mode++) {
         size_t nr, ng;
         sr_rank_stats st;
         sr_query q;
-        sr_query_opts qo = {mode == 1, true}; /* --all; the words as they are */
-        cr_assert_eq(sr_query_parse_opts(ix, text, strlen(text), &qo, &q, &err), NS_OK);
+        make_query(ix, text, mode, wt, wseed, SR_ALGO_EXHAUSTIVE, literal, &q);
         cr_assert_eq(sr_rank(ix, &q, SR_ALGO_EXHAUSTIVE, k, ref, &nr, &st, &err), NS_OK);
         scored[mode][SR_ALGO_EXHAUSTIVE] += st.docs_scored;
         for (int a = SR_ALGO_MAXSCORE; a < SR_ALGO_COUNT; a++) {
+            if (wt != W_PLAIN) {
+                sr_query_release(&q);
+                make_query(ix, text, mode, wt, wseed, (sr_algo)a, literal, &q);
+            }
             cr_assert_eq(sr_rank(ix, &q, (sr_algo)a, k, got, &ng, &st, &err), NS_OK);
             scored[mode][a] += st.docs_scored;
             cr_assert_eq(ng, nr, "%s %s k=%zu '%s': %zu hits, reference %zu",
@@ -98,14 +138,52 @@ static void compare(sr_index *ix, const char *text, size_t k)
                           got[i].score, ref[i].score);
             }
             n_compared++;
+            n_weighted += wt == W_RANDOM;
+            n_expanded += wt == W_EXPAND;
         }
         sr_query_release(&q);
     }
 }
 
-static void random_queries(sr_index *ix, uint32_t vocab, int n_queries)
+static void compare(sr_index *ix, const char *text, size_t k)
+{
+    compare_w(ix, text, k, W_PLAIN, true);
+}
+
+/* more-like-this queries of some documents: the fast paths equal the
+ * reference on them too */
+static void compare_like(sr_index *ix, int n_docs)
+{
+    static sr_hit ref[100], got[100];
+    ns_err err;
+    int n_like = 0;
+    for (int i = 0; i < n_docs; i++) {
+        uint32_t d = rnd() % (uint32_t)ix->n_docs;
+        sr_query q;
+        cr_assert_eq(sr_like_query(ix, d, &q, &err), NS_OK, "%s", err.msg);
+        size_t nr, ng;
+        sr_rank_stats st;
+        cr_assert_eq(sr_rank(ix, &q, SR_ALGO_EXHAUSTIVE, 100, ref, &nr, &st, &err), NS_OK);
+        n_like += q.root != NULL;
+        for (int a = SR_ALGO_MAXSCORE; a < SR_ALGO_COUNT; a++) {
+            cr_assert_eq(sr_rank(ix, &q, (sr_algo)a, 100, got, &ng, &st, &err), NS_OK);
+            cr_assert_eq(ng, nr);
+            for (size_t j = 0; j < nr; j++)
+                cr_assert(got[j].doc == ref[j].doc && got[j].score == ref[j].score,
+                          "like doc %u %s rank %zu", d, sr_algo_name((sr_algo)a), j + 1);
+        }
+        if (q.root) /* the document itself has every term of its query */
+            cr_assert_gt(nr, 0);
+        sr_query_release(&q);
+    }
+    cr_assert_gt(n_like, 0);
+}
+
+static void random_queries(sr_index *ix, uint32_t vocab, int n_queries, weighting wt)
 {
     static const size_t ks[] = {1, 10, 100, 1000};
+    static const size_t fb_n[] = {1, 5, 10, 20};
+    static const double fb_w[] = {0.3, 0.5, 0.7, 1.0};
     char text[256];
     for (int qi = 0; qi < n_queries; qi++) {
         int len = 1 + (int)(rnd() % 5), o = 0;
@@ -115,7 +193,26 @@ static void random_queries(sr_index *ix, uint32_t vocab, int n_queries)
                                           : zipf(vocab);
             o += snprintf(text + o, sizeof text - (size_t)o, "w%u ", w);
         }
-        compare(ix, text, ks[qi % 4]);
+        fb = (sr_fb_opts){fb_n[rnd() % 4], fb_n[rnd() % 4], fb_w[rnd() % 4]};
+        compare_w(ix, text, ks[qi % 4], wt, true);
+    }
+}
+
+/* Queries with the syntax: phrases, required and excluded words, groups,
+ * so that weights run through the general evaluator (sr_exec_topk). */
+static void random_syntax_queries(sr_index *ix, uint32_t vocab, int n_queries, weighting wt)
+{
+    static const char *const shapes[] = {"+w%u w%u w%u", "w%u -w%u w%u", "\"w%u w%u\" w%u",
+                                         "(w%u OR w%u) AND w%u", "w%u \"w%u w%u\"~3",
+                                         "+w%u +w%u -w%u"};
+    char text[256];
+    for (int qi = 0; qi < n_queries; qi++) {
+        uint32_t w[3];
+        for (int i = 0; i < 3; i++)
+            w[i] = rnd() % 3 == 0 ? rnd() % 20 : zipf(vocab);
+        snprintf(text, sizeof text, shapes[qi % 6], w[0], w[1], w[2]);
+        sr_fb_opts_default(&fb);
+        compare_w(ix, text, qi % 2 ? 10 : 100, wt, false);
     }
 }
 
@@ -127,7 +224,7 @@ Test(sr_prune, random_corpora_fast_paths_equal_exhaustive, .timeout = 300)
         snprintf(name, sizeof name, "prune_random_%zu", s);
         uint32_t vocab = s == 0 ? 50 : s == 1 ? 2000 : 20000;
         sr_index *ix = random_index(name, seeds[s], s == 0 ? 3000 : 6000, vocab);
-        random_queries(ix, vocab, 300);
+        random_queries(ix, vocab, 300, W_PLAIN);
         sr_index_close(ix);
     }
     printf("compared %llu rankings\n", (unsigned long long)n_compared);
@@ -138,6 +235,27 @@ Test(sr_prune, random_corpora_fast_paths_equal_exhaustive, .timeout = 300)
         cr_assert_lt(scored[0][a] * 4, scored[0][SR_ALGO_EXHAUSTIVE] * 3);
         cr_assert_lt(scored[1][a], scored[1][SR_ALGO_EXHAUSTIVE]);
     }
+}
+
+Test(sr_prune, random_corpora_weighted_and_expanded_queries_equal_exhaustive, .timeout = 300)
+{
+    static const uint64_t seeds[] = {7, 31337};
+    for (size_t s = 0; s < 2; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "prune_weighted_%zu", s);
+        uint32_t vocab = s == 0 ? 300 : 5000;
+        sr_index *ix = random_index(name, seeds[s], 5000, vocab);
+        random_queries(ix, vocab, 150, W_RANDOM);
+        random_queries(ix, vocab, 150, W_EXPAND);
+        random_syntax_queries(ix, vocab, 60, W_RANDOM);
+        random_syntax_queries(ix, vocab, 60, W_EXPAND);
+        compare_like(ix, 40);
+        sr_index_close(ix);
+    }
+    printf("compared %llu weighted and %llu expanded rankings\n", (unsigned long long)n_weighted,
+           (unsigned long long)n_expanded);
+    cr_assert_gt(n_weighted, 0);
+    cr_assert_gt(n_expanded, 0);
 }
 
 /* ---- real data ---- */
@@ -190,13 +308,17 @@ Test(sr_prune, cranfield_queries_fast_paths_equal_exhaustive, .timeout = 300)
     sr_index *ix = build_from("prune_cranfield", docs);
     char line[4096];
     int n = 0;
+    sr_fb_opts_default(&fb);
     while (fgets(line, sizeof line, f)) {
         char *t = strchr(line, '\t');
         compare(ix, t ? t + 1 : line, n % 2 ? 10 : 1000);
+        /* --expand with the defaults, as bench/cranfield.sh runs it */
+        compare_w(ix, t ? t + 1 : line, n % 2 ? 10 : 1000, W_EXPAND, true);
         n++;
     }
     fclose(f);
     cr_assert_eq(n, 225);
+    cr_assert_eq(n_expanded, 2 * 225 * 2); /* two algorithms, OR and AND */
     sr_index_close(ix);
 }
 
