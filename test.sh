@@ -2,11 +2,24 @@
 # Builds (if needed) and runs the whole test suite.
 #   ./test.sh                 normal build in ./build
 #   NS_SANITIZE=ON ./test.sh  AddressSanitizer + UBSan build in ./build-asan
+#   NS_SANITIZE=thread ./test.sh
+#                             ThreadSanitizer build in ./build-tsan: the suites
+#                             that run threads in process (the library's readers,
+#                             the indexer's pipeline) and nindex -j through the CLI
 set -eu
 cd "$(dirname "$0")"
 san="${NS_SANITIZE:-OFF}"
 dir=build
+only=""
 [ "$san" = "ON" ] && dir=build-asan
+if [ "$san" = "thread" ]; then
+    dir=build-tsan
+    only="^(test_api|test_ix_.*|test_cli_nindex)$"
+fi
 cmake -S . -B "$dir" -DNS_SANITIZE="$san" -DNS_WERROR=ON >/dev/null
 cmake --build "$dir" -j"$(nproc)"
-ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"
+if [ -n "$only" ]; then
+    ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" -R "$only"
+else
+    ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"
+fi

@@ -63,6 +63,7 @@ const char *ns_rc_str(ns_rc rc)
     case NS_E_NOTFOUND: return "not found";
     case NS_E_BUSY: return "locked by another process";
     case NS_E_EXISTS: return "exists and is not an index";
+    case NS_E_LIMIT: return "limit exceeded";
     }
     return "unknown error";
 }

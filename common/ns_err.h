@@ -17,7 +17,8 @@ typedef enum {
     NS_E_ARG = 6,      /* bad argument or input from the user */
     NS_E_NOTFOUND = 7, /* a file or index does not exist */
     NS_E_BUSY = 8,     /* another process holds the lock (another nindex) */
-    NS_E_EXISTS = 9    /* the output exists and is not an index: not replaced */
+    NS_E_EXISTS = 9,   /* the output exists and is not an index: not replaced */
+    NS_E_LIMIT = 10    /* a documented limit exceeded (query terms, phrase words) */
 } ns_rc;
 
 typedef struct ns_err {

@@ -195,6 +195,7 @@ static int exit_for(ns_rc rc)
 {
     switch (rc) {
     case NS_E_ARG:
+    case NS_E_LIMIT:
     case NS_E_NOTFOUND: return EXIT_USAGE;
     case NS_E_BUSY: return EXIT_BUSY;
     case NS_E_EXISTS:

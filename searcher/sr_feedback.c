@@ -67,7 +67,9 @@ static int tv_on_token(void *ctx, const ns_token *tok)
     return 0;
 }
 
-static const uint8_t *sort_bytes; /* qsort has no context argument */
+/* qsort has no context argument: per thread, as readers on different
+ * threads expand queries at once (nsearch.h) */
+static _Thread_local const uint8_t *sort_bytes;
 
 static int by_term(const void *a, const void *b)
 {
@@ -97,7 +99,8 @@ ns_rc sr_tv_read(sr_index *ix, uint32_t doc, sr_tv *tv, ns_err *err)
     if (rc)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     sort_bytes = tv->bytes.data;
-    qsort(tv->e, tv->n, sizeof *tv->e, by_term);
+    if (tv->n) /* tv->e is NULL for a document without words */
+        qsort(tv->e, tv->n, sizeof *tv->e, by_term);
     size_t n = 0;
     for (size_t i = 0; i < tv->n; i++) {
         if (n && by_term(&tv->e[n - 1], &tv->e[i]) == 0)
@@ -229,7 +232,7 @@ ns_rc sr_feedback_expand(sr_index *ix, sr_query *q, sr_algo algo, const sr_fb_op
     }
     /* sum each term's shares in feedback-document order, prune, normalise */
     size_t n = 0;
-    if (!rc) {
+    if (!rc && n_model) { /* qsort of a NULL model is undefined even when empty */
         qsort(model, n_model, sizeof *model, by_term_then_doc);
         for (size_t i = 0; i < n_model; i++) {
             if (n && !cmp_bytes(model[n - 1].term, model[n - 1].len, model[i].term, model[i].len))

@@ -243,6 +243,35 @@ bool sr_index_has_keyword_field(const sr_index *ix, const char *name, size_t len
     return false;
 }
 
+ns_rc sr_index_view_init(const sr_index *ix, sr_index *view, ns_err *err)
+{
+    *view = *ix;
+    view->an = NULL;
+    view->dctx = NULL;
+    view->ddict = NULL;
+    view->ds_cached = -1;
+    ns_buf_init(&view->ds_buf);
+    ns_rc rc = ns_analyzer_new(ix->lang, &view->an, err);
+    if (!rc)
+        rc = ns_analyzer_set_stop_list(view->an, ns_analyzer_stop_list(ix->an), err);
+    if (!rc)
+        rc = ns_analyzer_set_keep_diacritics(view->an, ns_analyzer_keep_diacritics(ix->an), err);
+    if (rc) {
+        sr_index_view_release(view);
+        return rc;
+    }
+    return NS_OK;
+}
+
+void sr_index_view_release(sr_index *view)
+{
+    ns_analyzer_free(view->an);
+    ZSTD_freeDCtx(view->dctx);
+    ZSTD_freeDDict(view->ddict);
+    ns_buf_release(&view->ds_buf);
+    memset(view, 0, sizeof *view);
+}
+
 ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
 {
     struct stat sb;

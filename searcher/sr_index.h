@@ -118,7 +118,17 @@ typedef struct sr_field_iter {
  * NS_E_NOMEM; err->msg names the file and the problem.
  * Returns: owned *out, free with sr_index_close(). */
 ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err);
-void sr_index_close(sr_index *ix);
+void sr_index_close(sr_index *ix); /* accepts NULL; not for a view */
+
+/* A view of ix for one thread (nsearch_reader): *view gets ix's read-only
+ * fields, borrowed (ix must outlive the view and is not touched through
+ * it), and its own analyzer (same language, stop list and options: its own
+ * stem cache), zstd context and frame buffer.  Every searcher function
+ * takes a view where it takes an index, so views of one index may be used
+ * by different threads at once while nobody uses ix itself.  NS_E_NOMEM;
+ * on error *view holds nothing.  Release with sr_index_view_release. */
+ns_rc sr_index_view_init(const sr_index *ix, sr_index *view, ns_err *err);
+void sr_index_view_release(sr_index *view);
 
 static inline uint32_t sr_index_doclen(const sr_index *ix, uint32_t doc)
 {

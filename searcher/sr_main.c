@@ -182,7 +182,8 @@ static int exit_for(ns_rc rc)
     case NS_E_BADMAGIC:
     case NS_E_VERSION:
     case NS_E_CORRUPT: return EXIT_INDEX;
-    case NS_E_ARG: return EXIT_USAGE;
+    case NS_E_ARG:
+    case NS_E_LIMIT: return EXIT_USAGE;
     default: return EXIT_IO;
     }
 }
@@ -343,7 +344,7 @@ static int answer(app *a, const char *text, size_t len, const char *where, long 
     *n_hits = 0;
     sr_query q;
     if (sr_query_parse_opts(a->ix, text, len, &a->qo, &q, &err)) {
-        if (err.rc == NS_E_ARG) { /* the query's fault: say which, and where */
+        if (err.rc == NS_E_ARG || err.rc == NS_E_LIMIT) { /* the query's fault: say which, and where */
             fprintf(stderr, "nsearch: %s%s%s", where ? where : "", where ? ": " : "",
                     strncmp(err.msg, "column ", 7) ? "" : "bad query: ");
             fputs(err.msg, stderr);

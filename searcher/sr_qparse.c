@@ -520,7 +520,7 @@ ns_rc sr_qp_parse(const char *text, size_t len, bool default_and, sr_qp_node **r
 {
     *root = NULL;
     if (len > SR_QP_MAX_BYTES)
-        return ns_err_set(err, NS_E_ARG, "the query is longer than %u bytes", SR_QP_MAX_BYTES);
+        return ns_err_set(err, NS_E_LIMIT, "the query is longer than %u bytes", SR_QP_MAX_BYTES);
     qp p = {text, len, 0, default_and, err, NS_OK};
     sr_qp_node *r = parse_or(&p, 0);
     if (!p.rc && p.i < p.n) /* only a ')' stops parse_or at depth 0 */

@@ -76,14 +76,14 @@ static long intern(build *b, const char *term, size_t len, bool typed, const sr_
     }
     if (typed && b->typed == SR_QUERY_MAX_TERMS) {
         if (!b->rc)
-            b->rc = ns_err_set(b->err, NS_E_ARG,
+            b->rc = ns_err_set(b->err, NS_E_LIMIT,
                                "the query has more than %d distinct words; %d is the limit",
                                SR_QUERY_MAX_TERMS, SR_QUERY_MAX_TERMS);
         return -1;
     }
     if (q->n == SR_QUERY_MAX_ALL_TERMS) {
         if (!b->rc)
-            b->rc = ns_err_set(b->err, NS_E_ARG,
+            b->rc = ns_err_set(b->err, NS_E_LIMIT,
                                "the query's words and prefixes make more than %d terms; %d is "
                                "the limit",
                                SR_QUERY_MAX_ALL_TERMS, SR_QUERY_MAX_ALL_TERMS);
@@ -138,7 +138,7 @@ static sr_qt *new_qt(build *b, sr_qt_kind kind, const sr_qp_node *src)
 {
     if (++b->clauses > SR_QUERY_MAX_CLAUSES) {
         if (!b->rc)
-            b->rc = ns_err_set(b->err, NS_E_ARG, "the query has more than %d clauses; %d is the "
+            b->rc = ns_err_set(b->err, NS_E_LIMIT, "the query has more than %d clauses; %d is the "
                                "limit", SR_QUERY_MAX_CLAUSES, SR_QUERY_MAX_CLAUSES);
         return NULL;
     }
@@ -312,7 +312,7 @@ static sr_qt *build_phrase(build *b, const sr_qp_node *src, sr_scope scope)
     size_t most = src->sloppy ? SR_QUERY_MAX_SLOPPY_WORDS : SR_QUERY_MAX_PHRASE_WORDS;
     if ((src->sloppy ? t.n : words) > most) {
         if (!b->rc)
-            b->rc = ns_err_set(b->err, NS_E_ARG, "column %zu: a %sphrase of more than %zu words",
+            b->rc = ns_err_set(b->err, NS_E_LIMIT, "column %zu: a %sphrase of more than %zu words",
                                sr_qp_column(b->q->text, src->at), src->sloppy ? "sloppy " : "",
                                most);
         toks_release(&t);
@@ -1172,7 +1172,7 @@ ns_rc sr_query_add_terms(const sr_index *ix, sr_query *q, const sr_qadd *a, size
         if (ti[i] >= 0)
             continue;
         if (q->n == SR_QUERY_MAX_ALL_TERMS) {
-            rc = ns_err_set(err, NS_E_ARG, "the query and the terms added make more than %d terms",
+            rc = ns_err_set(err, NS_E_LIMIT, "the query and the terms added make more than %d terms",
                             SR_QUERY_MAX_ALL_TERMS);
             break;
         }

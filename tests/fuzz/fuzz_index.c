@@ -129,7 +129,7 @@ static void search(sr_index *ix, const char *text, size_t len, bool sound)
         ns_err err;
         sr_query_opts qo = {mode == 1, false};
         ns_rc rc = sr_query_parse_opts(ix, text, len, &qo, &q, &err);
-        if (rc == NS_E_ARG) /* a syntax error: said, not searched */
+        if (rc == NS_E_ARG || rc == NS_E_LIMIT) /* a syntax error or a limit: said */
             continue;
         expect_rc(rc, "sr_query_parse", &err);
         if (rc)

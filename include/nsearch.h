@@ -1,0 +1,382 @@
+/* nsearch.h: the nsearch full-text search library.
+ *
+ * Build an index of documents (nsearch_builder), open it once
+ * (nsearch_index) and search it from any number of threads, each with its
+ * own nsearch_reader: BM25-ranked hits, stored fields, snippets with
+ * highlights.
+ *
+ * Conventions, for every function below unless its comment says otherwise:
+ *  - Errors.  A function that can fail returns an nsearch_rc; NSEARCH_OK
+ *    (0) is success.  If the caller passes an nsearch_error (it may be
+ *    NULL), a failure fills it with the code and a one-line message that
+ *    names the file, field or query column concerned.  Nothing is printed
+ *    and nothing exits: the library never writes to stdout or stderr and
+ *    never calls exit() or abort() (an assertion build may abort on a
+ *    broken internal invariant).
+ *  - Strings are UTF-8 with an explicit length, need not be NUL-terminated,
+ *    and are borrowed for the duration of the call only.  Path names are
+ *    NUL-terminated.
+ *  - Ownership.  "Owned" results are the caller's and are released by the
+ *    named function; "borrowed" results belong to the object they came from
+ *    and stay valid for the time stated at the declaration.
+ *  - Threads.  An nsearch_index is immutable once opened: any number of
+ *    threads may use it at once (nsearch_reader_new, nsearch_index_stats,
+ *    nsearch_index_check) as long as it outlives every reader made from
+ *    it.  An nsearch_reader and an nsearch_builder are used by one thread
+ *    at a time (like an LMDB transaction or a ZSTD_DCtx); they may move
+ *    between threads between calls.
+ *
+ * Versions: this header describes library version NSEARCH_VERSION_STRING.
+ * The minor version adds functions and members at the end of the option
+ * structs (always initialise them with their _init function); the major
+ * version changes the ABI (the shared library's SONAME is
+ * libnsearch.so.NSEARCH_VERSION_MAJOR). */
+#ifndef NSEARCH_H
+#define NSEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(NSEARCH_BUILDING) && (defined(__GNUC__) || defined(__clang__))
+#define NSEARCH_API __attribute__((visibility("default")))
+#else
+#define NSEARCH_API
+#endif
+
+#define NSEARCH_VERSION_MAJOR 0
+#define NSEARCH_VERSION_MINOR 2
+#define NSEARCH_VERSION_PATCH 0
+#define NSEARCH_VERSION_NUMBER                                                                     \
+    (NSEARCH_VERSION_MAJOR * 10000 + NSEARCH_VERSION_MINOR * 100 + NSEARCH_VERSION_PATCH)
+#define NSEARCH_VERSION_STRING "0.2.0"
+
+/* The library's version as NSEARCH_VERSION_NUMBER computes it (that of the
+ * library linked, which may be newer than the header compiled against). */
+NSEARCH_API unsigned nsearch_version_number(void);
+/* Returns: static, e.g. "0.2.0". */
+NSEARCH_API const char *nsearch_version(void);
+/* The index format this library writes and reads (FORMAT.md): an index of
+ * another major version is refused with NSEARCH_E_VERSION. */
+NSEARCH_API void nsearch_format_version(unsigned *major, unsigned *minor);
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* Values are pinned: they will not change within a major version. */
+typedef enum nsearch_rc {
+    NSEARCH_OK = 0,
+    NSEARCH_E_NOMEM = 1,     /* an allocation failed */
+    NSEARCH_E_IO = 2,        /* a system call failed (sys_errno says why) */
+    NSEARCH_E_NOT_INDEX = 3, /* the directory is not an nsearch index */
+    NSEARCH_E_VERSION = 4,   /* index of another format, tokenizer or analyzer */
+    NSEARCH_E_CORRUPT = 5,   /* an index file (or input data) violates the format */
+    NSEARCH_E_ARG = 6,       /* the caller's mistake: a NULL pointer, an option
+                                out of range, a call out of order */
+    NSEARCH_E_NOTFOUND = 7,  /* no index at that path, no document with that id */
+    NSEARCH_E_BUSY = 8,      /* another builder holds the index's lock */
+    NSEARCH_E_EXISTS = 9,    /* the output path holds something that is not an
+                                index: it is not replaced */
+    NSEARCH_E_QUERY = 10,    /* the query's syntax or words (the message gives
+                                the column) */
+    NSEARCH_E_LIMIT = 11,    /* a documented limit was exceeded (query terms,
+                                phrase length, k + offset) */
+    NSEARCH_E_EMPTY = 12,    /* commit of a build without any document (see
+                                nsearch_builder_opts.allow_empty) */
+    NSEARCH_E_INTERNAL = 13  /* a bug: please report it with the message */
+} nsearch_rc;
+
+/* Details of a failure.  Plain data: may be on the stack, copied, reused. */
+typedef struct nsearch_error {
+    nsearch_rc rc;
+    int sys_errno;     /* errno of the failed system call, else 0 */
+    char message[256]; /* one line, NUL-terminated, without a newline */
+} nsearch_error;
+
+/* Returns: static text naming rc, e.g. "corrupt index" (never NULL). */
+NSEARCH_API const char *nsearch_strerror(nsearch_rc rc);
+
+/* ---- an open index ---------------------------------------------------- */
+
+typedef struct nsearch_index nsearch_index;
+
+/* Opens the index directory dir: maps its files, checks their frames and
+ * the analyzer (language, stop words, stemmer and Unicode versions).
+ * Errors: NSEARCH_E_NOTFOUND, NSEARCH_E_NOT_INDEX, NSEARCH_E_VERSION,
+ * NSEARCH_E_CORRUPT, NSEARCH_E_IO, NSEARCH_E_NOMEM, NSEARCH_E_ARG (NULL).
+ * The open index keeps reading the files it opened even if nindex swaps a
+ * new index into dir meanwhile.  Returns: owned *out, free with
+ * nsearch_index_close after every reader made from it. */
+NSEARCH_API nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out,
+                                          nsearch_error *err);
+/* Accepts NULL. */
+NSEARCH_API void nsearch_index_close(nsearch_index *ix);
+
+typedef struct nsearch_index_stats {
+    uint64_t documents;      /* document slots (ids 0 .. documents - 1) */
+    uint64_t live_documents; /* those with a stored document */
+    uint64_t terms, postings, tokens;
+    double avg_length;       /* tokens per document, BM25's avgdl */
+    const char *language;    /* borrowed from the index: its Snowball language */
+    unsigned format_major, format_minor;
+} nsearch_index_stats;
+
+/* Errors: NSEARCH_E_ARG (NULL). */
+NSEARCH_API nsearch_rc nsearch_index_stats_get(const nsearch_index *ix, nsearch_index_stats *out);
+
+/* Called once per problem found, with a one-line message (borrowed for the
+ * call). */
+typedef void (*nsearch_problem_fn)(void *ctx, const char *message);
+
+/* Verifies every structure of the index (what `nsearch --check` does):
+ * *n_problems gets the number found, each also given to fn (may be NULL).
+ * A damaged index is not an error of this call: it returns NSEARCH_OK with
+ * *n_problems > 0.  Errors: NSEARCH_E_NOMEM, NSEARCH_E_ARG. */
+NSEARCH_API nsearch_rc nsearch_index_check(const nsearch_index *ix, nsearch_problem_fn fn,
+                                           void *ctx, uint64_t *n_problems, nsearch_error *err);
+
+/* ---- a reader: searching, one thread at a time ------------------------ */
+
+typedef struct nsearch_reader nsearch_reader;
+
+/* A reader of ix, with its own analyzer and stem cache, decompression
+ * context, document buffer and query scratch.  Errors: NSEARCH_E_NOMEM,
+ * NSEARCH_E_ARG.  Returns: owned *out, free with nsearch_reader_free before
+ * closing ix. */
+NSEARCH_API nsearch_rc nsearch_reader_new(const nsearch_index *ix, nsearch_reader **out,
+                                          nsearch_error *err);
+/* Accepts NULL. */
+NSEARCH_API void nsearch_reader_free(nsearch_reader *r);
+
+typedef enum nsearch_algo {
+    NSEARCH_ALGO_DEFAULT = 0,    /* MaxScore */
+    NSEARCH_ALGO_MAXSCORE = 1,   /* exact dynamic pruning */
+    NSEARCH_ALGO_BMW = 2,        /* block-max WAND, exact */
+    NSEARCH_ALGO_EXHAUSTIVE = 3  /* every matching document scored: the reference */
+} nsearch_algo;
+
+/* The query language of `nsearch --help-syntax` (phrases, +/-, AND OR NOT,
+ * fields, prefixes) unless NSEARCH_QUERY_LITERAL. */
+#define NSEARCH_QUERY_ALL 1u     /* juxtaposed words must all match (AND) */
+#define NSEARCH_QUERY_LITERAL 2u /* no syntax: the text is plain words */
+
+#define NSEARCH_MAX_RESULTS 1000000u /* largest k + offset */
+
+typedef struct nsearch_search_opts {
+    size_t k;           /* hits wanted (default 10); 0: none, only the count */
+    size_t offset;      /* skip the best `offset` first (pages) */
+    nsearch_algo algo;  /* default NSEARCH_ALGO_DEFAULT */
+    unsigned flags;     /* NSEARCH_QUERY_* */
+    int count;          /* also count every matching document (costs a full
+                           pass over the postings) */
+    int expand;         /* pseudo-relevance feedback (RM3, README "Feedback"):
+                           the best fb_docs documents of a first pass give
+                           fb_terms terms, weighted and added to the query
+                           (fb_weight: the original query's share) */
+    size_t fb_docs;     /* 1..1000, default 10 */
+    size_t fb_terms;    /* 1..1000, default 10 */
+    double fb_weight;   /* (0, 1], default 0.5 */
+} nsearch_search_opts;
+
+/* Sets the defaults above. */
+NSEARCH_API void nsearch_search_opts_init(nsearch_search_opts *o);
+
+typedef struct nsearch_hit {
+    uint32_t doc; /* document number, for nsearch_reader_doc and _snippet */
+    double score; /* BM25 */
+} nsearch_hit;
+
+typedef struct nsearch_results {
+    const nsearch_hit *hits; /* borrowed from the reader: n hits, best first
+                                (ties: lower doc first) */
+    size_t n;
+    uint64_t total;          /* matching documents, when opts.count; else 0 */
+    const char *notes;       /* borrowed: warnings about the query (a prefix
+                                that expanded to too many terms, ...), lines
+                                ending in '\n'; "" if none */
+} nsearch_results;
+
+/* Runs the query text[0..len) with opts (NULL: defaults).  The results,
+ * and the query itself (which nsearch_reader_snippet highlights), are kept
+ * by the reader until its next nsearch_reader_search.  A query with no
+ * word left to search for (only stop words or punctuation) gives no hits
+ * and NSEARCH_OK.  Errors: NSEARCH_E_QUERY (syntax, unknown field: the
+ * message gives the column), NSEARCH_E_LIMIT, NSEARCH_E_ARG, NSEARCH_E_CORRUPT
+ * (a damaged posting list), NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
+                                             const nsearch_search_opts *opts,
+                                             nsearch_results *out, nsearch_error *err);
+
+/* Documents like document doc (more-like-this, as Lucene's MoreLikeThis):
+ * its 25 terms of highest tf x idf among those it has at least twice and
+ * that at least 5 documents have, as a weighted query; doc itself is left
+ * out of the hits and of the count.  opts as for nsearch_reader_search
+ * (flags and expand ignored).  No qualifying term: no hits, NSEARCH_OK.
+ * The results and the query are kept as by nsearch_reader_search.  Errors:
+ * NSEARCH_E_ARG (doc out of range), NSEARCH_E_LIMIT, NSEARCH_E_CORRUPT,
+ * NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc,
+                                           const nsearch_search_opts *opts, nsearch_results *out,
+                                           nsearch_error *err);
+
+/* A string value: borrowed, valid until the reader's next _doc, _snippet or
+ * _search call; p NULL when absent. */
+typedef struct nsearch_str {
+    const char *p;
+    size_t len;
+} nsearch_str;
+
+typedef struct nsearch_doc {
+    uint32_t doc;
+    nsearch_str id, title, body, date, url;
+} nsearch_doc;
+
+/* The stored fields of document doc (< stats.documents).  Errors:
+ * NSEARCH_E_NOTFOUND (a slot without a document), NSEARCH_E_ARG (doc out
+ * of range), NSEARCH_E_CORRUPT, NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_doc(nsearch_reader *r, uint32_t doc, nsearch_doc *out,
+                                          nsearch_error *err);
+
+/* The value types of other stored members (JSON Lines input). */
+typedef enum nsearch_value_type {
+    NSEARCH_VALUE_STRING = 1, /* value: the string's UTF-8 */
+    NSEARCH_VALUE_JSON = 2    /* value: a number, boolean, null, array or
+                                 object, as JSON text */
+} nsearch_value_type;
+
+/* Called for each other member of a document, in stored order; name and
+ * value are borrowed for the call.  Return nonzero to stop. */
+typedef int (*nsearch_field_fn)(void *ctx, nsearch_str name, nsearch_value_type type,
+                                nsearch_str value);
+
+/* Gives fn every member of document doc other than id, title, body, date
+ * and url.  Errors: as nsearch_reader_doc. */
+NSEARCH_API nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, nsearch_field_fn fn,
+                                             void *ctx, nsearch_error *err);
+
+/* The document whose id is id[0..len).  Errors: NSEARCH_E_NOTFOUND (no such
+ * id), NSEARCH_E_CORRUPT, NSEARCH_E_ARG. */
+NSEARCH_API nsearch_rc nsearch_reader_find(nsearch_reader *r, const char *id, size_t len,
+                                           uint32_t *doc, nsearch_error *err);
+
+/* A highlight: bytes [start, end) of the snippet's text. */
+typedef struct nsearch_span {
+    size_t start, end;
+} nsearch_span;
+
+typedef struct nsearch_snippet {
+    nsearch_str text;         /* borrowed (see nsearch_str): plain UTF-8 */
+    const nsearch_span *hl;   /* borrowed likewise: n_hl spans, increasing */
+    size_t n_hl;
+} nsearch_snippet;
+
+#define NSEARCH_FIELD_TITLE 0
+#define NSEARCH_FIELD_BODY 1
+
+/* The passage of about width bytes (0: 200) of document doc's field
+ * (NSEARCH_FIELD_*) that best matches the reader's last query, with the
+ * query's words highlighted; the whole field when it is shorter.  Before
+ * any search, or after one with nothing to search for, there is nothing to
+ * highlight: the field's beginning.  Errors: as nsearch_reader_doc. */
+NSEARCH_API nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, int field,
+                                              size_t width, nsearch_snippet *out,
+                                              nsearch_error *err);
+
+/* ---- a builder: writing an index --------------------------------------- */
+
+typedef struct nsearch_builder nsearch_builder;
+
+typedef enum nsearch_warning_kind {
+    NSEARCH_WARN_JSON = 0,      /* malformed JSON line: skipped */
+    NSEARCH_WARN_UTF8 = 1,      /* invalid UTF-8: repaired with U+FFFD */
+    NSEARCH_WARN_BINARY = 2,    /* binary file: skipped */
+    NSEARCH_WARN_EMPTY = 3,     /* document without any word */
+    NSEARCH_WARN_FIELD = 4,     /* missing or mistyped field */
+    NSEARCH_WARN_DUPLICATE = 5, /* duplicate id: the later document wins */
+    NSEARCH_WARN_TOOBIG = 6,    /* field or document over the size limit: truncated */
+    NSEARCH_WARN_IO = 7,        /* unreadable input file: skipped */
+    NSEARCH_WARN_LINK = 8,      /* symbolic link not followed */
+    NSEARCH_WARN_ENCODING = 9   /* invalid in the text's encoding: repaired */
+} nsearch_warning_kind;
+
+/* A problem with the input that does not stop the build.  file may be NULL,
+ * line 0 when there is none; strings borrowed for the call.  Called on the
+ * thread that called the builder. */
+typedef void (*nsearch_warning_fn)(void *ctx, nsearch_warning_kind kind, const char *file,
+                                   uint64_t line, const char *message);
+
+/* Progress, on the calling thread, as batches of documents complete. */
+typedef void (*nsearch_progress_fn)(void *ctx, uint64_t documents, uint64_t bytes_in,
+                                    int merging);
+
+typedef struct nsearch_builder_opts {
+    const char *language;     /* Snowball name or alias; NULL: "english";
+                                 "none": no stemming */
+    int stop_words;           /* -1 (default): the English list for English,
+                                 none otherwise; 0: none; 1: English */
+    int keep_diacritics;      /* 0 (default): café = cafe */
+    uint64_t memory;          /* budget in bytes, 0: 1 GiB; at least 1 MiB */
+    unsigned threads;         /* 0: 1; at most 256 */
+    const char *const *keyword_fields; /* JSON members indexed as exact
+                                          keywords (nindex --field); borrowed
+                                          for nsearch_builder_new */
+    size_t n_keyword_fields;
+    int wait;                 /* another builder holds the lock: wait (1) or
+                                 fail with NSEARCH_E_BUSY (0, default) */
+    int allow_empty;          /* commit an index without documents */
+    nsearch_warning_fn warn;  /* may be NULL */
+    void *warn_ctx;
+    nsearch_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+} nsearch_builder_opts;
+
+/* Sets the defaults above. */
+NSEARCH_API void nsearch_builder_opts_init(nsearch_builder_opts *o);
+
+/* Starts building the index dir (absent, empty, or an index: it is
+ * replaced atomically at commit, and stays as it was until then, whatever
+ * happens).  Takes dir's lock until nsearch_builder_free.  Errors:
+ * NSEARCH_E_EXISTS (dir holds something else), NSEARCH_E_BUSY,
+ * NSEARCH_E_ARG (an unknown language, a bad option), NSEARCH_E_IO,
+ * NSEARCH_E_NOMEM.  Returns: owned *out, free with nsearch_builder_free. */
+NSEARCH_API nsearch_rc nsearch_builder_new(const char *dir, const nsearch_builder_opts *opts,
+                                           nsearch_builder **out, nsearch_error *err);
+
+/* A document to add; every string is borrowed for the call and may be
+ * absent (p NULL).  Invalid UTF-8 is repaired (a warning). */
+typedef struct nsearch_document {
+    nsearch_str id;    /* unique; a later document with the same id wins */
+    nsearch_str title, body, date, url;
+} nsearch_document;
+
+/* Adds one document.  Errors: NSEARCH_E_NOMEM, NSEARCH_E_IO (a sorted run
+ * could not be written), NSEARCH_E_ARG. */
+NSEARCH_API nsearch_rc nsearch_builder_add(nsearch_builder *b, const nsearch_document *d,
+                                           nsearch_error *err);
+
+/* Adds the documents of path, as nindex reads them: a text file (one
+ * document), a directory (its files, recursively), JSON Lines (.jsonl), or
+ * either compressed with zstd (.zst).  Errors: NSEARCH_E_NOTFOUND (path does
+ * not exist), NSEARCH_E_IO, NSEARCH_E_NOMEM; unreadable or malformed
+ * parts are warnings. */
+NSEARCH_API nsearch_rc nsearch_builder_add_path(nsearch_builder *b, const char *path,
+                                                nsearch_error *err);
+
+/* Writes the index and swaps it into place atomically (the old index, if
+ * any, answers until then).  After a commit, successful or not, only
+ * nsearch_builder_free may be called.  Errors: NSEARCH_E_EMPTY (no
+ * document and not allow_empty: nothing written), NSEARCH_E_IO (e.g. a full
+ * disk: the old index is unchanged), NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_builder_commit(nsearch_builder *b, nsearch_error *err);
+
+/* Releases the builder and its lock; without a successful commit, the
+ * index directory is left as it was.  Accepts NULL. */
+NSEARCH_API void nsearch_builder_free(nsearch_builder *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,411 @@
+/* nsearch_reader: the open index and its readers (include/nsearch.h).
+ *
+ * The index is an sr_index nobody queries directly; each reader is a view
+ * of it (sr_index_view_init) with its own analyzer, zstd context and
+ * buffers, so that readers on different threads share only read-only
+ * mappings. */
+#include "nsearch_api.h"
+
+#include <string.h>
+
+#include "ns_alloc.h"
+#include "ns_docrec.h"
+#include "ns_format.h"
+#include "sr_check.h"
+#include "sr_exec.h"
+#include "sr_feedback.h"
+#include "sr_rank.h"
+
+nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out, nsearch_error *err)
+{
+    if (!dir || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_open: NULL argument");
+    *out = NULL;
+    nsearch_index *x = ns_calloc(1, sizeof *x);
+    if (!x)
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_index_open(dir, &x->ix, &e)) {
+        ns_free(x);
+        return nsearch_fail(err, &e);
+    }
+    *out = x;
+    return NSEARCH_OK;
+}
+
+void nsearch_index_close(nsearch_index *x)
+{
+    if (!x)
+        return;
+    sr_index_close(x->ix);
+    ns_free(x);
+}
+
+nsearch_rc nsearch_index_stats_get(const nsearch_index *x, nsearch_index_stats *out)
+{
+    if (!x || !out)
+        return NSEARCH_E_ARG;
+    const sr_index *ix = x->ix;
+    memset(out, 0, sizeof *out);
+    out->documents = ix->n_docs;
+    out->live_documents = ix->n_live;
+    out->terms = ix->n_terms;
+    out->postings = ix->n_postings;
+    out->tokens = ix->total_tokens;
+    out->avg_length = ix->avgdl;
+    out->language = ix->lang;
+    out->format_major = NS_FORMAT_MAJOR;
+    out->format_minor = ix->minor;
+    return NSEARCH_OK;
+}
+
+typedef struct problem_ctx {
+    nsearch_problem_fn fn;
+    void *ctx;
+} problem_ctx;
+
+static void on_problem(void *ctx, const char *msg)
+{
+    const problem_ctx *p = ctx;
+    if (p->fn)
+        p->fn(p->ctx, msg);
+}
+
+nsearch_rc nsearch_index_check(const nsearch_index *x, nsearch_problem_fn fn, void *ctx,
+                               uint64_t *n_problems, nsearch_error *err)
+{
+    if (!x || !n_problems)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_check: NULL argument");
+    sr_index view;
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_index_view_init(x->ix, &view, &e))
+        return nsearch_fail(err, &e);
+    problem_ctx p = {fn, ctx};
+    *n_problems = sr_check(&view, on_problem, &p);
+    sr_index_view_release(&view);
+    return NSEARCH_OK;
+}
+
+/* ---- readers ----------------------------------------------------------- */
+
+nsearch_rc nsearch_reader_new(const nsearch_index *x, nsearch_reader **out, nsearch_error *err)
+{
+    if (!x || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_new: NULL argument");
+    *out = NULL;
+    nsearch_reader *r = ns_calloc(1, sizeof *r);
+    if (!r)
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    r->owner = x;
+    sr_snippet_init(&r->snip);
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_index_view_init(x->ix, &r->view, &e)) {
+        ns_free(r);
+        return nsearch_fail(err, &e);
+    }
+    /* an empty query until the first search: snippets highlight nothing */
+    if (sr_query_parse(&r->view, "", 0, &r->q, &e)) {
+        sr_index_view_release(&r->view);
+        ns_free(r);
+        return nsearch_fail(err, &e);
+    }
+    *out = r;
+    return NSEARCH_OK;
+}
+
+void nsearch_reader_free(nsearch_reader *r)
+{
+    if (!r)
+        return;
+    sr_query_release(&r->q);
+    sr_snippet_release(&r->snip);
+    ns_free(r->hits);
+    ns_free(r->raw);
+    ns_free(r->spans);
+    sr_index_view_release(&r->view);
+    ns_free(r);
+}
+
+void nsearch_search_opts_init(nsearch_search_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = 10;
+    o->algo = NSEARCH_ALGO_DEFAULT;
+}
+
+static int algo_of(nsearch_algo a, sr_algo *out)
+{
+    switch (a) {
+    case NSEARCH_ALGO_DEFAULT:
+    case NSEARCH_ALGO_MAXSCORE: *out = SR_ALGO_MAXSCORE; return 0;
+    case NSEARCH_ALGO_BMW: *out = SR_ALGO_BMW; return 0;
+    case NSEARCH_ALGO_EXHAUSTIVE: *out = SR_ALGO_EXHAUSTIVE; return 0;
+    }
+    return -1;
+}
+
+static int grow_hits(nsearch_reader *r, size_t n)
+{
+    if (n <= r->cap_hits)
+        return 0;
+    nsearch_hit *h = ns_realloc(r->hits, n * sizeof *h);
+    if (!h)
+        return -1;
+    r->hits = h;
+    sr_hit *raw = ns_realloc(r->raw, n * sizeof *raw);
+    if (!raw)
+        return -1;
+    r->raw = raw;
+    r->cap_hits = n;
+    return 0;
+}
+
+/* Checks opts (NULL: the defaults, in *dflt) and picks the algorithm. */
+static nsearch_rc check_opts(const nsearch_search_opts **opts, nsearch_search_opts *dflt,
+                             sr_algo *algo, nsearch_error *err)
+{
+    if (!*opts) {
+        nsearch_search_opts_init(dflt);
+        *opts = dflt;
+    }
+    const nsearch_search_opts *o = *opts;
+    if (algo_of(o->algo, algo))
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown algorithm %d", (int)o->algo);
+    if ((o->flags & ~(NSEARCH_QUERY_ALL | NSEARCH_QUERY_LITERAL)) != 0)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown query flags 0x%x", o->flags);
+    if (o->k > NSEARCH_MAX_RESULTS || o->offset > NSEARCH_MAX_RESULTS - o->k)
+        return nsearch_fail_msg(err, NSEARCH_E_LIMIT, "k + offset is more than %u",
+                                NSEARCH_MAX_RESULTS);
+    return NSEARCH_OK;
+}
+
+/* Replaces the reader's query by an empty one (snippets highlight nothing). */
+static void forget_query(nsearch_reader *r)
+{
+    ns_err ignored;
+    sr_query_release(&r->q);
+    sr_query_parse(&r->view, "", 0, &r->q, &ignored);
+}
+
+/* Runs the reader's query: the count, then hits [offset, offset + k) of
+ * the ranking, leaving out document `skip` (-1: none). */
+static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_algo algo,
+                      int64_t skip, nsearch_results *out, nsearch_error *err)
+{
+    const char *notes = ns_buf_cstr(&r->q.notes);
+    out->notes = notes ? notes : "";
+    if (!r->q.root)
+        return NSEARCH_OK;
+    ns_err e;
+    ns_err_clear(&e);
+    sr_rank_stats st;
+    if (opts->count) {
+        uint64_t total = 0;
+        if (sr_exec_count(&r->view, &r->q, &total, &st, &e))
+            return nsearch_fail(err, &e);
+        out->total = skip >= 0 && total > 0 ? total - 1 : total;
+    }
+    if (opts->k == 0)
+        return NSEARCH_OK;
+    size_t want = opts->k + opts->offset + (skip >= 0), n = 0;
+    if (grow_hits(r, want))
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    if (sr_rank(&r->view, &r->q, algo, want, r->raw, &n, &st, &e))
+        return nsearch_fail(err, &e);
+    size_t shown = 0, seen = 0;
+    for (size_t i = 0; i < n && shown < opts->k; i++) {
+        if (skip >= 0 && r->raw[i].doc == (uint32_t)skip)
+            continue;
+        if (seen++ < opts->offset)
+            continue;
+        r->hits[shown].doc = r->raw[i].doc;
+        r->hits[shown].score = r->raw[i].score;
+        shown++;
+    }
+    out->hits = r->hits;
+    out->n = shown;
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
+                                 const nsearch_search_opts *opts, nsearch_results *out,
+                                 nsearch_error *err)
+{
+    if (!r || !out || (!text && len))
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_search: NULL argument");
+    memset(out, 0, sizeof *out);
+    out->notes = "";
+    nsearch_search_opts dflt;
+    sr_algo algo;
+    nsearch_rc prc = check_opts(&opts, &dflt, &algo, err);
+    if (prc)
+        return prc;
+    sr_fb_opts fb;
+    sr_fb_opts_default(&fb);
+    ns_err e;
+    ns_err_clear(&e);
+    if (opts->expand) {
+        if (opts->fb_docs)
+            fb.fb_docs = opts->fb_docs;
+        if (opts->fb_terms)
+            fb.fb_terms = opts->fb_terms;
+        if (opts->fb_weight != 0)
+            fb.fb_weight = opts->fb_weight;
+        if (sr_fb_opts_check(&fb, &e))
+            return nsearch_fail(err, &e);
+    }
+    sr_query_release(&r->q);
+    sr_query_opts qo = {(opts->flags & NSEARCH_QUERY_ALL) != 0,
+                        (opts->flags & NSEARCH_QUERY_LITERAL) != 0};
+    ns_rc rc = sr_query_parse_opts(&r->view, text ? text : "", len, &qo, &r->q, &e);
+    if (!rc && opts->expand && r->q.root) {
+        sr_fb_stats fst;
+        rc = sr_feedback_expand(&r->view, &r->q, algo, &fb, &fst, &e);
+        if (rc)
+            sr_query_release(&r->q);
+    }
+    if (rc) {
+        forget_query(r);
+        if (rc == NS_E_ARG)
+            return nsearch_fail_msg(err, NSEARCH_E_QUERY, "%s", e.msg);
+        return nsearch_fail(err, &e);
+    }
+    return run(r, opts, algo, -1, out, err);
+}
+
+nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc, const nsearch_search_opts *opts,
+                               nsearch_results *out, nsearch_error *err)
+{
+    if (!r || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_like: NULL argument");
+    memset(out, 0, sizeof *out);
+    out->notes = "";
+    nsearch_search_opts dflt;
+    sr_algo algo;
+    nsearch_rc prc = check_opts(&opts, &dflt, &algo, err);
+    if (prc)
+        return prc;
+    if (doc >= r->view.n_docs)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "document %u out of range", doc);
+    ns_err e;
+    ns_err_clear(&e);
+    sr_query_release(&r->q);
+    if (sr_like_query(&r->view, doc, &r->q, &e)) {
+        forget_query(r);
+        return nsearch_fail(err, &e);
+    }
+    return run(r, opts, algo, doc, out, err);
+}
+
+/* ---- stored documents -------------------------------------------------- */
+
+static nsearch_str str_of(const char *p, size_t len)
+{
+    nsearch_str s = {p, p ? len : 0};
+    return s;
+}
+
+/* The head, and the body when body is set or the fields need the frame. */
+static nsearch_rc fetch(nsearch_reader *r, uint32_t doc, int body, sr_doc *d, nsearch_error *err)
+{
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_index_doc_head(&r->view, doc, d, &e))
+        return nsearch_fail(err, &e);
+    if ((body || sr_doc_needs_frame(d)) && sr_index_doc_body(&r->view, d, &e))
+        return nsearch_fail(err, &e);
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_doc(nsearch_reader *r, uint32_t doc, nsearch_doc *out,
+                              nsearch_error *err)
+{
+    if (!r || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_doc: NULL argument");
+    sr_doc d;
+    nsearch_rc rc = fetch(r, doc, 1, &d, err);
+    if (rc)
+        return rc;
+    out->doc = doc;
+    out->id = str_of(d.f[NS_FIELD_ID], d.len[NS_FIELD_ID]);
+    out->title = str_of(d.f[NS_FIELD_TITLE], d.len[NS_FIELD_TITLE]);
+    out->body = str_of(d.f[NS_FIELD_BODY], d.len[NS_FIELD_BODY]);
+    out->date = str_of(d.f[NS_FIELD_DATE], d.len[NS_FIELD_DATE]);
+    out->url = str_of(d.f[NS_FIELD_URL], d.len[NS_FIELD_URL]);
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, nsearch_field_fn fn, void *ctx,
+                                 nsearch_error *err)
+{
+    if (!r || !fn)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_fields: NULL argument");
+    sr_doc d;
+    nsearch_rc rc = fetch(r, doc, 0, &d, err);
+    if (rc)
+        return rc;
+    sr_field_iter it;
+    sr_field f;
+    ns_err e;
+    ns_err_clear(&e);
+    sr_doc_field_first(&d, &it);
+    int more;
+    while ((more = sr_doc_field_next(&r->view, &d, &it, &f, &e)) == 1) {
+        nsearch_value_type t = f.type == NS_VAL_STRING ? NSEARCH_VALUE_STRING : NSEARCH_VALUE_JSON;
+        if (fn(ctx, str_of(f.name, f.name_len), t, str_of(f.v, f.len)))
+            return NSEARCH_OK;
+    }
+    return more < 0 ? nsearch_fail(err, &e) : NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_find(nsearch_reader *r, const char *id, size_t len, uint32_t *doc,
+                               nsearch_error *err)
+{
+    if (!r || !doc || (!id && len))
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_find: NULL argument");
+    bool found = false;
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_index_find_id(&r->view, id ? id : "", len, doc, &found, &e))
+        return nsearch_fail(err, &e);
+    if (!found)
+        return nsearch_fail_msg(err, NSEARCH_E_NOTFOUND, "no document has that id");
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, int field, size_t width,
+                                  nsearch_snippet *out, nsearch_error *err)
+{
+    if (!r || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_snippet: NULL argument");
+    if (field != NSEARCH_FIELD_TITLE && field != NSEARCH_FIELD_BODY)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown field %d", field);
+    sr_doc d;
+    nsearch_rc rc = fetch(r, doc, field == NSEARCH_FIELD_BODY, &d, err);
+    if (rc)
+        return rc;
+    int k = field == NSEARCH_FIELD_BODY ? NS_FIELD_BODY : NS_FIELD_TITLE;
+    const char *text = d.f[k] ? d.f[k] : "";
+    if (sr_snippet_make(r->view.an, &r->q, text, d.f[k] ? d.len[k] : 0,
+                        width ? width : SR_SNIPPET_WIDTH, &r->snip))
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    if (r->snip.n_hl > r->cap_spans) {
+        nsearch_span *s = ns_realloc(r->spans, r->snip.n_hl * sizeof *s);
+        if (!s)
+            return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+        r->spans = s;
+        r->cap_spans = r->snip.n_hl;
+    }
+    for (size_t i = 0; i < r->snip.n_hl; i++) {
+        r->spans[i].start = r->snip.hl[i].start;
+        r->spans[i].end = r->snip.hl[i].end;
+    }
+    const char *t = ns_buf_cstr(&r->snip.text);
+    out->text = str_of(t ? t : "", r->snip.text.len);
+    out->hl = r->spans;
+    out->n_hl = r->snip.n_hl;
+    return NSEARCH_OK;
+}
