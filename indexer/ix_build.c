@@ -671,7 +671,7 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     size_t sl[NS_FIELD_COUNT] = {id_len, doc->title_len, doc->body_len, doc->date_len, doc->url_len};
     ns_rc rc = NS_OK;
     for (int k = 0; k < NS_FIELD_COUNT && !rc; k++) {
-        size_t got;
+        size_t got = 0;
         rc = take_field(b, doc, k, s[k], sl[k], k == NS_FIELD_BODY ? NS_MAX_DOC_BYTES : NS_MAX_FIELD_BYTES,
                         &r.f[k], &got);
         r.len[k] = got;

@@ -159,7 +159,7 @@ ns_rc sr_index_find_id(const sr_index *ix, const char *id, size_t len, uint32_t 
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         uint32_t m = ns_get_u32le(ix->docs_ids + 4 * mid);
-        int c;
+        int c = 0;
         ns_rc rc = cmp_doc_id(ix, m, id, len, &c, err);
         if (rc)
             return rc;
