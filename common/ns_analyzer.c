@@ -366,10 +366,15 @@ static int take_word(walk *r, char *f, size_t n, size_t start, size_t end, bool 
         const char *q = memchr(f, '\'', n);
         if (!q || !ns_lang_is_elision(a->elisions, f, (size_t)(q - f)))
             break;
-        size_t k = (size_t)(q - f) + 1;
+        size_t k = (size_t)(q - f) + 1, at = after_apostrophe(r->s, start, end);
+        /* what follows must start a word alone ("d'" and a combining mark
+         * stay one word: the mark would attach to nothing) */
+        if (k >= n || at >= end ||
+            (r->s[at] >= 0x80 && !ns_unorm_starts_word((const char *)r->s + at, end - at)))
+            break;
         f += k;
         n -= k;
-        start = after_apostrophe(r->s, start, end);
+        start = at;
     }
     if (memchr(f, '.', n) && is_acronym(f, n)) {
         size_t o = 0;

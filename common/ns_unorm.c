@@ -193,6 +193,17 @@ bool ns_unorm_is_wordish(const char *s, size_t len)
     return true;
 }
 
+bool ns_unorm_starts_word(const char *s, size_t len)
+{
+    int32_t i = 0, n = len > 4 ? 4 : (int32_t)len;
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0)
+        return true; /* not UTF-8: separates, as a word's start does */
+    int wb = u_getIntPropertyValue(c, UCHAR_WORD_BREAK);
+    return wb != U_WB_EXTEND && wb != U_WB_FORMAT && wb != U_WB_ZWJ;
+}
+
 bool ns_unorm_has_alnum(const char *s, size_t len)
 {
     if (len > INT32_MAX)

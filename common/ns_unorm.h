@@ -46,6 +46,11 @@ bool ns_unorm_is_wordish(const char *s, size_t len);
  * joiners such as "_" and "‿" only). */
 bool ns_unorm_has_alnum(const char *s, size_t len);
 
+/* True when the first character of s[0..len) (UTF-8, len > 0) can begin a
+ * word: its Word_Break property is not Extend, Format or ZWJ, which attach
+ * to the character before them (UAX #29 WB4). */
+bool ns_unorm_starts_word(const char *s, size_t len);
+
 /* The Unicode version of ICU's data ("15.0"), part of the analyzer's
  * identity.  Returns: static. */
 const char *ns_unorm_unicode_version(void);

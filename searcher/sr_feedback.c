@@ -7,6 +7,7 @@
 
 #include "ns_alloc.h"
 #include "ns_docrec.h"
+#include "ns_unorm.h"
 
 void sr_fb_opts_default(sr_fb_opts *o)
 {
@@ -143,16 +144,30 @@ static int by_term_then_doc(const void *a, const void *b)
     return c ? c : (x->doc_rank > y->doc_rank) - (x->doc_rank < y->doc_rank);
 }
 
-/* Anserini's feedback-term filter: 2..20 characters, each of [a-z0-9] (so
- * a character is a byte), in at most 10 % of the live documents. */
+/* Anserini's feedback-term filter, for every script: 2..20 characters
+ * (code points), each a letter or digit ([a-z0-9] for ASCII terms, as
+ * Anserini; letters, digits and combining marks of any script otherwise,
+ * so that Cyrillic, Greek or CJK text gets feedback terms too), in at most
+ * 10 % of the live documents. */
 static ns_rc fb_keep(const sr_index *ix, const char *t, size_t len, bool *keep, ns_err *err)
 {
     *keep = false;
-    if (len < SR_FB_MIN_CHARS || len > SR_FB_MAX_CHARS)
+    size_t chars = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)t[i];
+        ascii &= c < 0x80;
+        chars += (c & 0xC0) != 0x80;
+    }
+    if (chars < SR_FB_MIN_CHARS || chars > SR_FB_MAX_CHARS)
         return NS_OK;
-    for (size_t i = 0; i < len; i++)
-        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9')))
-            return NS_OK;
+    if (ascii) {
+        for (size_t i = 0; i < len; i++)
+            if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9')))
+                return NS_OK;
+    } else if (!ns_unorm_is_wordish(t, len) || !ns_unorm_has_alnum(t, len)) {
+        return NS_OK;
+    }
     bool found;
     sr_term_info info;
     ns_rc rc = sr_index_lookup(ix, t, len, &found, &info, err);

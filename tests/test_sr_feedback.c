@@ -106,6 +106,42 @@ Test(sr_feedback, rm3_weights_match_the_hand_computed_model)
     sr_index_close(ix);
 }
 
+/* Feedback terms in other scripts: characters, not bytes, are counted, and
+ * letters of any script are kept (a word joined by '_' or of 21 characters
+ * is not). */
+Test(sr_feedback, terms_of_any_script_are_feedback_terms)
+{
+    static fx_doc docs[30];
+    static char ids[30][8], bodies[30][64];
+    for (int i = 0; i < 30; i++) {
+        snprintf(ids[i], sizeof ids[i], "d%d", i);
+        snprintf(bodies[i], sizeof bodies[i], "filler%d other%d", i, i);
+        docs[i] = (fx_doc){ids[i], NULL, bodies[i]};
+    }
+    docs[0].body = "alpha \xD0\xBC\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 " /* москва */
+                   "\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1 "             /* αθηνα */
+                   "\xD0\xB0\xD0\xB1_\xD0\xB2";                                /* аб_в */
+    docs[1].body = "alpha \xD0\xB0\xD0\xB1\xD0\xB2\xD0\xB3\xD0\xB4\xD0\xB5\xD0\xB6"
+                   "\xD0\xB7\xD0\xB8\xD0\xB9\xD0\xBA\xD0\xBB\xD0\xBC\xD0\xBD"
+                   "\xD0\xBE\xD0\xBF\xD1\x80\xD1\x81\xD1\x82\xD1\x83\xD1\x84"; /* 21 letters */
+    sr_index *ix = fx_build("fb_scripts", "none", docs, 30);
+    sr_query q;
+    ns_err err;
+    cr_assert_eq(sr_query_parse(ix, "alpha", 5, &q, &err), NS_OK);
+    sr_fb_opts o;
+    sr_fb_opts_default(&o);
+    sr_fb_stats st;
+    cr_assert_eq(sr_feedback_expand(ix, &q, SR_ALGO_MAXSCORE, &o, &st, &err), NS_OK);
+    cr_assert_not_null(clause_of(&q, "\xD0\xBC\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"),
+                       "Cyrillic word");
+    cr_assert_not_null(clause_of(&q, "\xCE\xB1\xCE\xB8\xCE\xB7\xCE\xBD\xCE\xB1"),
+                       "Greek word (diacritics folded)");
+    cr_assert_eq(st.terms, 3, "alpha, the Cyrillic and the Greek word; not the joined one nor "
+                              "the 21-letter one");
+    sr_query_release(&q);
+    sr_index_close(ix);
+}
+
 Test(sr_feedback, equal_frequencies_keep_the_smaller_term)
 {
     double s[2];
