@@ -10,24 +10,31 @@
 #include "sr_feedback.h"
 #include "sr_fixture.h"
 
+static fx_doc mini_docs[30];
+
+/* mini_docs: 30 documents "filler<i> other<i>" that the tests then change. */
+static void filler_docs(void)
+{
+    static char ids[30][8], bodies[30][64];
+    for (int i = 0; i < 30; i++) {
+        snprintf(ids[i], sizeof ids[i], "d%d", i);
+        snprintf(bodies[i], sizeof bodies[i], "filler%d other%d", i, i);
+        mini_docs[i] = (fx_doc){ids[i], NULL, bodies[i]};
+    }
+}
+
 /* 30 documents: d0 and d1 match "alpha"; "common" is in 4 of them (more
  * than 10 %); "x" is one character; the long word is 21; "foo_bar" is not
  * [a-z0-9]. */
 static sr_index *mini(void)
 {
-    static fx_doc docs[30];
-    static char ids[30][8], bodies[30][64];
-    for (int i = 0; i < 30; i++) {
-        snprintf(ids[i], sizeof ids[i], "d%d", i);
-        snprintf(bodies[i], sizeof bodies[i], "filler%d other%d", i, i);
-        docs[i] = (fx_doc){ids[i], NULL, bodies[i]};
-    }
-    docs[0].title = "beta";
-    docs[0].body = "alpha beta gamma common x abcdefghijklmnopqrstu foo_bar";
-    docs[1].body = "alpha delta common";
-    docs[2].body = "common filler";
-    docs[3].body = "common other";
-    return fx_build("fb_mini", "none", docs, 30);
+    filler_docs();
+    mini_docs[0].title = "beta";
+    mini_docs[0].body = "alpha beta gamma common x abcdefghijklmnopqrstu foo_bar";
+    mini_docs[1].body = "alpha delta common";
+    mini_docs[2].body = "common filler";
+    mini_docs[3].body = "common other";
+    return fx_build("fb_mini", "none", mini_docs, 30);
 }
 
 static const sr_qt *clause_of(const sr_query *q, const char *term)
@@ -111,20 +118,14 @@ Test(sr_feedback, rm3_weights_match_the_hand_computed_model)
  * is not). */
 Test(sr_feedback, terms_of_any_script_are_feedback_terms)
 {
-    static fx_doc docs[30];
-    static char ids[30][8], bodies[30][64];
-    for (int i = 0; i < 30; i++) {
-        snprintf(ids[i], sizeof ids[i], "d%d", i);
-        snprintf(bodies[i], sizeof bodies[i], "filler%d other%d", i, i);
-        docs[i] = (fx_doc){ids[i], NULL, bodies[i]};
-    }
-    docs[0].body = "alpha \xD0\xBC\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 " /* москва */
+    filler_docs();
+    mini_docs[0].body = "alpha \xD0\xBC\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0 " /* москва */
                    "\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1 "             /* αθηνα */
                    "\xD0\xB0\xD0\xB1_\xD0\xB2";                                /* аб_в */
-    docs[1].body = "alpha \xD0\xB0\xD0\xB1\xD0\xB2\xD0\xB3\xD0\xB4\xD0\xB5\xD0\xB6"
+    mini_docs[1].body = "alpha \xD0\xB0\xD0\xB1\xD0\xB2\xD0\xB3\xD0\xB4\xD0\xB5\xD0\xB6"
                    "\xD0\xB7\xD0\xB8\xD0\xB9\xD0\xBA\xD0\xBB\xD0\xBC\xD0\xBD"
                    "\xD0\xBE\xD0\xBF\xD1\x80\xD1\x81\xD1\x82\xD1\x83\xD1\x84"; /* 21 letters */
-    sr_index *ix = fx_build("fb_scripts", "none", docs, 30);
+    sr_index *ix = fx_build("fb_scripts", "none", mini_docs, 30);
     sr_query q;
     ns_err err;
     cr_assert_eq(sr_query_parse(ix, "alpha", 5, &q, &err), NS_OK);
