@@ -14,6 +14,7 @@ static const struct {
     {"index", nb_index_main, "indexing MB/s, docs/s, peak RSS, index size; analyzer tokens/s"},
     {"get", nb_get_main, "nsearch --get in process: lookup by id, fetch, JSON (p50/p99)"},
     {"fold", nb_fold_main, "diacritics folded before or after stemming, on a word list (issue 11)"},
+    {"tv", nb_tv_main, "RM3 term vectors: re-analysed text against a forward index (issue 15)"},
     {"store", nb_store_main, "docstore size against body fetch time per block/dictionary/level (issue 9)"},
 };
 
