@@ -45,6 +45,11 @@ typedef enum {
 #define NS_CODEC_BP128_VBYTE 1u /* postings/positions: 4-lane packed blocks + varint tail */
 #define NS_CODEC_ZSTD 2u        /* docstore frames */
 
+/* Longest dictionary key, in bytes (FORMAT.md "terms": shared + suffix_len
+ * <= 256): a token (NS_TOKEN_MAX_BYTES, 255) or a keyword key
+ * (NS_KW_KEY_MAX).  Every writer and reader of keys sizes its buffers by it. */
+#define NS_TERM_KEY_MAX 256u
+
 /* Terms per dictionary block: 64 keeps a lookup to one binary search over
  * the block index plus a scan of at most 64 front-coded entries. */
 #define NS_DICT_BLOCK_TERMS 64u

@@ -25,10 +25,11 @@
 
 #include "ns_buf.h"
 #include "ns_err.h"
+#include "ns_format.h"
 
 #define NS_KW_SEP 0x1fu
 /* Longest dictionary key (FORMAT.md "terms": shared + suffix_len <= 256). */
-#define NS_KW_KEY_MAX 256u
+#define NS_KW_KEY_MAX NS_TERM_KEY_MAX
 /* Keyword fields per index: a short list read at every open. */
 #define NS_MAX_KW_FIELDS 64u
 

@@ -143,7 +143,7 @@ ns_rc ix_run_write_inv(const ix_inv *inv, const char *path, uint64_t *bytes, ns_
 struct ix_run_writer {
     bwriter w;
     char *path; /* owned */
-    char key[256];
+    char key[NS_TERM_KEY_MAX];
     size_t key_len;
     uint32_t df, last_doc;
     ns_buf docs, pos;
@@ -335,7 +335,7 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
         s->key = t.key;
         s->key_len = t.key_len;
     } else {
-        ns_rc rc = fill(s, 5 * 4 + 256, err);
+        ns_rc rc = fill(s, 5 * 4 + NS_TERM_KEY_MAX, err);
         if (rc)
             return rc;
         const uint8_t *p = s->buf + s->lo, *end = s->buf + s->hi;
@@ -344,7 +344,7 @@ static ns_rc src_next(src *s, int *got, ns_err *err)
             return corrupt(s, err);
         if (kl == 0)
             return NS_OK; /* end of the run */
-        if (kl > 256 || (size_t)(end - p) < kl)
+        if (kl > NS_TERM_KEY_MAX || (size_t)(end - p) < kl)
             return corrupt(s, err);
         ns_buf_reset(&s->keybuf);
         if (ns_buf_append(&s->keybuf, p, kl))

@@ -29,7 +29,7 @@ struct ix_wpart {
     uint64_t n_live;
     double avgdl;
     /* the current term */
-    char key[256];
+    char key[NS_TERM_KEY_MAX];
     size_t key_len;
     int nopos; /* a keyword term: tf 1, no positions */
     uint64_t df, cf, pos_start, post_start;
@@ -62,7 +62,7 @@ struct ix_writer {
     ix_wpart *own; /* the part behind ix_writer_term_* */
     ns_buf dblock; /* current dictionary block */
     ns_buf dindex; /* dictionary block index */
-    char prev_key[256 + 1];
+    char prev_key[NS_TERM_KEY_MAX + 1];
     size_t prev_len;
     uint32_t in_block;
     uint64_t n_terms, n_blocks, n_postings;

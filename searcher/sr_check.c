@@ -59,7 +59,7 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
 {
     sr_index *ix = c->ix;
     const char *term = it->term;
-    char shown[3 * 4 * 256 + 8]; /* a keyword term as NAME:VALUE, escaped */
+    char shown[3 * 4 * NS_TERM_KEY_MAX + 8]; /* a keyword term as NAME:VALUE, escaped */
     const uint8_t *pp = ix->f[NS_FILE_POSITIONS].payload + ti->pos_off;
     const uint8_t *pend = pp + ti->pos_len;
     /* A keyword term (ns_keyword.h): a recorded field, tf 1, no positions,
@@ -197,7 +197,7 @@ static void check_postings(checker *c)
     sr_dict_iter_init(&it);
     sr_term_info ti;
     ns_err err;
-    char prev[257] = "";
+    char prev[NS_TERM_KEY_MAX + 1] = "";
     size_t prev_len = 0;
     uint64_t n_terms = 0, n_postings = 0, post_end = 0, pos_end = 0;
     int r;

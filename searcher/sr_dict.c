@@ -8,7 +8,6 @@
 #include "ns_varint.h"
 #include "sr_index.h"
 
-#define SR_MAX_TERM 256
 
 static ns_rc dict_corrupt(const sr_index *ix, ns_err *err, const char *what, uint64_t block)
 {
@@ -39,7 +38,7 @@ static int entry_key(const uint8_t **pp, const uint8_t *end, char *term, size_t 
     const uint8_t *p = *pp;
     uint64_t shared, suffix;
     if (ns_varint_get(&p, end, &shared) || ns_varint_get(&p, end, &suffix) || shared > *term_len ||
-        suffix == 0 || suffix > SR_MAX_TERM - shared || suffix > (uint64_t)(end - p))
+        suffix == 0 || suffix > NS_TERM_KEY_MAX - shared || suffix > (uint64_t)(end - p))
         return -1;
     memcpy(term + shared, p, suffix);
     *term_len = shared + suffix;
@@ -124,7 +123,7 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
                       sr_term_info *info, ns_err *err)
 {
     *found = false;
-    if (ix->n_dict_blocks == 0 || qlen == 0 || qlen > SR_MAX_TERM)
+    if (ix->n_dict_blocks == 0 || qlen == 0 || qlen > NS_TERM_KEY_MAX)
         return NS_OK;
     /* largest block whose first term <= q */
     uint64_t lo = 0, hi = ix->n_dict_blocks; /* answer in [lo, hi) once lo's first <= q */
@@ -156,7 +155,7 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
     for (unsigned i = 0; i < NS_DICT_BLOCK_TERMS && s < e; i++) {
         uint64_t shared, suffix;
         if (ns_varint_get(&s, e, &shared) || ns_varint_get(&s, e, &suffix) || shared > tl ||
-            suffix == 0 || suffix > SR_MAX_TERM - shared || suffix > (uint64_t)(e - s))
+            suffix == 0 || suffix > NS_TERM_KEY_MAX - shared || suffix > (uint64_t)(e - s))
             return dict_corrupt(ix, err, "bad entry", lo);
         const uint8_t *a = s;
         s += suffix;

@@ -158,7 +158,7 @@ typedef struct sr_dict_iter {
     uint64_t block, in_block, n_seen;
     const uint8_t *p, *end;
     uint64_t post_off, pos_off;
-    char term[257];
+    char term[NS_TERM_KEY_MAX + 1];
     size_t term_len;
 } sr_dict_iter;
 void sr_dict_iter_init(sr_dict_iter *it);
