@@ -71,23 +71,59 @@ ns_rc ns_buf_put_u64le(ns_buf *b, uint64_t v)
     return ns_buf_append(b, t, 8);
 }
 
-ns_rc ns_buf_printf(ns_buf *b, const char *fmt, ...)
+/* Appends fmt formatted with ap (NUL kept after len). */
+static ns_rc buf_vprintf(ns_buf *b, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (n < 0)
         return NS_E_ARG;
     ns_rc rc = ns_buf_reserve(b, (size_t)n + 1);
     if (rc)
         return rc;
-    va_start(ap, fmt);
     vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     b->len += (size_t)n;
     b->data[b->len] = 0;
     return NS_OK;
+}
+
+ns_rc ns_buf_printf(ns_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ns_rc rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void ns_buf_append_s(ns_rc *rc, ns_buf *b, const void *src, size_t n)
+{
+    if (*rc == NS_OK)
+        *rc = ns_buf_append(b, src, n);
+}
+
+void ns_buf_puts_s(ns_rc *rc, ns_buf *b, const char *s)
+{
+    if (*rc == NS_OK)
+        *rc = ns_buf_append(b, s, strlen(s));
+}
+
+void ns_buf_putc_s(ns_rc *rc, ns_buf *b, uint8_t c)
+{
+    if (*rc == NS_OK)
+        *rc = ns_buf_append(b, &c, 1);
+}
+
+void ns_buf_printf_s(ns_rc *rc, ns_buf *b, const char *fmt, ...)
+{
+    if (*rc != NS_OK)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    *rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 const char *ns_buf_cstr(const ns_buf *b)

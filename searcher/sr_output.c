@@ -191,96 +191,80 @@ ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const
 ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_err *err)
 {
     const sr_doc *d = h->doc;
-    ns_rc rc = NS_OK;
+    ns_rc rc = NS_OK; /* sticky: the first failure stops the appends after it */
     switch (o->fmt) {
     case SR_FMT_TREC: /* six fields, whatever the id and qid hold */
-        rc = o->qid ? ns_term_put(out, o->qid, strlen(o->qid), NS_TERM_TOKEN) : ns_buf_puts(out, "1");
-        if (!rc)
-            rc = ns_buf_puts(out, " Q0 ");
-        if (!rc)
-            rc = ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_TOKEN);
-        if (!rc)
-            rc = ns_buf_printf(out, " %zu %.6f nsearch\n", h->rank, h->score);
+        if (o->qid)
+            NS_STICKY(&rc, ns_term_put(out, o->qid, strlen(o->qid), NS_TERM_TOKEN));
+        else
+            ns_buf_puts_s(&rc, out, "1");
+        ns_buf_puts_s(&rc, out, " Q0 ");
+        NS_STICKY(&rc, ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_TOKEN));
+        ns_buf_printf_s(&rc, out, " %zu %.6f nsearch\n", h->rank, h->score);
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     case SR_FMT_JSON:
-        rc = ns_buf_puts(out, "{");
-        if (!rc && o->qid) {
-            rc = ns_buf_puts(out, "\"qid\":");
-            if (!rc)
-                rc = ns_json_put_string(out, o->qid, strlen(o->qid));
-            if (!rc)
-                rc = ns_buf_puts(out, ",");
+        ns_buf_puts_s(&rc, out, "{");
+        if (o->qid) {
+            ns_buf_puts_s(&rc, out, "\"qid\":");
+            NS_STICKY(&rc, ns_json_put_string(out, o->qid, strlen(o->qid)));
+            ns_buf_puts_s(&rc, out, ",");
         }
-        if (!rc)
-            rc = ns_buf_printf(out, "\"rank\":%zu", h->rank);
-        if (!rc)
-            rc = put_json_field(out, "id", d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]);
-        if (!rc)
-            rc = put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]);
-        if (!rc)
-            rc = ns_buf_printf(out, ",\"score\":%.6f", h->score);
-        if (!rc && d->len[NS_FIELD_DATE])
-            rc = put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]);
-        if (!rc && d->len[NS_FIELD_URL])
-            rc = put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]);
+        ns_buf_printf_s(&rc, out, "\"rank\":%zu", h->rank);
+        NS_STICKY(&rc, put_json_field(out, "id", d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]));
+        NS_STICKY(&rc, put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]));
+        ns_buf_printf_s(&rc, out, ",\"score\":%.6f", h->score);
+        if (d->len[NS_FIELD_DATE])
+            NS_STICKY(&rc, put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]));
+        if (d->len[NS_FIELD_URL])
+            NS_STICKY(&rc, put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]));
         if (!rc && d->n_extra) {
-            ns_rc xr;
-            if ((rc = ns_buf_puts(out, ",\"fields\":{")))
+            ns_buf_puts_s(&rc, out, ",\"fields\":{");
+            if (rc)
                 return ns_err_set(err, rc, "out of memory");
-            if ((xr = put_json_extras(out, h->ix, d, 0, err)))
+            ns_rc xr = put_json_extras(out, h->ix, d, 0, err); /* its own message */
+            if (xr)
                 return xr;
-            rc = ns_buf_putc(out, '}');
+            ns_buf_putc_s(&rc, out, '}');
         }
-        if (!rc && h->snippet) {
-            rc = put_json_field(out, "snippet", (const char *)h->snippet->text.data,
-                                h->snippet->text.len);
-            if (!rc)
-                rc = ns_buf_puts(out, ",\"highlights\":[");
+        if (h->snippet) {
+            NS_STICKY(&rc, put_json_field(out, "snippet", (const char *)h->snippet->text.data,
+                                          h->snippet->text.len));
+            ns_buf_puts_s(&rc, out, ",\"highlights\":[");
             for (size_t i = 0; i < h->snippet->n_hl && !rc; i++)
-                rc = ns_buf_printf(out, "%s[%zu,%zu]", i ? "," : "", h->snippet->hl[i].start,
-                                   h->snippet->hl[i].end);
-            if (!rc)
-                rc = ns_buf_putc(out, ']');
+                ns_buf_printf_s(&rc, out, "%s[%zu,%zu]", i ? "," : "", h->snippet->hl[i].start,
+                                h->snippet->hl[i].end);
+            ns_buf_putc_s(&rc, out, ']');
         }
-        if (!rc && h->explain) {
-            rc = ns_buf_puts(out, ",\"explain\":");
-            if (!rc)
-                rc = ns_buf_append(out, h->explain, h->explain_len);
+        if (h->explain) {
+            ns_buf_puts_s(&rc, out, ",\"explain\":");
+            ns_buf_append_s(&rc, out, h->explain, h->explain_len);
         }
-        if (!rc)
-            rc = ns_buf_puts(out, "}\n");
+        ns_buf_puts_s(&rc, out, "}\n");
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     case SR_FMT_TEXT:
-        rc = ns_buf_printf(out, "%s%zu. [%.4f]%s ", o->color ? C_DIM : "", h->rank, h->score,
-                           o->color ? C_RESET : "");
-        if (!rc && h->title && h->title->text.len)
-            rc = put_marked(out, h->title, o->color, C_TITLE);
-        else if (!rc && !h->title && has_word(d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]))
-            rc = put_folded(out, d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE], o->color);
-        else if (!rc)
-            rc = ns_buf_puts(out, "(untitled)");
-        if (!rc)
-            rc = ns_buf_printf(out, "\n   %s", o->color ? C_DIM : "");
-        if (!rc)
-            rc = ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_NAME);
-        if (!rc && d->len[NS_FIELD_DATE]) {
-            rc = ns_buf_puts(out, "  ");
-            if (!rc)
-                rc = ns_term_put(out, d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE], NS_TERM_NAME);
+        ns_buf_printf_s(&rc, out, "%s%zu. [%.4f]%s ", o->color ? C_DIM : "", h->rank, h->score,
+                        o->color ? C_RESET : "");
+        if (h->title && h->title->text.len)
+            NS_STICKY(&rc, put_marked(out, h->title, o->color, C_TITLE));
+        else if (!h->title && has_word(d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]))
+            NS_STICKY(&rc, put_folded(out, d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE], o->color));
+        else
+            ns_buf_puts_s(&rc, out, "(untitled)");
+        ns_buf_printf_s(&rc, out, "\n   %s", o->color ? C_DIM : "");
+        NS_STICKY(&rc, ns_term_put(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID], NS_TERM_NAME));
+        if (d->len[NS_FIELD_DATE]) {
+            ns_buf_puts_s(&rc, out, "  ");
+            NS_STICKY(&rc, ns_term_put(out, d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE], NS_TERM_NAME));
         }
-        if (!rc)
-            rc = ns_buf_printf(out, "%s\n", o->color ? C_RESET : "");
-        if (!rc && h->snippet && h->snippet->text.len) {
-            rc = ns_buf_puts(out, "   ");
-            if (!rc)
-                rc = put_marked(out, h->snippet, o->color, NULL);
-            if (!rc)
-                rc = ns_buf_puts(out, "\n");
+        ns_buf_printf_s(&rc, out, "%s\n", o->color ? C_RESET : "");
+        if (h->snippet && h->snippet->text.len) {
+            ns_buf_puts_s(&rc, out, "   ");
+            NS_STICKY(&rc, put_marked(out, h->snippet, o->color, NULL));
+            ns_buf_puts_s(&rc, out, "\n");
         }
-        if (!rc && h->explain)
-            rc = ns_buf_append(out, h->explain, h->explain_len);
-        if (!rc)
-            rc = ns_buf_puts(out, "\n");
+        if (h->explain)
+            ns_buf_append_s(&rc, out, h->explain, h->explain_len);
+        ns_buf_puts_s(&rc, out, "\n");
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     }
     return ns_err_set(err, NS_E_ARG, "internal error: unknown format");
@@ -290,12 +274,11 @@ ns_rc sr_output_query(ns_buf *out, const sr_out_opts *o, const char *text, size_
 {
     if (o->fmt != SR_FMT_TEXT)
         return NS_OK;
-    ns_rc rc = ns_buf_puts(out, "# query ");
-    if (!rc)
-        rc = ns_term_put(out, o->qid ? o->qid : "1", o->qid ? strlen(o->qid) : 1, NS_TERM_NAME);
-    if (!rc)
-        rc = ns_buf_puts(out, ": ");
-    if (!rc)
-        rc = ns_term_put(out, text, len, NS_TERM_TEXT);
-    return rc ? rc : ns_buf_puts(out, "\n");
+    ns_rc rc = NS_OK;
+    ns_buf_puts_s(&rc, out, "# query ");
+    NS_STICKY(&rc, ns_term_put(out, o->qid ? o->qid : "1", o->qid ? strlen(o->qid) : 1, NS_TERM_NAME));
+    ns_buf_puts_s(&rc, out, ": ");
+    NS_STICKY(&rc, ns_term_put(out, text, len, NS_TERM_TEXT));
+    ns_buf_puts_s(&rc, out, "\n");
+    return rc;
 }
