@@ -261,6 +261,30 @@ NSEARCH_API nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, ns
 NSEARCH_API nsearch_rc nsearch_reader_find(nsearch_reader *r, const char *id, size_t len,
                                            uint32_t *doc, nsearch_error *err);
 
+/* Descriptions, for people (NSEARCH_TEXT: lines, stored text escaped for a
+ * terminal) or tools (NSEARCH_JSON: one JSON object and a newline): the
+ * same texts as `nsearch --explain`, `--show-query` and `--info`.  Each
+ * returns a NUL-terminated string borrowed from the reader, valid until
+ * its next call of these three. */
+#define NSEARCH_TEXT 0
+#define NSEARCH_JSON 1
+
+/* Why document doc scores what it does for the reader's last query,
+ * clause by clause (idf, weight, tf, lengths, k1, b).  Errors:
+ * NSEARCH_E_ARG (doc out of range, unknown format), NSEARCH_E_CORRUPT,
+ * NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_explain(nsearch_reader *r, uint32_t doc, int format,
+                                              const char **out, nsearch_error *err);
+/* How the reader's last query was parsed and analysed: each clause, its
+ * terms, stop words, terms not in the index, df and idf.  Errors:
+ * NSEARCH_E_ARG, NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_show_query(nsearch_reader *r, int format, const char **out,
+                                                 nsearch_error *err);
+/* The index's format, counts, analyzer, fields and file sizes.  Errors:
+ * NSEARCH_E_ARG, NSEARCH_E_CORRUPT, NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_info(nsearch_reader *r, int format, const char **out,
+                                           nsearch_error *err);
+
 /* A highlight: bytes [start, end) of the snippet's text. */
 typedef struct nsearch_span {
     size_t start, end;

@@ -26,6 +26,7 @@ struct nsearch_reader {
     sr_snippet snip;            /* owned: the last snippet */
     nsearch_span *spans;        /* owned: its highlights, cap_spans entries */
     size_t cap_spans;
+    ns_buf text;                /* owned: the last explain / show-query / info */
 };
 
 /* The public code of an internal one. */

@@ -14,6 +14,7 @@
 #include "sr_check.h"
 #include "sr_exec.h"
 #include "sr_feedback.h"
+#include "sr_info.h"
 #include "sr_rank.h"
 
 nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out, nsearch_error *err)
@@ -100,6 +101,7 @@ nsearch_rc nsearch_reader_new(const nsearch_index *x, nsearch_reader **out, nsea
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
     r->owner = x;
     sr_snippet_init(&r->snip);
+    ns_buf_init(&r->text);
     ns_err e;
     ns_err_clear(&e);
     if (sr_index_view_init(x->ix, &r->view, &e)) {
@@ -122,6 +124,7 @@ void nsearch_reader_free(nsearch_reader *r)
         return;
     sr_query_release(&r->q);
     sr_snippet_release(&r->snip);
+    ns_buf_release(&r->text);
     ns_free(r->hits);
     ns_free(r->raw);
     ns_free(r->spans);
@@ -161,6 +164,14 @@ static int grow_hits(nsearch_reader *r, size_t n)
     r->raw = raw;
     r->cap_hits = n;
     return 0;
+}
+
+/* NSEARCH_E_ARG unless doc is one of the index's document numbers. */
+static nsearch_rc check_doc(const nsearch_reader *r, uint32_t doc, nsearch_error *err)
+{
+    if (doc >= r->view.n_docs)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "document %u out of range", doc);
+    return NSEARCH_OK;
 }
 
 /* Checks opts (NULL: the defaults, in *dflt) and picks the algorithm. */
@@ -288,8 +299,8 @@ nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc, const nsearch_se
     nsearch_rc prc = check_opts(&opts, &dflt, &algo, err);
     if (prc)
         return prc;
-    if (doc >= r->view.n_docs)
-        return nsearch_fail_msg(err, NSEARCH_E_ARG, "document %u out of range", doc);
+    if ((prc = check_doc(r, doc, err)))
+        return prc;
     ns_err e;
     ns_err_clear(&e);
     sr_query_release(&r->q);
@@ -408,4 +419,68 @@ nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, int field, si
     out->hl = r->spans;
     out->n_hl = r->snip.n_hl;
     return NSEARCH_OK;
+}
+
+/* ---- descriptions ------------------------------------------------------- */
+
+static nsearch_rc described(nsearch_reader *r, ns_rc rc, const ns_err *e, const char **out,
+                            nsearch_error *err)
+{
+    if (rc == NS_E_NOMEM && !e->msg[0])
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    if (rc)
+        return nsearch_fail(err, e);
+    *out = ns_buf_cstr(&r->text);
+    return NSEARCH_OK;
+}
+
+static nsearch_rc check_describe(nsearch_reader *r, int format, const char **out,
+                                 nsearch_error *err)
+{
+    if (!r || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "NULL argument");
+    if (format != NSEARCH_TEXT && format != NSEARCH_JSON)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown format %d", format);
+    ns_buf_reset(&r->text);
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_explain(nsearch_reader *r, uint32_t doc, int format, const char **out,
+                                  nsearch_error *err)
+{
+    nsearch_rc prc = check_describe(r, format, out, err);
+    if (!prc)
+        prc = check_doc(r, doc, err);
+    if (prc)
+        return prc;
+    ns_err e;
+    ns_err_clear(&e);
+    ns_rc rc = r->q.root ? sr_exec_explain(&r->view, &r->q, doc, format == NSEARCH_JSON, &r->text, &e)
+                         : ns_buf_puts(&r->text, format == NSEARCH_JSON ? "null" : "");
+    return described(r, rc, &e, out, err);
+}
+
+nsearch_rc nsearch_reader_show_query(nsearch_reader *r, int format, const char **out,
+                                     nsearch_error *err)
+{
+    nsearch_rc prc = check_describe(r, format, out, err);
+    if (prc)
+        return prc;
+    ns_err e;
+    ns_err_clear(&e);
+    ns_rc rc = format == NSEARCH_JSON ? sr_query_show_json(&r->q, &r->text)
+                                      : sr_query_show(&r->view, &r->q, &r->text);
+    return described(r, rc, &e, out, err);
+}
+
+nsearch_rc nsearch_reader_info(nsearch_reader *r, int format, const char **out, nsearch_error *err)
+{
+    nsearch_rc prc = check_describe(r, format, out, err);
+    if (prc)
+        return prc;
+    ns_err e;
+    ns_err_clear(&e);
+    ns_rc rc = sr_info_write(&r->view, format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT,
+                             &r->text, &e);
+    return described(r, rc, &e, out, err);
 }

@@ -186,6 +186,57 @@ static int on_field(void *ctx, nsearch_str name, nsearch_value_type type, nsearc
     return 0;
 }
 
+/* explain, show-query and info give what nsearch --explain, --show-query
+ * and --info print (the same modules), in both formats. */
+Test(api, descriptions_are_the_programs_texts)
+{
+    char *dir = tu_tmpdir("api_describe");
+    char *idx = tu_path(dir, "idx");
+    build_small(idx);
+    nsearch_index *ix;
+    nsearch_reader *r;
+    nsearch_error err;
+    cr_assert_eq(nsearch_index_open(idx, &ix, &err), NSEARCH_OK);
+    cr_assert_eq(nsearch_reader_new(ix, &r, &err), NSEARCH_OK);
+    const char *t;
+    cr_assert_eq(nsearch_reader_info(r, NSEARCH_JSON, &t, &err), NSEARCH_OK);
+    tu_out o;
+    char *info_argv[] = {NS_TEST_NSEARCH, "-i", idx, "--info", "--json", NULL};
+    cr_assert_eq(tu_run(info_argv, NULL, 0, 30, &o), 0);
+    cr_assert_str_eq(t, o.out, "the library's info is nsearch --info's");
+    tu_out_free(&o);
+    cr_assert_eq(nsearch_reader_info(r, NSEARCH_TEXT, &t, &err), NSEARCH_OK);
+    cr_assert_not_null(strstr(t, "english"), "%s", t);
+
+    nsearch_results res;
+    cr_assert_eq(nsearch_reader_search(r, "Article Five", 12, NULL, &res, &err), NSEARCH_OK);
+    cr_assert_eq(nsearch_reader_show_query(r, NSEARCH_JSON, &t, &err), NSEARCH_OK);
+    char *sq_argv[] = {NS_TEST_NSEARCH, "-i", idx, "--show-query", "--json", "Article Five", NULL};
+    cr_assert_eq(tu_run(sq_argv, NULL, 0, 30, &o), 0);
+    cr_assert_str_eq(t, o.out, "the library's show-query is nsearch --show-query's");
+    tu_out_free(&o);
+    cr_assert_eq(nsearch_reader_show_query(r, NSEARCH_TEXT, &t, &err), NSEARCH_OK);
+    cr_assert_not_null(strstr(t, "articl"), "the stem: %s", t);
+
+    cr_assert_eq(nsearch_reader_explain(r, res.hits[0].doc, NSEARCH_JSON, &t, &err), NSEARCH_OK);
+    char *ex_argv[] = {NS_TEST_NSEARCH, "-i", idx, "--explain", "--json", "-k", "1", "Article Five",
+                       NULL};
+    cr_assert_eq(tu_run(ex_argv, NULL, 0, 30, &o), 0);
+    char *member = strstr(o.out, ",\"explain\":");
+    cr_assert_not_null(member, "%s", o.out);
+    cr_assert_eq(strncmp(member + 11, t, strlen(t)), 0, "the library's explain is nsearch's: %s",
+                 t);
+    tu_out_free(&o);
+    cr_assert_eq(nsearch_reader_explain(r, res.hits[0].doc, NSEARCH_TEXT, &t, &err), NSEARCH_OK);
+    cr_assert_not_null(strstr(t, "idf"), "%s", t);
+    cr_assert_eq(nsearch_reader_explain(r, 99, NSEARCH_TEXT, &t, &err), NSEARCH_E_ARG);
+    cr_assert_eq(nsearch_reader_info(r, 7, &t, &err), NSEARCH_E_ARG);
+    nsearch_reader_free(r);
+    nsearch_index_close(ix);
+    free(idx);
+    free(dir);
+}
+
 Test(api, add_path_reads_files_and_json_lines_and_their_fields)
 {
     char *dir = tu_tmpdir("api_path");
