@@ -1,10 +1,9 @@
 /* test_api: the public library through include/nsearch.h only (tutil.h is
- * the tests' own helpers): build, open, search, fetch, snippets, errors,
- * and several threads with a reader each on one shared index giving
- * exactly what one thread gives (run under ThreadSanitizer by
- * NS_SANITIZE=thread ./test.sh). */
+ * the tests' own helpers): build, open, search, fetch, snippets, errors.
+ * Readers on several threads are checked by tests/tsan/api_threads.c
+ * (ctest tsan_api_threads, in every build and under ThreadSanitizer, where
+ * Criterion cannot run). */
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,121 +466,4 @@ Test(api, expand_and_like_are_exact_and_leave_the_document_out)
     cr_assert_eq(nsearch_reader_like(r, 200, &lo, &res, &err), NSEARCH_E_ARG);
     nsearch_reader_free(r);
     nsearch_index_close(ix);
-}
-
-/* ---- threads ------------------------------------------------------------ */
-
-#define N_THREADS 4
-#define N_QUERIES 24
-#define N_ROUNDS 20
-
-static const char *const queries[N_QUERIES] = {
-    "nato", "article five", "\"article five\"", "brussels OR moscow", "russia", "ukraine",
-    "president", "security -nato", "+alliance defence", "war*", "title:nato", "body:nato",
-    "sullivan", "biden putin", "weapons", "\"united states\"~3", "europe", "missile",
-    "nuclear", "leaders meeting", "NOT nato", "troops", "sanctions", "gas"};
-
-/* What one query gives: its hits and the first hit's snippet. */
-typedef struct answer {
-    size_t n;
-    nsearch_hit hits[10];
-    char snippet[512];
-} answer;
-
-static void ask(nsearch_reader *r, const char *q, answer *a)
-{
-    nsearch_results res;
-    nsearch_error err;
-    memset(a, 0, sizeof *a);
-    if (nsearch_reader_search(r, q, strlen(q), NULL, &res, &err) != NSEARCH_OK) {
-        snprintf(a->snippet, sizeof a->snippet, "error %d: %s", (int)err.rc, err.message);
-        return;
-    }
-    a->n = res.n;
-    for (size_t i = 0; i < res.n && i < 10; i++) {
-        a->hits[i].doc = res.hits[i].doc;
-        a->hits[i].score = res.hits[i].score;
-    }
-    nsearch_snippet sn;
-    if (res.n && nsearch_reader_snippet(r, res.hits[0].doc, NSEARCH_FIELD_BODY, 0, &sn, &err) ==
-                     NSEARCH_OK)
-        snprintf(a->snippet, sizeof a->snippet, "%.*s|%zu", (int)sn.text.len, sn.text.p, sn.n_hl);
-}
-
-static int same(const answer *a, const answer *b)
-{
-    if (a->n != b->n || strcmp(a->snippet, b->snippet) != 0)
-        return 0;
-    for (size_t i = 0; i < a->n; i++)
-        if (a->hits[i].doc != b->hits[i].doc || a->hits[i].score != b->hits[i].score)
-            return 0;
-    return 1;
-}
-
-typedef struct worker {
-    const nsearch_index *ix;
-    const answer *want;
-    int mismatches;
-    int failed;
-} worker;
-
-static void *run_worker(void *arg)
-{
-    worker *w = arg;
-    nsearch_reader *r;
-    if (nsearch_reader_new(w->ix, &r, NULL) != NSEARCH_OK) {
-        w->failed = 1;
-        return NULL;
-    }
-    for (int round = 0; round < N_ROUNDS; round++)
-        for (int i = 0; i < N_QUERIES; i++) {
-            int q = (i * 7 + round) % N_QUERIES; /* each thread in another order */
-            answer got;
-            ask(r, queries[q], &got);
-            if (!same(&got, &w->want[q]))
-                w->mismatches++;
-        }
-    nsearch_reader_free(r);
-    return NULL;
-}
-
-Test(api, readers_on_threads_share_one_index_and_agree_with_one_thread, .timeout = 300)
-{
-    char *dir = tu_tmpdir("api_threads");
-    char *idx = tu_path(dir, "idx");
-    nsearch_builder *b;
-    nsearch_error err;
-    cr_assert_eq(nsearch_builder_new(idx, NULL, &b, &err), NSEARCH_OK);
-    cr_assert_eq(nsearch_builder_add_path(b, NS_TEST_SRCDIR "/corpus", &err), NSEARCH_OK);
-    cr_assert_eq(nsearch_builder_add_path(b, NS_TEST_SRCDIR "/tests/golden/v1.jsonl", &err),
-                 NSEARCH_OK);
-    cr_assert_eq(nsearch_builder_commit(b, &err), NSEARCH_OK, "%s", err.message);
-    nsearch_builder_free(b);
-    nsearch_index *ix;
-    cr_assert_eq(nsearch_index_open(idx, &ix, &err), NSEARCH_OK);
-    static answer want[N_QUERIES];
-    nsearch_reader *r;
-    cr_assert_eq(nsearch_reader_new(ix, &r, &err), NSEARCH_OK);
-    int with_hits = 0;
-    for (int q = 0; q < N_QUERIES; q++) {
-        ask(r, queries[q], &want[q]);
-        with_hits += want[q].n > 0;
-    }
-    nsearch_reader_free(r);
-    cr_assert_geq(with_hits, N_QUERIES - 4, "the queries must find something");
-    pthread_t t[N_THREADS];
-    worker w[N_THREADS];
-    for (int i = 0; i < N_THREADS; i++) {
-        w[i] = (worker){ix, want, 0, 0};
-        cr_assert_eq(pthread_create(&t[i], NULL, run_worker, &w[i]), 0);
-    }
-    for (int i = 0; i < N_THREADS; i++) {
-        cr_assert_eq(pthread_join(t[i], NULL), 0);
-        cr_assert_eq(w[i].failed, 0);
-        cr_assert_eq(w[i].mismatches, 0, "thread %d: %d answers differ from one thread's", i,
-                     w[i].mismatches);
-    }
-    nsearch_index_close(ix);
-    free(idx);
-    free(dir);
 }
