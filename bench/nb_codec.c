@@ -346,19 +346,19 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
             goto corrupt;
         const uint8_t *base = pm->payload + ti.post_off, *end = base + ti.post_len, *blocks;
         uint32_t n_full = ti.df / NS_BLOCK_LEN;
-        sr_skip sk;
+        ns_skip sk;
         bool has_skip;
-        if (sr_skip_open(&sk, base, end, ti.df, &has_skip, &blocks))
+        if (ns_skip_open(&sk, base, end, ti.df, &has_skip, &blocks))
             goto corrupt;
         uint64_t off = 0;
         for (uint32_t k = 0; k < n_full; k++) {
             const uint8_t *p = blocks + off;
             /* the packed parts only (tf exceptions are not applied) */
-            unsigned bd = sr_skip_doc_bits(&sk, k), bt = sr_skip_tf_bits(&sk, k);
+            unsigned bd = ns_skip_doc_bits(&sk, k), bt = ns_skip_tf_bits(&sk, k);
             if (bd > 32 || bt > 32 || off > (uint64_t)(end - blocks) ||
-                (size_t)(end - p) < sr_skip_block_bytes(&sk, k))
+                (size_t)(end - p) < ns_skip_block_bytes(&sk, k))
                 goto corrupt;
-            off += sr_skip_block_bytes(&sk, k);
+            off += ns_skip_block_bytes(&sk, k);
             if (n == cap) {
                 cap = cap ? 2 * cap : 4096;
                 blk *nd = realloc(d, cap * sizeof *d);
@@ -374,7 +374,7 @@ static int collect_real(const sr_index *ix, blk **docs, blk **tfs, size_t *n_out
                     return 4;
                 }
             }
-            d[n] = (blk){p, bd, k ? sr_skip_last(&sk, k - 1) : UINT32_MAX, sr_skip_last(&sk, k)};
+            d[n] = (blk){p, bd, k ? ns_skip_last(&sk, k - 1) : UINT32_MAX, ns_skip_last(&sk, k)};
             t[n] = (blk){p + ns_block_bytes(bd), bt, 0, UINT64_MAX};
             n++;
         }

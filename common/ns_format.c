@@ -18,6 +18,19 @@ const char *ns_file_name(ns_file_kind kind)
     return file_names[kind - 1];
 }
 
+/* The codec each file kind carries (FORMAT.md "The directory"). */
+static const uint32_t file_codecs[NS_FILE_KIND_COUNT] = {
+    NS_CODEC_NONE, NS_CODEC_NONE, NS_CODEC_BP128_VBYTE, NS_CODEC_BP128_VBYTE,
+    NS_CODEC_NONE, NS_CODEC_ZSTD, NS_CODEC_NONE,
+};
+
+uint32_t ns_file_codec(ns_file_kind kind)
+{
+    if (kind < 1 || kind > NS_FILE_KIND_COUNT)
+        return UINT32_MAX;
+    return file_codecs[kind - 1];
+}
+
 void ns_header_write(uint8_t out[NS_HEADER_LEN], ns_file_kind kind, uint32_t codec)
 {
     memset(out, 0, NS_HEADER_LEN);
@@ -29,6 +42,15 @@ void ns_header_write(uint8_t out[NS_HEADER_LEN], ns_file_kind kind, uint32_t cod
     ns_put_u32le(out + 20, NS_HEADER_LEN);
 }
 
+void ns_header_get(const uint8_t in[NS_HEADER_LEN], ns_header *h)
+{
+    h->major = ns_get_u16le(in + 8);
+    h->minor = ns_get_u16le(in + 10);
+    h->kind = ns_get_u32le(in + 12);
+    h->codec = ns_get_u32le(in + 16);
+    h->header_len = ns_get_u32le(in + 20);
+}
+
 ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, const char *name,
                           ns_err *err)
 {
@@ -37,16 +59,25 @@ ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, con
                           name);
     if (len < NS_HEADER_LEN + NS_FOOTER_LEN)
         return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated (%zu bytes)", name, len);
-    uint16_t major = ns_get_u16le(buf + 8);
-    if (major != NS_FORMAT_MAJOR)
+    ns_header h;
+    ns_header_get(buf, &h);
+    if (h.major != NS_FORMAT_MAJOR)
         return ns_err_set(err, NS_E_VERSION,
                           "'%s' has format version %u.%u; this program reads version %u.x: "
                           "rebuild the index with nindex",
-                          name, major, ns_get_u16le(buf + 10), NS_FORMAT_MAJOR);
-    if (ns_get_u32le(buf + 12) != (uint32_t)kind)
-        return ns_err_set(err, NS_E_CORRUPT, "'%s' has file kind %u, expected %u", name,
-                          ns_get_u32le(buf + 12), (unsigned)kind);
-    if (ns_get_u32le(buf + 20) != NS_HEADER_LEN)
+                          name, h.major, h.minor, NS_FORMAT_MAJOR);
+    if (h.kind != (uint32_t)kind)
+        return ns_err_set(err, NS_E_CORRUPT, "'%s' has file kind %u, expected %u", name, h.kind,
+                          (unsigned)kind);
+    /* a codec this reader does not know: a newer writer's, like a newer
+     * major version (checked before any checksum, which would only call
+     * it damage) */
+    if (h.codec != ns_file_codec(kind))
+        return ns_err_set(err, NS_E_VERSION,
+                          "'%s' uses codec %u, which this nsearch cannot read (it reads codec %u "
+                          "there): rebuild the index with nindex",
+                          name, h.codec, ns_file_codec(kind));
+    if (h.header_len != NS_HEADER_LEN)
         return ns_err_set(err, NS_E_CORRUPT, "'%s' has a bad header length", name);
     if (ns_get_u32le(buf + len - NS_FOOTER_LEN) != NS_FOOTER_MAGIC)
         return ns_err_set(err, NS_E_CORRUPT, "'%s' is truncated or damaged (no footer)", name);

@@ -152,12 +152,24 @@ typedef enum {
 /* File names inside an index directory, indexed by ns_file_kind. */
 const char *ns_file_name(ns_file_kind kind);
 
+/* The codec id a file of `kind` must carry (NS_CODEC_*; FORMAT.md "The
+ * directory"): the writer records it, readers refuse any other. */
+uint32_t ns_file_codec(ns_file_kind kind);
+
 /* Writes the 32-byte header for a file of `kind` into out. */
 void ns_header_write(uint8_t out[NS_HEADER_LEN], ns_file_kind kind, uint32_t codec);
+/* The header's fields (the magic is checked by ns_file_check_frame). */
+typedef struct ns_header {
+    uint16_t major, minor;
+    uint32_t kind, codec, header_len;
+} ns_header;
+void ns_header_get(const uint8_t in[NS_HEADER_LEN], ns_header *h);
 
 /* Checks the header and footer of a whole file image buf[0..len) without
- * reading the payload: magic, major version, kind, footer magic.  `name` is
- * used in messages.  NS_E_BADMAGIC / NS_E_VERSION / NS_E_CORRUPT. */
+ * reading the payload: magic, major version, kind, codec id
+ * (ns_file_codec), header length, footer magic.  `name` is used in
+ * messages.  NS_E_BADMAGIC / NS_E_VERSION (a newer major version or an
+ * unknown codec) / NS_E_CORRUPT. */
 ns_rc ns_file_check_frame(const uint8_t *buf, size_t len, ns_file_kind kind, const char *name,
                           ns_err *err);
 /* Verifies the footer checksum over buf[0..len-16).  NS_E_CORRUPT. */

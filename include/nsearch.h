@@ -98,6 +98,34 @@ typedef struct nsearch_error {
 /* Returns: static text naming rc, e.g. "corrupt index" (never NULL). */
 NSEARCH_API const char *nsearch_strerror(nsearch_rc rc);
 
+/* Frees memory the library gave the caller as "owned, free with
+ * nsearch_free" (nsearch_escape).  Accepts NULL. */
+NSEARCH_API void nsearch_free(void *p);
+
+/* ---- text for terminals and records ------------------------------------ */
+
+/* Stored text and user input may hold ESC, BEL, CR, C1 or bidi controls
+ * (U+202E, ...) that redraw or reorder a terminal, and bytes that are not
+ * UTF-8.  nsearch_escape writes them visibly:
+ *   NSEARCH_ESCAPE_TEXT   prose: tab, LF, VT, FF, CR become a space, other
+ *                         unsafe bytes \xHH, unsafe code points \uHHHH;
+ *   NSEARCH_ESCAPE_NAME   ids and names: every unsafe byte \xHH (white
+ *                         space controls too), code points \uHHHH, '\' as
+ *                         "\\": the shown name maps back to one name;
+ *   NSEARCH_ESCAPE_TOKEN  one field of a white-space-separated record
+ *                         (TREC): unsafe bytes, white space and '%' as %HH;
+ *                         "" as "%".
+ * (The text format of nsearch_reader_render uses them.) */
+#define NSEARCH_ESCAPE_TEXT 0
+#define NSEARCH_ESCAPE_NAME 1
+#define NSEARCH_ESCAPE_TOKEN 2
+
+/* Escapes text[0..len) in mode.  Errors: NSEARCH_E_NOMEM, NSEARCH_E_ARG.
+ * Returns: owned *out (NUL-terminated, *out_len bytes before the NUL; may
+ * be NULL), free with nsearch_free. */
+NSEARCH_API nsearch_rc nsearch_escape(const char *text, size_t len, int mode, char **out,
+                                      size_t *out_len, nsearch_error *err);
+
 /* ---- an open index ---------------------------------------------------- */
 
 typedef struct nsearch_index nsearch_index;
@@ -121,6 +149,7 @@ typedef struct nsearch_index_stats {
     double avg_length;       /* tokens per document, BM25's avgdl */
     const char *language;    /* borrowed from the index: its Snowball language */
     unsigned format_major, format_minor;
+    const char *stop_words;  /* static: the stop list, "english" or "none" */
 } nsearch_index_stats;
 
 /* Errors: NSEARCH_E_ARG (NULL). */
@@ -136,6 +165,14 @@ typedef void (*nsearch_problem_fn)(void *ctx, const char *message);
  * *n_problems > 0.  Errors: NSEARCH_E_NOMEM, NSEARCH_E_ARG. */
 NSEARCH_API nsearch_rc nsearch_index_check(const nsearch_index *ix, nsearch_problem_fn fn,
                                            void *ctx, uint64_t *n_problems, nsearch_error *err);
+
+/* The first half of `nsearch --check`, for an index that may not open:
+ * every file's frame and checksum in directory dir, each damaged file given
+ * to fn (may be NULL) and counted in *n_damaged.  Damage is not an error of
+ * this call.  Errors: NSEARCH_E_IO (a file cannot be read: rebuilding would
+ * not help), NSEARCH_E_NOMEM, NSEARCH_E_ARG. */
+NSEARCH_API nsearch_rc nsearch_check_files(const char *dir, nsearch_problem_fn fn, void *ctx,
+                                           uint64_t *n_damaged, nsearch_error *err);
 
 /* ---- a reader: searching, one thread at a time ------------------------ */
 
@@ -163,6 +200,7 @@ typedef enum nsearch_algo {
 #define NSEARCH_QUERY_LITERAL 2u /* no syntax: the text is plain words */
 
 #define NSEARCH_MAX_RESULTS 1000000u /* largest k + offset */
+#define NSEARCH_FB_MAX 1000u         /* largest fb_docs and fb_terms */
 
 typedef struct nsearch_search_opts {
     size_t k;           /* hits wanted (default 10); 0: none, only the count */
@@ -188,6 +226,18 @@ typedef struct nsearch_hit {
     double score; /* BM25 */
 } nsearch_hit;
 
+/* The work of one pass over the postings. */
+typedef struct nsearch_work {
+    uint64_t postings_decoded; /* doc ids decoded from posting blocks */
+    uint64_t docs_scored;      /* documents whose full score was computed */
+} nsearch_work;
+
+/* Why a query had nothing to search for (nsearch_results.empty_query). */
+#define NSEARCH_EMPTY_NONE 0      /* it had: it ran */
+#define NSEARCH_EMPTY_STOPWORDS 1 /* every word not excluded is a stop word */
+#define NSEARCH_EMPTY_NOWORDS 2   /* no words: punctuation, symbols, emoji */
+#define NSEARCH_EMPTY_LIKE 3      /* _like: the document has no qualifying term */
+
 typedef struct nsearch_results {
     const nsearch_hit *hits; /* borrowed from the reader: n hits, best first
                                 (ties: lower doc first) */
@@ -196,13 +246,22 @@ typedef struct nsearch_results {
     const char *notes;       /* borrowed: warnings about the query (a prefix
                                 that expanded to too many terms, ...), lines
                                 ending in '\n'; "" if none */
+    int empty_query;         /* NSEARCH_EMPTY_*: no hits because nothing ran */
+    int damaged;             /* a posting list was damaged: the results may be
+                                incomplete (nsearch_index_check says where) */
+    nsearch_work count_work; /* the count's pass (opts.count) */
+    nsearch_work rank_work;  /* the ranking's pass (opts.k > 0) */
+    size_t fb_docs_used;     /* opts.expand: feedback documents used */
+    size_t fb_terms_used;    /* opts.expand: terms of the relevance model */
+    nsearch_work fb_work;    /* opts.expand: the first pass's work */
 } nsearch_results;
 
 /* Runs the query text[0..len) with opts (NULL: defaults).  The results,
  * and the query itself (which nsearch_reader_snippet highlights), are kept
  * by the reader until its next nsearch_reader_search.  A query with no
- * word left to search for (only stop words or punctuation) gives no hits
- * and NSEARCH_OK.  Errors: NSEARCH_E_QUERY (syntax, unknown field: the
+ * word left to search for (only stop words or punctuation) gives no hits,
+ * NSEARCH_OK and out->empty_query.  With k = 0 and no count the query is
+ * only parsed and analysed (and expanded): for nsearch_reader_show_query.  Errors: NSEARCH_E_QUERY (syntax, unknown field: the
  * message gives the column), NSEARCH_E_LIMIT, NSEARCH_E_ARG, NSEARCH_E_CORRUPT
  * (a damaged posting list), NSEARCH_E_NOMEM. */
 NSEARCH_API nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
@@ -220,6 +279,9 @@ NSEARCH_API nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text
 NSEARCH_API nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc,
                                            const nsearch_search_opts *opts, nsearch_results *out,
                                            nsearch_error *err);
+#define NSEARCH_LIKE_TERMS 25 /* the terms of a more-like-this query, at most */
+#define NSEARCH_LIKE_MIN_TF 2 /* ... each in the document this often */
+#define NSEARCH_LIKE_MIN_DF 5 /* ... and in this many documents */
 
 /* A string value: borrowed, valid until the reader's next _doc, _snippet or
  * _search call; p NULL when absent. */
@@ -268,6 +330,7 @@ NSEARCH_API nsearch_rc nsearch_reader_find(nsearch_reader *r, const char *id, si
  * its next call of these three. */
 #define NSEARCH_TEXT 0
 #define NSEARCH_JSON 1
+#define NSEARCH_TREC 2 /* nsearch_reader_render only */
 
 /* Why document doc scores what it does for the reader's last query,
  * clause by clause (idf, weight, tf, lengths, k1, b).  Errors:
@@ -308,6 +371,43 @@ NSEARCH_API nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, i
                                               size_t width, nsearch_snippet *out,
                                               nsearch_error *err);
 
+/* ---- rendering: hits as nsearch prints them --------------------------- */
+
+typedef struct nsearch_render_opts {
+    int format;       /* NSEARCH_TEXT (default), NSEARCH_JSON (one object per
+                         line: rank, id, title, score, date, url, fields,
+                         snippet, highlights as byte offsets), NSEARCH_TREC
+                         ('qid Q0 id rank score nsearch', NSEARCH_ESCAPE_TOKEN) */
+    int color;        /* text: ANSI bold and colour for titles and matches */
+    int snippets;     /* text and JSON: the best passage (default 1); 0: head
+                         fields only, nothing decompressed for most hits */
+    int explain;      /* text and JSON: the hit's nsearch_reader_explain */
+    const char *qid;  /* the query's id (TREC, and JSON's "qid"); NULL: none
+                         ("1" in TREC); borrowed for the call */
+} nsearch_render_opts;
+
+/* Sets the defaults above. */
+NSEARCH_API void nsearch_render_opts_init(nsearch_render_opts *o);
+
+/* Formats hit (of the reader's last results), ranked rank (from 1), as
+ * `nsearch` prints it: stored fields, snippet and highlights for the
+ * reader's last query.  Stored text is made terminal-safe in the text
+ * format.  Returns: *out borrowed from the reader (one or more lines, each
+ * ending in '\n'), valid until its next _render or _render_doc call.
+ * Errors: as nsearch_reader_doc; NSEARCH_E_ARG (an unknown format). */
+NSEARCH_API nsearch_rc nsearch_reader_render(nsearch_reader *r, const nsearch_hit *hit,
+                                             size_t rank, const nsearch_render_opts *o,
+                                             nsearch_str *out, nsearch_error *err);
+
+/* Formats document doc whole, as `nsearch --get` prints it: JSON, one
+ * object (id, title, date, url, body, then the other members in stored
+ * order), or text, one "name: value" line per field and an empty line;
+ * TREC is JSON.  *out as for nsearch_reader_render.  Errors: as
+ * nsearch_reader_doc. */
+NSEARCH_API nsearch_rc nsearch_reader_render_doc(nsearch_reader *r, uint32_t doc,
+                                                 const nsearch_render_opts *o, nsearch_str *out,
+                                                 nsearch_error *err);
+
 /* ---- a builder: writing an index --------------------------------------- */
 
 typedef struct nsearch_builder nsearch_builder;
@@ -324,16 +424,61 @@ typedef enum nsearch_warning_kind {
     NSEARCH_WARN_LINK = 8,      /* symbolic link not followed */
     NSEARCH_WARN_ENCODING = 9   /* invalid in the text's encoding: repaired */
 } nsearch_warning_kind;
+#define NSEARCH_WARN_COUNT 10   /* the kinds above (fixed within a major version) */
+
+/* What nsearch_builder_add_path(s) skip without reading, silently (links
+ * not followed are also NSEARCH_WARN_LINK warnings). */
+typedef enum nsearch_skip_kind {
+    NSEARCH_SKIP_OTHER_EXT = 0, /* a file in a directory with an extension not indexed */
+    NSEARCH_SKIP_HIDDEN = 1,    /* a hidden entry (name starting with '.'), not entered */
+    NSEARCH_SKIP_LINK_DIR = 2,  /* a symbolic link to a directory, not followed */
+    NSEARCH_SKIP_DANGLING = 3,  /* a symbolic link to nothing */
+    NSEARCH_SKIP_SPECIAL = 4,   /* a device, FIFO or socket inside a directory */
+    NSEARCH_SKIP_TWICE = 5      /* a file already read under another path */
+} nsearch_skip_kind;
+#define NSEARCH_SKIP_COUNT 6    /* the kinds above (fixed within a major version) */
+
+/* Limits and defaults of the options below. */
+#define NSEARCH_MAX_THREADS 256u                     /* analysis threads */
+#define NSEARCH_MIN_MEMORY ((uint64_t)1 << 20)       /* memory budget, at least */
+#define NSEARCH_DEFAULT_MEMORY ((uint64_t)1 << 30)   /* memory budget when 0 */
+#define NSEARCH_MAX_KEYWORD_FIELDS 64u               /* keyword_fields, at most */
+/* Words longer than this many bytes of UTF-8 are split into pieces of at
+ * most this length (counted in nsearch_builder_stats.long_words). */
+#define NSEARCH_TOKEN_MAX_BYTES 255u
+
+/* How nsearch_builder_add_path(s) read a file named directly and standard
+ * input (directory walks always go by extension: .txt and .md plain text,
+ * .jsonl and .ndjson JSON Lines). */
+#define NSEARCH_INPUT_AUTO 0  /* by name (.jsonl, .ndjson, .txt, .md), else
+                                 JSON Lines when the first line is a JSON
+                                 object, else plain text */
+#define NSEARCH_INPUT_JSONL 1 /* always JSON Lines */
+#define NSEARCH_INPUT_TEXT 2  /* always plain text */
 
 /* A problem with the input that does not stop the build.  file may be NULL,
  * line 0 when there is none; strings borrowed for the call.  Called on the
- * thread that called the builder. */
+ * thread that called the builder, in input order, as batches of documents
+ * complete: every warning of the documents added so far has been given by
+ * the time nsearch_builder_wait returns. */
 typedef void (*nsearch_warning_fn)(void *ctx, nsearch_warning_kind kind, const char *file,
                                    uint64_t line, const char *message);
 
-/* Progress, on the calling thread, as batches of documents complete. */
-typedef void (*nsearch_progress_fn)(void *ctx, uint64_t documents, uint64_t bytes_in,
-                                    int merging);
+/* Where a build is, for a progress line. */
+typedef struct nsearch_progress {
+    uint64_t documents; /* documents analysed */
+    uint64_t bytes_in;  /* input text read (after decompression) */
+    uint64_t raw_in;    /* input file bytes read (before decompression) */
+    uint64_t raw_total; /* nsearch_builder_opts.input_bytes: raw_in at the end
+                           (for an ETA); 0 when unknown */
+    int merging;        /* the input is done: the postings are being merged
+                           into the index (nsearch_builder_commit) */
+} nsearch_progress;
+
+/* Progress, on the thread that called the builder, as batches of
+ * documents complete and when merging starts; p borrowed for the call.
+ * (Changed in 0.2: it was (ctx, documents, bytes_in, merging).) */
+typedef void (*nsearch_progress_fn)(void *ctx, const nsearch_progress *p);
 
 typedef struct nsearch_builder_opts {
     const char *language;     /* Snowball name or alias; NULL: "english";
@@ -341,12 +486,15 @@ typedef struct nsearch_builder_opts {
     int stop_words;           /* -1 (default): the English list for English,
                                  none otherwise; 0: none; 1: English */
     int keep_diacritics;      /* 0 (default): café = cafe */
-    uint64_t memory;          /* budget in bytes, 0: 1 GiB; at least 1 MiB */
-    unsigned threads;         /* 0: 1; at most 256 */
+    uint64_t memory;          /* budget in bytes, 0: NSEARCH_DEFAULT_MEMORY; at
+                                 least NSEARCH_MIN_MEMORY */
+    unsigned threads;         /* 0: 1; at most NSEARCH_MAX_THREADS */
     const char *const *keyword_fields; /* JSON members indexed as exact
                                           keywords (nindex --field); borrowed
-                                          for nsearch_builder_new */
-    size_t n_keyword_fields;
+                                          for nsearch_builder_new; each name
+                                          as nsearch_keyword_field_problem
+                                          accepts */
+    size_t n_keyword_fields;  /* at most NSEARCH_MAX_KEYWORD_FIELDS */
     int wait;                 /* another builder holds the lock: wait (1) or
                                  fail with NSEARCH_E_BUSY (0, default) */
     int allow_empty;          /* commit an index without documents */
@@ -354,17 +502,51 @@ typedef struct nsearch_builder_opts {
     void *warn_ctx;
     nsearch_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    int input_format;         /* NSEARCH_INPUT_* (default AUTO) */
+    const char *encoding;     /* plain text's encoding (nsearch_encoding_check);
+                                 NULL (default): UTF-8; borrowed for
+                                 nsearch_builder_new.  JSON Lines are UTF-8:
+                                 with NSEARCH_INPUT_JSONL it must be UTF-8 */
+    uint64_t input_bytes;     /* the input's size, for progress.raw_total (the
+                                 sum of nsearch_input_size); 0: unknown */
 } nsearch_builder_opts;
 
 /* Sets the defaults above. */
 NSEARCH_API void nsearch_builder_opts_init(nsearch_builder_opts *o);
 
+/* Checks the text encoding name: any name glibc's iconv knows (`iconv -l`:
+ * latin1, ISO-8859-15, windows-1252, SHIFT_JIS, UTF-16, ...).  *is_utf8
+ * (may be NULL) is set to 1 when name is a spelling of UTF-8 (nothing to
+ * convert), else 0.  Errors: NSEARCH_E_ARG (an unknown encoding, NULL),
+ * NSEARCH_E_NOMEM, NSEARCH_E_IO.  Thread-safe. */
+NSEARCH_API nsearch_rc nsearch_encoding_check(const char *name, int *is_utf8,
+                                              nsearch_error *err);
+
+/* Why name[0..len) cannot be a keyword field: NULL when it can, else a
+ * static phrase to follow "the name", e.g. "is empty", "is a main field
+ * (id, title, body, date, url), not a keyword field".  Thread-safe. */
+NSEARCH_API const char *nsearch_keyword_field_problem(const char *name, size_t len);
+
+/* Checks that the INPUT path exists and can be read ("-", standard input,
+ * always can), before anything is built: nindex checks every INPUT before
+ * it takes the index's lock.  Errors: NSEARCH_E_NOTFOUND (no such path),
+ * NSEARCH_E_IO (it cannot be read or listed), NSEARCH_E_ARG (NULL); the
+ * message names it.  Thread-safe. */
+NSEARCH_API nsearch_rc nsearch_input_check(const char *path, nsearch_error *err);
+
+/* The bytes nsearch_builder_add_path(s) would read from path (a file, a
+ * directory's indexed files, "-": standard input when it is a regular
+ * file), for nsearch_builder_opts.input_bytes; 0 for a missing path;
+ * UINT64_MAX when unknown (a pipe).  Thread-safe. */
+NSEARCH_API uint64_t nsearch_input_size(const char *path);
+
 /* Starts building the index dir (absent, empty, or an index: it is
  * replaced atomically at commit, and stays as it was until then, whatever
  * happens).  Takes dir's lock until nsearch_builder_free.  Errors:
  * NSEARCH_E_EXISTS (dir holds something else), NSEARCH_E_BUSY,
- * NSEARCH_E_ARG (an unknown language, a bad option), NSEARCH_E_IO,
- * NSEARCH_E_NOMEM.  Returns: owned *out, free with nsearch_builder_free. */
+ * NSEARCH_E_ARG (an unknown language or encoding, an invalid keyword
+ * field, an option out of range), NSEARCH_E_IO, NSEARCH_E_NOMEM.  Returns:
+ * owned *out, free with nsearch_builder_free. */
 NSEARCH_API nsearch_rc nsearch_builder_new(const char *dir, const nsearch_builder_opts *opts,
                                            nsearch_builder **out, nsearch_error *err);
 
@@ -382,17 +564,60 @@ NSEARCH_API nsearch_rc nsearch_builder_add(nsearch_builder *b, const nsearch_doc
 
 /* Adds the documents of path, as nindex reads them: a text file (one
  * document), a directory (its files, recursively), JSON Lines (.jsonl), or
- * either compressed with zstd (.zst).  Errors: NSEARCH_E_NOTFOUND (path does
- * not exist), NSEARCH_E_IO, NSEARCH_E_NOMEM; unreadable or malformed
- * parts are warnings. */
+ * either compressed with zstd (.zst); "-" is standard input.  Files named
+ * directly are read as opts.input_format says, plain text in
+ * opts.encoding.  The same as nsearch_builder_add_paths(b, &path, 1, err).
+ * Errors: NSEARCH_E_NOTFOUND (path does not exist), NSEARCH_E_IO,
+ * NSEARCH_E_NOMEM; unreadable or malformed parts are warnings. */
 NSEARCH_API nsearch_rc nsearch_builder_add_path(nsearch_builder *b, const char *path,
                                                 nsearch_error *err);
 
+/* Adds the documents of paths[0..n) as one input set, as nindex reads its
+ * INPUTs: a plain-text document's id is its path relative to the INPUT
+ * directory when n is 1, else its path as given ("A/a.txt", "B/a.txt"); a
+ * file reached twice within the set (A/a.txt and ./A/a.txt) is read once
+ * (NSEARCH_SKIP_TWICE).  Every path is checked (nsearch_input_check)
+ * before any is read.  Errors: as nsearch_builder_add_path; NSEARCH_E_ARG
+ * (n is 0, a NULL path). */
+NSEARCH_API nsearch_rc nsearch_builder_add_paths(nsearch_builder *b, const char *const *paths,
+                                                 size_t n, nsearch_error *err);
+
+/* Waits until every document added so far is analysed, so that
+ * nsearch_builder_stats_get gives the final counts of documents and
+ * warnings before nsearch_builder_commit (nindex --strict looks at them).
+ * Errors: NSEARCH_E_NOMEM, NSEARCH_E_IO (a sorted run could not be
+ * written), NSEARCH_E_ARG (after commit). */
+NSEARCH_API nsearch_rc nsearch_builder_wait(nsearch_builder *b, nsearch_error *err);
+
+typedef struct nsearch_builder_stats {
+    uint64_t documents_in; /* documents offered (nsearch_builder_add, files, lines) */
+    uint64_t documents;    /* documents indexed: those with words */
+    uint64_t terms, postings; /* of the index: set by a successful commit, else 0 */
+    uint64_t bytes_in;     /* input text read (after decompression) */
+    uint64_t raw_in;       /* input file bytes read (before decompression) */
+    uint64_t index_bytes;  /* the index files' size: set by a successful commit */
+    uint64_t long_words;   /* words split for being longer than
+                              NSEARCH_TOKEN_MAX_BYTES: set by commit */
+    uint64_t warnings[NSEARCH_WARN_COUNT]; /* per nsearch_warning_kind */
+    uint64_t skipped[NSEARCH_SKIP_COUNT];  /* per nsearch_skip_kind */
+    int installed;         /* the new index was swapped into place: after a
+                              failed commit, it is there but may not survive a
+                              crash (a directory could not be synced) */
+} nsearch_builder_stats;
+
+/* The builder's counts so far: documents and warnings are final after
+ * nsearch_builder_wait, the rest after nsearch_builder_commit.  May be
+ * called at any time before nsearch_builder_free, after commit too.
+ * Errors: NSEARCH_E_ARG (NULL). */
+NSEARCH_API nsearch_rc nsearch_builder_stats_get(const nsearch_builder *b,
+                                                 nsearch_builder_stats *out);
+
 /* Writes the index and swaps it into place atomically (the old index, if
  * any, answers until then).  After a commit, successful or not, only
- * nsearch_builder_free may be called.  Errors: NSEARCH_E_EMPTY (no
- * document and not allow_empty: nothing written), NSEARCH_E_IO (e.g. a full
- * disk: the old index is unchanged), NSEARCH_E_NOMEM. */
+ * nsearch_builder_stats_get and nsearch_builder_free may be called.
+ * Errors: NSEARCH_E_EMPTY (no document and not allow_empty: nothing
+ * written), NSEARCH_E_IO (e.g. a full disk: the old index is unchanged,
+ * unless stats.installed), NSEARCH_E_NOMEM. */
 NSEARCH_API nsearch_rc nsearch_builder_commit(nsearch_builder *b, nsearch_error *err);
 
 /* Releases the builder and its lock; without a successful commit, the

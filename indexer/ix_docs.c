@@ -9,6 +9,7 @@
 #include "ns_buf.h"
 #include "ns_endian.h"
 #include "ns_format.h"
+#include "ns_rec.h"
 #include "ns_varint.h"
 
 #define IX_NAME_SLOTS 8192u /* > 2 x NS_MAX_FIELD_NAMES: a power of two */
@@ -31,7 +32,7 @@ ns_rc ix_docs_open(const char *dir, ix_docs **out, ns_err *err)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     d->f.fd = -1;
     ns_buf_init(&d->names);
-    ns_rc rc = ix_file_open(&d->f, dir, NS_FILE_DOCS, NS_CODEC_NONE, err);
+    ns_rc rc = ix_file_open(&d->f, dir, NS_FILE_DOCS, err);
     if (rc) {
         ix_docs_free(d);
         return rc;
@@ -101,9 +102,10 @@ ns_rc ix_docs_finish(ix_docs *d, const uint32_t *ids, size_t n_ids, uint64_t *si
 {
     uint64_t names_off = ix_file_off(&d->f);
     for (uint32_t o = 0; o < d->n_names; o++) {
-        uint8_t v[NS_VARINT_MAX_BYTES];
-        ix_file_write(&d->f, v, ns_varint_put(v, d->name_len[o]));
-        ix_file_write(&d->f, d->names.data + d->name_off[o], d->name_len[o]);
+        uint8_t v[NS_FIELD_NAME_BOUND];
+        ix_file_write(&d->f, v,
+                      ns_field_name_put(v, (const char *)d->names.data + d->name_off[o],
+                                        d->name_len[o]));
     }
     uint64_t offsets_off = ix_file_off(&d->f);
     unsigned width = ix_file_write_offsets(&d->f, 0, d->rec_len, d->n_docs);
@@ -116,13 +118,12 @@ ns_rc ix_docs_finish(ix_docs *d, const uint32_t *ids, size_t n_ids, uint64_t *si
         ix_file_write(&d->f, chunk, 4 * m);
     }
     uint8_t tr[NS_DOCS_TRAILER_LEN];
-    memset(tr, 0, sizeof tr);
-    ns_put_u64le(tr, d->n_docs);
-    ns_put_u64le(tr + 8, d->n_names);
-    ns_put_u64le(tr + 16, names_off);
-    ns_put_u64le(tr + 24, offsets_off);
-    ns_put_u64le(tr + 32, ids_off);
-    tr[40] = (uint8_t)width;
+    ns_docs_trailer_put(tr, &(ns_docs_trailer){.n_docs = d->n_docs,
+                                               .n_fields = d->n_names,
+                                               .names_off = names_off,
+                                               .offsets_off = offsets_off,
+                                               .ids_off = ids_off,
+                                               .width = width});
     ix_file_write(&d->f, tr, sizeof tr);
     return ix_file_finish(&d->f, size, err);
 }

@@ -11,6 +11,7 @@
 #include "ns_alloc.h"
 #include "ns_endian.h"
 #include "ns_format.h"
+#include "ns_rec.h"
 #include "ns_utf8.h"
 
 /* fastCover with fixed parameters (no search over k and d: a search costs
@@ -46,7 +47,7 @@ ns_rc ix_docstore_open(const char *dir, ix_docstore **out, ns_err *err)
     if (!ds)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     ds->f.fd = -1;
-    ns_rc rc = ix_file_open(&ds->f, dir, NS_FILE_DOCSTORE, NS_CODEC_ZSTD, err);
+    ns_rc rc = ix_file_open(&ds->f, dir, NS_FILE_DOCSTORE, err);
     if (rc) {
         ix_docstore_free(ds);
         return rc;
@@ -99,11 +100,10 @@ ns_rc ix_docstore_finish(ix_docstore *ds, uint64_t *size, ns_err *err)
     uint64_t offsets_off = ix_file_off(&ds->f);
     unsigned width = ix_file_write_offsets(&ds->f, ds->dict_len, ds->frame_len, ds->n_docs);
     uint8_t tr[NS_DOCSTORE_TRAILER_LEN];
-    memset(tr, 0, sizeof tr);
-    ns_put_u64le(tr, ds->n_docs);
-    ns_put_u64le(tr + 8, ds->dict_len);
-    ns_put_u64le(tr + 16, offsets_off);
-    tr[24] = (uint8_t)width;
+    ns_docstore_trailer_put(tr, &(ns_docstore_trailer){.n_docs = ds->n_docs,
+                                                       .dict_len = ds->dict_len,
+                                                       .offsets_off = offsets_off,
+                                                       .width = width});
     ix_file_write(&ds->f, tr, sizeof tr);
     return ix_file_finish(&ds->f, size, err);
 }

@@ -10,6 +10,7 @@
 
 #include "ns_alloc.h"
 #include "ns_endian.h"
+#include "ns_rec.h"
 
 #define IX_FILE_FLUSH (1u << 20)
 /* Writeback of what is written is started every this many bytes, so that
@@ -17,7 +18,7 @@
  * left (the docstore's fsync was 2% of a build's time). */
 #define IX_FILE_WRITEBEHIND ((uint64_t)8 << 20)
 
-ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t codec, ns_err *err)
+ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, ns_err *err)
 {
     memset(f, 0, sizeof *f);
     f->fd = -1;
@@ -36,7 +37,7 @@ ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t code
         return rc;
     }
     uint8_t h[NS_HEADER_LEN];
-    ns_header_write(h, kind, codec);
+    ns_header_write(h, kind, ns_file_codec(kind));
     if (ns_buf_append(&f->buf, h, sizeof h)) {
         ix_file_release(f);
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
@@ -101,15 +102,12 @@ unsigned ix_file_write_offsets(ix_file *f, uint64_t base, const uint32_t *len, s
     uint64_t last = base;
     for (size_t i = 0; i < n; i++)
         last += len[i];
-    unsigned width = last <= UINT32_MAX ? 4 : 8;
+    unsigned width = ns_offset_width(last);
     uint8_t chunk[4096];
     size_t k = 0;
     uint64_t off = base;
     for (size_t i = 0; i <= n; i++) {
-        if (width == 4)
-            ns_put_u32le(chunk + k, (uint32_t)off);
-        else
-            ns_put_u64le(chunk + k, off);
+        ns_offset_put(chunk + k, width, off);
         k += width;
         if (k + 8 > sizeof chunk || i == n) {
             ix_file_write(f, chunk, k);

@@ -22,8 +22,9 @@ typedef struct ix_file {
     int sys_errno;
 } ix_file;
 
-/* Creates dir/<ns_file_name(kind)> (truncating) and writes its header. */
-ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, uint32_t codec, ns_err *err);
+/* Creates dir/<ns_file_name(kind)> (truncating) and writes its header,
+ * with the kind's codec id (ns_file_codec). */
+ns_rc ix_file_open(ix_file *f, const char *dir, ns_file_kind kind, ns_err *err);
 void ix_file_write(ix_file *f, const void *p, size_t n);
 static inline uint64_t ix_file_off(const ix_file *f) { return f->payload_len; }
 /* Writes an offset table (FORMAT.md "docs", "docstore"): n + 1 payload

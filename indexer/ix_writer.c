@@ -12,6 +12,7 @@
 #include "ns_buf.h"
 #include "ns_endian.h"
 #include "ns_format.h"
+#include "ns_rec.h"
 #include "ns_keyword.h"
 #include "ns_varint.h"
 
@@ -43,7 +44,7 @@ struct ix_wpart {
     uint32_t pchunk[NS_BLOCK_LEN];      /* positions not yet packed */
     uint32_t n_pchunk;
     ns_buf tpost; /* the term's posting blocks (the skip data goes before) */
-    ns_buf skips; /* the term's skip entries, IX_SKIP_FIELDS u32 each */
+    ns_buf skips; /* the term's skip entries, ns_skip_entry each */
     /* output */
     ns_buf post, pos, keys;
     part_term *terms; /* owned */
@@ -67,11 +68,6 @@ struct ix_writer {
     uint32_t in_block;
     uint64_t n_terms, n_blocks, n_postings;
 };
-
-/* Fields of a skip entry in their order (FORMAT.md): last doc, bound
- * tf - 1, bound length, doc bits, tf bits, tf exception list bytes,
- * positions chunk offset, upto. */
-#define IX_SKIP_FIELDS 8
 
 /* The writer's own part is appended to the files once it holds this much. */
 #define IX_WPART_FLUSH ((size_t)4 << 20)
@@ -137,11 +133,11 @@ ns_rc ix_writer_open(const char *dir, const ix_doc_tables *t, ix_writer **out, n
         ix_writer_free(w);
         return ns_err_set(err, rc, "out of memory");
     }
-    rc = ix_file_open(&w->terms, dir, NS_FILE_TERMS, NS_CODEC_NONE, err);
+    rc = ix_file_open(&w->terms, dir, NS_FILE_TERMS, err);
     if (!rc)
-        rc = ix_file_open(&w->postings, dir, NS_FILE_POSTINGS, NS_CODEC_BP128_VBYTE, err);
+        rc = ix_file_open(&w->postings, dir, NS_FILE_POSTINGS, err);
     if (!rc)
-        rc = ix_file_open(&w->positions, dir, NS_FILE_POSITIONS, NS_CODEC_BP128_VBYTE, err);
+        rc = ix_file_open(&w->positions, dir, NS_FILE_POSITIONS, err);
     if (rc) {
         ix_writer_free(w);
         return rc;
@@ -164,76 +160,16 @@ void ix_writer_free(ix_writer *w)
     ns_free(w);
 }
 
-static ns_rc put_varint(ns_buf *b, uint64_t v)
-{
-    uint8_t t[NS_VARINT_MAX_BYTES];
-    return ns_buf_append(b, t, ns_varint_put(t, v));
-}
-
-/* Appends n values: a patched packed chunk (u8 bits | NS_CHUNK_EXC, packed
- * block, exception list when flagged) when n == 128, else a positions tail
- * (FORMAT.md "positions"). */
+/* Appends n values: a positions chunk when n == 128, else a positions
+ * tail (FORMAT.md "positions"). */
 static ns_rc put_chunk(ns_buf *b, const uint32_t *v, size_t n)
 {
-    if (n == NS_BLOCK_LEN) {
-        size_t exc;
-        unsigned bits = ns_block_pfor_bits(v, n, &exc);
-        ns_rc rc = ns_buf_reserve(b, 1 + ns_block_bytes(bits) + exc);
-        if (rc)
-            return rc;
-        b->data[b->len++] = (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0));
-        ns_block_pack(v, bits, b->data + b->len);
-        b->len += ns_block_bytes(bits);
-        if (exc)
-            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
-        return NS_OK;
-    }
-    /* a positions tail: varints, or from NS_POS_TAIL_PACKED values on a
-     * header byte and the cheaper of varints and a patched bit run */
-    size_t vb = 0;
-    for (size_t i = 0; i < n; i++)
-        vb += ns_varint_len(v[i]);
-    size_t exc = 0;
-    unsigned bits = n >= NS_POS_TAIL_PACKED ? ns_block_pfor_bits(v, n, &exc) : 0;
-    bool packed = n >= NS_POS_TAIL_PACKED && (n * bits + 7) / 8 + exc < vb;
-    ns_rc rc = ns_buf_reserve(b, 1 + n * 6 + 1);
+    ns_rc rc = ns_buf_reserve(b, n == NS_BLOCK_LEN ? NS_CHUNK_BOUND : NS_RUN_BOUND(n));
     if (rc)
         return rc;
-    if (n >= NS_POS_TAIL_PACKED)
-        b->data[b->len++] = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
-    if (packed) {
-        b->len += ns_bits_pack(v, n, bits, b->data + b->len);
-        if (exc)
-            b->len += ns_block_pfor_put(v, n, bits, b->data + b->len);
-        return NS_OK;
-    }
-    for (size_t i = 0; i < n; i++)
-        b->len += ns_varint_put(b->data + b->len, v[i]);
+    b->len += n == NS_BLOCK_LEN ? ns_chunk_put(v, b->data + b->len)
+                                : ns_run_put(v, n, NS_POS_TAIL_PACKED, b->data + b->len);
     return NS_OK;
-}
-
-/* Writes a partial block's n doc gaps to o (room for n varints + 1):
- * varints, or from NS_POST_TAIL_PACKED gaps on a header byte and the
- * cheaper of varints and a patched bit run.  Returns bytes written. */
-static size_t put_gaps(const uint32_t *gaps, uint32_t n, uint8_t *o)
-{
-    uint8_t *o0 = o;
-    size_t vb = 0, exc = 0;
-    for (uint32_t i = 0; i < n; i++)
-        vb += ns_varint_len(gaps[i]);
-    unsigned bits = n >= NS_POST_TAIL_PACKED ? ns_block_pfor_bits(gaps, n, &exc) : 0;
-    bool packed = n >= NS_POST_TAIL_PACKED && ((size_t)n * bits + 7) / 8 + exc < vb;
-    if (n >= NS_POST_TAIL_PACKED)
-        *o++ = packed ? (uint8_t)(bits | (exc ? NS_CHUNK_EXC : 0)) : NS_TAIL_VARINT;
-    if (packed) {
-        o += ns_bits_pack(gaps, n, bits, o);
-        if (exc)
-            o += ns_block_pfor_put(gaps, n, bits, o);
-    } else {
-        for (uint32_t i = 0; i < n; i++)
-            o += ns_varint_put(o, gaps[i]);
-    }
-    return (size_t)(o - o0);
 }
 
 ns_rc ix_wpart_term_begin(ix_wpart *p, const char *key, size_t key_len, ns_err *err)
@@ -294,12 +230,12 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
             texc = 0;
         }
     }
-    /* the skip entry's fields, written with the term's widths at its end */
-    uint32_t e[IX_SKIP_FIELDS] = {p->bdocs[n - 1], bound_tf - 1, bound_len, bd, bt, (uint32_t)texc,
-                                  (uint32_t)p->block_pfp, p->block_upto};
+    /* the skip entry, written with the term's widths at its end */
+    ns_skip_entry e = {p->bdocs[n - 1], bound_tf, bound_len, bd, bt, (uint32_t)texc,
+                       (uint32_t)p->block_pfp, p->block_upto};
     if (p->block_pfp > UINT32_MAX)
         return ns_err_set(err, NS_E_ARG, "term has more than 4 GiB of positions");
-    ns_rc rc = ns_buf_append(&p->skips, e, sizeof e);
+    ns_rc rc = ns_buf_append(&p->skips, &e, sizeof e);
     if (!rc && n == NS_BLOCK_LEN) {
         size_t len = ns_block_bytes(bd) + ns_block_bytes(bt) + texc;
         rc = ns_buf_reserve(&p->tpost, len);
@@ -319,10 +255,11 @@ static ns_rc end_block(ix_wpart *p, ns_err *err)
          * df == 1: cf), a bitmap of tf == 1 and varint (tf - 2) of the
          * others */
         bool tfs = p->cf != p->df && p->df != 1;
-        rc = ns_buf_reserve(&p->tpost, (size_t)n * 2 * NS_VARINT_MAX_BYTES + (n + 7) / 8 + 1);
+        rc = ns_buf_reserve(&p->tpost,
+                            NS_RUN_BOUND(n) + (n + 7) / 8 + (size_t)n * NS_VARINT_MAX_BYTES);
         if (!rc) {
             uint8_t *o = p->tpost.data + p->tpost.len, *o0 = o;
-            o += put_gaps(gaps, n, o);
+            o += ns_run_put(gaps, n, NS_POST_TAIL_PACKED, o);
             if (tfs) {
                 memset(o, 0, (n + 7) / 8);
                 for (uint32_t i = 0; i < n; i++)
@@ -380,38 +317,15 @@ ns_rc ix_wpart_posting(ix_wpart *p, uint32_t doc, uint32_t tf, const uint8_t *po
     return NS_OK;
 }
 
-/* Bytes needed for v: 1..4. */
-static unsigned width_of(uint32_t v) { return v < (1u << 8) ? 1 : v < (1u << 16) ? 2 : v < (1u << 24) ? 3 : 4; }
-
-/* Appends the term's skip table (FORMAT.md "postings"): the widths byte,
- * then the fixed-width entries. */
+/* Appends the term's skip table (FORMAT.md "postings"). */
 static ns_rc put_skips(ix_wpart *p)
 {
-    size_t n = p->skips.len / (IX_SKIP_FIELDS * 4);
-    const uint32_t *e = (const uint32_t *)(const void *)p->skips.data;
-    uint32_t max[IX_SKIP_FIELDS] = {0};
-    for (size_t b = 0; b < n; b++)
-        for (int f = 0; f < IX_SKIP_FIELDS; f++)
-            if (e[b * IX_SKIP_FIELDS + f] > max[f])
-                max[f] = e[b * IX_SKIP_FIELDS + f];
-    unsigned wl = width_of(max[0]), wt = width_of(max[1]), wn = width_of(max[2]),
-             wp = width_of(max[6]);
-    size_t es = wl + wt + wn + wp + NS_SKIP_FIXED_BYTES;
-    ns_rc rc = ns_buf_reserve(&p->post, 1 + n * es);
+    size_t n = p->skips.len / sizeof(ns_skip_entry);
+    ns_rc rc = ns_buf_reserve(&p->post, NS_SKIP_TABLE_BOUND(n));
     if (rc)
         return rc;
-    uint8_t *o = p->post.data + p->post.len;
-    *o++ = (uint8_t)((wl - 1) | (wt - 1) << 2 | (wn - 1) << 4 | (wp - 1) << 6);
-    const unsigned fw[IX_SKIP_FIELDS] = {wl, wt, wn, 1, 1, 1, wp, 1};
-    for (size_t b = 0; b < n; b++) {
-        for (int f = 0; f < IX_SKIP_FIELDS; f++) {
-            unsigned w = fw[f];
-            uint32_t v = e[b * IX_SKIP_FIELDS + f];
-            for (unsigned k = 0; k < w; k++)
-                *o++ = (uint8_t)(v >> (8 * k));
-        }
-    }
-    p->post.len += 1 + n * es;
+    p->post.len += ns_skip_table_put((const ns_skip_entry *)(const void *)p->skips.data, n,
+                                     p->post.data + p->post.len);
     return NS_OK;
 }
 
@@ -481,34 +395,23 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
                 shared++;
         } else {
             uint8_t e[NS_DICT_INDEX_ENTRY];
-            ns_put_u64le(e, ix_file_off(&w->terms));
-            ns_put_u64le(e + 8, post_off);
-            ns_put_u64le(e + 16, pos_off);
+            ns_dict_index_put(e, &(ns_dict_index_entry){ix_file_off(&w->terms), post_off, pos_off});
             if (ns_buf_append(&w->dindex, e, sizeof e))
                 return ns_err_set(err, NS_E_NOMEM, "out of memory");
             w->n_blocks++;
         }
-        ns_rc rc = put_varint(&w->dblock, shared);
-        if (!rc)
-            rc = put_varint(&w->dblock, key_len - shared);
-        if (!rc)
-            rc = ns_buf_append(&w->dblock, key + shared, key_len - shared);
-        if (!rc)
-            rc = put_varint(&w->dblock, t->df);
-        if (!rc)
-            rc = put_varint(&w->dblock, t->cf - t->df);
-        if (!rc)
-            rc = put_varint(&w->dblock, t->post_len);
-        if (!rc)
-            rc = put_varint(&w->dblock, t->pos_len);
-        /* the best posting, when df > 1 (else it is the only one: tf = cf,
-         * its length in doclens) */
-        if (!rc && t->df > 1)
-            rc = put_varint(&w->dblock, t->bound_tf - 1);
-        if (!rc && t->df > 1)
-            rc = put_varint(&w->dblock, t->bound_len);
-        if (rc)
-            return ns_err_set(err, rc, "out of memory");
+        ns_dict_entry de = {.shared = shared,
+                            .suffix_len = key_len - shared,
+                            .suffix = (const uint8_t *)key + shared,
+                            .df = t->df,
+                            .cf = t->cf,
+                            .post_len = t->post_len,
+                            .pos_len = t->pos_len,
+                            .best_tf = t->bound_tf,
+                            .best_len = t->bound_len};
+        if (ns_buf_reserve(&w->dblock, NS_DICT_ENTRY_BOUND))
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+        w->dblock.len += ns_dict_entry_put(w->dblock.data + w->dblock.len, &de);
         memcpy(w->prev_key, key, key_len);
         w->prev_len = key_len;
         w->in_block++;
@@ -558,9 +461,7 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint3
     uint64_t index_off = ix_file_off(&w->terms);
     ix_file_write(&w->terms, w->dindex.data, w->dindex.len);
     uint8_t tr[NS_DICT_TRAILER_LEN];
-    ns_put_u64le(tr, w->n_terms);
-    ns_put_u64le(tr + 8, w->n_blocks);
-    ns_put_u64le(tr + 16, index_off);
+    ns_dict_trailer_put(tr, &(ns_dict_trailer){w->n_terms, w->n_blocks, index_off});
     ix_file_write(&w->terms, tr, sizeof tr);
     ns_rc rc = ix_file_finish(&w->terms, &st->bytes[NS_FILE_TERMS], err);
     if (!rc)
@@ -571,7 +472,7 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint3
         return rc;
 
     ix_file f;
-    rc = ix_file_open(&f, w->dir, NS_FILE_DOCLENS, NS_CODEC_NONE, err);
+    rc = ix_file_open(&f, w->dir, NS_FILE_DOCLENS, err);
     if (rc)
         return rc;
     uint8_t chunk[4096];
@@ -593,34 +494,33 @@ ns_rc ix_writer_finish(ix_writer *w, const char *lang, uint32_t stop_list, uint3
 
     st->bytes[NS_FILE_DOCSTORE] = docstore_size;
     st->bytes[NS_FILE_DOCS] = docs_size;
-    size_t kw_len = 4 + w->tables.kw_list_len; /* FORMAT.md "meta": after the fixed fields */
-    st->bytes[NS_FILE_META] = NS_HEADER_LEN + NS_META_PAYLOAD_LEN + kw_len + NS_FOOTER_LEN;
-    uint8_t m[NS_META_PAYLOAD_LEN];
-    memset(m, 0, sizeof m);
-    ns_put_u64le(m + NS_META_OFF_N_DOCS, w->n_docs);
-    ns_put_u64le(m + NS_META_OFF_N_TERMS, w->n_terms);
-    ns_put_u64le(m + NS_META_OFF_N_POSTINGS, w->n_postings);
-    ns_put_u64le(m + NS_META_OFF_TOTAL_TOKENS, w->total_tokens);
-    ns_put_u64le(m + NS_META_OFF_N_LIVE, w->n_live);
-    ns_put_u32le(m + NS_META_OFF_TOKENIZER, NS_TOKENIZER_VERSION);
-    ns_put_u32le(m + NS_META_OFF_STOP_LIST, stop_list);
-    ns_put_u32le(m + NS_META_OFF_ANALYZER, analyzer_flags);
-    ns_put_u64le(m + NS_META_OFF_IDENTITY, identity);
+    /* FORMAT.md "meta": the fixed fields and n_kw, then the names */
+    st->bytes[NS_FILE_META] =
+        NS_HEADER_LEN + NS_META_REC_LEN + w->tables.kw_list_len + NS_FOOTER_LEN;
     size_t ll = strlen(lang);
     if (ll >= NS_META_LANG_LEN)
         return ns_err_set(err, NS_E_ARG, "language name too long: '%s'", lang);
-    memcpy(m + NS_META_OFF_LANG, lang, ll);
-    ns_put_f64le(m + NS_META_OFF_K1, NS_BM25_K1);
-    ns_put_f64le(m + NS_META_OFF_B, NS_BM25_B);
+    ns_meta meta = {.n_docs = w->n_docs,
+                    .n_terms = w->n_terms,
+                    .n_postings = w->n_postings,
+                    .total_tokens = w->total_tokens,
+                    .n_live = w->n_live,
+                    .tokenizer = NS_TOKENIZER_VERSION,
+                    .stop_list = stop_list,
+                    .identity = identity,
+                    .k1 = NS_BM25_K1,
+                    .b = NS_BM25_B,
+                    .analyzer = analyzer_flags,
+                    .n_kw = w->tables.n_kw};
+    memcpy(meta.lang, lang, ll + 1);
     for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
-        ns_put_u64le(m + NS_META_OFF_SIZES + 8 * (k - 1), st->bytes[k]);
-    rc = ix_file_open(&f, w->dir, NS_FILE_META, NS_CODEC_NONE, err);
+        meta.file_size[k] = st->bytes[k];
+    uint8_t m[NS_META_REC_LEN];
+    ns_meta_put(m, &meta);
+    rc = ix_file_open(&f, w->dir, NS_FILE_META, err);
     if (rc)
         return rc;
     ix_file_write(&f, m, sizeof m);
-    uint8_t nkw[4];
-    ns_put_u32le(nkw, w->tables.n_kw);
-    ix_file_write(&f, nkw, sizeof nkw);
     if (w->tables.kw_list_len)
         ix_file_write(&f, w->tables.kw_list, w->tables.kw_list_len);
     rc = ix_file_finish(&f, NULL, err);

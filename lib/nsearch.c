@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ns_alloc.h"
 #include "ns_format.h"
+#include "ns_term.h"
 
 unsigned nsearch_version_number(void) { return NSEARCH_VERSION_NUMBER; }
 
@@ -80,4 +82,31 @@ nsearch_rc nsearch_fail_msg(nsearch_error *err, nsearch_rc rc, const char *fmt, 
         va_end(ap);
     }
     return rc;
+}
+
+void nsearch_free(void *p) { ns_free(p); }
+
+nsearch_rc nsearch_escape(const char *text, size_t len, int mode, char **out, size_t *out_len,
+                          nsearch_error *err)
+{
+    if (!out || !out_len || (!text && len))
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_escape: NULL argument");
+    *out = NULL;
+    *out_len = 0;
+    ns_term_style style;
+    switch (mode) {
+    case NSEARCH_ESCAPE_TEXT: style = NS_TERM_TEXT; break;
+    case NSEARCH_ESCAPE_NAME: style = NS_TERM_NAME; break;
+    case NSEARCH_ESCAPE_TOKEN: style = NS_TERM_TOKEN; break;
+    default: return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_escape: unknown mode %d", mode);
+    }
+    ns_buf b;
+    ns_buf_init(&b);
+    if (ns_term_put(&b, text ? text : "", len, style) || ns_buf_putc(&b, 0)) {
+        ns_buf_release(&b);
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    }
+    *out_len = b.len - 1;
+    *out = (char *)b.data; /* ns_buf's storage is ns_malloc'd: nsearch_free */
+    return NSEARCH_OK;
 }

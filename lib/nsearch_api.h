@@ -8,6 +8,7 @@
 #include "ns_err.h"
 #include "sr_index.h"
 #include "sr_query.h"
+#include "sr_render.h"
 #include "sr_snippet.h"
 #include "sr_topk.h"
 
@@ -27,6 +28,8 @@ struct nsearch_reader {
     nsearch_span *spans;        /* owned: its highlights, cap_spans entries */
     size_t cap_spans;
     ns_buf text;                /* owned: the last explain / show-query / info */
+    sr_render *render;          /* owned: fetch and format of hits */
+    ns_buf out;                 /* owned: the last _render / _render_doc text */
 };
 
 /* The public code of an internal one. */

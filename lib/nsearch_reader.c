@@ -16,6 +16,8 @@
 #include "sr_feedback.h"
 #include "sr_info.h"
 #include "sr_rank.h"
+#include "sr_render.h"
+#include "ns_stop.h"
 
 nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out, nsearch_error *err)
 {
@@ -58,6 +60,7 @@ nsearch_rc nsearch_index_stats_get(const nsearch_index *x, nsearch_index_stats *
     out->language = ix->lang;
     out->format_major = NS_FORMAT_MAJOR;
     out->format_minor = ix->minor;
+    out->stop_words = ns_stop_list_name(ns_analyzer_stop_list(ix->an));
     return NSEARCH_OK;
 }
 
@@ -89,6 +92,20 @@ nsearch_rc nsearch_index_check(const nsearch_index *x, nsearch_problem_fn fn, vo
     return NSEARCH_OK;
 }
 
+nsearch_rc nsearch_check_files(const char *dir, nsearch_problem_fn fn, void *ctx,
+                               uint64_t *n_damaged, nsearch_error *err)
+{
+    if (!dir || !n_damaged)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_check_files: NULL argument");
+    *n_damaged = 0;
+    problem_ctx p = {fn, ctx};
+    ns_err e;
+    ns_err_clear(&e);
+    if (sr_check_files(dir, on_problem, &p, n_damaged, &e))
+        return nsearch_fail(err, &e);
+    return NSEARCH_OK;
+}
+
 /* ---- readers ----------------------------------------------------------- */
 
 nsearch_rc nsearch_reader_new(const nsearch_index *x, nsearch_reader **out, nsearch_error *err)
@@ -102,15 +119,22 @@ nsearch_rc nsearch_reader_new(const nsearch_index *x, nsearch_reader **out, nsea
     r->owner = x;
     sr_snippet_init(&r->snip);
     ns_buf_init(&r->text);
+    ns_buf_init(&r->out);
     ns_err e;
     ns_err_clear(&e);
+    if (sr_render_new(&r->render)) {
+        ns_free(r);
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    }
     if (sr_index_view_init(x->ix, &r->view, &e)) {
+        sr_render_free(r->render);
         ns_free(r);
         return nsearch_fail(err, &e);
     }
     /* an empty query until the first search: snippets highlight nothing */
     if (sr_query_parse(&r->view, "", 0, &r->q, &e)) {
         sr_index_view_release(&r->view);
+        sr_render_free(r->render);
         ns_free(r);
         return nsearch_fail(err, &e);
     }
@@ -125,6 +149,8 @@ void nsearch_reader_free(nsearch_reader *r)
     sr_query_release(&r->q);
     sr_snippet_release(&r->snip);
     ns_buf_release(&r->text);
+    ns_buf_release(&r->out);
+    sr_render_free(r->render);
     ns_free(r->hits);
     ns_free(r->raw);
     ns_free(r->spans);
@@ -203,13 +229,23 @@ static void forget_query(nsearch_reader *r)
 
 /* Runs the reader's query: the count, then hits [offset, offset + k) of
  * the ranking, leaving out document `skip` (-1: none). */
+static void work_of(const sr_rank_stats *st, nsearch_work *w, nsearch_results *out)
+{
+    w->postings_decoded = st->postings_decoded;
+    w->docs_scored = st->docs_scored;
+    out->damaged |= st->corrupt;
+}
+
 static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_algo algo,
                       int64_t skip, nsearch_results *out, nsearch_error *err)
 {
     const char *notes = ns_buf_cstr(&r->q.notes);
     out->notes = notes ? notes : "";
-    if (!r->q.root)
+    if (!r->q.root) {
+        out->empty_query = skip >= 0 ? NSEARCH_EMPTY_LIKE
+                           : r->q.n_words > 0 ? NSEARCH_EMPTY_STOPWORDS : NSEARCH_EMPTY_NOWORDS;
         return NSEARCH_OK;
+    }
     ns_err e;
     ns_err_clear(&e);
     sr_rank_stats st;
@@ -217,6 +253,7 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
         uint64_t total = 0;
         if (sr_exec_count(&r->view, &r->q, &total, &st, &e))
             return nsearch_fail(err, &e);
+        work_of(&st, &out->count_work, out);
         out->total = skip >= 0 && total > 0 ? total - 1 : total;
     }
     if (opts->k == 0)
@@ -226,6 +263,7 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
     if (sr_rank(&r->view, &r->q, algo, want, r->raw, &n, &st, &e))
         return nsearch_fail(err, &e);
+    work_of(&st, &out->rank_work, out);
     size_t shown = 0, seen = 0;
     for (size_t i = 0; i < n && shown < opts->k; i++) {
         if (skip >= 0 && r->raw[i].doc == (uint32_t)skip)
@@ -275,8 +313,13 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
     if (!rc && opts->expand && r->q.root) {
         sr_fb_stats fst;
         rc = sr_feedback_expand(&r->view, &r->q, algo, &fb, &fst, &e);
-        if (rc)
+        if (rc) {
             sr_query_release(&r->q);
+        } else {
+            out->fb_docs_used = fst.docs;
+            out->fb_terms_used = fst.terms;
+            work_of(&fst.first, &out->fb_work, out);
+        }
     }
     if (rc) {
         forget_query(r);
@@ -483,4 +526,84 @@ nsearch_rc nsearch_reader_info(nsearch_reader *r, int format, const char **out, 
     ns_rc rc = sr_info_write(&r->view, format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT,
                              &r->text, &e);
     return described(r, rc, &e, out, err);
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+void nsearch_render_opts_init(nsearch_render_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = NSEARCH_TEXT;
+    o->snippets = 1;
+}
+
+/* The internal options for o (NULL: the defaults). */
+static nsearch_rc render_opts(const nsearch_render_opts *o, sr_render_opts *ro, nsearch_error *err)
+{
+    nsearch_render_opts dflt;
+    if (!o) {
+        nsearch_render_opts_init(&dflt);
+        o = &dflt;
+    }
+    memset(ro, 0, sizeof *ro);
+    switch (o->format) {
+    case NSEARCH_TEXT: ro->out.fmt = SR_FMT_TEXT; break;
+    case NSEARCH_JSON: ro->out.fmt = SR_FMT_JSON; break;
+    case NSEARCH_TREC: ro->out.fmt = SR_FMT_TREC; break;
+    default: return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown format %d", o->format);
+    }
+    ro->out.color = o->color != 0;
+    ro->out.qid = o->qid;
+    ro->snippets = o->snippets != 0;
+    ro->explain = o->explain != 0;
+    return NSEARCH_OK;
+}
+
+static nsearch_rc rendered(nsearch_reader *r, ns_rc rc, const ns_err *e, nsearch_str *out,
+                           nsearch_error *err)
+{
+    if (rc)
+        return nsearch_fail(err, e);
+    const char *t = ns_buf_cstr(&r->out);
+    *out = str_of(t ? t : "", r->out.len);
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_reader_render(nsearch_reader *r, const nsearch_hit *hit, size_t rank,
+                                 const nsearch_render_opts *o, nsearch_str *out,
+                                 nsearch_error *err)
+{
+    if (!r || !hit || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_render: NULL argument");
+    sr_render_opts ro;
+    nsearch_rc prc = render_opts(o, &ro, err);
+    if (!prc)
+        prc = check_doc(r, hit->doc, err);
+    if (prc)
+        return prc;
+    ns_buf_reset(&r->out);
+    sr_hit h = {hit->doc, hit->score};
+    ns_err e;
+    ns_err_clear(&e);
+    ns_rc rc = sr_render_hit(r->render, &r->view, &r->q, &h, rank, &ro, &r->out, NULL, &e);
+    return rendered(r, rc, &e, out, err);
+}
+
+nsearch_rc nsearch_reader_render_doc(nsearch_reader *r, uint32_t doc, const nsearch_render_opts *o,
+                                     nsearch_str *out, nsearch_error *err)
+{
+    if (!r || !out)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_render_doc: NULL argument");
+    sr_render_opts ro;
+    nsearch_rc prc = render_opts(o, &ro, err);
+    if (prc)
+        return prc;
+    sr_doc d;
+    if ((prc = check_doc(r, doc, err)) || (prc = fetch(r, doc, 1, &d, err)))
+        return prc;
+    ns_buf_reset(&r->out);
+    ns_err e;
+    ns_err_clear(&e);
+    ns_rc rc = sr_output_doc(&r->out, &ro.out, &r->view, &d, &e);
+    return rendered(r, rc, &e, out, err);
 }

@@ -17,6 +17,7 @@
 #include "ns_docrec.h"
 #include "ns_endian.h"
 #include "ns_keyword.h"
+#include "ns_rec.h"
 #include "ns_term.h"
 #include "ns_utf8.h"
 #include "ns_varint.h"
@@ -106,13 +107,13 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
         uint32_t cnt = cur.n_in_block;
         uint32_t best_tf = 0, best_len = 0;
         double best_w = -1;
-        const sr_skip *e = &cur.sk;
+        const ns_skip *e = &cur.sk;
         if (cur.has_skip &&
-            (sr_skip_pos_off(e, b) != coff[k / NS_BLOCK_LEN] || sr_skip_pos_upto(e, b) != k % NS_BLOCK_LEN))
+            (ns_skip_pos_off(e, b) != coff[k / NS_BLOCK_LEN] || ns_skip_pos_upto(e, b) != k % NS_BLOCK_LEN))
             problem(c, "'%s/positions': term '%s' block %u: locator in skip entry wrong", ix->dir,
                     term, b);
         if (cur.has_skip && b >= e->n_full &&
-            (sr_skip_doc_bits(e, b) || sr_skip_tf_bits(e, b) || sr_skip_tf_exc(e, b)))
+            (ns_skip_doc_bits(e, b) || ns_skip_tf_bits(e, b) || ns_skip_tf_exc(e, b)))
             problem(c, "'%s/postings': term '%s': widths in the partial block's skip entry",
                     ix->dir, term);
         for (uint32_t i = 0; i < cnt; i++) {
@@ -157,9 +158,9 @@ static void check_term(checker *c, const sr_dict_iter *it, const sr_term_info *t
                 return;
         }
         if (cur.has_skip &&
-            (sr_skip_bound_tf(e, b) != best_tf || sr_skip_bound_len(e, b) != best_len))
+            (ns_skip_bound_tf(e, b) != best_tf || ns_skip_bound_len(e, b) != best_len))
             problem(c, "'%s/postings': term '%s' block %u: skip entry bound (%u, %u), expected "
-                    "(%u, %u)", ix->dir, term, b, sr_skip_bound_tf(e, b), sr_skip_bound_len(e, b),
+                    "(%u, %u)", ix->dir, term, b, ns_skip_bound_tf(e, b), ns_skip_bound_len(e, b),
                     best_tf, best_len);
     }
     if (cur.corrupt)
@@ -302,8 +303,8 @@ static void check_docs(checker *c)
 {
     sr_index *ix = c->ix;
     unsigned w = ix->docs_width;
-    if (sr_get_uw(ix->docs_offsets, w) != 0 ||
-        sr_get_uw(ix->docs_offsets + ix->n_docs * w, w) != ix->docs_names_off)
+    if (ns_offset_get(ix->docs_offsets, w) != 0 ||
+        ns_offset_get(ix->docs_offsets + ix->n_docs * w, w) != ix->docs_names_off)
         problem(c, "'%s/docs': the records do not fill the table", ix->dir);
     for (uint64_t i = 0; i < ix->n_fields && c->problems < MAX_PROBLEMS; i++) {
         const struct sr_field_name *f = &ix->field_names[i];
@@ -317,7 +318,7 @@ static void check_docs(checker *c)
     }
     ns_err err;
     for (uint64_t d = 0; d < ix->n_docs && c->problems < MAX_PROBLEMS; d++) {
-        uint64_t a = sr_get_uw(ix->docs_offsets + d * w, w), b = sr_get_uw(ix->docs_offsets + (d + 1) * w, w);
+        uint64_t a = ns_offset_get(ix->docs_offsets + d * w, w), b = ns_offset_get(ix->docs_offsets + (d + 1) * w, w);
         sr_doc doc;
         if (a > b) {
             problem(c, "'%s/docs': document %llu: offsets out of order", ix->dir, (unsigned long long)d);
@@ -383,8 +384,8 @@ static void check_docstore(checker *c)
     unsigned w = ix->ds_width;
     if (ix->ds_dict_len && ZDICT_getDictID(ix->f[NS_FILE_DOCSTORE].payload, ix->ds_dict_len) == 0)
         problem(c, "'%s/docstore': the dictionary is damaged", ix->dir);
-    if (sr_get_uw(ix->ds_offsets, w) != ix->ds_dict_len ||
-        sr_get_uw(ix->ds_offsets + ix->n_docs * w, w) != ix->ds_offsets_off)
+    if (ns_offset_get(ix->ds_offsets, w) != ix->ds_dict_len ||
+        ns_offset_get(ix->ds_offsets + ix->n_docs * w, w) != ix->ds_offsets_off)
         problem(c, "'%s/docstore': the frames do not fill the file", ix->dir);
     ns_err err;
     for (uint64_t d = 0; d < ix->n_docs && c->problems < MAX_PROBLEMS; d++) {

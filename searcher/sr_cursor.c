@@ -11,37 +11,6 @@
 #define SR_NOINLINE
 #endif
 
-int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, bool *has_skip,
-                 const uint8_t **blocks)
-{
-    s->n_blocks = (df + NS_BLOCK_LEN - 1) / NS_BLOCK_LEN;
-    s->n_full = df / NS_BLOCK_LEN;
-    *has_skip = s->n_full > 0;
-    *blocks = p;
-    if (!*has_skip)
-        return 0;
-    if (p >= end)
-        return -1;
-    unsigned w = *p++;
-    s->wl = (uint8_t)((w & 3) + 1);
-    s->wt = (uint8_t)((w >> 2 & 3) + 1);
-    s->wn = (uint8_t)((w >> 4 & 3) + 1);
-    s->wp = (uint8_t)((w >> 6 & 3) + 1);
-    /* last_doc, bound_tf - 1, bound_len, doc_bits, tf_bits, tf_exc,
-     * pos_off, pos_upto: the three fields read most are followed by at
-     * least 3 bytes (sr_skip_field4) */
-    s->o_tf = s->wl;
-    s->o_len = (uint8_t)(s->o_tf + s->wt);
-    s->o_bits = (uint8_t)(s->o_len + s->wn);
-    s->o_pos = (uint8_t)(s->o_bits + 3);
-    s->es = (uint32_t)s->wl + s->wt + s->wn + s->wp + NS_SKIP_FIXED_BYTES;
-    if ((uint64_t)s->n_blocks * s->es > (uint64_t)(end - p))
-        return -1;
-    s->e = p;
-    *blocks = p + (size_t)s->n_blocks * s->es;
-    return 0;
-}
-
 static void finish(sr_cursor *c, bool corrupt)
 {
     c->doc = SR_DOC_END;
@@ -52,45 +21,22 @@ static void finish(sr_cursor *c, bool corrupt)
         c->corrupt = true;
 }
 
-/* Decodes the doc ids of a partial block of count postings at p (varint
- * gaps; the frequencies follow) after doc id prev (UINT32_MAX: none).
- * Returns 0 or -1. */
+/* Decodes the doc ids of a partial block of count postings at p (a short
+ * run of gaps; the frequencies follow) after doc id prev (UINT32_MAX:
+ * none).  Returns 0 or -1. */
 static int load_tail(sr_cursor *c, const uint8_t *p, uint32_t count, uint32_t prev)
 {
     const uint8_t *end = c->end;
     uint64_t start = prev == UINT32_MAX ? 0 : (uint64_t)prev + 1;
-    unsigned h = NS_TAIL_VARINT;
-    if (count >= NS_POST_TAIL_PACKED) {
-        if (p >= end)
-            return -1;
-        h = *p++;
+    if (ns_run_get(&p, end, count, NS_POST_TAIL_PACKED, c->docs))
+        return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t d = start + c->docs[i];
+        c->docs[i] = (uint32_t)d;
+        start = d + 1;
     }
-    if (h != NS_TAIL_VARINT) { /* a patched bit run of gaps */
-        unsigned bits = h & ~NS_CHUNK_EXC;
-        if (bits > 32 || (size_t)(end - p) < ((size_t)count * bits + 7) / 8)
-            return -1;
-        p += ns_bits_unpack(p, count, bits, c->docs);
-        if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, count, bits, c->docs))
-            return -1;
-        for (uint32_t i = 0; i < count; i++) {
-            uint64_t d = start + c->docs[i];
-            c->docs[i] = (uint32_t)d;
-            start = d + 1;
-        }
-        if (start > c->n_docs) /* the last id + 1 */
-            return -1;
-    } else {
-        for (uint32_t i = 0; i < count; i++) {
-            uint64_t g;
-            if (ns_varint_get(&p, end, &g) || g >= c->n_docs)
-                return -1;
-            uint64_t d = start + g;
-            if (d >= c->n_docs)
-                return -1;
-            c->docs[i] = (uint32_t)d;
-            start = d + 1;
-        }
-    }
+    if (start > c->n_docs) /* the last id + 1 */
+        return -1;
     c->tf_data = p;
     c->tf_bits = SR_TF_TAIL;
     if (c->tf_all) { /* no frequencies stored */
@@ -146,9 +92,9 @@ static SR_NOINLINE void load_block(sr_cursor *c)
             return;
         }
     } else {
-        const sr_skip *s = &c->sk;
+        const ns_skip *s = &c->sk;
         size_t avail = (size_t)(c->end - c->blocks);
-        uint32_t base = b ? sr_skip_last(s, b - 1) : UINT32_MAX;
+        uint32_t base = b ? ns_skip_last(s, b - 1) : UINT32_MAX;
         if (c->off > avail) { /* a full block may be empty (both widths 0) */
             finish(c, true);
             return;
@@ -163,8 +109,8 @@ static SR_NOINLINE void load_block(sr_cursor *c)
             c->next_off = avail;
         } else {
             count = NS_BLOCK_LEN;
-            unsigned bd = sr_skip_doc_bits(s, b), bt = sr_skip_tf_bits(s, b);
-            size_t packed = ns_block_bytes(bd) + ns_block_bytes(bt), xl = sr_skip_tf_exc(s, b);
+            unsigned bd = ns_skip_doc_bits(s, b), bt = ns_skip_tf_bits(s, b);
+            size_t packed = ns_block_bytes(bd) + ns_block_bytes(bt), xl = ns_skip_tf_exc(s, b);
             if (bd > 32 || bt > 32 || avail - c->off < packed + xl) {
                 finish(c, true);
                 return;
@@ -195,7 +141,7 @@ static SR_NOINLINE void load_block(sr_cursor *c)
             c->tfs_ready = false;
         }
         uint32_t last = c->docs[count - 1];
-        if (last >= c->n_docs || last != sr_skip_last(s, b)) {
+        if (last >= c->n_docs || last != ns_skip_last(s, b)) {
             finish(c, true);
             return;
         }
@@ -226,7 +172,7 @@ void sr_cursor_init(sr_cursor *c, const sr_index *ix, const sr_term_info *info, 
     c->block = 0;
     c->off = 0;
     c->max_score = 0;
-    if (sr_skip_open(&c->sk, c->base, c->end, c->df, &c->has_skip, &c->blocks)) {
+    if (ns_skip_open(&c->sk, c->base, c->end, c->df, &c->has_skip, &c->blocks)) {
         finish(c, true);
         return;
     }
@@ -246,13 +192,13 @@ static SR_NOINLINE void advance_block(sr_cursor *c, uint32_t target)
         finish(c, false);
         return;
     }
-    const sr_skip *s = &c->sk;
+    const ns_skip *s = &c->sk;
     uint32_t b = c->block + 1;
     uint64_t off = c->next_off;
     /* skip whole blocks whose last doc < target (only full blocks have
      * a successor, so each one skipped is full) */
-    while (b < c->n_blocks && sr_skip_last(s, b) < target) {
-        off += sr_skip_block_bytes(s, b);
+    while (b < c->n_blocks && ns_skip_last(s, b) < target) {
+        off += ns_skip_block_bytes(s, b);
         b++;
     }
     if (b >= c->n_blocks) {
@@ -320,7 +266,7 @@ void sr_cursor_shallow_next_geq(sr_cursor *c, uint32_t target)
             c->sb = c->n_blocks;
         return;
     }
-    while (c->sb < c->n_blocks && sr_skip_last(&c->sk, c->sb) < target)
+    while (c->sb < c->n_blocks && ns_skip_last(&c->sk, c->sb) < target)
         c->sb++;
 }
 
@@ -332,7 +278,7 @@ double sr_cursor_block_max(sr_cursor *c)
         return c->max_score;
     if (c->sb_cached != c->sb) {
         /* the block's best posting: its weight bounds the block */
-        uint32_t tf = sr_skip_bound_tf(&c->sk, c->sb), len = sr_skip_bound_len(&c->sk, c->sb);
+        uint32_t tf = ns_skip_bound_tf(&c->sk, c->sb), len = ns_skip_bound_len(&c->sk, c->sb);
         double ub = c->scale * ns_bm25_tf(tf, len, c->avgdl) * (1 + SR_UB_SLACK);
         /* a damaged skip entry must not loosen the term's own bound */
         c->sb_max = ub < c->max_score ? ub : c->max_score;
@@ -347,5 +293,5 @@ uint32_t sr_cursor_block_last(const sr_cursor *c)
         return SR_DOC_END;
     if (!c->has_skip)
         return c->n_in_block ? c->docs[c->n_in_block - 1] : SR_DOC_END;
-    return sr_skip_last(&c->sk, c->sb);
+    return ns_skip_last(&c->sk, c->sb);
 }

@@ -15,85 +15,10 @@
 #include <stdint.h>
 
 #include "ns_block.h"
+#include "ns_rec.h"
 #include "sr_index.h"
 
 #define SR_DOC_END UINT32_MAX
-
-/* A term's skip table (FORMAT.md "postings"): one fixed-width entry per
- * posting block, present when the term has a full (128-posting) block. */
-typedef struct sr_skip {
-    const uint8_t *e;         /* entry 0 */
-    uint32_t n_blocks, n_full; /* blocks of the term; full ones */
-    uint8_t wl, wt, wn, wp;   /* byte widths of last doc, bound tf - 1, bound length, pos offset */
-    uint8_t o_bits, o_tf, o_len, o_pos; /* field offsets within an entry (tf_exc: o_bits + 2) */
-    uint32_t es;              /* entry size */
-} sr_skip;
-
-/* Reads a little-endian field of w (1..4) bytes. */
-static inline uint32_t sr_skip_field(const uint8_t *p, unsigned w)
-{
-    uint32_t v = p[0];
-    if (w > 1)
-        v |= (uint32_t)p[1] << 8;
-    if (w > 2)
-        v |= (uint32_t)p[2] << 16;
-    if (w > 3)
-        v |= (uint32_t)p[3] << 24;
-    return v;
-}
-/* The same without branches, for a field followed by at least 3 more
- * bytes of its entry (last doc, bound tf, bound length): cursors of terms
- * with different widths take turns, which defeats branch prediction. */
-static inline uint32_t sr_skip_field4(const uint8_t *p, unsigned w)
-{
-    uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    return v & (UINT32_MAX >> (32 - 8 * w));
-}
-/* Entry b's fields. */
-static inline uint32_t sr_skip_last(const sr_skip *s, uint32_t b)
-{
-    return sr_skip_field4(s->e + (size_t)b * s->es, s->wl);
-}
-static inline unsigned sr_skip_doc_bits(const sr_skip *s, uint32_t b)
-{
-    return s->e[(size_t)b * s->es + s->o_bits];
-}
-static inline unsigned sr_skip_tf_bits(const sr_skip *s, uint32_t b)
-{
-    return s->e[(size_t)b * s->es + s->o_bits + 1];
-}
-static inline unsigned sr_skip_tf_exc(const sr_skip *s, uint32_t b)
-{
-    return s->e[(size_t)b * s->es + s->o_bits + 2];
-}
-/* Bytes of full block b (its widths unchecked). */
-static inline uint64_t sr_skip_block_bytes(const sr_skip *s, uint32_t b)
-{
-    return ns_block_bytes(sr_skip_doc_bits(s, b)) + ns_block_bytes(sr_skip_tf_bits(s, b)) +
-           sr_skip_tf_exc(s, b);
-}
-static inline uint32_t sr_skip_bound_tf(const sr_skip *s, uint32_t b)
-{
-    return sr_skip_field4(s->e + (size_t)b * s->es + s->o_tf, s->wt) + 1u;
-}
-static inline uint32_t sr_skip_bound_len(const sr_skip *s, uint32_t b)
-{
-    return sr_skip_field4(s->e + (size_t)b * s->es + s->o_len, s->wn);
-}
-static inline uint32_t sr_skip_pos_off(const sr_skip *s, uint32_t b)
-{
-    return sr_skip_field(s->e + (size_t)b * s->es + s->o_pos, s->wp);
-}
-static inline unsigned sr_skip_pos_upto(const sr_skip *s, uint32_t b)
-{
-    return s->e[(size_t)b * s->es + s->o_pos + s->wp];
-}
-
-/* Parses the head of a term's postings [p, end) holding df postings:
- * *blocks gets the first block; *has_skip tells whether s describes a
- * skip table.  Returns 0, or -1 when the table does not fit. */
-int sr_skip_open(sr_skip *s, const uint8_t *p, const uint8_t *end, uint32_t df, bool *has_skip,
-                 const uint8_t **blocks);
 
 #define SR_TF_TAIL 255u
 
@@ -127,7 +52,7 @@ typedef struct sr_cursor {
     uint64_t n_decoded;        /* postings decoded (statistics) */
     _Alignas(64) uint32_t docs[NS_BLOCK_LEN]; /* aligned: SIMD stores */
     _Alignas(64) uint32_t tfs[NS_BLOCK_LEN];
-    sr_skip sk;                /* the skip table (has_skip) */
+    ns_skip sk;                /* the skip table (has_skip) */
 } sr_cursor;
 
 /* Relative slack added to every upper bound: scores are sums of a few

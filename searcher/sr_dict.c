@@ -4,10 +4,8 @@
  * "terms").  Every varint and length is checked against the block end. */
 #include <string.h>
 
-#include "ns_endian.h"
-#include "ns_varint.h"
+#include "ns_rec.h"
 #include "sr_index.h"
-
 
 static ns_rc dict_corrupt(const sr_index *ix, ns_err *err, const char *what, uint64_t block)
 {
@@ -19,15 +17,19 @@ static ns_rc dict_corrupt(const sr_index *ix, ns_err *err, const char *what, uin
 static int block_range(const sr_index *ix, uint64_t b, const uint8_t **start, const uint8_t **end,
                        uint64_t *post_off, uint64_t *pos_off)
 {
-    const uint8_t *e = ix->dict_index + b * NS_DICT_INDEX_ENTRY;
-    uint64_t s = ns_get_u64le(e);
-    uint64_t z = b + 1 < ix->n_dict_blocks ? ns_get_u64le(e + NS_DICT_INDEX_ENTRY) : ix->dict_index_off;
+    ns_dict_index_entry e, next;
+    ns_dict_index_get(ix->dict_index + b * NS_DICT_INDEX_ENTRY, &e);
+    uint64_t s = e.block_off, z = ix->dict_index_off;
+    if (b + 1 < ix->n_dict_blocks) {
+        ns_dict_index_get(ix->dict_index + (b + 1) * NS_DICT_INDEX_ENTRY, &next);
+        z = next.block_off;
+    }
     if (s > z || z > ix->dict_index_off)
         return -1;
     *start = ix->f[NS_FILE_TERMS].payload + s;
     *end = ix->f[NS_FILE_TERMS].payload + z;
-    *post_off = ns_get_u64le(e + 8);
-    *pos_off = ns_get_u64le(e + 16);
+    *post_off = e.post_off;
+    *pos_off = e.pos_off;
     return 0;
 }
 
@@ -35,15 +37,12 @@ static int block_range(const sr_index *ix, uint64_t b, const uint8_t **start, co
  * entry. */
 static int entry_key(const uint8_t **pp, const uint8_t *end, char *term, size_t *term_len)
 {
-    const uint8_t *p = *pp;
-    uint64_t shared, suffix;
-    if (ns_varint_get(&p, end, &shared) || ns_varint_get(&p, end, &suffix) || shared > *term_len ||
-        suffix == 0 || suffix > NS_TERM_KEY_MAX - shared || suffix > (uint64_t)(end - p))
+    ns_dict_entry e;
+    if (ns_dict_key_get(pp, end, *term_len, &e))
         return -1;
-    memcpy(term + shared, p, suffix);
-    *term_len = shared + suffix;
+    memcpy(term + e.shared, e.suffix, e.suffix_len);
+    *term_len = e.shared + e.suffix_len;
     term[*term_len] = 0;
-    *pp = p + suffix;
     return 0;
 }
 
@@ -52,32 +51,23 @@ static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end
                       sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
 {
     const uint8_t *p = *pp;
-    uint64_t df, cfx, post_len, pos_len, btfx, blen;
-    if (ns_varint_get(&p, end, &df) || ns_varint_get(&p, end, &cfx) ||
-        ns_varint_get(&p, end, &post_len) || ns_varint_get(&p, end, &pos_len))
-        return -1;
-    /* the best posting (df = 1: the only one, tf = cf, length unknown here) */
-    btfx = cfx;
-    blen = 0;
-    if (df > 1 && (ns_varint_get(&p, end, &btfx) || ns_varint_get(&p, end, &blen)))
-        return -1;
-    if (btfx >= UINT32_MAX || blen > UINT32_MAX)
-        return -1;
-    if (df == 0 || df > ix->n_docs || cfx > UINT64_MAX - df)
+    ns_dict_entry e;
+    if (ns_dict_stats_get(&p, end, &e) || e.df > ix->n_docs)
         return -1;
     const uint64_t plen = ix->f[NS_FILE_POSTINGS].payload_len, qlen = ix->f[NS_FILE_POSITIONS].payload_len;
-    if (*post_off > plen || post_len > plen - *post_off || *pos_off > qlen || pos_len > qlen - *pos_off)
+    if (*post_off > plen || e.post_len > plen - *post_off || *pos_off > qlen ||
+        e.pos_len > qlen - *pos_off)
         return -1;
-    info->df = (uint32_t)df;
-    info->cf = df + cfx;
+    info->df = (uint32_t)e.df;
+    info->cf = e.cf;
     info->post_off = *post_off;
-    info->post_len = post_len;
+    info->post_len = e.post_len;
     info->pos_off = *pos_off;
-    info->pos_len = pos_len;
-    info->bound_tf = (uint32_t)btfx + 1;
-    info->bound_len = (uint32_t)blen;
-    *post_off += post_len;
-    *pos_off += pos_len;
+    info->pos_len = e.pos_len;
+    info->bound_tf = e.best_tf;
+    info->bound_len = e.best_len;
+    *post_off += e.post_len;
+    *pos_off += e.pos_len;
     *pp = p;
     return 0;
 }
@@ -89,9 +79,7 @@ static int entry_skip(const sr_index *ix, const uint8_t **pp, const uint8_t *end
 {
     const uint8_t *p = *pp;
     uint64_t post_len, pos_len;
-    bool df1 = p < end && *p == 1; /* df = 1: no best posting (one-byte varint) */
-    if (ns_varint_skip(&p, end, 2) || ns_varint_get(&p, end, &post_len) ||
-        ns_varint_get(&p, end, &pos_len) || ns_varint_skip(&p, end, df1 ? 0 : 2))
+    if (ns_dict_stats_skip(&p, end, &post_len, &pos_len))
         return -1;
     const uint64_t plen = ix->f[NS_FILE_POSTINGS].payload_len, qlen = ix->f[NS_FILE_POSITIONS].payload_len;
     if (post_len > plen || pos_len > qlen)
@@ -133,11 +121,10 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
         uint64_t mid = lo + (hi - lo) / 2;
         if (block_range(ix, mid, &s, &e, &po, &qo))
             return dict_corrupt(ix, err, "bad block offset", mid);
-        uint64_t shared, len;
-        if (ns_varint_get(&s, e, &shared) || shared != 0 || ns_varint_get(&s, e, &len) ||
-            len == 0 || len > (uint64_t)(e - s))
+        ns_dict_entry first;
+        if (ns_dict_key_get(&s, e, 0, &first))
             return dict_corrupt(ix, err, "bad first term", mid);
-        if (cmp_term((const char *)s, len, q, qlen) <= 0)
+        if (cmp_term((const char *)first.suffix, first.suffix_len, q, qlen) <= 0)
             lo = mid;
         else
             hi = mid;
@@ -153,12 +140,11 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
     const uint8_t *qb = (const uint8_t *)q;
     size_t m = 0, tl = 0;
     for (unsigned i = 0; i < NS_DICT_BLOCK_TERMS && s < e; i++) {
-        uint64_t shared, suffix;
-        if (ns_varint_get(&s, e, &shared) || ns_varint_get(&s, e, &suffix) || shared > tl ||
-            suffix == 0 || suffix > NS_TERM_KEY_MAX - shared || suffix > (uint64_t)(e - s))
+        ns_dict_entry key;
+        if (ns_dict_key_get(&s, e, tl, &key))
             return dict_corrupt(ix, err, "bad entry", lo);
-        const uint8_t *a = s;
-        s += suffix;
+        const uint8_t *a = key.suffix;
+        size_t shared = key.shared, suffix = key.suffix_len;
         tl = shared + suffix;
         if (shared < m)
             break; /* > q */
@@ -190,14 +176,14 @@ ns_rc sr_dict_iter_seek(const sr_index *ix, sr_dict_iter *it, const char *q, siz
     /* the last block whose first term is < q: every term >= q comes after its start */
     uint64_t lo = 0, hi = ix->n_dict_blocks;
     while (hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2, po, qo, shared, len;
+        uint64_t mid = lo + (hi - lo) / 2, po, qo;
         const uint8_t *s, *e;
+        ns_dict_entry first;
         if (block_range(ix, mid, &s, &e, &po, &qo))
             return dict_corrupt(ix, err, "bad block offset", mid);
-        if (ns_varint_get(&s, e, &shared) || shared != 0 || ns_varint_get(&s, e, &len) ||
-            len == 0 || len > (uint64_t)(e - s))
+        if (ns_dict_key_get(&s, e, 0, &first))
             return dict_corrupt(ix, err, "bad first term", mid);
-        if (cmp_term((const char *)s, len, q, qlen) < 0)
+        if (cmp_term((const char *)first.suffix, first.suffix_len, q, qlen) < 0)
             lo = mid;
         else
             hi = mid;

@@ -6,6 +6,7 @@
 
 #include "ns_docrec.h"
 #include "ns_endian.h"
+#include "ns_rec.h"
 #include "sr_index.h"
 
 static ns_rc bad(const sr_index *ix, ns_err *err, const char *file, uint32_t doc, const char *what)
@@ -20,8 +21,8 @@ ns_rc sr_index_doc_head(const sr_index *ix, uint32_t doc, sr_doc *d, ns_err *err
         return ns_err_set(err, NS_E_ARG, "document %u out of range", doc);
     const uint8_t *pay = ix->f[NS_FILE_DOCS].payload;
     unsigned w = ix->docs_width;
-    uint64_t a = sr_get_uw(ix->docs_offsets + (size_t)doc * w, w);
-    uint64_t b = sr_get_uw(ix->docs_offsets + ((size_t)doc + 1) * w, w);
+    uint64_t a = ns_offset_get(ix->docs_offsets + (size_t)doc * w, w);
+    uint64_t b = ns_offset_get(ix->docs_offsets + ((size_t)doc + 1) * w, w);
     if (a > b || b > ix->docs_names_off)
         return bad(ix, err, "docs", doc, "record out of bounds");
     ns_docrec r;
@@ -63,8 +64,8 @@ ns_rc sr_index_doc_body(sr_index *ix, sr_doc *d, ns_err *err)
         return NS_OK;
     }
     unsigned w = ix->ds_width;
-    uint64_t a = sr_get_uw(ix->ds_offsets + (size_t)doc * w, w);
-    uint64_t b = sr_get_uw(ix->ds_offsets + ((size_t)doc + 1) * w, w);
+    uint64_t a = ns_offset_get(ix->ds_offsets + (size_t)doc * w, w);
+    uint64_t b = ns_offset_get(ix->ds_offsets + ((size_t)doc + 1) * w, w);
     if (a < ix->ds_dict_len || a > b || b > ix->ds_offsets_off)
         return bad(ix, err, "docstore", doc, "frame out of bounds");
     if (raw == 0) {

@@ -11,8 +11,8 @@
 #include <zstd.h>
 
 #include "ns_alloc.h"
-#include "ns_endian.h"
 #include "ns_keyword.h"
+#include "ns_rec.h"
 #include "ns_varint.h"
 
 #ifdef NS_FUZZ_HEAP_MAPS
@@ -150,15 +150,14 @@ static ns_rc open_stored(sr_index *ix, ns_err *err)
     const sr_map *d = &ix->f[NS_FILE_DOCSTORE];
     if (d->payload_len < NS_DOCSTORE_TRAILER_LEN)
         return corrupt(ix, err, NS_FILE_DOCSTORE, "no trailer");
+    ns_docstore_trailer dt;
     const uint8_t *tr = d->payload + d->payload_len - NS_DOCSTORE_TRAILER_LEN;
-    uint64_t n = ns_get_u64le(tr);
-    ix->ds_dict_len = ns_get_u64le(tr + 8);
-    ix->ds_offsets_off = ns_get_u64le(tr + 16);
-    ix->ds_width = tr[24];
+    int zero = ns_docstore_trailer_get(tr, &dt) == 0;
+    uint64_t n = dt.n_docs;
+    ix->ds_dict_len = dt.dict_len;
+    ix->ds_offsets_off = dt.offsets_off;
+    ix->ds_width = dt.width;
     uint64_t avail = d->payload_len - NS_DOCSTORE_TRAILER_LEN;
-    int zero = 1;
-    for (int i = 25; i < (int)NS_DOCSTORE_TRAILER_LEN; i++)
-        zero &= tr[i] == 0;
     if (n != ix->n_docs || (ix->ds_width != 4 && ix->ds_width != 8) || !zero ||
         ix->ds_dict_len > NS_DICT_MAX_BYTES || ix->ds_dict_len > ix->ds_offsets_off ||
         ix->ds_offsets_off > avail || (avail - ix->ds_offsets_off) / ix->ds_width != n + 1 ||
@@ -170,16 +169,14 @@ static ns_rc open_stored(sr_index *ix, ns_err *err)
     const sr_map *t = &ix->f[NS_FILE_DOCS];
     if (t->payload_len < NS_DOCS_TRAILER_LEN)
         return corrupt(ix, err, NS_FILE_DOCS, "no trailer");
-    tr = t->payload + t->payload_len - NS_DOCS_TRAILER_LEN;
-    n = ns_get_u64le(tr);
-    ix->n_fields = ns_get_u64le(tr + 8);
-    ix->docs_names_off = ns_get_u64le(tr + 16);
-    uint64_t offsets_off = ns_get_u64le(tr + 24), ids_off = ns_get_u64le(tr + 32);
-    ix->docs_width = tr[40];
+    ns_docs_trailer tt;
+    zero = ns_docs_trailer_get(t->payload + t->payload_len - NS_DOCS_TRAILER_LEN, &tt) == 0;
+    n = tt.n_docs;
+    ix->n_fields = tt.n_fields;
+    ix->docs_names_off = tt.names_off;
+    uint64_t offsets_off = tt.offsets_off, ids_off = tt.ids_off;
+    ix->docs_width = tt.width;
     avail = t->payload_len - NS_DOCS_TRAILER_LEN;
-    zero = 1;
-    for (int i = 41; i < (int)NS_DOCS_TRAILER_LEN; i++)
-        zero &= tr[i] == 0;
     if (n != ix->n_docs || (ix->docs_width != 4 && ix->docs_width != 8) || !zero ||
         ix->n_fields > NS_MAX_FIELD_NAMES || ix->docs_names_off > offsets_off ||
         offsets_off > ids_off || ids_off > avail ||
@@ -195,13 +192,8 @@ static ns_rc open_stored(sr_index *ix, ns_err *err)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     const uint8_t *p = t->payload + ix->docs_names_off, *end = t->payload + offsets_off;
     for (uint64_t i = 0; i < ix->n_fields; i++) {
-        uint64_t len;
-        if (ns_varint_get(&p, end, &len) || len == 0 || len > NS_MAX_FIELD_NAME ||
-            len > (uint64_t)(end - p))
+        if (ns_field_name_get(&p, end, &ix->field_names[i].name, &ix->field_names[i].len))
             return corrupt(ix, err, NS_FILE_DOCS, "bad field name list");
-        ix->field_names[i].name = (const char *)p;
-        ix->field_names[i].len = (size_t)len;
-        p += len;
     }
     if (p != end)
         return corrupt(ix, err, NS_FILE_DOCS, "bad field name list");
@@ -211,12 +203,10 @@ static ns_rc open_stored(sr_index *ix, ns_err *err)
 
 /* Reads the keyword field names after meta's fixed fields (FORMAT.md
  * "meta"): all different, valid names, filling the payload exactly. */
-static ns_rc open_kw_fields(sr_index *ix, ns_err *err)
+static ns_rc open_kw_fields(sr_index *ix, uint32_t n, ns_err *err)
 {
     const sr_map *m = &ix->f[NS_FILE_META];
-    const uint8_t *p = m->payload + NS_META_OFF_KW_FIELDS, *end = m->payload + m->payload_len;
-    uint32_t n = ns_get_u32le(p);
-    p += 4;
+    const uint8_t *p = m->payload + NS_META_REC_LEN, *end = m->payload + m->payload_len;
     if (n > NS_MAX_KW_FIELDS)
         return corrupt(ix, err, NS_FILE_META, "bad keyword field list");
     ix->kw_fields = ns_calloc(n ? n : 1, sizeof *ix->kw_fields);
@@ -322,23 +312,26 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
     }
     /* meta */
     const sr_map *m = &ix->f[NS_FILE_META];
-    if (m->payload_len < NS_META_PAYLOAD_LEN + 4) {
+    if (m->payload_len < NS_META_REC_LEN) {
         sr_index_close(ix);
         return ns_err_set(err, NS_E_CORRUPT, "'%s/meta' has the wrong size", dir);
     }
-    if ((rc = open_kw_fields(ix, err))) {
+    ns_meta meta;
+    ns_meta_get(m->payload, &meta);
+    if ((rc = open_kw_fields(ix, meta.n_kw, err))) {
         sr_index_close(ix);
         return rc;
     }
-    const uint8_t *p = m->payload;
-    ix->minor = ns_get_u16le(m->base + 10);
-    ix->n_docs = ns_get_u64le(p + NS_META_OFF_N_DOCS);
-    ix->n_terms = ns_get_u64le(p + NS_META_OFF_N_TERMS);
-    ix->n_postings = ns_get_u64le(p + NS_META_OFF_N_POSTINGS);
-    ix->total_tokens = ns_get_u64le(p + NS_META_OFF_TOTAL_TOKENS);
-    ix->n_live = ns_get_u64le(p + NS_META_OFF_N_LIVE);
+    ns_header h;
+    ns_header_get(m->base, &h);
+    ix->minor = h.minor;
+    ix->n_docs = meta.n_docs;
+    ix->n_terms = meta.n_terms;
+    ix->n_postings = meta.n_postings;
+    ix->total_tokens = meta.total_tokens;
+    ix->n_live = meta.n_live;
     for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++) {
-        uint64_t want = ns_get_u64le(p + NS_META_OFF_SIZES + 8 * (k - 1));
+        uint64_t want = meta.file_size[k];
         if (want != ix->f[k].size)
             rc = ns_err_set(err, NS_E_CORRUPT,
                             "'%s/%s' has %zu bytes, the index recorded %llu: truncated or replaced",
@@ -353,10 +346,9 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return rc;
     }
     ix->avgdl = ix->n_live ? (double)ix->total_tokens / (double)ix->n_live : 1.0;
-    memcpy(ix->lang, p + NS_META_OFF_LANG, NS_META_LANG_LEN);
-    ix->lang[NS_META_LANG_LEN] = 0;
-    uint32_t tok_ver = ns_get_u32le(p + NS_META_OFF_TOKENIZER);
-    uint64_t identity = ns_get_u64le(p + NS_META_OFF_IDENTITY);
+    memcpy(ix->lang, meta.lang, sizeof ix->lang);
+    uint32_t tok_ver = meta.tokenizer;
+    uint64_t identity = meta.identity;
     if (tok_ver != NS_TOKENIZER_VERSION) {
         sr_index_close(ix);
         return ns_err_set(err, NS_E_VERSION,
@@ -375,7 +367,7 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         sr_index_close(ix);
         return rc;
     }
-    uint32_t stop_list = ns_get_u32le(p + NS_META_OFF_STOP_LIST);
+    uint32_t stop_list = meta.stop_list;
     if (ns_analyzer_set_stop_list(ix->an, stop_list, &aerr)) {
         rc = ns_err_set(err, NS_E_VERSION,
                         "index '%s' uses stop word list %u, unknown here: rebuild it with nindex",
@@ -383,7 +375,7 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         sr_index_close(ix);
         return rc;
     }
-    uint32_t aflags = ns_get_u32le(p + NS_META_OFF_ANALYZER);
+    uint32_t aflags = meta.analyzer;
     if ((aflags & ~NS_META_ANALYZER_KNOWN) ||
         ns_analyzer_set_keep_diacritics(ix->an, aflags & NS_META_ANALYZER_KEEP_DIACRITICS,
                                         &aerr)) {
@@ -417,10 +409,11 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         sr_index_close(ix);
         return rc;
     }
-    const uint8_t *tr = t->payload + t->payload_len - NS_DICT_TRAILER_LEN;
-    uint64_t n_terms = ns_get_u64le(tr);
-    ix->n_dict_blocks = ns_get_u64le(tr + 8);
-    ix->dict_index_off = ns_get_u64le(tr + 16);
+    ns_dict_trailer dtr;
+    ns_dict_trailer_get(t->payload + t->payload_len - NS_DICT_TRAILER_LEN, &dtr);
+    uint64_t n_terms = dtr.n_terms;
+    ix->n_dict_blocks = dtr.n_blocks;
+    ix->dict_index_off = dtr.index_off;
     uint64_t avail = t->payload_len - NS_DICT_TRAILER_LEN;
     if (n_terms != ix->n_terms ||
         ix->n_dict_blocks != (n_terms + NS_DICT_BLOCK_TERMS - 1) / NS_DICT_BLOCK_TERMS ||

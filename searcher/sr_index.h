@@ -63,16 +63,6 @@ typedef struct sr_index {
     int64_t ds_cached; /* its doc id, -1 none */
 } sr_index;
 
-/* Reads a little-endian unsigned integer of `width` (4 or 8) bytes. */
-static inline uint64_t sr_get_uw(const uint8_t *p, unsigned width)
-{
-    return width == 4 ? (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-                            (uint64_t)p[3] << 24
-                      : (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-                            (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-                            (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
 typedef struct sr_term_info {
     uint32_t df;
     uint64_t cf;

@@ -7,9 +7,9 @@
 
 #include "ns_alloc.h"
 #include "ns_analyzer.h"
-#include "ns_endian.h"
 #include "ns_json.h"
 #include "ns_keyword.h"
+#include "ns_rec.h"
 #include "ns_term.h"
 #include "ns_unorm.h"
 
@@ -45,7 +45,9 @@ static ns_rc count_keywords(const sr_index *ix, kw_count *counts, ns_err *err)
  * at open). */
 static uint64_t stored_identity(const sr_index *ix)
 {
-    return ns_get_u64le(ix->f[NS_FILE_META].payload + NS_META_OFF_IDENTITY);
+    ns_meta m;
+    ns_meta_get(ix->f[NS_FILE_META].payload, &m);
+    return m.identity;
 }
 
 static void put_name(ns_buf *out, sr_info_format fmt, const char *s, size_t len)

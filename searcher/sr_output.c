@@ -19,25 +19,22 @@ static ns_rc put_marked(ns_buf *out, const sr_snippet *s, bool color, const char
 {
     const char *t = (const char *)s->text.data;
     size_t pos = 0;
-    ns_rc rc = NS_OK;
+    ns_rc rc = NS_OK; /* sticky: the first failure stops the appends after it */
     if (color && outer)
-        rc = ns_buf_puts(out, outer);
+        ns_buf_puts_s(&rc, out, outer);
     for (size_t i = 0; color && i < s->n_hl && !rc; i++) {
-        rc = ns_term_put(out, t + pos, s->hl[i].start - pos, NS_TERM_TEXT);
-        if (!rc)
-            rc = ns_buf_puts(out, C_MATCH);
-        if (!rc)
-            rc = ns_term_put(out, t + s->hl[i].start, s->hl[i].end - s->hl[i].start, NS_TERM_TEXT);
-        if (!rc)
-            rc = ns_buf_puts(out, C_RESET);
-        if (!rc && outer)
-            rc = ns_buf_puts(out, outer);
+        NS_STICKY(&rc, ns_term_put(out, t + pos, s->hl[i].start - pos, NS_TERM_TEXT));
+        ns_buf_puts_s(&rc, out, C_MATCH);
+        NS_STICKY(&rc, ns_term_put(out, t + s->hl[i].start, s->hl[i].end - s->hl[i].start,
+                                   NS_TERM_TEXT));
+        ns_buf_puts_s(&rc, out, C_RESET);
+        if (outer)
+            ns_buf_puts_s(&rc, out, outer);
         pos = s->hl[i].end;
     }
-    if (!rc)
-        rc = ns_term_put(out, t + pos, s->text.len - pos, NS_TERM_TEXT);
-    if (!rc && color && outer)
-        rc = ns_buf_puts(out, C_RESET);
+    NS_STICKY(&rc, ns_term_put(out, t + pos, s->text.len - pos, NS_TERM_TEXT));
+    if (color && outer)
+        ns_buf_puts_s(&rc, out, C_RESET);
     return rc;
 }
 
@@ -51,7 +48,9 @@ static bool is_space(char ch)
  * highlights: white space runs folded to one space, none at either end. */
 static ns_rc put_folded(ns_buf *out, const char *s, size_t len, bool color)
 {
-    ns_rc rc = color ? ns_buf_puts(out, C_TITLE) : NS_OK;
+    ns_rc rc = NS_OK; /* sticky */
+    if (color)
+        ns_buf_puts_s(&rc, out, C_TITLE);
     size_t i = 0;
     bool gap = false, started = false;
     while (i < len && !rc) {
@@ -60,9 +59,8 @@ static ns_rc put_folded(ns_buf *out, const char *s, size_t len, bool color)
             n++;
         if (n) {
             if (gap && started)
-                rc = ns_buf_putc(out, ' ');
-            if (!rc)
-                rc = ns_term_put(out, s + i, n, NS_TERM_TEXT);
+                ns_buf_putc_s(&rc, out, ' ');
+            NS_STICKY(&rc, ns_term_put(out, s + i, n, NS_TERM_TEXT));
             gap = false;
             started = true;
             i += n;
@@ -71,8 +69,8 @@ static ns_rc put_folded(ns_buf *out, const char *s, size_t len, bool color)
             i++;
         }
     }
-    if (!rc && color)
-        rc = ns_buf_puts(out, C_RESET);
+    if (color)
+        ns_buf_puts_s(&rc, out, C_RESET);
     return rc;
 }
 
@@ -86,8 +84,10 @@ static bool has_word(const char *s, size_t len)
 
 static ns_rc put_json_field(ns_buf *out, const char *name, const char *s, size_t len)
 {
-    ns_rc rc = ns_buf_printf(out, ",\"%s\":", name);
-    return rc ? rc : ns_json_put_string(out, s, len);
+    ns_rc rc = NS_OK;
+    ns_buf_printf_s(&rc, out, ",\"%s\":", name);
+    NS_STICKY(&rc, ns_json_put_string(out, s, len));
+    return rc;
 }
 
 /* Appends "\"NAME\":VALUE" for each of d's other fields, comma-separated
@@ -99,19 +99,19 @@ static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, i
     sr_field f;
     sr_doc_field_first(d, &it);
     int r;
-    ns_rc rc = NS_OK;
+    ns_rc rc = NS_OK; /* sticky */
     while (!rc && (r = sr_doc_field_next(ix, d, &it, &f, err)) == 1) {
         if (!f.v)
             return ns_err_set(err, NS_E_ARG, "internal error: field value in the frame not fetched");
-        rc = lead ? ns_buf_putc(out, ',') : NS_OK;
+        if (lead)
+            ns_buf_putc_s(&rc, out, ',');
         lead = 1;
-        if (!rc)
-            rc = ns_json_put_string(out, f.name, f.name_len);
-        if (!rc)
-            rc = ns_buf_putc(out, ':');
-        if (!rc)
-            rc = f.type == NS_VAL_STRING ? ns_json_put_string(out, f.v, f.len)
-                                         : ns_buf_append(out, f.v, f.len);
+        NS_STICKY(&rc, ns_json_put_string(out, f.name, f.name_len));
+        ns_buf_putc_s(&rc, out, ':');
+        if (f.type == NS_VAL_STRING)
+            NS_STICKY(&rc, ns_json_put_string(out, f.v, f.len));
+        else
+            ns_buf_append_s(&rc, out, f.v, f.len);
     }
     if (rc)
         return ns_err_set(err, rc, "out of memory");
@@ -121,70 +121,58 @@ static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, i
 ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const sr_doc *d,
                     ns_err *err)
 {
-    ns_rc rc = NS_OK;
+    ns_rc rc = NS_OK; /* sticky: the first failure stops the appends after it */
     if (o->fmt != SR_FMT_TEXT) {
-        rc = ns_buf_puts(out, "{\"id\":");
-        if (!rc)
-            rc = ns_json_put_string(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]);
-        if (!rc)
-            rc = put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]);
-        if (!rc && d->len[NS_FIELD_DATE])
-            rc = put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]);
-        if (!rc && d->len[NS_FIELD_URL])
-            rc = put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]);
-        if (!rc)
-            rc = put_json_field(out, "body", d->f[NS_FIELD_BODY], d->len[NS_FIELD_BODY]);
+        ns_buf_puts_s(&rc, out, "{\"id\":");
+        NS_STICKY(&rc, ns_json_put_string(out, d->f[NS_FIELD_ID], d->len[NS_FIELD_ID]));
+        NS_STICKY(&rc, put_json_field(out, "title", d->f[NS_FIELD_TITLE], d->len[NS_FIELD_TITLE]));
+        if (d->len[NS_FIELD_DATE])
+            NS_STICKY(&rc, put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]));
+        if (d->len[NS_FIELD_URL])
+            NS_STICKY(&rc, put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]));
+        NS_STICKY(&rc, put_json_field(out, "body", d->f[NS_FIELD_BODY], d->len[NS_FIELD_BODY]));
         if (rc)
             return ns_err_set(err, rc, "out of memory");
         if ((rc = put_json_extras(out, ix, d, 1, err)))
             return rc;
-        if ((rc = ns_buf_puts(out, "}\n")))
-            return ns_err_set(err, rc, "out of memory");
-        return NS_OK;
+        ns_buf_puts_s(&rc, out, "}\n");
+        return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
     }
     static const char *const label[] = {"id", "title", "body", "date", "url"};
     static const int order[] = {NS_FIELD_ID, NS_FIELD_TITLE, NS_FIELD_DATE, NS_FIELD_URL};
-    for (int i = 0; i < 4 && !rc; i++) {
+    for (int i = 0; i < 4; i++) {
         int k = order[i];
         if (k != NS_FIELD_ID && k != NS_FIELD_TITLE && !d->len[k])
             continue;
-        rc = ns_buf_printf(out, "%s: ", label[k]);
-        if (!rc)
-            rc = ns_term_put(out, d->f[k], d->len[k], k == NS_FIELD_TITLE ? NS_TERM_TEXT : NS_TERM_NAME);
-        if (!rc)
-            rc = ns_buf_putc(out, '\n');
+        ns_buf_printf_s(&rc, out, "%s: ", label[k]);
+        NS_STICKY(&rc, ns_term_put(out, d->f[k], d->len[k],
+                                   k == NS_FIELD_TITLE ? NS_TERM_TEXT : NS_TERM_NAME));
+        ns_buf_putc_s(&rc, out, '\n');
     }
     sr_field_iter it;
     sr_field f;
     sr_doc_field_first(d, &it);
     int r = 0;
     while (!rc && (r = sr_doc_field_next(ix, d, &it, &f, err)) == 1) {
-        rc = ns_term_put(out, f.name, f.name_len, NS_TERM_NAME);
-        if (!rc)
-            rc = ns_buf_puts(out, ": ");
-        if (!rc)
-            rc = ns_term_put(out, f.v ? f.v : "", f.v ? f.len : 0, NS_TERM_TEXT);
-        if (!rc)
-            rc = ns_buf_putc(out, '\n');
+        NS_STICKY(&rc, ns_term_put(out, f.name, f.name_len, NS_TERM_NAME));
+        ns_buf_puts_s(&rc, out, ": ");
+        NS_STICKY(&rc, ns_term_put(out, f.v ? f.v : "", f.v ? f.len : 0, NS_TERM_TEXT));
+        ns_buf_putc_s(&rc, out, '\n');
     }
     if (!rc && r < 0)
         return NS_E_CORRUPT;
     /* the body, every line indented, after an empty line */
-    if (!rc)
-        rc = ns_buf_puts(out, "\n");
+    ns_buf_puts_s(&rc, out, "\n");
     const char *b = d->f[NS_FIELD_BODY], *end = b + d->len[NS_FIELD_BODY];
     while (!rc && b < end) {
         const char *nl = memchr(b, '\n', (size_t)(end - b));
         size_t n = nl ? (size_t)(nl - b) : (size_t)(end - b);
-        rc = ns_buf_puts(out, "    ");
-        if (!rc)
-            rc = ns_term_put(out, b, n, NS_TERM_TEXT);
-        if (!rc)
-            rc = ns_buf_putc(out, '\n');
+        ns_buf_puts_s(&rc, out, "    ");
+        NS_STICKY(&rc, ns_term_put(out, b, n, NS_TERM_TEXT));
+        ns_buf_putc_s(&rc, out, '\n');
         b += n + (nl != NULL);
     }
-    if (!rc)
-        rc = ns_buf_putc(out, '\n');
+    ns_buf_putc_s(&rc, out, '\n');
     return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
 }
 

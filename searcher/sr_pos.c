@@ -5,6 +5,7 @@
 
 #include "ns_alloc.h"
 #include "ns_format.h"
+#include "ns_rec.h"
 #include "ns_varint.h"
 
 void sr_pos_init(sr_pos *p, const sr_index *ix, const sr_term_info *info)
@@ -30,40 +31,12 @@ void sr_pos_release(sr_pos *p)
     p->out_cap = 0;
 }
 
-/* The bytes of the exception list at p (before end), or -1. */
-static int64_t exc_len(const uint8_t *p, const uint8_t *end)
-{
-    const uint8_t *s = p;
-    if (p >= end)
-        return -1;
-    unsigned n = *p++;
-    for (unsigned i = 0; i < n; i++) {
-        if (p >= end)
-            return -1;
-        p++;
-        if (ns_varint_skip(&p, end, 1))
-            return -1;
-    }
-    return p - s;
-}
-
 /* The length of the full chunk at off, or -1. */
 static int64_t chunk_len(const sr_pos *p, uint64_t off)
 {
     if (off >= p->len)
         return -1;
-    const uint8_t *c = p->base + off, *end = p->base + p->len;
-    unsigned bits = *c & ~NS_CHUNK_EXC;
-    if (bits > 32 || (uint64_t)(end - c - 1) < ns_block_bytes(bits))
-        return -1;
-    int64_t l = 1 + (int64_t)ns_block_bytes(bits);
-    if (*c & NS_CHUNK_EXC) {
-        int64_t x = exc_len(c + l, end);
-        if (x < 0)
-            return -1;
-        l += x;
-    }
-    return l;
+    return ns_chunk_len(p->base + off, p->base + p->len);
 }
 
 /* Finds where the tail starts: after the floor(cf / 128) full chunks. */
@@ -80,49 +53,6 @@ static int find_tail(sr_pos *p)
     return 0;
 }
 
-/* Decodes the tail of t values at *pp (before end) into out; 0 or -1. */
-static int decode_tail(const uint8_t **pp, const uint8_t *end, size_t t, uint32_t *out)
-{
-    const uint8_t *p = *pp;
-    if (t >= NS_POS_TAIL_PACKED) {
-        if (p >= end)
-            return -1;
-        unsigned h = *p++, bits = h & ~NS_CHUNK_EXC;
-        if (h != NS_TAIL_VARINT) {
-            if (bits > 32 || (size_t)(end - p) < (t * bits + 7) / 8)
-                return -1;
-            p += ns_bits_unpack(p, t, bits, out);
-            if ((h & NS_CHUNK_EXC) && ns_block_pfor_patch(&p, end, t, bits, out))
-                return -1;
-            *pp = p;
-            return 0;
-        }
-    }
-    for (size_t i = 0; i < t; i++)
-        if (ns_varint_get32(&p, end, &out[i]))
-            return -1;
-    *pp = p;
-    return 0;
-}
-
-/* Decodes the full chunk at *pp (before end) into out[0..128); 0 or -1. */
-static int decode_chunk(const uint8_t **pp, const uint8_t *end, uint32_t *out)
-{
-    const uint8_t *p = *pp;
-    if (p >= end)
-        return -1;
-    unsigned bits = *p & ~NS_CHUNK_EXC;
-    bool exc = *p & NS_CHUNK_EXC;
-    if (bits > 32 || (size_t)(end - p - 1) < ns_block_bytes(bits))
-        return -1;
-    ns_block_unpack(p + 1, bits, out);
-    p += 1 + ns_block_bytes(bits);
-    if (exc && ns_block_pfor_patch(&p, end, NS_BLOCK_LEN, bits, out))
-        return -1;
-    *pp = p;
-    return 0;
-}
-
 int sr_pos_decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uint32_t *out,
                          uint64_t *coff)
 {
@@ -131,12 +61,12 @@ int sr_pos_decode_stream(const uint8_t **pp, const uint8_t *end, uint64_t n, uin
     for (; n - i >= NS_BLOCK_LEN; i += NS_BLOCK_LEN) {
         if (coff)
             coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
-        if (decode_chunk(&p, end, out + i))
+        if (ns_chunk_get(&p, end, out + i))
             return -1;
     }
     if (coff)
         coff[i / NS_BLOCK_LEN] = (uint64_t)(p - start);
-    if (decode_tail(&p, end, (size_t)(n - i), out + i))
+    if (ns_run_get(&p, end, (size_t)(n - i), NS_POS_TAIL_PACKED, out + i))
         return -1;
     *pp = p;
     return 0;
@@ -152,10 +82,10 @@ static int load_chunk(sr_pos *p, uint64_t off)
     const uint8_t *s = p->base + off, *end = p->base + p->len;
     if (off == p->tail_off) {
         p->n_vals = (uint32_t)(p->cf % NS_BLOCK_LEN);
-        if (decode_tail(&s, end, p->n_vals, p->vals))
+        if (ns_run_get(&s, end, p->n_vals, NS_POS_TAIL_PACKED, p->vals))
             return -1;
     } else {
-        if (off > p->tail_off || decode_chunk(&s, end, p->vals))
+        if (off > p->tail_off || ns_chunk_get(&s, end, p->vals))
             return -1;
         p->n_vals = NS_BLOCK_LEN;
     }
@@ -205,8 +135,8 @@ int sr_pos_get(sr_pos *p, sr_cursor *c, const uint32_t **pos, uint32_t *n)
         uint64_t off = 0;
         uint32_t upto = 0;
         if (c->has_skip) {
-            off = sr_skip_pos_off(&c->sk, b);
-            upto = sr_skip_pos_upto(&c->sk, b);
+            off = ns_skip_pos_off(&c->sk, b);
+            upto = ns_skip_pos_upto(&c->sk, b);
         }
         if (p->chunk_off != off && load_chunk(p, off))
             return fail(p, c);

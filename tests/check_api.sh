@@ -2,10 +2,31 @@
 # The public library's surface (ctest api_surface):
 #  - libnsearch.so exports nsearch_* functions only, and has a SONAME;
 #  - include/nsearch.h compiles on its own as C11 and as C++, with
-#    -Wall -Wextra -Werror -pedantic.
-#   tests/check_api.sh LIBNSEARCH_SO INCLUDE_DIR CC CXX
+#    -Wall -Wextra -Werror -pedantic;
+#  - the programs (PROGRAMS_DIR: nindex, nsearch and their cli module)
+#    include nothing of the project but nsearch.h and cli.h, and the
+#    programs link no internal library.
+#   tests/check_api.sh LIBNSEARCH_SO INCLUDE_DIR CC CXX PROGRAMS_DIR [PROGRAM...]
 set -eu
-so="$1" inc="$2" cc="$3" cxx="$4"
+so="$1" inc="$2" cc="$3" cxx="$4" progdir="$5"
+shift 5
+inner=$(grep -h '^#include "' "$progdir"/*.c "$progdir"/*.h | grep -v -e '"nsearch.h"' -e '"cli.h"' || true)
+if [ -n "$inner" ]; then
+    echo "check_api: the programs include internal headers:" >&2
+    echo "$inner" >&2
+    exit 1
+fi
+for p in "$@"; do
+    # an internal module linked in would leave its prefix in the program
+    internal=$(nm --defined-only "$p" | awk '{print $3}' | grep -E '^(ns|ix|sr)_' | grep -v '^ns_fault' || true)
+    if [ -n "$internal" ]; then
+        echo "check_api: $p holds internal code:" >&2
+        echo "$internal" | head -5 >&2
+        exit 1
+    fi
+    ldd "$p" | grep -q 'libnsearch\.so\.' || { echo "check_api: $p does not use libnsearch.so" >&2; exit 1; }
+done
+echo "check_api: the programs use nsearch.h only ($progdir)"
 bad=$(nm -D --defined-only "$so" | awk '{print $3}' | grep -v '^nsearch_' || true)
 if [ -n "$bad" ]; then
     echo "check_api: $so exports symbols without the nsearch_ prefix:" >&2

@@ -62,6 +62,19 @@ static warnings build_small(const char *dir)
     return w;
 }
 
+/* Builds the small index in a new directory called name and opens it with
+ * a reader: *dir and *idx owned (free), *ix and *r to close and free. */
+static void open_small(const char *name, char **dir, char **idx, nsearch_index **ix,
+                       nsearch_reader **r)
+{
+    nsearch_error err;
+    *dir = tu_tmpdir(name);
+    *idx = tu_path(*dir, "idx");
+    build_small(*idx);
+    cr_assert_eq(nsearch_index_open(*idx, ix, &err), NSEARCH_OK, "%s", err.message);
+    cr_assert_eq(nsearch_reader_new(*ix, r, &err), NSEARCH_OK, "%s", err.message);
+}
+
 Test(api, versions)
 {
     cr_assert_str_eq(nsearch_version(), NSEARCH_VERSION_STRING);
@@ -189,14 +202,11 @@ static int on_field(void *ctx, nsearch_str name, nsearch_value_type type, nsearc
  * and --info print (the same modules), in both formats. */
 Test(api, descriptions_are_the_programs_texts)
 {
-    char *dir = tu_tmpdir("api_describe");
-    char *idx = tu_path(dir, "idx");
-    build_small(idx);
+    char *dir, *idx;
     nsearch_index *ix;
     nsearch_reader *r;
     nsearch_error err;
-    cr_assert_eq(nsearch_index_open(idx, &ix, &err), NSEARCH_OK);
-    cr_assert_eq(nsearch_reader_new(ix, &r, &err), NSEARCH_OK);
+    open_small("api_describe", &dir, &idx, &ix, &r);
     const char *t;
     cr_assert_eq(nsearch_reader_info(r, NSEARCH_JSON, &t, &err), NSEARCH_OK);
     tu_out o;
@@ -466,4 +476,233 @@ Test(api, expand_and_like_are_exact_and_leave_the_document_out)
     cr_assert_eq(nsearch_reader_like(r, 200, &lo, &res, &err), NSEARCH_E_ARG);
     nsearch_reader_free(r);
     nsearch_index_close(ix);
+}
+
+/* Renders every hit of the reader's last results with o, concatenated:
+ * owned (free). */
+static char *render_all(nsearch_reader *r, const nsearch_results *res, const nsearch_render_opts *o)
+{
+    size_t len = 0;
+    char *all = calloc(1, 1);
+    for (size_t i = 0; i < res->n; i++) {
+        nsearch_str s;
+        nsearch_error err;
+        cr_assert_eq(nsearch_reader_render(r, &res->hits[i], i + 1, o, &s, &err), NSEARCH_OK,
+                     "%s", err.message);
+        all = realloc(all, len + s.len + 1);
+        memcpy(all + len, s.p, s.len);
+        len += s.len;
+        all[len] = 0;
+    }
+    return all;
+}
+
+/* Runs nsearch with args (NULL-terminated, after -i idx) and returns its
+ * stdout: owned (free). */
+static char *nsearch_out(const char *idx, const char *const *args)
+{
+    char *argv[16] = {NS_TEST_NSEARCH, "-i", (char *)idx};
+    int n = 3;
+    for (; *args; args++)
+        argv[n++] = (char *)*args;
+    argv[n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, 30, &o), 0);
+    char *out = strdup(o.out);
+    tu_out_free(&o);
+    return out;
+}
+
+Test(api, rendering_is_what_nsearch_prints)
+{
+    char *dir, *idx;
+    nsearch_index *ix;
+    nsearch_reader *r;
+    nsearch_error err;
+    open_small("api_render", &dir, &idx, &ix, &r);
+    nsearch_results res;
+    cr_assert_eq(nsearch_reader_search(r, "alliance OR cocoa", 17, NULL, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.n, 2);
+    static const struct {
+        int format, color, snippets, explain;
+        const char *args[6];
+    } cases[] = {
+        {NSEARCH_TEXT, 0, 1, 0, {"--color", "never"}},
+        {NSEARCH_TEXT, 1, 1, 0, {"--color", "always"}},
+        {NSEARCH_TEXT, 0, 0, 0, {"--no-snippets"}},
+        {NSEARCH_TEXT, 0, 1, 1, {"--explain"}},
+        {NSEARCH_JSON, 0, 1, 0, {"--json"}},
+        {NSEARCH_JSON, 0, 0, 1, {"--json", "--no-snippets", "--explain"}},
+        {NSEARCH_TREC, 0, 1, 0, {"--format", "trec"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        nsearch_render_opts o;
+        nsearch_render_opts_init(&o);
+        o.format = cases[i].format;
+        o.color = cases[i].color;
+        o.snippets = cases[i].snippets;
+        o.explain = cases[i].explain;
+        char *mine = render_all(r, &res, &o);
+        const char *args[8];
+        size_t n = 0;
+        for (; cases[i].args[n]; n++)
+            args[n] = cases[i].args[n];
+        args[n++] = "alliance OR cocoa";
+        args[n] = NULL;
+        char *theirs = nsearch_out(idx, args);
+        cr_assert_str_eq(mine, theirs, "case %zu", i);
+        free(mine);
+        free(theirs);
+    }
+    /* a query id goes into TREC and JSON lines */
+    nsearch_render_opts o;
+    nsearch_render_opts_init(&o);
+    o.format = NSEARCH_TREC;
+    o.qid = "q 7";
+    nsearch_str s;
+    cr_assert_eq(nsearch_reader_render(r, &res.hits[0], 3, &o, &s, &err), NSEARCH_OK);
+    cr_assert_eq(strncmp(s.p, "q%207 Q0 cocoa 3 ", 17), 0, "%.*s", (int)s.len, s.p);
+    o.format = 9;
+    cr_assert_eq(nsearch_reader_render(r, &res.hits[0], 1, &o, &s, &err), NSEARCH_E_ARG);
+    nsearch_hit far = {99, 1.0};
+    cr_assert_eq(nsearch_reader_render(r, &far, 1, NULL, &s, &err), NSEARCH_E_ARG);
+
+    /* whole documents: nsearch --get */
+    uint32_t doc;
+    cr_assert_eq(nsearch_reader_find(r, "nato", 4, &doc, &err), NSEARCH_OK);
+    for (int text = 0; text < 2; text++) {
+        nsearch_render_opts_init(&o);
+        o.format = text ? NSEARCH_TEXT : NSEARCH_JSON;
+        cr_assert_eq(nsearch_reader_render_doc(r, doc, &o, &s, &err), NSEARCH_OK);
+        const char *args[] = {"--get", "nato", "--format", text ? "text" : "json", NULL};
+        char *theirs = nsearch_out(idx, args);
+        cr_assert_eq(s.len, strlen(theirs));
+        cr_assert_str_eq(s.p, theirs);
+        free(theirs);
+    }
+    cr_assert_eq(nsearch_reader_render_doc(r, 99, NULL, &s, &err), NSEARCH_E_ARG);
+    nsearch_reader_free(r);
+    nsearch_index_close(ix);
+    free(idx);
+    free(dir);
+}
+
+Test(api, results_say_why_nothing_ran_and_what_the_work_was)
+{
+    char *dir, *idx;
+    nsearch_index *ix;
+    nsearch_reader *r;
+    nsearch_error err;
+    open_small("api_results", &dir, &idx, &ix, &r);
+    nsearch_index_stats st;
+    cr_assert_eq(nsearch_index_stats_get(ix, &st), NSEARCH_OK);
+    cr_assert_str_eq(st.stop_words, "english");
+    nsearch_results res;
+    cr_assert_eq(nsearch_reader_search(r, "the of", 6, NULL, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.empty_query, NSEARCH_EMPTY_STOPWORDS);
+    cr_assert_eq(res.n, 0);
+    cr_assert_eq(nsearch_reader_search(r, "!!! ?", 5, NULL, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.empty_query, NSEARCH_EMPTY_NOWORDS);
+    cr_assert_eq(nsearch_reader_search(r, "zebra", 5, NULL, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.empty_query, NSEARCH_EMPTY_NONE, "a word not in the index still ran");
+
+    nsearch_search_opts so;
+    nsearch_search_opts_init(&so);
+    cr_assert_eq(nsearch_reader_search(r, "cocoa", 5, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.empty_query, NSEARCH_EMPTY_NONE);
+    cr_assert_eq(res.n, 1);
+    cr_assert_eq(res.damaged, 0);
+    cr_assert_gt(res.rank_work.postings_decoded, 0);
+    cr_assert_gt(res.rank_work.docs_scored, 0);
+    cr_assert_eq(res.count_work.postings_decoded, 0, "no count asked for");
+    so.count = 1;
+    cr_assert_eq(nsearch_reader_search(r, "cocoa", 5, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.total, 1);
+    cr_assert_gt(res.count_work.postings_decoded, 0);
+    /* k = 0 without a count: parsed only, nothing ranked */
+    so.k = 0;
+    so.count = 0;
+    cr_assert_eq(nsearch_reader_search(r, "cocoa", 5, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.n, 0);
+    cr_assert_eq(res.rank_work.postings_decoded, 0);
+    const char *t;
+    cr_assert_eq(nsearch_reader_show_query(r, NSEARCH_TEXT, &t, &err), NSEARCH_OK);
+    cr_assert_not_null(strstr(t, "cocoa"), "%s", t);
+    nsearch_search_opts_init(&so);
+    so.expand = 1;
+    cr_assert_eq(nsearch_reader_search(r, "alliance", 8, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.fb_docs_used, 1, "one document matches");
+    cr_assert_gt(res.fb_work.postings_decoded, 0);
+    nsearch_reader_free(r);
+    nsearch_index_close(ix);
+    free(idx);
+    free(dir);
+}
+
+Test(api, escape_makes_text_safe_for_terminals_and_records)
+{
+    static const struct {
+        int mode;
+        const char *in, *out;
+    } cases[] = {
+        {NSEARCH_ESCAPE_TEXT, "a\x1b[31mb", "a\\x1b[31mb"},
+        {NSEARCH_ESCAPE_TEXT, "tab\there\r\n", "tab here  "},
+        {NSEARCH_ESCAPE_TEXT, "rtl \xE2\x80\xAE cba", "rtl \\u202e cba"},
+        {NSEARCH_ESCAPE_TEXT, "bad \xFF byte \\", "bad \\xff byte \\"},
+        {NSEARCH_ESCAPE_NAME, "a\\b\tc d", "a\\\\b\\x09c d"},
+        {NSEARCH_ESCAPE_TOKEN, "a b%c", "a%20b%25c"},
+        {NSEARCH_ESCAPE_TOKEN, "", "%"},
+        {NSEARCH_ESCAPE_TEXT, "caf\xC3\xA9", "caf\xC3\xA9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = NULL;
+        size_t len = 0;
+        nsearch_error err;
+        cr_assert_eq(nsearch_escape(cases[i].in, strlen(cases[i].in), cases[i].mode, &out, &len,
+                                    &err), NSEARCH_OK);
+        cr_assert_str_eq(out, cases[i].out, "case %zu", i);
+        cr_assert_eq(len, strlen(cases[i].out));
+        nsearch_free(out);
+    }
+    char *out = NULL;
+    size_t len;
+    nsearch_error err;
+    cr_assert_eq(nsearch_escape("x", 1, 7, &out, &len, &err), NSEARCH_E_ARG);
+    cr_assert_null(out);
+    cr_assert_eq(nsearch_escape(NULL, 3, 0, &out, &len, &err), NSEARCH_E_ARG);
+    nsearch_free(NULL);
+}
+
+static void count_problem(void *ctx, const char *msg)
+{
+    cr_assert_not_null(msg);
+    ++*(int *)ctx;
+}
+
+Test(api, check_files_finds_damage_in_an_index_that_may_not_open)
+{
+    char *dir = tu_tmpdir("api_check_files");
+    char *idx = tu_path(dir, "idx");
+    build_small(idx);
+    uint64_t bad = 7;
+    int calls = 0;
+    nsearch_error err;
+    cr_assert_eq(nsearch_check_files(idx, count_problem, &calls, &bad, &err), NSEARCH_OK,
+                 "%s", err.message);
+    cr_assert_eq(bad, 0);
+    cr_assert_eq(calls, 0);
+    char *terms = tu_path(idx, "terms");
+    size_t len;
+    char *data = tu_read_file(terms, &len);
+    cr_assert_not_null(data);
+    data[len / 2] ^= 0x21;
+    cr_assert_eq(tu_write_file(terms, data, len), 0);
+    cr_assert_eq(nsearch_check_files(idx, count_problem, &calls, &bad, &err), NSEARCH_OK);
+    cr_assert_eq(bad, 1);
+    cr_assert_geq(calls, 1);
+    cr_assert_eq(nsearch_check_files(NULL, NULL, NULL, &bad, &err), NSEARCH_E_ARG);
+    free(data);
+    free(terms);
+    free(idx);
+    free(dir);
 }

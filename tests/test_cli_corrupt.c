@@ -513,10 +513,16 @@ Test(cli_corrupt, file_of_the_wrong_kind_exits_3)
     setup_free(&s);
 }
 
-Test(cli_corrupt, newer_major_version_exits_3_with_a_version_message)
+/* Changes the header field at byte off (u16 or u32, `width` bytes) of
+ * each file in turn to bump(kind, old value), with a valid checksum: a
+ * query and --check must exit 3 with stderr naming the file and holding
+ * want_fmt (a printf format of the new value). */
+static void header_field_is_refused(const char *test, size_t off, unsigned width,
+                                    uint32_t (*bump)(ns_file_kind kind, uint32_t old),
+                                    const char *want_fmt)
 {
     setup s;
-    setup_make(&s, "newer_major", 0);
+    setup_make(&s, test, 0);
     for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
         const char *name = ns_file_name((ns_file_kind)k);
         char *path = tu_path(s.work, name);
@@ -524,15 +530,19 @@ Test(cli_corrupt, newer_major_version_exits_3_with_a_version_message)
         uint8_t *data = (uint8_t *)tu_read_file(path, &n);
         uint8_t *copy = malloc(n);
         memcpy(copy, data, n);
-        cr_assert_eq(ns_get_u16le(copy + 8), NS_FORMAT_MAJOR);
-        ns_put_u16le(copy + 8, (uint16_t)(NS_FORMAT_MAJOR + 1));
+        uint32_t old = width == 2 ? ns_get_u16le(copy + off) : ns_get_u32le(copy + off);
+        uint32_t v = bump((ns_file_kind)k, old);
+        if (width == 2)
+            ns_put_u16le(copy + off, (uint16_t)v);
+        else
+            ns_put_u32le(copy + off, v);
         refooter(copy, n);
         cr_assert_eq(tu_write_file(path, copy, n), 0);
-        char want[64];
-        snprintf(want, sizeof want, "version %u.", NS_FORMAT_MAJOR + 1);
+        char want[128];
+        snprintf(want, sizeof want, want_fmt, v);
         tu_out o = NSEARCH("-i", s.work, s.query);
         cr_assert_eq(o.status, 3, "%s: status %d", name, o.status);
-        cr_assert(strstr(o.err, want), "%s: no version in: %s", name, o.err);
+        cr_assert(strstr(o.err, want), "%s: no '%s' in: %s", name, want, o.err);
         cr_assert(strstr(o.err, name), "%s: file not named: %s", name, o.err);
         tu_out_free(&o);
         o = NSEARCH("--check", "-i", s.work);
@@ -545,6 +555,32 @@ Test(cli_corrupt, newer_major_version_exits_3_with_a_version_message)
         free(path);
     }
     setup_free(&s);
+}
+
+static uint32_t next_major(ns_file_kind kind, uint32_t old)
+{
+    (void)kind;
+    cr_assert_eq(old, NS_FORMAT_MAJOR);
+    return NS_FORMAT_MAJOR + 1;
+}
+
+Test(cli_corrupt, newer_major_version_exits_3_with_a_version_message)
+{
+    header_field_is_refused("newer_major", 8, 2, next_major, "version %u.");
+}
+
+/* A codec id other than the one the file kind carries (meta 0 -> 7,
+ * postings 1 -> 6, docstore 2 -> 5, ...): an index of a newer writer. */
+static uint32_t unknown_codec(ns_file_kind kind, uint32_t old)
+{
+    cr_assert_eq(old, ns_file_codec(kind));
+    return old ^ 7u;
+}
+
+Test(cli_corrupt, unknown_codec_exits_3_with_a_codec_message)
+{
+    header_field_is_refused("unknown_codec", 16, 4, unknown_codec,
+                            "uses codec %u, which this nsearch cannot read");
 }
 
 /* Minor versions only add: a reader accepts a newer minor. */

@@ -1170,7 +1170,8 @@ Test(cli_nsearch, option_errors_name_the_real_option)
                               "first word (nsearch --format QUERY); to search for the text, write "
                               "'\\--format'\n" TRY},
         {{"--json=yes", "oil"}, "nsearch: option '--json' takes no argument\n" TRY},
-        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--color, --colour, --check, --count)\n" TRY},
+        /* the options it may mean, in --help order */
+        {{"--c", "oil"}, "nsearch: option '--c' is ambiguous (--count, --color, --colour, --check)\n" TRY},
         /* the first error is the one reported */
         {{"-x", "-k", "abc", "oil"}, "nsearch: invalid option '-x'\n" HINT "nsearch -k abc -- -x oil\n" TRY},
     };

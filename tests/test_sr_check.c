@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ns_endian.h"
 #include "ns_format.h"
 #include "sr_check.h"
 #include "sr_index.h"
@@ -43,6 +44,16 @@ static char *make_index(const char *test)
     return idx;
 }
 
+/* Recomputes the footer of the file image b[0..len). */
+static void refooter(uint8_t *b, size_t len)
+{
+    ns_sum s;
+    cr_assert_eq(ns_sum_init(&s), NS_OK);
+    ns_sum_update(&s, b, len - NS_FOOTER_LEN);
+    ns_sum_footer(&s, b + len - NS_FOOTER_LEN);
+    ns_sum_release(&s);
+}
+
 /* Adds delta to the payload byte at `at` (from the payload's start when
  * at >= 0, from its end when negative) of idx/name; with `resum` the
  * footer's checksum is recomputed so the file is "sound" again. */
@@ -57,13 +68,8 @@ static void damage(const char *idx, const char *name, long at, int delta, int re
     size_t off = at >= 0 ? NS_HEADER_LEN + (size_t)at : NS_HEADER_LEN + payload - (size_t)-at;
     cr_assert_lt(off, len - NS_FOOTER_LEN);
     b[off] = (uint8_t)(b[off] + delta);
-    if (resum) {
-        ns_sum s;
-        cr_assert_eq(ns_sum_init(&s), NS_OK);
-        ns_sum_update(&s, b, len - NS_FOOTER_LEN);
-        ns_sum_footer(&s, b + len - NS_FOOTER_LEN);
-        ns_sum_release(&s);
-    }
+    if (resum)
+        refooter(b, len);
     cr_assert_eq(tu_write_file(path, b, len), 0);
     free(b);
     free(path);
@@ -180,4 +186,41 @@ Test(sr_check, keyword_term_with_a_frequency_over_one_is_found)
     free(idx);
     free(src);
     free(dir);
+}
+
+/* A file whose header names a codec this reader does not know (with a
+ * valid checksum): opening refuses it as an index of a newer writer
+ * (NS_E_VERSION) naming the file and the codec, and so does
+ * sr_check_files (nsearch --check). */
+Test(sr_check, unknown_codec_is_refused_at_open_and_by_check_files)
+{
+    const char *const files[] = {"meta", "postings", "docstore"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "codec%zu", i);
+        char *idx = make_index(name);
+        char *path = tu_path(idx, files[i]);
+        size_t len;
+        uint8_t *b = (uint8_t *)tu_read_file(path, &len);
+        cr_assert_not_null(b);
+        ns_put_u32le(b + 16, 9);
+        refooter(b, len);
+        cr_assert_eq(tu_write_file(path, b, len), 0);
+        char want[600];
+        snprintf(want, sizeof want,
+                 "'%s' uses codec 9, which this nsearch cannot read", path);
+        sr_index *ix = NULL;
+        ns_err err;
+        cr_assert_eq(sr_index_open(idx, &ix, &err), NS_E_VERSION, "%s: %s", files[i], err.msg);
+        cr_assert(strstr(err.msg, want), "%s", err.msg);
+        cr_assert(strstr(err.msg, "rebuild the index with nindex"), "%s", err.msg);
+        struct problems f = {0};
+        uint64_t n = 0;
+        cr_assert_eq(sr_check_files(idx, on_problem, &f, &n, &err), NS_OK, "%s", err.msg);
+        cr_assert_eq(n, 1, "%s", f.all);
+        cr_assert(strstr(f.all, want), "%s", f.all);
+        free(b);
+        free(path);
+        free(idx);
+    }
 }

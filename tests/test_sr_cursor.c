@@ -171,7 +171,7 @@ Test(sr_cursor, patched_frequencies_are_exact)
     sr_cursor c;
     open_cursor(ix, "spike", &c);
     cr_assert(c.has_skip);
-    cr_assert_gt(sr_skip_tf_exc(&c.sk, 0), 0);
+    cr_assert_gt(ns_skip_tf_exc(&c.sk, 0), 0);
     for (uint32_t d = 0; d < N; d++) {
         cr_assert_eq(c.doc, d);
         uint32_t want = d == 5 ? 61 : d == 200 ? 101 : d == 201 ? 4 : 1;

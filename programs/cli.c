@@ -1,0 +1,182 @@
+/* cli: the programs' shared command-line code (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_exit_for(nsearch_rc rc)
+{
+    switch (rc) {
+    case NSEARCH_OK: return CLI_EXIT_OK;
+    case NSEARCH_E_ARG:
+    case NSEARCH_E_QUERY:
+    case NSEARCH_E_LIMIT:
+    case NSEARCH_E_EMPTY: return CLI_EXIT_USAGE;
+    case NSEARCH_E_NOTFOUND:
+    case NSEARCH_E_NOT_INDEX:
+    case NSEARCH_E_VERSION:
+    case NSEARCH_E_CORRUPT:
+    case NSEARCH_E_EXISTS: return CLI_EXIT_INDEX;
+    case NSEARCH_E_BUSY: return CLI_EXIT_BUSY;
+    case NSEARCH_E_NOMEM:
+    case NSEARCH_E_IO:
+    case NSEARCH_E_INTERNAL: break;
+    }
+    return CLI_EXIT_IO;
+}
+
+void cli_getopt_table(const cli_prog *p, struct option *opts, const char *prefix,
+                      char *shortopts)
+{
+    size_t n = 0;
+    char *s = shortopts;
+    for (const char *c = prefix; c && *c; c++)
+        *s++ = *c;
+    for (size_t i = 0; i < p->n_opts; i++) {
+        const cli_opt *o = &p->opts[i];
+        if (o->name) {
+            opts[n].name = o->name;
+            opts[n].has_arg = o->arg ? required_argument : no_argument;
+            opts[n].flag = NULL;
+            opts[n].val = o->id;
+            n++;
+        }
+        if (o->short_name) {
+            *s++ = (char)o->short_name;
+            if (o->arg)
+                *s++ = ':';
+        }
+    }
+    *s = 0;
+    memset(&opts[n], 0, sizeof opts[n]);
+}
+
+/* "  -i, --index=DIR" or "      --count", padded to the help column (or
+ * its description on the next line when it is too wide). */
+static int put_option(FILE *f, const cli_opt *o, int column)
+{
+    int w = 0;
+    if (o->short_name)
+        w += fprintf(f, "  -%c, ", o->short_name);
+    else
+        w += fprintf(f, "      ");
+    w += fprintf(f, "--%s", o->name);
+    if (o->arg)
+        w += fprintf(f, "=%s", o->arg);
+    if (w < 0)
+        return -1;
+    if (w + 1 > column) {
+        fputc('\n', f);
+        w = 0;
+    }
+    for (const char *line = o->help; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (fprintf(f, "%*s%.*s\n", column - w, "", (int)len, line) < 0)
+            return -1;
+        w = 0;
+        line += len + (nl != NULL);
+    }
+    return 0;
+}
+
+int cli_help(const cli_prog *p, FILE *f)
+{
+    if (fputs(p->synopsis, f) == EOF || fputs(p->intro, f) == EOF || fputs("\nOptions:\n", f) == EOF)
+        return -1;
+    for (size_t i = 0; i < p->n_opts; i++)
+        if (p->opts[i].help && put_option(f, &p->opts[i], p->help_column))
+            return -1;
+    if (fputs(p->outro, f) == EOF || fputs("\nExit status:\n", f) == EOF)
+        return -1;
+    for (size_t i = 0; i < p->n_exits; i++)
+        if (fprintf(f, "  %s", p->exits[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int write_failed(const char *prog)
+{
+    fprintf(stderr, "%s: cannot write to standard output: %s\n", prog, strerror(errno));
+    return CLI_EXIT_IO;
+}
+
+/* A page longer than stdout's buffer fails here, not at the final flush,
+ * so the reason is told here. */
+int cli_put_help(const cli_prog *p)
+{
+    return cli_help(p, stdout) ? write_failed(p->name) : CLI_EXIT_OK;
+}
+
+int cli_put_page(const char *prog, const char *text)
+{
+    return fputs(text, stdout) == EOF ? write_failed(prog) : CLI_EXIT_OK;
+}
+
+int cli_version(const char *prog)
+{
+    unsigned major, minor;
+    nsearch_format_version(&major, &minor);
+    printf("%s %s (index format %u.%u)\n", prog, nsearch_version(), major, minor);
+    return CLI_EXIT_OK;
+}
+
+int cli_usage(const char *prog, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_color(const char *when, int fd)
+{
+    if (!strcmp(when, "always"))
+        return 1;
+    if (!strcmp(when, "never"))
+        return 0;
+    if (strcmp(when, "auto") != 0)
+        return -1;
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    return !(nc && *nc) && !(term && !strcmp(term, "dumb")) && isatty(fd);
+}
+
+char *cli_safe(const char *text, size_t len, int mode)
+{
+    char *out = NULL;
+    size_t n;
+    if (nsearch_escape(text, len, mode, &out, &n, NULL))
+        return NULL;
+    return out;
+}
+
+int cli_put_safe(FILE *f, const char *text, size_t len, int mode)
+{
+    char *s = cli_safe(text, len, mode);
+    fputs(s ? s : "(not shown)", f);
+    nsearch_free(s);
+    return s ? 0 : -1;
+}
+
+int cli_close_stdout(const char *prog, int status)
+{
+    int flushed = fflush(stdout) == 0, e = errno;
+    int bad = !flushed || ferror(stdout);
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        flushed = 0;
+        e = errno;
+    }
+    if (!bad)
+        return status;
+    if (status != CLI_EXIT_IO)
+        fprintf(stderr, "%s: cannot write to standard output%s%s\n", prog, flushed ? "" : ": ",
+                flushed ? "" : strerror(e));
+    return CLI_EXIT_IO;
+}
