@@ -78,7 +78,7 @@ int nb_get_main(int argc, char **argv)
     }
     ns_buf out;
     ns_buf_init(&out);
-    sr_out_opts o = {SR_FMT_JSON, false, NULL};
+    sr_out_opts o = {SR_FMT_JSON, false, NULL, false, NULL};
     size_t bytes = 0;
     for (int pass = 0; pass < 2; pass++) { /* a warm-up pass, then the timed one */
         for (size_t i = 0; i < n; i++) {

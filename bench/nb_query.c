@@ -221,7 +221,7 @@ static int e2e_run(const e2e_cfg *c, sr_hit *hits, sr_render *r, ns_buf *buf, do
         ref_sum = hits_hash(hits, nh, ref_sum);
         sr_query_release(&q);
     }
-    sr_render_opts ro = {{c->fmt, false, NULL}, c->snippets, false};
+    sr_render_opts ro = {{c->fmt, false, NULL, false, NULL}, c->snippets, false};
     for (int pass = 0; pass < c->warmup + c->repeat; pass++) {
         int timed = pass >= c->warmup;
         sum = out_sum = hits_total = bytes_total = 0;

@@ -48,16 +48,16 @@ extern "C" {
 #endif
 
 #define NSEARCH_VERSION_MAJOR 0
-#define NSEARCH_VERSION_MINOR 2
+#define NSEARCH_VERSION_MINOR 3
 #define NSEARCH_VERSION_PATCH 0
 #define NSEARCH_VERSION_NUMBER                                                                     \
     (NSEARCH_VERSION_MAJOR * 10000 + NSEARCH_VERSION_MINOR * 100 + NSEARCH_VERSION_PATCH)
-#define NSEARCH_VERSION_STRING "0.2.0"
+#define NSEARCH_VERSION_STRING "0.3.0"
 
 /* The library's version as NSEARCH_VERSION_NUMBER computes it (that of the
  * library linked, which may be newer than the header compiled against). */
 NSEARCH_API unsigned nsearch_version_number(void);
-/* Returns: static, e.g. "0.2.0". */
+/* Returns: static, e.g. "0.3.0". */
 NSEARCH_API const char *nsearch_version(void);
 /* The index format this library writes and reads (FORMAT.md): an index of
  * another major version is refused with NSEARCH_E_VERSION. */
@@ -114,11 +114,16 @@ NSEARCH_API void nsearch_free(void *p);
  *                         "\\": the shown name maps back to one name;
  *   NSEARCH_ESCAPE_TOKEN  one field of a white-space-separated record
  *                         (TREC): unsafe bytes, white space and '%' as %HH;
- *                         "" as "%".
- * (The text format of nsearch_reader_render uses them.) */
+ *                         "" as "%";
+ *   NSEARCH_ESCAPE_JSON   a JSON string literal, quotes included (RFC 8259:
+ *                         '"', '\\' and controls escaped; bytes that are not
+ *                         UTF-8 become \ufffd): the writer of every JSON text
+ *                         the library makes (since 0.3).
+ * (The text format of nsearch_reader_render uses the first three.) */
 #define NSEARCH_ESCAPE_TEXT 0
 #define NSEARCH_ESCAPE_NAME 1
 #define NSEARCH_ESCAPE_TOKEN 2
+#define NSEARCH_ESCAPE_JSON 3
 
 /* Escapes text[0..len) in mode.  Errors: NSEARCH_E_NOMEM, NSEARCH_E_ARG.
  * Returns: owned *out (NUL-terminated, *out_len bytes before the NUL; may
@@ -384,6 +389,14 @@ typedef struct nsearch_render_opts {
     int explain;      /* text and JSON: the hit's nsearch_reader_explain */
     const char *qid;  /* the query's id (TREC, and JSON's "qid"); NULL: none
                          ("1" in TREC); borrowed for the call */
+    /* Since 0.3: */
+    int highlights_utf16; /* JSON: also "highlights_utf16", the highlights as
+                             [start, end) offsets in UTF-16 code units of the
+                             snippet (for JavaScript strings) */
+    const char *fields;   /* JSON hits: the other members to put in "fields",
+                             a comma-separated list of names ("topics,places");
+                             NULL (default): all; "": none (no "fields");
+                             borrowed for the call */
 } nsearch_render_opts;
 
 /* Sets the defaults above. */

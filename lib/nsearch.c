@@ -7,6 +7,7 @@
 
 #include "ns_alloc.h"
 #include "ns_format.h"
+#include "ns_json.h"
 #include "ns_term.h"
 
 unsigned nsearch_version_number(void) { return NSEARCH_VERSION_NUMBER; }
@@ -93,16 +94,21 @@ nsearch_rc nsearch_escape(const char *text, size_t len, int mode, char **out, si
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_escape: NULL argument");
     *out = NULL;
     *out_len = 0;
-    ns_term_style style;
+    ns_term_style style = NS_TERM_TEXT;
     switch (mode) {
     case NSEARCH_ESCAPE_TEXT: style = NS_TERM_TEXT; break;
     case NSEARCH_ESCAPE_NAME: style = NS_TERM_NAME; break;
     case NSEARCH_ESCAPE_TOKEN: style = NS_TERM_TOKEN; break;
+    case NSEARCH_ESCAPE_JSON: break;
     default: return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_escape: unknown mode %d", mode);
     }
     ns_buf b;
     ns_buf_init(&b);
-    if (ns_term_put(&b, text ? text : "", len, style) || ns_buf_putc(&b, 0)) {
+    if (!text)
+        text = "";
+    ns_rc rc = mode == NSEARCH_ESCAPE_JSON ? ns_json_put_string(&b, text, len)
+                                           : ns_term_put(&b, text, len, style);
+    if (rc || ns_buf_putc(&b, 0)) {
         ns_buf_release(&b);
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
     }

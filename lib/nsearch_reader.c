@@ -554,6 +554,8 @@ static nsearch_rc render_opts(const nsearch_render_opts *o, sr_render_opts *ro, 
     }
     ro->out.color = o->color != 0;
     ro->out.qid = o->qid;
+    ro->out.utf16 = o->highlights_utf16 != 0;
+    ro->out.fields = o->fields;
     ro->snippets = o->snippets != 0;
     ro->explain = o->explain != 0;
     return NSEARCH_OK;

@@ -95,4 +95,8 @@ char *cli_safe(const char *text, size_t len, int mode);
  * anything was written to it is not an error. */
 int cli_close_stdout(const char *prog, int status);
 
+/* The query syntax page (nsearch --help-syntax, GET /syntax of nsearch
+ * serve). */
+extern const char cli_syntax_text[];
+
 #endif

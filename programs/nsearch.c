@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "nsearch.h"
+#include "serve.h"
 
 #define PROG "nsearch"
 
@@ -84,7 +85,9 @@ static const char synopsis[] =
     "       nsearch --check [-i INDEX_DIR]\n"
     "       nsearch --info [-i INDEX_DIR] [--json]\n"
     "       nsearch --get ID... [-i INDEX_DIR] [--format text]\n"
-    "       nsearch [OPTION]... --like ID\n";
+    "       nsearch [OPTION]... --like ID\n"
+    "       nsearch serve [OPTION]...   (HTTP API and search page: nsearch serve --help;\n"
+    "                                    to search for the word serve: nsearch -- serve)\n";
 
 static const char intro[] =
     "Search an nsearch index and print the best matches, ranked by BM25.\n"
@@ -117,43 +120,6 @@ static const char *const exits[] = {
 
 static const cli_prog prog = {PROG, synopsis, intro, options, sizeof options / sizeof *options,
                               23, outro, exits, sizeof exits / sizeof *exits};
-
-static const char syntax_text[] =
-    "nsearch query syntax\n"
-    "\n"
-    "  oil prices          either word (OR; with --all, both: AND)\n"
-    "  \"oil prices\"        the words one after the other, after stemming\n"
-    "  \"bank of england\"   a stop word inside keeps its place: bank, any word,\n"
-    "                      england\n"
-    "  \"oil prices\"~3      both words within 3 positions of slop, in any order\n"
-    "                      (a swap costs 2); closer matches score more\n"
-    "  +oil prices         oil must occur; prices adds to the score\n"
-    "  oil -opec           oil, but not in documents with opec\n"
-    "  oil -\"crude oil\"    oil, but not the phrase; -(a OR b) excludes both\n"
-    "  oil AND opec        both (AND, OR, NOT are operators in upper case only)\n"
-    "  oil OR gas          either\n"
-    "  oil NOT opec        the same as oil -opec\n"
-    "  (oil OR gas) AND price   parentheses group; NOT binds tighter than\n"
-    "                      AND, AND tighter than OR: a OR b AND c is a OR (b AND c)\n"
-    "  title:oil           oil in the title; body:oil, in the body;\n"
-    "                      title:\"oil prices\", title:(oil gas) too\n"
-    "  topics:crude        the exact value of a keyword field (nindex --field\n"
-    "                      topics; nsearch --info lists them); a filter that\n"
-    "                      scores 0; topics:\"nat-gas\", topics:na* too\n"
-    "  petrol*             every indexed term that starts with petrol (terms are\n"
-    "                      stems: petrol* finds petroleum, but petroleu* finds\n"
-    "                      nothing); at least 2 characters; the 1024 most\n"
-    "                      frequent terms when there are more\n"
-    "  \\\"  \\(  \\-  \\:     a backslash makes the next character plain\n"
-    "\n"
-    "A word is an operator's operand only when the operator touches it: a\n"
-    "lone '-' or '+' is punctuation.  A word that analyses into several terms\n"
-    "(e-mail, U.S.) is those terms joined by the default operator; a word that\n"
-    "is a stop word is left out.  An exclusion alone matches nothing: -opec is\n"
-    "an error.  Phrases score as one term whose frequency is the number of\n"
-    "matches (sloppy: the sum of 1/(distance+1)) and whose idf is the sum of\n"
-    "its words'; excluded clauses do not score.  --literal turns the syntax\n"
-    "off; --show-query shows how a query was read.\n";
 
 /* What a run needs: the index, its reader, the options. */
 typedef struct app {
@@ -738,7 +704,7 @@ static int apply_option(int c, cmdline *o, app *a)
         break;
     }
     case OPT_LIKE: a->like = optarg; break;
-    case OPT_HELP_SYNTAX: return cli_put_page(PROG, syntax_text);
+    case OPT_HELP_SYNTAX: return cli_put_page(PROG, cli_syntax_text);
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = 0; break;
     case OPT_ALGO:
@@ -909,6 +875,8 @@ static int run(const cmdline *o, app *a)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return serve_main(argc - 1, argv + 1);
     cmdline o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";

@@ -92,20 +92,41 @@ static ns_rc put_json_field(ns_buf *out, const char *name, const char *s, size_t
 
 /* Appends "\"NAME\":VALUE" for each of d's other fields, comma-separated
  * (and after a comma when lead). */
-static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, int lead,
-                             ns_err *err)
+/* Whether name[0..len) is in the comma-separated list (NULL: every name). */
+static bool field_wanted(const char *list, const char *name, size_t len)
+{
+    if (!list)
+        return true;
+    for (const char *p = list;;) {
+        const char *c = strchr(p, ',');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        if (!c)
+            return false;
+        p = c + 1;
+    }
+}
+
+/* The document's other fields as JSON members: `open` before the first
+ * one written and `close` after the last (none written: neither); only
+ * those `wanted` names (NULL: all). */
+static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, const char *open,
+                             const char *close, const char *wanted, ns_err *err)
 {
     sr_field_iter it;
     sr_field f;
     sr_doc_field_first(d, &it);
     int r;
     ns_rc rc = NS_OK; /* sticky */
+    bool lead = false;
     while (!rc && (r = sr_doc_field_next(ix, d, &it, &f, err)) == 1) {
+        if (!field_wanted(wanted, f.name, f.name_len))
+            continue;
         if (!f.v)
             return ns_err_set(err, NS_E_ARG, "internal error: field value in the frame not fetched");
-        if (lead)
-            ns_buf_putc_s(&rc, out, ',');
-        lead = 1;
+        ns_buf_puts_s(&rc, out, lead ? "," : open);
+        lead = true;
         NS_STICKY(&rc, ns_json_put_string(out, f.name, f.name_len));
         ns_buf_putc_s(&rc, out, ':');
         if (f.type == NS_VAL_STRING)
@@ -113,9 +134,31 @@ static ns_rc put_json_extras(ns_buf *out, const sr_index *ix, const sr_doc *d, i
         else
             ns_buf_append_s(&rc, out, f.v, f.len);
     }
+    if (lead)
+        ns_buf_puts_s(&rc, out, close);
     if (rc)
         return ns_err_set(err, rc, "out of memory");
     return r < 0 ? NS_E_CORRUPT : NS_OK;
+}
+
+/* The highlights of s as [start, end) pairs in UTF-16 code units: a code
+ * point of four UTF-8 bytes is two units, any other one. */
+static void put_utf16_highlights(ns_rc *rc, ns_buf *out, const sr_snippet *s)
+{
+    const uint8_t *t = s->text.data;
+    size_t at = 0, units = 0;
+    ns_buf_puts_s(rc, out, ",\"highlights_utf16\":[");
+    for (size_t i = 0; i < s->n_hl && !*rc; i++) {
+        size_t ends[2] = {s->hl[i].start, s->hl[i].end}, u[2];
+        for (int k = 0; k < 2; k++) {
+            for (; at < ends[k] && at < s->text.len; at++)
+                if ((t[at] & 0xC0) != 0x80)
+                    units += t[at] >= 0xF0 ? 2 : 1;
+            u[k] = units;
+        }
+        ns_buf_printf_s(rc, out, "%s[%zu,%zu]", i ? "," : "", u[0], u[1]);
+    }
+    ns_buf_putc_s(rc, out, ']');
 }
 
 ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const sr_doc *d,
@@ -133,7 +176,7 @@ ns_rc sr_output_doc(ns_buf *out, const sr_out_opts *o, const sr_index *ix, const
         NS_STICKY(&rc, put_json_field(out, "body", d->f[NS_FIELD_BODY], d->len[NS_FIELD_BODY]));
         if (rc)
             return ns_err_set(err, rc, "out of memory");
-        if ((rc = put_json_extras(out, ix, d, 1, err)))
+        if ((rc = put_json_extras(out, ix, d, ",", "", NULL, err)))
             return rc;
         ns_buf_puts_s(&rc, out, "}\n");
         return rc ? ns_err_set(err, rc, "out of memory") : NS_OK;
@@ -205,14 +248,12 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_e
             NS_STICKY(&rc, put_json_field(out, "date", d->f[NS_FIELD_DATE], d->len[NS_FIELD_DATE]));
         if (d->len[NS_FIELD_URL])
             NS_STICKY(&rc, put_json_field(out, "url", d->f[NS_FIELD_URL], d->len[NS_FIELD_URL]));
-        if (!rc && d->n_extra) {
-            ns_buf_puts_s(&rc, out, ",\"fields\":{");
-            if (rc)
-                return ns_err_set(err, rc, "out of memory");
-            ns_rc xr = put_json_extras(out, h->ix, d, 0, err); /* its own message */
+        if (rc)
+            return ns_err_set(err, rc, "out of memory");
+        if (d->n_extra && (!o->fields || *o->fields)) {
+            ns_rc xr = put_json_extras(out, h->ix, d, ",\"fields\":{", "}", o->fields, err);
             if (xr)
-                return xr;
-            ns_buf_putc_s(&rc, out, '}');
+                return xr; /* its own message */
         }
         if (h->snippet) {
             NS_STICKY(&rc, put_json_field(out, "snippet", (const char *)h->snippet->text.data,
@@ -222,6 +263,8 @@ ns_rc sr_output_hit(ns_buf *out, const sr_out_opts *o, const sr_out_hit *h, ns_e
                 ns_buf_printf_s(&rc, out, "%s[%zu,%zu]", i ? "," : "", h->snippet->hl[i].start,
                                 h->snippet->hl[i].end);
             ns_buf_putc_s(&rc, out, ']');
+            if (o->utf16)
+                put_utf16_highlights(&rc, out, h->snippet);
         }
         if (h->explain) {
             ns_buf_puts_s(&rc, out, ",\"explain\":");

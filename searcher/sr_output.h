@@ -22,6 +22,9 @@ typedef struct sr_out_opts {
     sr_format fmt;
     bool color;      /* text only: ANSI bold/colour for titles and matches */
     const char *qid; /* NULL unless answering a query file */
+    bool utf16;      /* JSON hits: also "highlights_utf16" (UTF-16 code units) */
+    const char *fields; /* JSON hits: the other fields to write, a comma-separated
+                         * list of names; NULL: all; "": none (borrowed) */
 } sr_out_opts;
 
 typedef struct sr_out_hit {
@@ -39,8 +42,9 @@ typedef struct sr_out_hit {
 } sr_out_hit;
 
 /* Appends one hit.  JSON: rank, id, title, score, date and url when not
- * empty, "fields" (the document's other fields, when it has any: strings as
- * JSON strings, other values as stored), then snippet and highlights unless
+ * empty, "fields" (the document's other fields that o->fields names, when
+ * there are any: strings as JSON strings, other values as stored), then
+ * snippet and highlights (and highlights_utf16 with o->utf16) unless
  * h->snippet is NULL.  Text: the snippet line only when h->snippet is not
  * NULL and not empty.  NS_E_NOMEM, NS_E_CORRUPT (err set: a damaged
  * record). */

@@ -22,7 +22,7 @@
  *
  *     sr_render *r;
  *     if (sr_render_new(&r)) ... out of memory
- *     sr_render_opts o = {{SR_FMT_JSON, false, NULL}, true, false};
+ *     sr_render_opts o = {{SR_FMT_JSON, false, NULL, false, NULL}, true, false};
  *     rc = sr_render_hits(r, ix, &q, hits, n, &o, &buf, NULL, &err);
  *     sr_render_free(r);
  */

@@ -50,7 +50,7 @@ static char *render(ctx *c, sr_format fmt, bool snippets, sr_render_stats *st)
     ns_buf b;
     ns_buf_init(&b);
     ns_err err;
-    sr_render_opts o = {{fmt, false, NULL}, snippets, false};
+    sr_render_opts o = {{fmt, false, NULL, false, NULL}, snippets, false};
     cr_assert_eq(sr_render_hits(c->r, c->ix, &c->q, c->hits, c->n, &o, &b, st, &err), NS_OK, "%s",
                  err.msg);
     char *s = strdup(ns_buf_cstr(&b));
@@ -199,7 +199,7 @@ Test(sr_render, a_document_out_of_range_is_an_error_with_a_message)
     ns_buf_init(&b);
     ns_err err;
     ns_err_clear(&err);
-    sr_render_opts o = {{SR_FMT_TREC, false, NULL}, true, false};
+    sr_render_opts o = {{SR_FMT_TREC, false, NULL, false, NULL}, true, false};
     cr_assert_eq(sr_render_hit(c.r, c.ix, &c.q, &bad, 1, &o, &b, NULL, &err), NS_E_ARG);
     cr_assert(strstr(err.msg, "out of range"), "%s", err.msg);
     ns_buf_release(&b);
@@ -219,7 +219,7 @@ Test(sr_render, every_allocation_failure_is_nomem)
         ns_buf_init(&b);
         ns_err err;
         ns_err_clear(&err);
-        sr_render_opts o = {{SR_FMT_TEXT, false, NULL}, true, false};
+        sr_render_opts o = {{SR_FMT_TEXT, false, NULL, false, NULL}, true, false};
         ns_alloc_fail_after(i);
         ns_rc rc = sr_render_new(&r);
         if (!rc)
@@ -253,7 +253,7 @@ Test(sr_render, colour_marks_title_matches_only_with_snippets)
     ns_buf_init(&a);
     ns_buf_init(&b);
     ns_err err;
-    sr_render_opts with = {{SR_FMT_TEXT, true, NULL}, true, false}, without = {{SR_FMT_TEXT, true, NULL}, false, false};
+    sr_render_opts with = {{SR_FMT_TEXT, true, NULL, false, NULL}, true, false}, without = {{SR_FMT_TEXT, true, NULL, false, NULL}, false, false};
     cr_assert_eq(sr_render_hits(c.r, c.ix, &c.q, c.hits, c.n, &with, &a, NULL, &err), NS_OK);
     cr_assert_eq(sr_render_hits(c.r, c.ix, &c.q, c.hits, c.n, &without, &b, NULL, &err), NS_OK);
     /* bold title, the match in bold red, bold again after it */
