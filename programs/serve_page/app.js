@@ -100,6 +100,10 @@
     meta.appendChild(make('span', 'id', h.id));
     if (h.date) meta.appendChild(make('span', 'date', h.date));
     if (h.url) meta.appendChild(safeLink(h.url, h.url));
+    Object.keys(h.fields || {}).forEach(function (f) {
+      var v = h.fields[f];
+      meta.appendChild(make('span', 'field', f + ': ' + (Array.isArray(v) ? v.join(', ') : v)));
+    });
     li.appendChild(meta);
     if (typeof h.snippet === 'string') li.appendChild(snippet(h.snippet, h.highlights_utf16));
     return li;
@@ -142,6 +146,7 @@
       .then(function (r) {
         if (my !== seq) return;
         renderResults(r);
+        if (lastSearch && lastSearch.q === q && lastSearch.offset !== offset) window.scrollTo(0, 0);
         lastSearch = { q: q, offset: offset };
       }, function (err) {
         if (my !== seq) return;
@@ -178,10 +183,13 @@
     get('/doc/' + encodeURIComponent(id)).then(function (d) {
       if (my !== seq) return;
       document.title = (d.title || d.id) + ' - nsearch';
-      el.doc.appendChild(make('h2', null, d.title || d.id));
+      var h = make('h2', null, d.title || d.id);
+      h.tabIndex = -1;
+      el.doc.appendChild(h);
       var dl = make('dl');
       Object.keys(d).forEach(function (k) { if (k !== 'title') member(dl, k, d[k]); });
       el.doc.appendChild(dl);
+      h.focus();
     }, function (err) {
       if (my === seq) showError(err, null);
     });

@@ -93,7 +93,8 @@ class Server:
         self.port = None
         threading.Thread(target=self._read, daemon=True).start()
         if not self.ready.wait(left(10)) or not self.port:
-            raise Failure('nsearch serve did not print its "serving" line; stderr: %r' % self.lines[-5:])
+            raise Failure('nsearch serve did not print its "serving" line%s; stderr: %r'
+                          % ('' if self.proc.poll() is None else ' (exit %d)' % self.proc.returncode, self.lines[-5:]))
         self.base = 'http://127.0.0.1:%d/' % self.port
 
     def _read(self):
@@ -381,7 +382,7 @@ def run(srv, br, shot):
     log('ok: %s runs the search: ranks 21..%d, Next disabled' % (url, 20 + len(a3['hits'])))
 
     # Malformed queries: the server's message and a caret under its column
-    for q, how in (('"oil', 'enter'), ('crude "oil', 'click')):
+    for q, how in (('"oil', 'enter'), ('😀 café "oil', 'click')):   # columns count characters
         st, err = srv.search(q)
         check(st == 400 and 'error' in err, 'the server answered %d %r to %r' % (st, err, q))
         e = err['error']
