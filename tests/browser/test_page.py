@@ -78,7 +78,7 @@ def corpus():
                          '<script>window.__pwned=1</script> end',
                  'url': 'javascript:window.__pwned=1',
                  'note': '<img src=x onerror="window.__pwned=1">'})
-    docs.append({'id': 'xss/2 a&b?c#d', 'title': '"><img src=x onerror="window.__pwned=1">',
+    docs.append({'id': 'xss/2 a&b?c#d%41+z', 'title': '"><img src=x onerror="window.__pwned=1">',
                  'body': 'pwned again <script>window.__pwned=1</script> <b>bold?</b>'})
     return docs
 
