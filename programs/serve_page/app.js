@@ -12,7 +12,7 @@
     searchView: $('search-view'), doc: $('doc')
   };
   var seq = 0;        // answers to older requests than the latest are dropped
-  var lastSearch = null;   // {q, offset, total} of the results on screen
+  var lastSearch = null;   // {q, offset} of the results on screen
 
   function make(tag, cls, text) {
     var e = document.createElement(tag);
@@ -30,7 +30,9 @@
         throw { message: 'Could not reach the server (' + (e && e.message || e) + ').' };
       })
       .then(function (r) {
-        if (r.ok) return asText ? r.text() : r.json();
+        if (r.ok) return asText ? r.text() : r.json().catch(function () {
+          throw { message: 'The server\'s answer (HTTP ' + r.status + ') is not JSON.' };
+        });
         return r.json().catch(function () { return null; }).then(function (j) {
           var err = j && j.error;
           if (err && err.message) throw err;

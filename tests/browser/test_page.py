@@ -407,15 +407,23 @@ def run(srv, br, shot):
     st, _, body = srv.api('/doc/' + urllib.parse.quote(first['id'], safe=''))
     check(st == 200, 'GET /doc/%s answered %d' % (first['id'], st))
     doc = json.loads(body)
+    url_oil = br.js('location.href')
     br.click('#results li.hit .title a')
     br.wait(VISIBLE + '("doc") && document.getElementById("doc").textContent.includes(%s)' % json.dumps(doc['body']),
             'the document view of ' + first['id'])
     check(url_params(br) == {'doc': first['id']}, 'URL of the document view: ' + br.js('location.href'))
     check(not br.js(VISIBLE + '("results")'), '#results still shown with #doc')
+    br.click('#doc a[href]')        # its first link: back to the results
+    wait_ranks(br, 1, 10, 'the link back from the document view')
+    check(br.js('location.href') == url_oil, 'the link back went to ' + br.js('location.href'))
+    check(not br.js(VISIBLE + '("doc")'), '#doc still shown after the link back')
+    br.js('setTimeout(() => history.forward(), 0)')
+    br.wait(VISIBLE + '("doc") && document.getElementById("doc").textContent.includes(%s)' % json.dumps(doc['body']),
+            'the document view again after history.forward()')
     br.js('setTimeout(() => history.back(), 0)')
     wait_ranks(br, 1, 10, 'history.back() from the document view')
     check(not br.js(VISIBLE + '("doc")'), '#doc still shown after history.back()')
-    log('ok: the title link shows /doc/%s in #doc; back returns to the results' % first['id'])
+    log('ok: the title link shows /doc/%s in #doc; its link back, forward and back work' % first['id'])
 
     # Stored HTML is text (XSS), in the hits and in the document view
     st, ax = srv.search('pwned')
