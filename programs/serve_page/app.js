@@ -173,7 +173,7 @@
     hideError();
     clear(el.doc);
     el.doc.hidden = false;
-    var back = make('a', 'back', '← Back to results');
+    var back = make('a', 'back', lastSearch ? '← Back to results' : '← Search');
     back.href = lastSearch ? '?' + new URLSearchParams(lastSearch) : '/';
     back.addEventListener('click', function (ev) {
       if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
