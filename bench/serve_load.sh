@@ -25,6 +25,11 @@
 # whose "mean_us" is the in-process end-to-end time of the same queries
 # (parse, rank, fetch, snippets, JSON: what the server does for a GET
 # /search with its defaults); the table shows the mean of these runs.
+# nbench does not count the matches, and the server does ("total" is exact:
+# a full pass over the postings), so the script also measures, as a
+# reference that does, the CPU time per query of
+#   NSEARCH -i INDEX_DIR --queries QUERY_LOG --json -k K --count >/dev/null
+# (with /usr/bin/time; index opening included, a few ms in all).
 #
 # Then, on the server with the largest T and the largest C:
 #   --rebuild N   wrk runs while INDEX_DIR is rebuilt N times, one after the
@@ -40,10 +45,13 @@
 # Finally the server is stopped with SIGTERM: it must exit 0.
 #
 # Output (stdout): one table row per run,
-#   threads conns  qps  p50_ms p99_ms errors took_us nbench_us took/nb rss_MiB
-# (took_us: mean "took_us" of the run's answers; nbench_us: the mean of the
-# nbench runs; rss_MiB: the server's VmRSS after the run), then the
-# rebuild and soak reports, then one line per target:
+#   threads conns qps p50_ms p99_ms errors took_us cpu_us nbench_us took/nb rss_MiB
+# (qps, p50, p99: wrk's; errors: see the targets; took_us: the mean "took_us"
+# of the run's answers, wall time; cpu_us: the server's CPU time (utime +
+# stime, /proc/PID/stat) over the run / requests, HTTP included; nbench_us:
+# the mean of the nbench runs; rss_MiB: the server's VmRSS after the run),
+# the nbench and CLI reference figures, then the rebuild and soak reports,
+# then one line per target:
 #   ok:     TARGET          or
 #   MISSED: TARGET (what was seen)
 # Targets:  [c] correctness, [t] timing (meaningful on a quiet machine only)
@@ -251,6 +259,7 @@ rss_kib() { # rss_kib FIELD: the server's /proc status FIELD in KiB, or 0
     fi
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+both() { printf '%s\n' "$*"; printf '%s: %s\n' "$PROG" "$*" >&2; } # report and progress
 alive() { [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; }
 
 # health_gen: the generation GET /health reports, or "" when it does not answer
@@ -334,9 +343,31 @@ run_nbench() {
     nb_means+=("$m")
     echo "$PROG: nbench query --e2e=json -k $k --modes or: mean $m us" >&2
 }
+# the CPU time per query of `NSEARCH -i INDEX_DIR --queries QUERY_LOG --json
+# -k K --count` (the CLI, output to /dev/null): a reference that counts every
+# match as the server does ("total" is exact; nbench's e2e does not count)
+cli_cpus=()
+run_cli_ref() {
+    [ -x /usr/bin/time ] || return 0
+    local n cpu
+    n=$(grep -c . "$qlog")
+    cpu=$(/usr/bin/time -f '%U %S' "$nsearch" -i "$index" --queries "$qlog" --json -k "$k" \
+        --count 2>&1 >/dev/null | tail -n 1)
+    cli_cpus+=("$(awk -v c="$cpu" -v n="$n" 'BEGIN { split(c, a, " "); printf "%.1f", (a[1] + a[2]) * 1e6 / n }')")
+}
+mean_of() { # mean_of VALUE...: "-" when none
+    [ $# -gt 0 ] || { echo "-"; return; }
+    printf '%s\n' "$@" | awk '{ s += $1; n++ } END { printf "%.1f", s / n }'
+}
+# the server's CPU time so far, in clock ticks (utime + stime)
+cpu_ticks() {
+    sed 's/^.*) //' "/proc/${srv_pid:-none}/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
 nb_mean() {
     [ ${#nb_means[@]} -gt 0 ] || { echo "-"; return; }
-    printf '%s\n' "${nb_means[@]}" | awk '{ s += $1; n++ } END { printf "%.1f", s / n }'
+    mean_of "${nb_means[@]}"
 }
 
 declare -A qps_of took_of
@@ -344,9 +375,11 @@ rows=()
 
 # measure T C: one measured run, one table row
 measure() {
-    local t=$1 c=$2 out=$logs/wrk-t$1-c$2.out e
+    local t=$1 c=$2 out=$logs/wrk-t$1-c$2.out e ticks0 ticks1 cpu
+    ticks0=$(cpu_ticks)
     wrk_run "$c" "$duration" "$out"
     wrk_wait
+    ticks1=$(cpu_ticks)
     if ! grep -q '^serve_load: ' "$out"; then
         echo "$PROG: wrk failed (threads $t, conns $c):" >&2
         sed 's/^/  /' "$out" >&2
@@ -356,7 +389,9 @@ measure() {
     e=$(field "$out" errors)
     qps_of[$t,$c]=$(field "$out" qps)
     took_of[$t,$c]=$(field "$out" took_mean_us)
-    rows+=("$t $c ${qps_of[$t,$c]} $(field "$out" p50_us) $(field "$out" p99_us) $e ${took_of[$t,$c]} $(rss_kib VmRSS)")
+    cpu=$(awk -v a="${ticks0:-0}" -v b="${ticks1:-0}" -v n="$(field "$out" requests)" -v hz="$clk_tck" \
+        'BEGIN { printf "%.1f", (n > 0) ? (b - a) * 1e6 / hz / n : 0 }')
+    rows+=("$t $c ${qps_of[$t,$c]} $(field "$out" p50_us) $(field "$out" p99_us) $e ${took_of[$t,$c]} $cpu $(rss_kib VmRSS)")
     target c "$([ "$e" = 0 ] && echo 1 || echo 0)" "zero errors: threads $t, conns $c" \
         "$e errors: non-200 $(field "$out" non200) ($(field "$out" statuses)), 200 without took_us $(field "$out" bad200), socket connect/read/write/timeout $(field "$out" sock_connect)/$(field "$out" sock_read)/$(field "$out" sock_write)/$(field "$out" sock_timeout); first: $(field "$out" first_error)"
     if ! alive; then
@@ -367,19 +402,26 @@ measure() {
 }
 
 print_table() {
-    local nbm r t c q p50 p99 e took rss ratio
+    local nbm r t c q p50 p99 e took cpu rss ratio
     nbm=$(nb_mean)
-    printf '\n%7s %6s %9s %8s %8s %7s %8s %9s %7s %8s\n' threads conns qps p50_ms p99_ms \
-        errors took_us nbench_us took/nb rss_MiB
+    printf '\n%7s %6s %9s %8s %8s %7s %8s %8s %9s %7s %8s\n' threads conns qps p50_ms p99_ms \
+        errors took_us cpu_us nbench_us took/nb rss_MiB
     for r in "${rows[@]}"; do
-        read -r t c q p50 p99 e took rss <<<"$r"
+        read -r t c q p50 p99 e took cpu rss <<<"$r"
         ratio=-
         [ "$nbm" != - ] && ratio=$(awk -v a="$took" -v b="$nbm" 'BEGIN { printf "%.2f", a / b }')
-        printf '%7s %6s %9s %8s %8s %7s %8s %9s %7s %8s\n' "$t" "$c" "$q" \
+        printf '%7s %6s %9s %8s %8s %7s %8s %8s %9s %7s %8s\n' "$t" "$c" "$q" \
             "$(awk -v u="$p50" 'BEGIN { printf "%.2f", u / 1000 }')" \
             "$(awk -v u="$p99" 'BEGIN { printf "%.2f", u / 1000 }')" \
-            "$e" "$took" "$nbm" "$ratio" "$(mib "$rss")"
+            "$e" "$took" "$cpu" "$nbm" "$ratio" "$(mib "$rss")"
     done
+    [ ${#nb_means[@]} -gt 0 ] &&
+        printf 'nbench query --e2e=json -k %s --modes or, mean us per query: %s (runs: %s)\n' \
+            "$k" "$nbm" "${nb_means[*]}"
+    [ ${#cli_cpus[@]} -gt 0 ] &&
+        printf 'nsearch --queries --json -k %s --count, CPU us per query: %s (runs: %s)\n' \
+            "$k" "$(mean_of "${cli_cpus[@]}")" "${cli_cpus[*]}"
+    return 0
 }
 
 # rebuild_run T C: the load while INDEX_DIR is rebuilt $rebuild times
@@ -401,7 +443,7 @@ rebuild_run() {
         st=$?
         if [ $st != 0 ]; then
             rb_ok=0
-            echo "$PROG: rebuild $i failed (nindex exit $st): see $logs/nindex-$i.log" >&2
+            both "rebuild $i failed (nindex exit $st): see $logs/nindex-$i.log"
             continue
         fi
         want=$((g0 + i))
@@ -412,10 +454,10 @@ rebuild_run() {
             alive || break
             sleep 0.1
         done
-        echo "$PROG: rebuild $i: nindex $((SECONDS - t0)) s; /health generation ${g:-none}" >&2
+        both "rebuild $i: nindex $((SECONDS - t0)) s; then /health generation ${g:-none}"
         if [ -z "$g" ] || [ "$g" -lt "$want" ]; then
             ok_gen=0
-            echo "$PROG: rebuild $i: generation $want never served (/health: ${g:-no answer})" >&2
+            both "rebuild $i: generation $want never served (/health: ${g:-no answer})"
         fi
         sleep 1
     done
@@ -465,8 +507,8 @@ soak_run() {
         sleep 1
         if [ $((SECONDS - last)) -ge "$rss_every" ] && kill -0 "$wrk_pid" 2>/dev/null; then
             last=$SECONDS
-            printf 'soak: %6s %9s %9s\n' "$((SECONDS - start))" "$(mib "$(rss_kib VmRSS)")" \
-                "$(mib "$(rss_kib RssAnon)")" | tee /dev/stderr
+            both "$(printf 'soak: %6s %9s %9s' "$((SECONDS - start))" "$(mib "$(rss_kib VmRSS)")" \
+                "$(mib "$(rss_kib RssAnon)")")"
         fi
     done
     rss=$(rss_kib VmRSS) anon=$(rss_kib RssAnon)
@@ -493,6 +535,7 @@ soak_run() {
 echo "$PROG: $(nproc 2>/dev/null || echo '?') CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" >&2
 for t in $threads_list; do
     run_nbench
+    run_cli_ref
     start_server "$t" || continue
     echo "$PROG: threads $t: serving on 127.0.0.1:$port (pid $srv_pid)" >&2
     if [ "$warmup" -gt 0 ]; then
@@ -519,6 +562,7 @@ for t in $threads_list; do
     if alive; then stop_server "$t"; else srv_pid=; fi
 done
 run_nbench
+run_cli_ref
 
 print_table
 [ -f "$logs/rebuild.txt" ] && cat "$logs/rebuild.txt"
@@ -529,7 +573,7 @@ case " $threads_list " in
 *" 1 "*" 2 "* | *" 2 "*" 1 "*)
     q1=${qps_of[1,$c_max]:-} q2=${qps_of[2,$c_max]:-}
     if [ -n "$q1" ] && [ -n "$q2" ]; then
-        r=$(awk -v a="$q2" -v b="$q1" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+        r=$(awk -v a="$q2" -v b="$q1" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
         target t "$(awk -v r="$r" -v x="$scale_target" 'BEGIN { print (r >= x) ? 1 : 0 }')" \
             "QPS with 2 threads >= ${scale_target}x 1 thread at $c_max connections" \
             "${r}x: $q2 / $q1 qps"
