@@ -260,6 +260,14 @@ rss_kib() { # rss_kib FIELD: the server's /proc status FIELD in KiB, or 0
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 both() { printf '%s\n' "$*"; printf '%s: %s\n' "$PROG" "$*" >&2; } # report and progress
+# files_open: the server's open descriptors that are not sockets, pipes or
+# anonymous inodes (index files, its log); maps_deleted: its mappings of
+# deleted files (an old index generation still mapped)
+files_open() {
+    find "/proc/${srv_pid:-none}/fd" -mindepth 1 -printf '%l\n' 2>/dev/null |
+        grep -Evc '^(socket|pipe|anon_inode):'
+}
+maps_deleted() { grep -c ' (deleted)$' "/proc/${srv_pid:-none}/maps" 2>/dev/null; }
 alive() { [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; }
 
 # health_gen: the generation GET /health reports, or "" when it does not answer
@@ -427,13 +435,13 @@ print_table() {
 # rebuild_run T C: the load while INDEX_DIR is rebuilt $rebuild times
 rebuild_run() {
     local t=$1 c=$2 out=$logs/wrk-rebuild.out g0 g want i st ok_gen=1 rb_ok=1
-    local rss0 anon0 rss1 anon1 e gens missing=
+    local rss0 anon0 rss1 anon1 e gens missing='' files0 files1 deleted
     g0=$(health_gen)
     if [ -z "$g0" ]; then
         target c 0 "rebuild: GET /health answers" "no generation in its answer"
         return 1
     fi
-    rss0=$(rss_kib VmRSS) anon0=$(rss_kib RssAnon)
+    rss0=$(rss_kib VmRSS) anon0=$(rss_kib RssAnon) files0=$(files_open)
     # long enough for any rebuild; stopped with SIGINT (wrk then reports)
     wrk_run "$c" $((rebuild * 900 + 60)) "$out"
     sleep 1
@@ -463,7 +471,8 @@ rebuild_run() {
     done
     kill -INT "$wrk_pid" 2>/dev/null
     wrk_wait
-    rss1=$(rss_kib VmRSS) anon1=$(rss_kib RssAnon)
+    sleep 0.5 # the last answers' leases given back
+    rss1=$(rss_kib VmRSS) anon1=$(rss_kib RssAnon) files1=$(files_open) deleted=$(maps_deleted)
     if ! grep -q '^serve_load: ' "$out"; then
         target c 0 "wrk runs during the rebuilds" "see $out"
         return 1
@@ -481,9 +490,14 @@ rebuild_run() {
         "$e" "$gens" "$g0" "$(health_gen)"
     printf 'rebuild: RSS %s -> %s MiB (anon %s -> %s MiB)\n' "$(mib "$rss0")" "$(mib "$rss1")" \
         "$(mib "$anon0")" "$(mib "$anon1")"
+    printf 'rebuild: open files (not sockets) %s -> %s; mappings of deleted files %s\n' \
+        "$files0" "$files1" "$deleted"
     target c "$([ "$e" = 0 ] && echo 1 || echo 0)" "rebuild: zero failed requests" \
         "$e failed: non-200 $(field "$out" non200) ($(field "$out" statuses)), 200 without took_us $(field "$out" bad200), socket connect/read/write/timeout $(field "$out" sock_connect)/$(field "$out" sock_read)/$(field "$out" sock_write)/$(field "$out" sock_timeout); first: $(field "$out" first_error)"
     target c $rb_ok "rebuild: every nindex run succeeded" "see $logs/nindex-*.log"
+    target c "$([ "$deleted" = 0 ] && [ "$files1" -le "$files0" ] && echo 1 || echo 0)" \
+        "rebuild: old generations closed (no deleted file mapped, no more files open)" \
+        "$deleted mappings of deleted files; open files $files0 -> $files1"
     target c $ok_gen "rebuild: /health shows each rebuild's generation" "see the lines above"
     target c "$([ -z "$missing" ] && echo 1 || echo 0)" \
         "rebuild: answers from every generation $g0..$((g0 + rebuild))" "none from:$missing"
