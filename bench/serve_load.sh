@@ -357,10 +357,16 @@ run_nbench() {
 cli_cpus=()
 run_cli_ref() {
     [ -x /usr/bin/time ] || return 0
-    local n cpu
+    local n cpu out=$logs/cli-${#cli_cpus[@]}.err
     n=$(grep -c . "$qlog")
-    cpu=$(/usr/bin/time -f '%U %S' "$nsearch" -i "$index" --queries "$qlog" --json -k "$k" \
-        --count 2>&1 >/dev/null | tail -n 1)
+    /usr/bin/time -o "$out.time" -f '%x %U %S' "$nsearch" -i "$index" --queries "$qlog" --json \
+        -k "$k" --count >/dev/null 2>"$out"
+    cpu=$(tail -n 1 "$out.time")
+    if [ "${cpu%% *}" != 0 ]; then
+        echo "$PROG: nsearch --queries --count failed (see $out): no CLI reference figure" >&2
+        return 0
+    fi
+    cpu=${cpu#* }
     cli_cpus+=("$(awk -v c="$cpu" -v n="$n" 'BEGIN { split(c, a, " "); printf "%.1f", (a[1] + a[2]) * 1e6 / n }')")
 }
 mean_of() { # mean_of VALUE...: "-" when none
