@@ -586,7 +586,15 @@ for t in $threads_list; do
             soak_run "$t" "$c_max" >"$logs/soak.txt" || true
         fi
     fi
-    if alive; then stop_server "$t"; else srv_pid=; fi
+    if alive; then
+        stop_server "$t"
+    elif [ -n "$srv_pid" ]; then
+        wait "$srv_pid"
+        st=$?
+        srv_pid=''
+        target c 0 "the server (--threads $t) runs until SIGTERM" \
+            "it ended with status $st$([ $st -gt 128 ] && echo ": signal $((st - 128))")"
+    fi
 done
 run_nbench
 run_cli_ref
