@@ -21,7 +21,8 @@
 --     p99_us=N lat_max_us=N non200=N bad200=N damaged=N sock_connect=N
 --     sock_read=N sock_write=N sock_timeout=N errors=N took_n=N took_mean_us=F
 --     took_max_us=N gens=G1,G2,... statuses=STATUS:COUNT,... first_error=TEXT
--- where errors = non200 + bad200 + the socket errors, gens the generations
+-- where errors = non200 + bad200 + damaged + the socket errors (wrk's
+-- connect, read, write errors and timeouts), gens the generations
 -- seen in increasing order ("-" if none), statuses the non-200 statuses
 -- ("-" if none; 0 is a 200 without took_us), first_error the start of the
 -- first bad answer (status, then at most 120 bytes of its body, spaces as
@@ -141,7 +142,7 @@ function done(summary, latency, requests)
         first = first or thread:get("first_error")
     end
     local e = summary.errors
-    local errors = t.non200 + t.bad200 + e.connect + e.read + e.write + e.timeout
+    local errors = t.non200 + t.bad200 + t.damaged + e.connect + e.read + e.write + e.timeout
     local secs = summary.duration / 1e6
     print(string.format(
         "serve_load: requests=%d duration_us=%d qps=%.1f lat_mean_us=%.1f p50_us=%d p90_us=%d"

@@ -55,8 +55,8 @@
 #   ok:     TARGET          or
 #   MISSED: TARGET (what was seen)
 # Targets:  [c] correctness, [t] timing (meaningful on a quiet machine only)
-#   [c] zero errors in every run (non-200, a 200 without took_us, socket
-#       errors, wrk timeouts); [c] the server alive after every run and exit
+#   [c] zero errors in every run (non-200, a 200 without took_us or with
+#       "damaged":true, socket errors, wrk timeouts); [c] the server alive after every run and exit
 #       0 on SIGTERM;
 #   [t] QPS with 2 threads >= --scale-target (1.6) x QPS with 1 thread, at
 #       the largest C (when --threads has both 1 and 2);
@@ -338,6 +338,14 @@ field() {
     sed -n 's/^serve_load: //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
 }
 
+# why OUT: what the errors of a wrk run were
+why() {
+    printf 'non-200 %s (%s), 200 without took_us %s, damaged %s; socket connect/read/write/timeout %s/%s/%s/%s; first: %s' \
+        "$(field "$1" non200)" "$(field "$1" statuses)" "$(field "$1" bad200)" \
+        "$(field "$1" damaged)" "$(field "$1" sock_connect)" "$(field "$1" sock_read)" \
+        "$(field "$1" sock_write)" "$(field "$1" sock_timeout)" "$(field "$1" first_error)"
+}
+
 nb_means=()
 run_nbench() {
     [ "$nbench" = none ] && return 0
@@ -407,7 +415,7 @@ measure() {
         'BEGIN { printf "%.1f", (n > 0) ? (b - a) * 1e6 / hz / n : 0 }')
     rows+=("$t $c ${qps_of[$t,$c]} $(field "$out" p50_us) $(field "$out" p99_us) $e ${took_of[$t,$c]} $cpu $(rss_kib VmRSS)")
     target c "$([ "$e" = 0 ] && echo 1 || echo 0)" "zero errors: threads $t, conns $c" \
-        "$e errors: non-200 $(field "$out" non200) ($(field "$out" statuses)), 200 without took_us $(field "$out" bad200), socket connect/read/write/timeout $(field "$out" sock_connect)/$(field "$out" sock_read)/$(field "$out" sock_write)/$(field "$out" sock_timeout); first: $(field "$out" first_error)"
+        "$e errors: $(why "$out")"
     if ! alive; then
         target c 0 "the server (--threads $t) alive after the run with $c connections" \
             "it is gone: see $logs/serve-t$t.err"
@@ -506,7 +514,7 @@ rebuild_run() {
     printf 'rebuild: open files (not sockets) %s -> %s; mappings of deleted files %s\n' \
         "$files0" "$files1" "$deleted"
     target c "$([ "$e" = 0 ] && echo 1 || echo 0)" "rebuild: zero failed requests" \
-        "$e failed: non-200 $(field "$out" non200) ($(field "$out" statuses)), 200 without took_us $(field "$out" bad200), socket connect/read/write/timeout $(field "$out" sock_connect)/$(field "$out" sock_read)/$(field "$out" sock_write)/$(field "$out" sock_timeout); first: $(field "$out" first_error)"
+        "$e failed: $(why "$out")"
     target c $rb_ok "rebuild: every nindex run succeeded" "see $logs/nindex-*.log"
     target c "$([ "$deleted" = 0 ] && [ "$files1" -le "$files0" ] && echo 1 || echo 0)" \
         "rebuild: old generations closed (no deleted file mapped, no more files open)" \
@@ -551,7 +559,7 @@ soak_run() {
         "$(awk -v u="$(field "$out" p50_us)" 'BEGIN { print u / 1000 }')" \
         "$(awk -v u="$(field "$out" p99_us)" 'BEGIN { print u / 1000 }')" "$e"
     target c "$([ "$e" = 0 ] && echo 1 || echo 0)" "soak: zero errors" \
-        "$e errors: non-200 $(field "$out" non200) ($(field "$out" statuses)); socket connect/read/write/timeout $(field "$out" sock_connect)/$(field "$out" sock_read)/$(field "$out" sock_write)/$(field "$out" sock_timeout); first: $(field "$out" first_error)"
+        "$e errors: $(why "$out")"
     lim=$(awk -v a="$anon0" 'BEGIN { m = a * 0.10; if (m < 16384) m = 16384; printf "%d", a + m }')
     target c "$([ "$anon" -le "$lim" ] && echo 1 || echo 0)" \
         "soak: memory flat (RssAnon at the end <= start + max(10%, 16 MiB))" \
