@@ -65,6 +65,9 @@
 #       rebuild's generation served (seen in /health and in answers);
 #   [c] --soak: zero errors, and RssAnon at the end <= start + max(10%,
 #       16 MiB) (memory flat).
+# The server and wrk share the machine's CPUs unless --server-cpus and
+# --wrk-cpus keep them apart (with 2 server threads, wrk needs CPUs of its
+# own for the scaling target to mean anything: 4 cores or more).
 # Logs (server stderr, wrk and nbench outputs, nindex logs) are kept in
 # --logs DIR (default: a new directory /tmp/serve_load.XXXXXX, printed).
 #
@@ -108,6 +111,9 @@ index is rebuilt from INPUT, and a memory soak.
       --scale-target=X    QPS(2 threads) / QPS(1 thread) at least (default 1.6)
       --took-target=X     took_us / nbench mean at most, C = 1 (default 1.5)
       --logs=DIR          keep logs there (default: a new /tmp/serve_load.*)
+      --server-cpus=LIST  run the server, nbench and the CLI reference on these
+                          CPUs (taskset -c LIST, e.g. 0-1; default: any)
+      --wrk-cpus=LIST     run wrk on these CPUs (e.g. 2-3; default: any)
   -h, --help              this help
 
 Exit: 0 all targets met or skipped (wrk, curl or data missing); 1 a
@@ -128,7 +134,7 @@ skip() {
 
 duration=30 warmup=3 threads_list="1 2" conns_list="1 8 64" wrk_threads=1 k=10
 timeout=5 reload_ms=200 rebuild=0 soak=0 rss_every=60 nbench='' scale_target=1.6
-took_target=1.5 logs=
+took_target=1.5 logs='' server_cpus='' wrk_cpus=
 
 is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 is_num() { printf '%s' "$1" | grep -Eq '^[0-9]+([.][0-9]+)?$'; }
@@ -143,7 +149,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     -d | --duration | --warmup | --threads | --conns | --wrk-threads | --k | --timeout | \
         --reload-ms | --rebuild | --soak | --rss-every | --nbench | --scale-target | \
-        --took-target | --logs)
+        --took-target | --logs | --server-cpus | --wrk-cpus)
         if [ $has_val = 0 ]; then
             [ $# -ge 2 ] || die_usage "option $opt needs an argument"
             val=$2
@@ -165,6 +171,8 @@ while [ $# -gt 0 ]; do
         --scale-target) scale_target=$val ;;
         --took-target) took_target=$val ;;
         --logs) logs=$val ;;
+        --server-cpus) server_cpus=$val ;;
+        --wrk-cpus) wrk_cpus=$val ;;
         esac
         ;;
     --) shift; args+=("$@"); break ;;
@@ -208,6 +216,16 @@ if [ -z "$nbench" ]; then
     [ -x "$nbench" ] || nbench=none
 fi
 [ "$nbench" = none ] || [ -x "$nbench" ] || die_usage "--nbench '$nbench' is not an executable"
+
+srv_pin=() wrk_pin=()
+if [ -n "$server_cpus$wrk_cpus" ]; then
+    command -v taskset >/dev/null 2>&1 || die_usage "--server-cpus and --wrk-cpus want taskset"
+    for l in "$server_cpus" "$wrk_cpus"; do
+        [ -z "$l" ] || taskset -c "$l" true 2>/dev/null || die_usage "no CPUs '$l' here (taskset -c)"
+    done
+    [ -n "$server_cpus" ] && srv_pin=(taskset -c "$server_cpus")
+    [ -n "$wrk_cpus" ] && wrk_pin=(taskset -c "$wrk_cpus")
+fi
 
 command -v wrk >/dev/null 2>&1 || skip "wrk is not installed (Debian: apt-get install wrk)"
 command -v curl >/dev/null 2>&1 || skip "curl is not installed (Debian: apt-get install curl)"
@@ -279,7 +297,7 @@ health_gen() {
 # start_server T: starts it on a free port of 127.0.0.1; sets srv_pid, port
 start_server() {
     local t=$1 err=$logs/serve-t$1.err i
-    "$nsearch" serve -i "$index" -q --listen 127.0.0.1:0 --threads "$t" \
+    "${srv_pin[@]}" "$nsearch" serve -i "$index" -q --listen 127.0.0.1:0 --threads "$t" \
         --reload-ms "$reload_ms" 2>"$err" &
     srv_pid=$!
     port=
@@ -322,7 +340,7 @@ stop_server() {
 wrk_run() {
     local w=$wrk_threads
     [ "$w" -le "$1" ] || w=$1
-    wrk -t "$w" -c "$1" -d "${2}s" --timeout "${timeout}s" --latency -s "$lua" \
+    "${wrk_pin[@]}" wrk -t "$w" -c "$1" -d "${2}s" --timeout "${timeout}s" --latency -s "$lua" \
         "http://127.0.0.1:$port" -- "$qlog" "$k" >"$3" 2>&1 &
     wrk_pid=$!
 }
@@ -350,7 +368,7 @@ nb_means=()
 run_nbench() {
     [ "$nbench" = none ] && return 0
     local out=$logs/nbench-${#nb_means[@]}.jsonl m
-    "$nbench" query -i "$index" -q "$qlog" --e2e=json -k "$k" --modes or >"$out" 2>"$out.err"
+    "${srv_pin[@]}" "$nbench" query -i "$index" -q "$qlog" --e2e=json -k "$k" --modes or >"$out" 2>"$out.err"
     m=$(sed -n 's/.*"mode":"or".*"mean_us":\([0-9.]*\).*/\1/p' "$out" | head -n 1)
     if [ -z "$m" ]; then
         echo "$PROG: nbench failed (see $out.err): no end-to-end figure" >&2
@@ -367,7 +385,7 @@ run_cli_ref() {
     [ -x /usr/bin/time ] || return 0
     local n cpu out=$logs/cli-${#cli_cpus[@]}.err
     n=$(grep -c . "$qlog")
-    /usr/bin/time -o "$out.time" -f '%x %U %S' "$nsearch" -i "$index" --queries "$qlog" --json \
+    "${srv_pin[@]}" /usr/bin/time -o "$out.time" -f '%x %U %S' "$nsearch" -i "$index" --queries "$qlog" --json \
         -k "$k" --count >/dev/null 2>"$out"
     cpu=$(tail -n 1 "$out.time")
     if [ "${cpu%% *}" != 0 ]; then
