@@ -254,7 +254,7 @@ t_max=$(max_of "$threads_list")
 c_max=$(max_of "$conns_list")
 
 srv_pid='' port='' wrk_pid='' bad=0 slow=0 extras_done=0
-results=() # "label|verdict" lines, printed at the end
+results=() # "ok: ..." and "MISSED: ..." lines, printed at the end
 
 target() { # target KIND(c|t) OK(0|1) TEXT [SEEN]
     if [ "$2" = 1 ]; then
@@ -315,7 +315,8 @@ start_server() {
     if [ -z "$port" ]; then
         echo "$PROG: the server did not start; its stderr:" >&2
         sed 's/^/  /' "$err" >&2
-        srv_pid=
+        kill -TERM "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+        srv_pid=''
         target c 0 "nsearch serve --threads $t starts" "see $err"
         return 1
     fi
