@@ -374,6 +374,7 @@ def run(srv, br, shot):
     # A query in the URL runs on load ('+' is a space); the last page
     url = base + '?q=crude+oil&offset=20'
     st, a3 = srv.search('crude oil', 20)
+    check(st == 200 and a3['query'] == 'crude oil', "the server did not decode '+' as a space: %d %r" % (st, a3.get('query')))
     br.goto(url)
     wait_ranks(br, 21, len(a3['hits']), 'opening ' + url)
     check_hits(br, a3, 'opening ' + url)
