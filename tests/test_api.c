@@ -653,6 +653,9 @@ Test(api, escape_makes_text_safe_for_terminals_and_records)
         {NSEARCH_ESCAPE_TOKEN, "a b%c", "a%20b%25c"},
         {NSEARCH_ESCAPE_TOKEN, "", "%"},
         {NSEARCH_ESCAPE_TEXT, "caf\xC3\xA9", "caf\xC3\xA9"},
+        {NSEARCH_ESCAPE_JSON, "a\"b\\c\n\x01 caf\xC3\xA9", "\"a\\\"b\\\\c\\n\\u0001 caf\xC3\xA9\""},
+        {NSEARCH_ESCAPE_JSON, "bad \xFF", "\"bad \\ufffd\""},
+        {NSEARCH_ESCAPE_JSON, "", "\"\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL;
