@@ -224,17 +224,17 @@ static int run(const serve_cfg *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* the address first: a usage error is reported before the index is read */
+    char url[600];
+    int fd = listen_on(cfg->listen, url, sizeof url);
+    if (fd < 0)
+        return fd == -2 ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     srv_pool *pool = NULL;
     nsearch_error err = {0};
     if (srv_pool_open(cfg->dir, &pool, &err)) {
         fprintf(stderr, PROG ": %s\n", err.message);
+        close(fd);
         return cli_exit_for(err.rc);
-    }
-    char url[600];
-    int fd = listen_on(cfg->listen, url, sizeof url);
-    if (fd < 0) {
-        srv_pool_free(pool);
-        return fd == -2 ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     }
     srv_api api = {pool, cfg->limits, cfg->cors};
     srv_http_opts ho = cfg->http;

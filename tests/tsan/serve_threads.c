@@ -106,6 +106,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "serve_threads: nindex failed\n");
         return 1;
     }
+    unlink(log); /* a log of an earlier run would give its port */
     pid_t srv = fork();
     if (srv == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
