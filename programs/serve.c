@@ -65,7 +65,7 @@ static const char intro[] =
     "Answer searches of one index over HTTP: a JSON API and a search page.\n"
     "\n"
     "  GET  /search?q=QUERY&k=10&offset=0&all=0&expand=0&explain=0&literal=0\n"
-    "               &snippets=1&fields=NAME,...\n"
+    "               &snippets=1&fields=NAME,...&total_limit=1000\n"
     "  POST /search  the same as a JSON object: {\"q\":\"oil\",\"k\":10,\"all\":true}\n"
     "  GET  /doc/ID  a stored document;  GET /stats;  GET /health;  GET /syntax\n"
     "  GET  /        the search page (/?q=QUERY opens with the search done)\n"
