@@ -447,10 +447,12 @@ static void stats(const srv_api *api, srv_response *rs, int health)
         srv_pool_release(api->pool, &l);
         return;
     }
-    char opened[32];
+    char opened[32], built[32];
     struct tm tm;
     gmtime_r(&l.opened, &tm);
     strftime(opened, sizeof opened, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gmtime_r(&l.built, &tm);
+    strftime(built, sizeof built, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rs->status = 200;
     rs->type = JSON_TYPE;
     if (health) {
@@ -460,8 +462,8 @@ static void stats(const srv_api *api, srv_response *rs, int health)
         size_t n = strlen(info);
         srv_buf_puts(&rs->body, "{\"index\":");
         srv_buf_put(&rs->body, info, n && info[n - 1] == '\n' ? n - 1 : n);
-        srv_buf_printf(&rs->body, ",\"generation\":%llu,\"opened\":\"%s\"}\n",
-                       (unsigned long long)l.generation, opened);
+        srv_buf_printf(&rs->body, ",\"generation\":%llu,\"built\":\"%s\",\"opened\":\"%s\"}\n",
+                       (unsigned long long)l.generation, built, opened);
     }
     srv_pool_release(api->pool, &l);
     finish(rs);

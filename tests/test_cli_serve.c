@@ -544,7 +544,8 @@ Test(cli_serve, doc_stats_health_syntax_and_the_page, .timeout = 60)
     r = get(s.port, "/stats");
     cr_expect_eq(r.status, 200);
     cr_expect(strstr(r.body, "{\"index\":{") && strstr(r.body, "\"documents\":32") &&
-                  strstr(r.body, "\"generation\":1,\"opened\":\""),
+                  strstr(r.body, "\"generation\":1,\"built\":\"20") &&
+                  strstr(r.body, "\",\"opened\":\"20"),
               "%s", r.body);
     resp_free(&r);
     r = get(s.port, "/health");
