@@ -221,6 +221,11 @@ typedef struct nsearch_search_opts {
     size_t fb_docs;     /* 1..1000, default 10 */
     size_t fb_terms;    /* 1..1000, default 10 */
     double fb_weight;   /* (0, 1], default 0.5 */
+    /* Since 0.3: */
+    uint64_t count_limit; /* with count: stop counting at this many (0,
+                             default: count all); total == count_limit then
+                             means "count_limit or more" (Lucene's total hits
+                             threshold, Elasticsearch's track_total_hits) */
 } nsearch_search_opts;
 
 /* Sets the defaults above. */
@@ -247,7 +252,8 @@ typedef struct nsearch_results {
     const nsearch_hit *hits; /* borrowed from the reader: n hits, best first
                                 (ties: lower doc first) */
     size_t n;
-    uint64_t total;          /* matching documents, when opts.count; else 0 */
+    uint64_t total;          /* matching documents, when opts.count (at most
+                                opts.count_limit when that is not 0); else 0 */
     const char *notes;       /* borrowed: warnings about the query (a prefix
                                 that expanded to too many terms, ...), lines
                                 ending in '\n'; "" if none */

@@ -250,8 +250,10 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
     ns_err_clear(&e);
     sr_rank_stats st;
     if (opts->count) {
-        uint64_t total = 0;
-        if (sr_exec_count(&r->view, &r->q, &total, &st, &e))
+        uint64_t total = 0, max = opts->count_limit;
+        if (max && skip >= 0)
+            max++; /* the document itself is left out below */
+        if (sr_exec_count(&r->view, &r->q, max, &total, &st, &e))
             return nsearch_fail(err, &e);
         work_of(&st, &out->count_work, out);
         out->total = skip >= 0 && total > 0 ? total - 1 : total;

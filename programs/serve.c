@@ -65,7 +65,7 @@ static const char intro[] =
     "Answer searches of one index over HTTP: a JSON API and a search page.\n"
     "\n"
     "  GET  /search?q=QUERY&k=10&offset=0&all=0&expand=0&explain=0&literal=0\n"
-    "               &snippets=1&fields=NAME,...\n"
+    "               &snippets=1&fields=NAME,...&total_limit=1000\n"
     "  POST /search  the same as a JSON object: {\"q\":\"oil\",\"k\":10,\"all\":true}\n"
     "  GET  /doc/ID  a stored document;  GET /stats;  GET /health;  GET /syntax\n"
     "  GET  /        the search page (/?q=QUERY opens with the search done)\n"
@@ -224,17 +224,17 @@ static int run(const serve_cfg *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* the address first: a usage error is reported before the index is read */
+    char url[600];
+    int fd = listen_on(cfg->listen, url, sizeof url);
+    if (fd < 0)
+        return fd == -2 ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     srv_pool *pool = NULL;
     nsearch_error err = {0};
     if (srv_pool_open(cfg->dir, &pool, &err)) {
         fprintf(stderr, PROG ": %s\n", err.message);
+        close(fd);
         return cli_exit_for(err.rc);
-    }
-    char url[600];
-    int fd = listen_on(cfg->listen, url, sizeof url);
-    if (fd < 0) {
-        srv_pool_free(pool);
-        return fd == -2 ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     }
     srv_api api = {pool, cfg->limits, cfg->cors};
     srv_http_opts ho = cfg->http;

@@ -89,14 +89,14 @@ typedef struct search_args {
     const char *q;
     size_t q_len;
     int have_q;
-    size_t k, offset;
+    size_t k, offset, total_limit;
     int all, expand, explain, literal, snippets;
     char fields[1024]; /* comma-separated; "" with fields_set: none */
     int fields_set;
 } search_args;
 
 static const char known_params[] =
-    "q, k, offset, all, expand, explain, literal, snippets, fields";
+    "q, k, offset, all, expand, explain, literal, snippets, fields, total_limit";
 
 static int parse_size(const char *s, size_t n, size_t max, size_t *out)
 {
@@ -166,6 +166,9 @@ static int bad_value(srv_response *rs, const char *key, size_t key_len, const sr
     if (key_len == 1 && *key == 'k')
         srv_api_error(rs, 400, "bad_parameter", 0, "k must be a whole number from 0 to %zu",
                       api->limits.max_k);
+    else if (key_len == 11 && memcmp(key, "total_limit", 11) == 0)
+        srv_api_error(rs, 400, "bad_parameter", 0,
+                      "total_limit must be a whole number from 0 (count all) to 1000000000");
     else if (key_len == 6 && memcmp(key, "offset", 6) == 0)
         srv_api_error(rs, 400, "bad_parameter", 0, "offset must be a whole number from 0 to %zu",
                       api->limits.max_offset);
@@ -193,6 +196,9 @@ static int set_arg(const srv_api *api, search_args *a, const char *key, size_t k
         return parse_size(v, n, api->limits.max_offset, &a->offset)
                    ? bad_value(rs, key, key_len, api)
                    : 0;
+    if (IS("total_limit"))
+        return parse_size(v, n, 1000000000, &a->total_limit) ? bad_value(rs, key, key_len, api)
+                                                              : 0;
     int *flag = IS("all")        ? &a->all
                 : IS("expand")   ? &a->expand
                 : IS("explain")  ? &a->explain
@@ -216,6 +222,7 @@ static void args_init(search_args *a)
     memset(a, 0, sizeof *a);
     a->k = 10;
     a->snippets = 1;
+    a->total_limit = SRV_TOTAL_LIMIT;
 }
 
 /* The JSON body of POST /search: an object of the same arguments, flags as
@@ -243,7 +250,8 @@ static json_t *body_args(const srv_api *api, const srv_request *rq, search_args 
     {
         size_t kl = strlen(key);
         int text = strcmp(key, "q") == 0 || strcmp(key, "fields") == 0;
-        int number = strcmp(key, "k") == 0 || strcmp(key, "offset") == 0;
+        int number = strcmp(key, "k") == 0 || strcmp(key, "offset") == 0 ||
+                     strcmp(key, "total_limit") == 0;
         char num[32];
         int rc = 0;
         if (text && json_is_string(v)) {
@@ -307,7 +315,12 @@ static void run_search(const srv_api *api, const srv_request *rq, const search_a
     nsearch_search_opts_init(&so);
     so.k = a->k;
     so.offset = a->offset;
+    /* counted up to the limit, and always past this page: whether there is
+     * a next one is known */
     so.count = 1;
+    so.count_limit = a->total_limit;
+    if (so.count_limit && so.count_limit < a->offset + a->k + 1)
+        so.count_limit = a->offset + a->k + 1;
     so.expand = a->expand;
     so.flags = (a->all ? NSEARCH_QUERY_ALL : 0u) | (a->literal ? NSEARCH_QUERY_LITERAL : 0u);
     nsearch_results res;
@@ -342,8 +355,11 @@ static void run_search(const srv_api *api, const srv_request *rq, const search_a
     rs->type = JSON_TYPE;
     srv_buf_puts(b, "{\"query\":");
     srv_buf_json(b, a->q, a->q_len);
-    srv_buf_printf(b, ",\"total\":%llu,\"offset\":%zu,\"k\":%zu,\"took_us\":%llu,\"notes\":",
-                   (unsigned long long)res.total, a->offset, a->k,
+    srv_buf_printf(b,
+                   ",\"total\":%llu,\"total_exact\":%s,\"offset\":%zu,\"k\":%zu,\"took_us\":%llu,"
+                   "\"notes\":",
+                   (unsigned long long)res.total,
+                   !so.count_limit || res.total < so.count_limit ? "true" : "false", a->offset, a->k,
                    (unsigned long long)((srv_now_ns() - rq->start_ns) / 1000));
     srv_buf_json(b, res.notes ? res.notes : "", res.notes ? strlen(res.notes) : 0);
     srv_buf_printf(b, ",\"empty_query\":%s,\"damaged\":%s,\"generation\":%llu,\"hits\":[",
@@ -431,10 +447,12 @@ static void stats(const srv_api *api, srv_response *rs, int health)
         srv_pool_release(api->pool, &l);
         return;
     }
-    char opened[32];
+    char opened[32], built[32];
     struct tm tm;
     gmtime_r(&l.opened, &tm);
     strftime(opened, sizeof opened, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gmtime_r(&l.built, &tm);
+    strftime(built, sizeof built, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rs->status = 200;
     rs->type = JSON_TYPE;
     if (health) {
@@ -444,8 +462,8 @@ static void stats(const srv_api *api, srv_response *rs, int health)
         size_t n = strlen(info);
         srv_buf_puts(&rs->body, "{\"index\":");
         srv_buf_put(&rs->body, info, n && info[n - 1] == '\n' ? n - 1 : n);
-        srv_buf_printf(&rs->body, ",\"generation\":%llu,\"opened\":\"%s\"}\n",
-                       (unsigned long long)l.generation, opened);
+        srv_buf_printf(&rs->body, ",\"generation\":%llu,\"built\":\"%s\",\"opened\":\"%s\"}\n",
+                       (unsigned long long)l.generation, built, opened);
     }
     srv_pool_release(api->pool, &l);
     finish(rs);

@@ -21,6 +21,13 @@ typedef struct srv_limits {
     size_t max_body;   /* bytes of a POST body (65536) */
 } srv_limits;
 
+/* Matching documents counted for "total" unless total_limit says
+ * otherwise: past it the count stops and "total_exact" is false (Lucene
+ * counts to 1,000 by default, Elasticsearch to 10,000): an exact count is a
+ * pass over every posting of the query, several times the ranking's cost on
+ * common words. */
+#define SRV_TOTAL_LIMIT 1000
+
 /* What every request is answered with. */
 typedef struct srv_api {
     srv_pool *pool;          /* borrowed: the served index */

@@ -15,7 +15,7 @@ struct srv_gen {
     size_t n_idle, cap_idle;
     size_t refs;           /* leases out, + 1 while it is the newest */
     uint64_t number;
-    time_t opened;
+    time_t opened, built;
     dev_t dev;
     ino_t ino;
 };
@@ -52,9 +52,16 @@ static void gen_free(srv_gen *g)
  * opened, so that a swap between the two is seen by the next reload. */
 static nsearch_rc gen_open(const char *dir, uint64_t number, srv_gen **out, nsearch_error *err)
 {
-    struct stat st;
+    struct stat st, meta;
     if (stat(dir, &st) != 0)
         memset(&st, 0, sizeof st);
+    /* nindex writes meta when it builds the index: its time is the build's */
+    char *meta_path = malloc(strlen(dir) + 6);
+    if (meta_path)
+        sprintf(meta_path, "%s/meta", dir);
+    if (!meta_path || stat(meta_path, &meta) != 0)
+        memset(&meta, 0, sizeof meta);
+    free(meta_path);
     srv_gen *g = calloc(1, sizeof *g);
     if (!g)
         return nomem(err);
@@ -66,6 +73,7 @@ static nsearch_rc gen_open(const char *dir, uint64_t number, srv_gen **out, nsea
     g->refs = 1;
     g->number = number;
     g->opened = time(NULL);
+    g->built = meta.st_mtime;
     g->dev = st.st_dev;
     g->ino = st.st_ino;
     *out = g;
@@ -110,11 +118,11 @@ nsearch_rc srv_pool_acquire(srv_pool *p, srv_lease *out, nsearch_error *err)
     pthread_mutex_unlock(&p->mu);
     nsearch_rc rc = NSEARCH_OK;
     if (!r && (rc = nsearch_reader_new(g->ix, &r, err)) != NSEARCH_OK) {
-        srv_lease l = {g, NULL, g->ix, g->number, g->opened};
+        srv_lease l = {g, NULL, g->ix, g->number, g->opened, g->built};
         srv_pool_release(p, &l);
         return rc;
     }
-    *out = (srv_lease){g, r, g->ix, g->number, g->opened};
+    *out = (srv_lease){g, r, g->ix, g->number, g->opened, g->built};
     return NSEARCH_OK;
 }
 

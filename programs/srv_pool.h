@@ -29,6 +29,8 @@ typedef struct srv_lease {
     const nsearch_index *ix; /* the same generation's index */
     uint64_t generation;     /* 1 for the index opened first, +1 per reload */
     time_t opened;           /* when that generation was opened */
+    time_t built;            /* when it was built (its meta file's time; 0:
+                                unknown) */
 } srv_lease;
 
 /* Opens the index dir (copied) as generation 1.  Errors: those of

@@ -650,8 +650,8 @@ ns_rc sr_exec_topk(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out,
     return NS_OK;
 }
 
-ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t *count, sr_rank_stats *st,
-                    ns_err *err)
+ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t max, uint64_t *count,
+                    sr_rank_stats *st, ns_err *err)
 {
     memset(st, 0, sizeof *st);
     *count = 0;
@@ -662,7 +662,7 @@ ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t *count, sr_r
     ns_rc rc = build_root(&e, ix, q, &r, err);
     if (rc)
         return rc;
-    for (; r->doc != SR_DOC_END; xn_next_geq(&e, r, r->doc + 1))
+    for (; r->doc != SR_DOC_END && (!max || *count < max); xn_next_geq(&e, r, r->doc + 1))
         (*count)++;
     xn_stats(r, st);
     xn_free(r);

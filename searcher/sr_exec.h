@@ -42,9 +42,10 @@ ns_rc sr_exec_topk(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out,
 /* The same by the reference evaluation. */
 ns_rc sr_exec_reference(const sr_index *ix, const sr_query *q, size_t k, sr_hit *out,
                         size_t *n_out, sr_rank_stats *st, ns_err *err);
-/* The number of documents q matches (0 when root is NULL). */
-ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t *count, sr_rank_stats *st,
-                    ns_err *err);
+/* The number of documents q matches (0 when root is NULL), or max when it
+ * matches max or more (max 0: no limit; counting stops there). */
+ns_rc sr_exec_count(const sr_index *ix, const sr_query *q, uint64_t max, uint64_t *count,
+                    sr_rank_stats *st, ns_err *err);
 
 /* Appends why doc scores what it does for q (--explain), clause by clause
  * as the reference evaluates it: for a term or phrase its idf, qtf, tf (a

@@ -146,6 +146,15 @@ Test(api, build_open_search_fetch_snippet)
     cr_assert_eq(nsearch_reader_search(r, "cocoa brussels", 14, &so, &res, &err), NSEARCH_OK);
     cr_assert_eq(res.n, 2);
     cr_assert_eq(res.total, 2);
+    /* a count limit stops the count, not the ranking */
+    so.count_limit = 1;
+    cr_assert_eq(nsearch_reader_search(r, "cocoa brussels", 14, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.n, 2);
+    cr_assert_eq(res.total, 1, "count_limit 1: %llu", (unsigned long long)res.total);
+    so.count_limit = 2;
+    cr_assert_eq(nsearch_reader_search(r, "cocoa brussels", 14, &so, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.total, 2);
+    so.count_limit = 0;
     so.offset = 1;
     nsearch_hit second = res.hits[1];
     cr_assert_eq(nsearch_reader_search(r, "cocoa brussels", 14, &so, &res, &err), NSEARCH_OK);
@@ -462,6 +471,16 @@ Test(api, expand_and_like_are_exact_and_leave_the_document_out)
     cr_assert_eq(nsearch_reader_like(r, d0, &lo, &res, &err), NSEARCH_OK, "%s", err.message);
     cr_assert_gt(res.n, 0);
     cr_assert_eq(res.total, res.n, "the count leaves the document out too");
+    cr_assert_gt(res.total, 3);
+    lo.count_limit = 3; /* "3 or more", the document left out */
+    uint64_t all = res.total;
+    cr_assert_eq(nsearch_reader_like(r, d0, &lo, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.total, 3, "%llu of %llu", (unsigned long long)res.total,
+                 (unsigned long long)all);
+    lo.count_limit = all; /* exactly all: all */
+    cr_assert_eq(nsearch_reader_like(r, d0, &lo, &res, &err), NSEARCH_OK);
+    cr_assert_eq(res.total, all);
+    lo.count_limit = 0;
     for (size_t i = 0; i < res.n; i++)
         cr_assert_neq(res.hits[i].doc, d0, "the document itself is left out");
     n_fast = res.n;
@@ -653,6 +672,9 @@ Test(api, escape_makes_text_safe_for_terminals_and_records)
         {NSEARCH_ESCAPE_TOKEN, "a b%c", "a%20b%25c"},
         {NSEARCH_ESCAPE_TOKEN, "", "%"},
         {NSEARCH_ESCAPE_TEXT, "caf\xC3\xA9", "caf\xC3\xA9"},
+        {NSEARCH_ESCAPE_JSON, "a\"b\\c\n\x01 caf\xC3\xA9", "\"a\\\"b\\\\c\\n\\u0001 caf\xC3\xA9\""},
+        {NSEARCH_ESCAPE_JSON, "bad \xFF", "\"bad \\ufffd\""},
+        {NSEARCH_ESCAPE_JSON, "", "\"\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL;

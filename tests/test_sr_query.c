@@ -340,7 +340,7 @@ static void check_query(const corpus *c, const char *text, bool and_default, siz
         cr_assert(got[i].doc == ref[i].doc && got[i].score == ref[i].score,
                   "'%s' exec rank %zu differs", text, i + 1);
     uint64_t count;
-    cr_assert_eq(sr_exec_count(c->ix, &q, &count, &st, &err), NS_OK);
+    cr_assert_eq(sr_exec_count(c->ix, &q, 0, &count, &st, &err), NS_OK);
     size_t all;
     cr_assert_eq(sr_exec_reference(c->ix, &q, 4096, ref, &all, &st, &err), NS_OK);
     if (c->n_docs <= 4096)

@@ -123,7 +123,8 @@
     clearResults();
     var n = r.total, first = r.offset + 1, last = r.offset + r.hits.length;
     el.total.textContent = n === 0 ? 'No matches' :
-      (r.hits.length ? first + '–' + last + ' of ' : '') + n + (n === 1 ? ' match' : ' matches');
+      (r.hits.length ? first + '–' + last + ' of ' : '') + (r.total_exact === false ? 'at least ' : '') +
+      n + (n === 1 ? ' match' : ' matches');
     el.took.textContent = '(' + (r.took_us / 1000).toFixed(1) + ' ms)';
     var note = r.notes || (r.empty_query === 'stopwords' ? 'The query has only stop words.' :
       r.empty_query === 'nowords' ? 'The query has no words to search.' : '');

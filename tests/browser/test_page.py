@@ -374,6 +374,7 @@ def run(srv, br, shot):
     # A query in the URL runs on load ('+' is a space); the last page
     url = base + '?q=crude+oil&offset=20'
     st, a3 = srv.search('crude oil', 20)
+    check(st == 200 and a3['query'] == 'crude oil', "the server did not decode '+' as a space: %d %r" % (st, a3.get('query')))
     br.goto(url)
     wait_ranks(br, 21, len(a3['hits']), 'opening ' + url)
     check_hits(br, a3, 'opening ' + url)
@@ -399,6 +400,17 @@ def run(srv, br, shot):
             check(carets and carets[0].index('^') == e['column'] - 1 and q in lines,
                   'no caret at column %d under %r in #error: %r' % (e['column'], q, lines))
         log('ok: %r (%s) shows #error %r%s' % (q, how, e['message'][:50], ' with a caret at column %d' % e['column'] if 'column' in e else ''))
+
+    # Only stop words: no hits, no error, a note saying so
+    st, a0 = srv.search('the')
+    check(st == 200 and a0['total'] == 0 and a0.get('empty_query') == 'stopwords', 'the server on "the": %d %r' % (st, a0))
+    br.type_query('the')
+    br.press_enter()
+    br.wait('location.search.includes("q=the") && /stop word/i.test(document.body.innerText)', 'a note on stop words')
+    check(br.js('document.querySelectorAll("#results li.hit").length') == 0, 'hits for "the"')
+    check(not br.js(VISIBLE + '("error")'), '#error for "the"')
+    check(br.js('document.getElementById("total").textContent.trim()'), '#total empty for "the"')
+    log('ok: "the" shows no hits, no error, %r and a note on stop words' % br.js('document.getElementById("total").textContent'))
 
     # The document view, from a title link; back to the results
     br.goto(base + '?q=oil')

@@ -155,7 +155,7 @@ static void run(const char *text, size_t len, bool and_default, bool literal)
         }
     }
     uint64_t count;
-    if (sr_exec_count(ix, &q, &count, &st, &err))
+    if (sr_exec_count(ix, &q, 0, &count, &st, &err))
         fuzz_fail("sr_exec_count: %s", err.msg);
     if (count != nr)
         fuzz_fail("'%.*s': count %llu, the reference matches %zu", (int)len, text,
