@@ -1,11 +1,12 @@
 -- serve_load.lua: the wrk script of bench/serve_load.sh.
 --
---   wrk -t T -c C -d D -s bench/serve_load.lua http://127.0.0.1:PORT -- QUERY_LOG [K]
+--   wrk -t T -c C -d D -s bench/serve_load.lua http://127.0.0.1:PORT -- QUERY_LOG [K [PARAMS]]
 --
 -- Each wrk thread reads QUERY_LOG ('qid<TAB>text' lines, bench/gen_queries.py;
 -- a line without a tab is the text itself) and cycles through its queries,
 -- each as GET /search?q=TEXT&k=K (default k 10; TEXT percent-encoded byte by
--- byte, every byte but A-Z a-z 0-9 - . _ ~), thread n starting at the n-th
+-- byte, every byte but A-Z a-z 0-9 - . _ ~), then &PARAMS when given (as is:
+-- "total_limit=0&all=1"), thread n starting at the n-th
 -- slice of the log so that the threads do not ask the same query at once.
 -- Requests are made once, in init(): request() only picks the next one.
 --
@@ -46,6 +47,7 @@ end
 function init(args)
     local path = args[1]
     local k = args[2] or "10"
+    local extra = (args[3] and args[3] ~= "") and ("&" .. args[3]) or ""
     if not path then
         error("serve_load.lua: no query log (wrk ... -- QUERY_LOG [K])")
     end
@@ -55,7 +57,7 @@ function init(args)
         local text = line:match("^[^\t]*\t(.*)$") or line
         text = text:gsub("\r$", "")
         if text ~= "" then
-            reqs[#reqs + 1] = wrk.format("GET", "/search?q=" .. encode(text) .. "&k=" .. k)
+            reqs[#reqs + 1] = wrk.format("GET", "/search?q=" .. encode(text) .. "&k=" .. k .. extra)
         end
     end
     f:close()

@@ -14,7 +14,7 @@
 #   NSEARCH serve -i INDEX_DIR -q --listen 127.0.0.1:0 --threads T --reload-ms MS
 # itself, reads its port from the line it prints, loads it for --warmup
 # seconds (not reported), then for each connection count C of --conns runs
-#   wrk -t W -c C -d SECONDS --latency -s bench/serve_load.lua URL -- QUERY_LOG K
+#   wrk -t W -c C -d SECONDS --latency -s bench/serve_load.lua URL -- QUERY_LOG K PARAMS
 # one run at a time.  bench/serve_load.lua cycles through the log's queries
 # as GET /search?q=TEXT&k=K (percent-encoded), counts every answer that is
 # not a 200 with a "took_us" member as an error (wrk alone counts only
@@ -25,11 +25,14 @@
 # whose "mean_us" is the in-process end-to-end time of the same queries
 # (parse, rank, fetch, snippets, JSON: what the server does for a GET
 # /search with its defaults); the table shows the mean of these runs.
-# nbench does not count the matches, and the server does ("total" is exact:
-# a full pass over the postings), so the script also measures, as a
-# reference that does, the CPU time per query of
+# nbench does not count the matches; the server does, up to its
+# total_limit (default 1000; --params total_limit=0: exact totals, a full
+# pass over the postings of every query, about 3x the time on Reuters x10),
+# so the script also measures, as a reference that counts exactly, the CPU
+# time per query of
 #   NSEARCH -i INDEX_DIR --queries QUERY_LOG --json -k K --count >/dev/null
-# (with /usr/bin/time; index opening included, a few ms in all).
+# (with /usr/bin/time; index opening included, a few ms in all): compare it
+# with cpu_us of a --params total_limit=0 run.
 #
 # Then, on the server with the largest T and the largest C:
 #   --rebuild N   wrk runs while INDEX_DIR is rebuilt N times, one after the
@@ -61,8 +64,7 @@
 #   [t] QPS with 2 threads >= --scale-target (1.6) x QPS with 1 thread, at
 #       the largest C (when --threads has both 1 and 2);
 #   [t] took_us <= --took-target (1.5) x nbench's mean, in the C = 1 runs
-#       (see above: the server counts, nbench does not; cpu_us beside the
-#       CLI reference is the like-for-like comparison);
+#       (see above: the server counts, nbench does not);
 #   [c] --rebuild: zero failed requests, every nindex run succeeded, each
 #       rebuild's generation served (in /health and in answers), and the
 #       old generations closed afterwards (no mapping of a deleted file in
@@ -105,6 +107,8 @@ index is rebuilt from INPUT, and a memory soak.
       --conns="LIST"      wrk connection counts (default "1 8 64")
       --wrk-threads=N     wrk threads (default 1; at most C)
       --k=K               hits per query (default 10)
+      --params=QUERY      more /search parameters, as is (total_limit=0: exact
+                          totals); nbench's figure is for the defaults only
       --timeout=SECONDS   wrk's request timeout: longer is an error (default 5)
       --reload-ms=MS      the server's --reload-ms (default 200)
       --rebuild=N         rebuild INDEX_DIR from INPUT N times (nindex -o
@@ -138,7 +142,7 @@ skip() {
 
 duration=30 warmup=3 threads_list="1 2" conns_list="1 8 64" wrk_threads=1 k=10
 timeout=5 reload_ms=200 rebuild=0 soak=0 rss_every=60 nbench='' scale_target=1.6
-took_target=1.5 logs='' server_cpus='' wrk_cpus=
+took_target=1.5 logs='' server_cpus='' wrk_cpus='' params=''
 
 is_uint() { case $1 in '' | *[!0-9]*) return 1 ;; esac; }
 is_num() { printf '%s' "$1" | grep -Eq '^[0-9]+([.][0-9]+)?$'; }
@@ -153,7 +157,7 @@ while [ $# -gt 0 ]; do
     -h | --help) usage; exit 0 ;;
     -d | --duration | --warmup | --threads | --conns | --wrk-threads | --k | --timeout | \
         --reload-ms | --rebuild | --soak | --rss-every | --nbench | --scale-target | \
-        --took-target | --logs | --server-cpus | --wrk-cpus)
+        --took-target | --logs | --server-cpus | --wrk-cpus | --params)
         if [ $has_val = 0 ]; then
             [ $# -ge 2 ] || die_usage "option $opt needs an argument"
             val=$2
@@ -177,6 +181,7 @@ while [ $# -gt 0 ]; do
         --logs) logs=$val ;;
         --server-cpus) server_cpus=$val ;;
         --wrk-cpus) wrk_cpus=$val ;;
+        --params) params=$val ;;
         esac
         ;;
     --) shift; args+=("$@"); break ;;
@@ -346,7 +351,7 @@ wrk_run() {
     local w=$wrk_threads
     [ "$w" -le "$1" ] || w=$1
     "${wrk_pin[@]}" wrk -t "$w" -c "$1" -d "${2}s" --timeout "${timeout}s" --latency -s "$lua" \
-        "http://127.0.0.1:$port" -- "$qlog" "$k" >"$3" 2>&1 &
+        "http://127.0.0.1:$port" -- "$qlog" "$k" "$params" >"$3" 2>&1 &
     wrk_pid=$!
 }
 wrk_wait() {
@@ -384,7 +389,7 @@ run_nbench() {
 }
 # the CPU time per query of `NSEARCH -i INDEX_DIR --queries QUERY_LOG --json
 # -k K --count` (the CLI, output to /dev/null): a reference that counts every
-# match as the server does ("total" is exact; nbench's e2e does not count)
+# match as the server does with total_limit=0 (nbench's e2e does not count)
 cli_cpus=()
 run_cli_ref() {
     [ -x /usr/bin/time ] || return 0
