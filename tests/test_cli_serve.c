@@ -700,9 +700,9 @@ Test(cli_serve, a_rebuilt_index_is_served_and_no_request_fails, .timeout = 120)
     cr_expect_eq(g, 5);
     /* a damaged replacement is refused; the old one serves on */
     char *meta = tu_path(s.index, "meta");
+    kill(s.pid, SIGSTOP); /* no reload between the rebuild and the damage */
     tu_out o = NINDEX("-q", "-o", s.index, s.corpus);
     tu_out_free(&o);
-    kill(s.pid, SIGSTOP); /* no reload between the rebuild and the damage */
     cr_assert_eq(tu_write_file(meta, "junk", 4), 0);
     kill(s.pid, SIGCONT);
     usleep(400000);

@@ -160,7 +160,9 @@ Test(ns_format, docs_trailer)
     cr_assert_eq(ns_get_u64le(tr + 32), t.ids_off);
     cr_assert_eq(tr[40], 8);
     cr_assert_eq(ns_docs_trailer_get(tr, &g), 0);
-    cr_assert_eq(memcmp(&t, &g, sizeof t), 0);
+    /* member by member: the struct has padding after width */
+    cr_assert(g.n_docs == t.n_docs && g.n_fields == t.n_fields && g.names_off == t.names_off &&
+              g.offsets_off == t.offsets_off && g.ids_off == t.ids_off && g.width == t.width);
     check_reserved(tr, 41, 48, get_docs);
 }
 
@@ -177,7 +179,8 @@ Test(ns_format, docstore_trailer)
     cr_assert_eq(ns_get_u64le(tr + 16), t.offsets_off);
     cr_assert_eq(tr[24], 4);
     cr_assert_eq(ns_docstore_trailer_get(tr, &g), 0);
-    cr_assert_eq(memcmp(&t, &g, sizeof t), 0);
+    cr_assert(g.n_docs == t.n_docs && g.dict_len == t.dict_len && g.offsets_off == t.offsets_off &&
+              g.width == t.width);
     check_reserved(tr, 25, 32, get_docstore);
 }
 
