@@ -298,33 +298,27 @@ Test(cli_serve, post_takes_the_same_arguments_as_json, .timeout = 60)
     g = get(s.port, "/search?q=oil&k=1&fields=");
     cr_expect(!strstr(g.body, "\"fields\""), "%s", g.body);
     resp_free(&g);
-    /* bodies that are wrong */
-    p = http(s.port, "POST", "/search", "{\"q\":\"oil\",");
-    expect_error(&p, 400, "bad_parameter");
-    cr_expect(strstr(p.body, "not JSON"), "%s", p.body);
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "[1]");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "{\"q\":5}");
-    expect_error(&p, 400, "bad_parameter");
-    cr_expect(strstr(p.body, "q must be a string"), "%s", p.body);
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "{\"q\":\"oil\",\"k\":-1}");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "{\"q\":\"oil\",\"all\":\"yes\"}");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "{\"q\":\"oil\",\"q\":\"gas\"}");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
-    p = http(s.port, "POST", "/search", "{\"q\":\"o\\u0000il\"}");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
-    p = http(s.port, "POST", "/search?q=oil", "{\"q\":\"oil\"}");
-    expect_error(&p, 400, "bad_parameter");
-    resp_free(&p);
+    /* bodies that are wrong, and what the message must say */
+    static const struct {
+        const char *target, *body, *says;
+    } bad[] = {
+        {"/search", "{\"q\":\"oil\",", "not JSON"},
+        {"/search", "[1]", "a JSON object"},
+        {"/search", "{\"q\":5}", "q must be a string"},
+        {"/search", "{\"q\":\"oil\",\"k\":-1}", "k must be"},
+        {"/search", "{\"q\":\"oil\",\"all\":\"yes\"}", "all must be"},
+        {"/search", "{\"q\":\"oil\",\"q\":\"gas\"}", "duplicate"},
+        {"/search", "{\"q\":\"o\\u0000il\"}", "not JSON"},
+        {"/search", "{\"q\":\"oil\",\"kk\":1}", "unknown parameter 'kk'"},
+        {"/search?q=oil", "{\"q\":\"oil\"}", "in the JSON body"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        p = http(s.port, "POST", bad[i].target, bad[i].body);
+        expect_error(&p, 400, "bad_parameter");
+        cr_expect(strstr(p.body, bad[i].says), "%s: no '%s' in %s", bad[i].body, bad[i].says,
+                  p.body);
+        resp_free(&p);
+    }
     teardown(&s);
 }
 
