@@ -74,8 +74,8 @@ static const cli_opt options[] = {
 
 static const char *const exits[] = {
     "0  the index was built\n",
-    "2  usage error, an INPUT missing or unreadable, no documents found, or\n"
-    "     input warnings with --strict\n",
+    ("2  usage error, an INPUT missing or unreadable, no documents found, or\n"
+     "     input warnings with --strict\n"), /* one entry (clang -Wstring-concatenation) */
     "3  the output exists and is not an nsearch index, or holds other files\n",
     "4  I/O or memory failure\n",
     "5  another nindex is building the same INDEX_DIR (see --wait)\n",
