@@ -1,7 +1,11 @@
 /* srv_http: nsearch serve on libmicrohttpd (see srv_http.h). */
+#define _GNU_SOURCE /* accept4 */
 #include "srv_http.h"
 
+#include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -13,8 +17,17 @@
 
 #include "cli.h"
 
+/* One libmicrohttpd daemon per thread, each polling its own connections
+ * (epoll), fed by our accept thread with the least busy first: the
+ * daemons' own thread pool lets whichever thread wakes first accept, and
+ * under keep-alive load one thread ended up with every connection (one
+ * core busy, the other idle: README "Benchmarks: serving"). */
 struct srv_http {
-    struct MHD_Daemon *d;
+    struct MHD_Daemon *d[SRV_HTTP_MAX_THREADS];
+    unsigned n_d;
+    pthread_t acceptor;
+    int acceptor_started;
+    atomic_int stopping;
     const srv_api *api;
     srv_http_opts o;
     atomic_uint in_flight;
@@ -402,6 +415,45 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     fprintf(stderr, "nsearch serve: libmicrohttpd: %s\n", msg);
 }
 
+/* The daemon with the fewest connections. */
+static struct MHD_Daemon *least_busy(const srv_http *h)
+{
+    struct MHD_Daemon *best = h->d[0];
+    unsigned best_n = UINT32_MAX;
+    for (unsigned i = 0; i < h->n_d; i++) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(h->d[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        unsigned n = info ? info->num_connections : 0;
+        if (n < best_n) {
+            best_n = n;
+            best = h->d[i];
+        }
+    }
+    return best;
+}
+
+static void *accept_loop(void *arg)
+{
+    srv_http *h = arg;
+    while (!atomic_load(&h->stopping)) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int c = accept4(h->o.listen_fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (c < 0) {
+            if (atomic_load(&h->stopping))
+                break;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                struct timespec ts = {0, 10 * 1000 * 1000}; /* out of descriptors: wait */
+                nanosleep(&ts, NULL);
+            }
+            continue; /* EINTR, ECONNABORTED, a network error of that connection */
+        }
+        /* past --max-connections (the daemons' limits) it is closed at once */
+        (void)MHD_add_connection(least_busy(h), c, (struct sockaddr *)&ss, sl);
+    }
+    return NULL;
+}
+
 srv_http *srv_http_start(const srv_api *api, const srv_http_opts *o, char *msg, size_t msg_len)
 {
     srv_http *h = calloc(1, sizeof *h);
@@ -412,24 +464,36 @@ srv_http *srv_http_start(const srv_api *api, const srv_http_opts *o, char *msg, 
     h->api = api;
     h->o = *o;
     atomic_init(&h->in_flight, 0);
+    atomic_init(&h->stopping, 0);
+    h->n_d = o->threads < 1 ? 1 : o->threads > SRV_HTTP_MAX_THREADS ? SRV_HTTP_MAX_THREADS : o->threads;
+    unsigned per = (o->max_connections + h->n_d - 1) / h->n_d;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, h}, /* first: MHD wants it so */
-        {MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->max_connections, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)(per ? per : 1), NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, h},
-        {o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->threads, NULL},
         {MHD_OPTION_END, 0, NULL}};
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
-                            MHD_OPTION_END);
-    if (!h->d) {
-        snprintf(msg, msg_len, "libmicrohttpd could not start its daemon");
-        free(h);
+    for (unsigned i = 0; i < h->n_d; i++) {
+        h->d[i] = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, opts,
+                                   MHD_OPTION_END);
+        if (!h->d[i]) {
+            snprintf(msg, msg_len, "libmicrohttpd could not start its daemon");
+            h->n_d = i;
+            close(o->listen_fd);
+            srv_http_stop(h, 0);
+            return NULL;
+        }
+    }
+    if (pthread_create(&h->acceptor, NULL, accept_loop, h) != 0) {
+        snprintf(msg, msg_len, "cannot start the accepting thread");
+        close(o->listen_fd);
+        srv_http_stop(h, 0);
         return NULL;
     }
+    h->acceptor_started = 1;
     return h;
 }
 
@@ -439,13 +503,17 @@ void srv_http_stop(srv_http *h, unsigned drain_ms)
 {
     if (!h)
         return;
-    MHD_socket fd = MHD_quiesce_daemon(h->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (h->acceptor_started) {
+        atomic_store(&h->stopping, 1);
+        shutdown(h->o.listen_fd, SHUT_RDWR); /* wakes accept4 */
+        pthread_join(h->acceptor, NULL);
+        close(h->o.listen_fd);
+    }
     for (unsigned waited = 0; waited < drain_ms && atomic_load(&h->in_flight); waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(h->d);
+    for (unsigned i = 0; i < h->n_d; i++)
+        MHD_stop_daemon(h->d[i]);
     free(h);
 }

@@ -1,6 +1,7 @@
-/* srv_http: nsearch serve's HTTP side, on libmicrohttpd: the daemon (a
- * pool of threads, each polling its connections with epoll), connection
- * limits and timeouts, the bounded queue of requests (503 past it), request
+/* srv_http: nsearch serve's HTTP side, on libmicrohttpd: one daemon per
+ * thread, each polling its connections with epoll, and an accepting thread
+ * that gives each new connection to the least busy; connection limits and
+ * timeouts, the bounded queue of requests (503 past it), request
  * bodies (413 past the limit), the request target's decoding (percent
  * escapes, '+' as a space, the query string's parameters: 400 for a
  * malformed one), security and CORS headers, and one log line per request.
@@ -12,9 +13,14 @@
 
 #include "srv_api.h"
 
+#define SRV_HTTP_MAX_THREADS 256
+
 typedef struct srv_http_opts {
-    int listen_fd;          /* a listening socket, given to the daemon */
-    unsigned threads;       /* polling threads, each answering its connections */
+    int listen_fd;          /* a listening socket: srv_http accepts on it and
+                               closes it at srv_http_stop */
+    unsigned threads;       /* threads (1..SRV_HTTP_MAX_THREADS), each polling
+                               and answering its connections; new ones go to
+                               the thread with the fewest */
     unsigned max_connections; /* open connections; more are refused at accept */
     unsigned max_queue;     /* requests in progress at once; more get 503 */
     unsigned timeout_s;     /* an idle or stalled connection is closed after it */
