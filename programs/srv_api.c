@@ -413,9 +413,9 @@ static void get_doc(const srv_api *api, const char *id, size_t len, srv_response
     nsearch_render_opts_init(&ro);
     ro.format = NSEARCH_JSON;
     nsearch_str s;
-    if (memchr(id, 0, len) || nsearch_reader_find(l.reader, id, len, &doc, &e) ||
+    if (nsearch_reader_find(l.reader, id, len, &doc, &e) ||
         nsearch_reader_render_doc(l.reader, doc, &ro, &s, &e)) {
-        if (memchr(id, 0, len) || e.rc == NSEARCH_E_NOTFOUND) {
+        if (e.rc == NSEARCH_E_NOTFOUND) {
             char *shown = cli_safe(id, len, NSEARCH_ESCAPE_NAME);
             srv_api_error(rs, 404, "not_found", 0, "no document has the id '%s'",
                           shown ? shown : "?");

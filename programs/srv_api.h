@@ -43,7 +43,8 @@ typedef struct srv_param {
 
 typedef struct srv_request {
     const char *method;            /* "GET", "POST", ... */
-    const char *path;              /* percent-decoded, without the query */
+    const char *path;              /* percent-decoded, without the query;
+                                      valid UTF-8 without NUL (srv_http) */
     size_t path_len;
     const srv_param *params;       /* decoded; n_params of them */
     size_t n_params;

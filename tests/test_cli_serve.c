@@ -507,6 +507,24 @@ Test(cli_serve, past_the_queue_requests_get_503, .timeout = 60)
     teardown(&s);
 }
 
+Test(cli_serve, past_max_connections_a_connection_is_closed_unanswered, .timeout = 60)
+{
+    server s;
+    setup(&s, "serve_conns", (const char *const[]){"--max-connections", "2", "--threads", "1", NULL});
+    int a = connect_to(s.port), b = connect_to(s.port);
+    usleep(200000); /* both accepted and idle */
+    resp r = get(s.port, "/health");
+    cr_expect_eq(r.status, 0, "a third connection was answered: %d %s", r.status, r.body);
+    resp_free(&r);
+    close(a);
+    close(b);
+    usleep(200000);
+    r = get(s.port, "/health");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    resp_free(&r);
+    teardown(&s);
+}
+
 /* ---- other endpoints ---------------------------------------------------- */
 
 Test(cli_serve, doc_stats_health_syntax_and_the_page, .timeout = 60)
@@ -528,6 +546,9 @@ Test(cli_serve, doc_stats_health_syntax_and_the_page, .timeout = 60)
     resp_free(&r);
     r = get(s.port, "/doc/nope");
     expect_error(&r, 404, "not_found");
+    resp_free(&r);
+    r = get(s.port, "/doc/a%00b"); /* NUL in a path: refused as it is decoded */
+    expect_error(&r, 400, "bad_request");
     resp_free(&r);
     r = get(s.port, "/doc/");
     expect_error(&r, 404, "not_found");
