@@ -12,7 +12,6 @@
 
 #include "cli.h"
 #include "nsearch.h"
-#include "serve.h"
 
 #define PROG "nsearch"
 
@@ -873,10 +872,33 @@ static int run(const cmdline *o, app *a)
     return status;
 }
 
+/* `nsearch serve`: runs nsearch-serve from this program's directory with
+ * the arguments after "serve" (nsearch itself does not link libmicrohttpd:
+ * serve_main.c).  Returns only when it cannot be run. */
+static int run_serve(char **argv)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
+    if (n <= 0) {
+        fprintf(stderr, PROG ": cannot find nsearch-serve: /proc/self/exe: %s\n", strerror(errno));
+        return CLI_EXIT_IO;
+    }
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    strcpy(slash ? slash + 1 : self, "nsearch-serve");
+    argv[0] = self;
+    execv(self, argv);
+    char *shown = cli_safe(self, strlen(self), NSEARCH_ESCAPE_NAME);
+    fprintf(stderr, PROG ": cannot run '%s': %s\n", shown ? shown : "nsearch-serve",
+            strerror(errno));
+    nsearch_free(shown);
+    return CLI_EXIT_IO;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
-        return serve_main(argc - 1, argv + 1);
+        return run_serve(argv + 1);
     cmdline o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -749,6 +750,18 @@ Test(cli_serve, startup_errors_have_their_exit_status, .timeout = 60)
     cr_expect_eq(o.status, 0);
     cr_expect(strstr(o.out, "Usage: nsearch serve"), "%s", o.out);
     tu_out_free(&o);
+    /* nsearch without nsearch-serve beside it */
+    char *lone = tu_path(w, "nsearch");
+    size_t n;
+    char *bin = tu_read_file(NS_TEST_NSEARCH, &n);
+    cr_assert(bin && tu_write_file(lone, bin, n) == 0 && chmod(lone, 0755) == 0);
+    free(bin);
+    o = tc_runv(NULL, TIMEOUT_S, lone, "serve", "--help", (const char *)NULL);
+    cr_expect_eq(o.status, 4, "%s", o.err);
+    cr_expect(strstr(o.err, "cannot run '") && strstr(o.err, "nsearch-serve': No such file"), "%s",
+              o.err);
+    tu_out_free(&o);
+    free(lone);
     /* a port in use */
     server s;
     setup(&s, "serve_busy", NULL);
