@@ -84,8 +84,8 @@ static const char *const exits[] = {
     "0  stopped by SIGTERM or SIGINT\n",
     "2  usage error\n",
     "3  index missing, corrupt, or of an unsupported version\n",
-    "4  cannot listen on the address, out of memory (nsearch: nsearch-serve\n"
-    "     cannot be run)\n"};
+    ("4  cannot listen on the address, out of memory (nsearch: nsearch-serve\n"
+     "     cannot be run)\n")}; /* one entry (clang -Wstring-concatenation) */
 
 static const cli_prog prog = {PROG, synopsis, intro, options, sizeof options / sizeof *options,
                               24, outro, exits, sizeof exits / sizeof *exits};
