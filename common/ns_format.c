@@ -7,26 +7,26 @@
 
 #include "ns_endian.h"
 
-static const char *const file_names[NS_FILE_KIND_COUNT] = {
-    "meta", "terms", "postings", "positions", "doclens", "docstore", "docs",
+static const char *const file_names[NS_FILE_KIND_MAX] = {
+    "meta", "terms", "postings", "positions", "doclens", "docstore", "docs", "shard", "global",
 };
 
 const char *ns_file_name(ns_file_kind kind)
 {
-    if (kind < 1 || kind > NS_FILE_KIND_COUNT)
+    if (kind < 1 || kind > NS_FILE_KIND_MAX)
         return "?";
     return file_names[kind - 1];
 }
 
 /* The codec each file kind carries (FORMAT.md "The directory"). */
-static const uint32_t file_codecs[NS_FILE_KIND_COUNT] = {
+static const uint32_t file_codecs[NS_FILE_KIND_MAX] = {
     NS_CODEC_NONE, NS_CODEC_NONE, NS_CODEC_BP128_VBYTE, NS_CODEC_BP128_VBYTE,
-    NS_CODEC_NONE, NS_CODEC_ZSTD, NS_CODEC_NONE,
+    NS_CODEC_NONE, NS_CODEC_ZSTD, NS_CODEC_NONE, NS_CODEC_NONE, NS_CODEC_NONE,
 };
 
 uint32_t ns_file_codec(ns_file_kind kind)
 {
-    if (kind < 1 || kind > NS_FILE_KIND_COUNT)
+    if (kind < 1 || kind > NS_FILE_KIND_MAX)
         return UINT32_MAX;
     return file_codecs[kind - 1];
 }

@@ -19,7 +19,8 @@
  * keyword fields (nindex --field: exact keys in the dictionary, names in
  * `meta`), for field queries (FORMAT.md changelog).  3.x files are
  * refused. */
-#define NS_FORMAT_MINOR 0u
+/* 5.1: shards (FORMAT.md changelog): the optional files shard and global. */
+#define NS_FORMAT_MINOR 1u
 
 /* Non-ASCII first byte so no text file is taken for an index file; CR LF and
  * ^Z catch text-mode transfers (the PNG trick). */
@@ -36,9 +37,14 @@ typedef enum {
     NS_FILE_POSITIONS = 4,
     NS_FILE_DOCLENS = 5,
     NS_FILE_DOCSTORE = 6,
-    NS_FILE_DOCS = 7
+    NS_FILE_DOCS = 7,
+    NS_FILE_SHARD = 8, /* only in a shard (nindex --shard): FORMAT.md "shard" */
+    NS_FILE_GLOBAL = 9 /* only in a merged shard (nindex --merge-stats) */
 } ns_file_kind;
+/* The files every index has (kinds 1..7, recorded in meta); a shard adds
+ * kind 8 and, once its set's statistics are merged, kind 9. */
 #define NS_FILE_KIND_COUNT 7
+#define NS_FILE_KIND_MAX 9
 
 /* Codec ids recorded in the header, so a later codec can coexist. */
 #define NS_CODEC_NONE 0u

@@ -3,6 +3,7 @@
 #include "ns_rec.h"
 
 #include <string.h>
+#include <xxhash.h>
 
 #include "ns_endian.h"
 
@@ -392,4 +393,96 @@ int ns_run_get(const uint8_t **pp, const uint8_t *end, size_t n, size_t packed_m
             return -1;
     *pp = p;
     return 0;
+}
+
+/* ---- shard and global ---------------------------------------------------- */
+
+uint32_t ns_shard_of(const char *id, size_t len, uint32_t n_shards)
+{
+    return n_shards ? (uint32_t)(XXH64(id, len, 0) % n_shards) : 0;
+}
+
+void ns_shard_head_put(uint8_t out[NS_SHARD_HEAD_LEN], const ns_shard_head *h)
+{
+    memset(out, 0, NS_SHARD_HEAD_LEN);
+    ns_put_u32le(out, h->shard);
+    ns_put_u32le(out + 4, h->n_shards);
+    ns_put_u32le(out + 8, h->rule);
+    ns_put_u64le(out + 16, h->n_input);
+    ns_put_u64le(out + 24, h->n_docs);
+    ns_put_u64le(out + 32, h->n_live);
+    ns_put_u64le(out + 40, h->total_tokens);
+    ns_put_u64le(out + 48, h->n_terms);
+    ns_put_u64le(out + 56, h->identity);
+    ns_put_u64le(out + 64, h->stats_off);
+    ns_put_u64le(out + 72, h->stats_len);
+}
+
+int ns_shard_head_get(const uint8_t in[NS_SHARD_HEAD_LEN], ns_shard_head *h)
+{
+    h->shard = ns_get_u32le(in);
+    h->n_shards = ns_get_u32le(in + 4);
+    h->rule = ns_get_u32le(in + 8);
+    h->n_input = ns_get_u64le(in + 16);
+    h->n_docs = ns_get_u64le(in + 24);
+    h->n_live = ns_get_u64le(in + 32);
+    h->total_tokens = ns_get_u64le(in + 40);
+    h->n_terms = ns_get_u64le(in + 48);
+    h->identity = ns_get_u64le(in + 56);
+    h->stats_off = ns_get_u64le(in + 64);
+    h->stats_len = ns_get_u64le(in + 72);
+    return ns_get_u32le(in + 12) ? -1 : 0;
+}
+
+size_t ns_stats_entry_put(uint8_t *out, size_t shared, const uint8_t *suffix, size_t suffix_len,
+                          uint64_t df)
+{
+    uint8_t *o = out;
+    o += ns_varint_put(o, shared);
+    o += ns_varint_put(o, suffix_len);
+    memcpy(o, suffix, suffix_len);
+    o += suffix_len;
+    o += ns_varint_put(o, df);
+    return (size_t)(o - out);
+}
+
+int ns_stats_entry_get(const uint8_t **pp, const uint8_t *end, char *term, size_t *term_len,
+                       uint64_t *df)
+{
+    const uint8_t *p = *pp;
+    uint64_t shared, suffix;
+    if (ns_varint_get(&p, end, &shared) || ns_varint_get(&p, end, &suffix) || shared > *term_len ||
+        suffix == 0 || suffix > NS_TERM_KEY_MAX - shared || suffix > (uint64_t)(end - p))
+        return -1;
+    memcpy(term + shared, p, suffix);
+    p += suffix;
+    if (ns_varint_get(&p, end, df) || *df == 0)
+        return -1;
+    *term_len = shared + suffix;
+    *pp = p;
+    return 0;
+}
+
+void ns_global_head_put(uint8_t out[NS_GLOBAL_HEAD_LEN], const ns_global_head *h)
+{
+    memset(out, 0, NS_GLOBAL_HEAD_LEN);
+    ns_put_u64le(out, h->set_id);
+    ns_put_u32le(out + 8, h->n_shards);
+    ns_put_u64le(out + 16, h->n_input);
+    ns_put_u64le(out + 24, h->n_live);
+    ns_put_u64le(out + 32, h->total_tokens);
+    ns_put_u64le(out + 40, h->n_terms);
+    ns_put_u64le(out + 48, h->n_local);
+}
+
+int ns_global_head_get(const uint8_t in[NS_GLOBAL_HEAD_LEN], ns_global_head *h)
+{
+    h->set_id = ns_get_u64le(in);
+    h->n_shards = ns_get_u32le(in + 8);
+    h->n_input = ns_get_u64le(in + 16);
+    h->n_live = ns_get_u64le(in + 24);
+    h->total_tokens = ns_get_u64le(in + 32);
+    h->n_terms = ns_get_u64le(in + 40);
+    h->n_local = ns_get_u64le(in + 48);
+    return ns_get_u32le(in + 12) || ns_get_u64le(in + 56) ? -1 : 0;
 }

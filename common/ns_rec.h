@@ -269,4 +269,51 @@ size_t ns_run_put(const uint32_t *v, size_t n, size_t packed_min, uint8_t *out);
  * or -1. */
 int ns_run_get(const uint8_t **p, const uint8_t *end, size_t n, size_t packed_min, uint32_t *out);
 
+/* ---- shard and global (FORMAT.md "shard", "global") ------------------- */
+
+/* The partition rule: the document whose (repaired) id is id[0..len) goes
+ * to shard XXH64(id, seed 0) mod n_shards, so that every copy of an id
+ * meets in one shard, where the later one wins as in one index. */
+#define NS_SHARD_RULE_ID_XXH64 1u
+#define NS_MAX_SHARDS 65535u
+uint32_t ns_shard_of(const char *id, size_t len, uint32_t n_shards);
+
+#define NS_SHARD_HEAD_LEN 80u
+typedef struct ns_shard_head {
+    uint32_t shard, n_shards, rule;
+    uint64_t n_input;      /* documents of the whole input: ordinals 0..n_input-1 */
+    uint64_t n_docs;       /* this shard's slots (meta n_docs) */
+    uint64_t n_live, total_tokens, n_terms; /* as meta */
+    uint64_t identity;     /* the analyzer identity (meta) */
+    uint64_t stats_off;    /* payload offset of the term statistics */
+    uint64_t stats_len;    /* their bytes */
+} ns_shard_head;
+void ns_shard_head_put(uint8_t out[NS_SHARD_HEAD_LEN], const ns_shard_head *h);
+/* -1 when a reserved field is not zero. */
+int ns_shard_head_get(const uint8_t in[NS_SHARD_HEAD_LEN], ns_shard_head *h);
+
+/* One term's statistics entry: the key front-coded against the previous
+ * entry's (no restarts), then its df. */
+#define NS_STATS_ENTRY_BOUND (NS_TERM_KEY_MAX + 3u * NS_VARINT_MAX_BYTES)
+size_t ns_stats_entry_put(uint8_t *out, size_t shared, const uint8_t *suffix, size_t suffix_len,
+                          uint64_t df);
+/* Decodes the entry at *p (before end): term[0..*term_len) holds the
+ * previous key on entry (length 0 before the first) and the entry's after
+ * (term: NS_TERM_KEY_MAX bytes).  0 and *p advanced, or -1 (malformed,
+ * shared past the previous key, an empty suffix, a key over
+ * NS_TERM_KEY_MAX bytes or df 0). */
+int ns_stats_entry_get(const uint8_t **p, const uint8_t *end, char *term, size_t *term_len,
+                       uint64_t *df);
+
+#define NS_GLOBAL_HEAD_LEN 64u
+typedef struct ns_global_head {
+    uint64_t set_id;    /* the same in every shard of a set (FORMAT.md) */
+    uint32_t n_shards;
+    uint64_t n_input, n_live, total_tokens; /* of the whole set */
+    uint64_t n_terms;   /* distinct terms of the set */
+    uint64_t n_local;   /* entries that follow: this shard's n_terms */
+} ns_global_head;
+void ns_global_head_put(uint8_t out[NS_GLOBAL_HEAD_LEN], const ns_global_head *h);
+int ns_global_head_get(const uint8_t in[NS_GLOBAL_HEAD_LEN], ns_global_head *h);
+
 #endif

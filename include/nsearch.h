@@ -48,11 +48,11 @@ extern "C" {
 #endif
 
 #define NSEARCH_VERSION_MAJOR 0
-#define NSEARCH_VERSION_MINOR 3
+#define NSEARCH_VERSION_MINOR 4
 #define NSEARCH_VERSION_PATCH 0
 #define NSEARCH_VERSION_NUMBER                                                                     \
     (NSEARCH_VERSION_MAJOR * 10000 + NSEARCH_VERSION_MINOR * 100 + NSEARCH_VERSION_PATCH)
-#define NSEARCH_VERSION_STRING "0.3.0"
+#define NSEARCH_VERSION_STRING "0.4.0"
 
 /* The library's version as NSEARCH_VERSION_NUMBER computes it (that of the
  * library linked, which may be newer than the header compiled against). */
@@ -144,8 +144,47 @@ typedef struct nsearch_index nsearch_index;
  * nsearch_index_close after every reader made from it. */
 NSEARCH_API nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out,
                                           nsearch_error *err);
+/* Opens the shards dirs[0..n) of one set together (nsearch -i A -i B ...;
+ * README "Shards"): every shard of the set, each once, all merged with the
+ * same statistics (nsearch_shards_merge), in any order.  A search runs on
+ * each shard and merges their hits: the same documents, scores and order as
+ * the single index of the same input.  Document numbers are the documents'
+ * ordinals in the input (the single index's numbers).  One directory: as
+ * nsearch_index_open (a shard opened alone searches that shard only, with
+ * its set's statistics: its hits merged by score, then document number,
+ * with the other shards' give the set's).  Not over several shards yet:
+ * expand and nsearch_reader_like (NSEARCH_E_ARG).  Errors: as
+ * nsearch_index_open; NSEARCH_E_ARG naming the shard missing, repeated,
+ * not merged or of another set. */
+NSEARCH_API nsearch_rc nsearch_index_open_set(const char *const *dirs, size_t n,
+                                              nsearch_index **out, nsearch_error *err);
 /* Accepts NULL. */
 NSEARCH_API void nsearch_index_close(nsearch_index *ix);
+
+/* ---- shards: a set's statistics (README "Shards") ---------------------- */
+
+/* Merges the statistics of the shards dirs[0..n) (nindex --shard I/N, the
+ * whole set: each of 0..N-1 once) and writes them into each shard, whose
+ * postings are rewritten so that pruning stays exact under the set's
+ * statistics (nindex --merge-stats).  Each shard is replaced atomically;
+ * after a failure part-way, run it again.  Errors: NSEARCH_E_ARG (not one
+ * complete set of one input: the message names the shard), NSEARCH_E_BUSY
+ * (a build holds a shard's lock), NSEARCH_E_NOTFOUND, NSEARCH_E_CORRUPT,
+ * NSEARCH_E_IO, NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_shards_merge(const char *const *dirs, size_t n,
+                                            nsearch_error *err);
+/* The same in three steps, for a driver that moves the bytes itself (MPI):
+ * the statistics of shard dir (owned *out, *len bytes, free with
+ * nsearch_free); their merge over the shards (stats[i], len[i]; label[i]
+ * names shard i in messages); the merged statistics applied to shard dir.
+ * The bytes are the same on every machine.  Errors: as above. */
+NSEARCH_API nsearch_rc nsearch_shard_stats(const char *dir, void **out, size_t *len,
+                                           nsearch_error *err);
+NSEARCH_API nsearch_rc nsearch_shard_stats_merge(const void *const *stats, const size_t *len,
+                                                 const char *const *label, size_t n, void **out,
+                                                 size_t *out_len, nsearch_error *err);
+NSEARCH_API nsearch_rc nsearch_shard_apply(const char *dir, const void *global, size_t len,
+                                           nsearch_error *err);
 
 typedef struct nsearch_index_stats {
     uint64_t documents;      /* document slots (ids 0 .. documents - 1) */
@@ -155,6 +194,12 @@ typedef struct nsearch_index_stats {
     const char *language;    /* borrowed from the index: its Snowball language */
     unsigned format_major, format_minor;
     const char *stop_words;  /* static: the stop list, "english" or "none" */
+    /* Since 0.4: an index of shards (nsearch_index_open_set, or one shard
+     * opened alone) gives its set's documents, live documents, terms,
+     * tokens and average length, and postings of the shards open: */
+    unsigned shard, n_shards; /* n_shards 0: not a shard; else the first open
+                                 shard's number and the set's shard count */
+    size_t shards_open;       /* shards opened (n_shards when the whole set) */
 } nsearch_index_stats;
 
 /* Errors: NSEARCH_E_ARG (NULL). */
@@ -459,6 +504,7 @@ typedef enum nsearch_skip_kind {
 
 /* Limits and defaults of the options below. */
 #define NSEARCH_MAX_THREADS 256u                     /* analysis threads */
+#define NSEARCH_MAX_SHARDS 65535u                    /* shards of a set (nindex --shard) */
 #define NSEARCH_MIN_MEMORY ((uint64_t)1 << 20)       /* memory budget, at least */
 #define NSEARCH_DEFAULT_MEMORY ((uint64_t)1 << 30)   /* memory budget when 0 */
 #define NSEARCH_MAX_KEYWORD_FIELDS 64u               /* keyword_fields, at most */
@@ -528,6 +574,13 @@ typedef struct nsearch_builder_opts {
                                  with NSEARCH_INPUT_JSONL it must be UTF-8 */
     uint64_t input_bytes;     /* the input's size, for progress.raw_total (the
                                  sum of nsearch_input_size); 0: unknown */
+    /* Since 0.4: */
+    unsigned shard, n_shards; /* n_shards > 0 (at most NSEARCH_MAX_SHARDS):
+                                 build shard `shard` (< n_shards) of the input
+                                 (nindex --shard; README "Shards"): every
+                                 document is read, those whose id hashes to
+                                 this shard are indexed.  A shard may have no
+                                 documents when the input has some */
 } nsearch_builder_opts;
 
 /* Sets the defaults above. */

@@ -22,6 +22,7 @@
 #include "ix_commit.h"
 #include "ix_docs.h"
 #include "ix_docstore.h"
+#include "ix_file.h"
 #include "ix_keyword.h"
 #include "ix_pipe.h"
 #include "ix_tmpdir.h"
@@ -31,7 +32,9 @@
 #include "ns_buf.h"
 #include "ns_docrec.h"
 #include "ns_format.h"
+#include "ns_endian.h"
 #include "ns_keyword.h"
+#include "ns_rec.h"
 #include "ns_utf8.h"
 
 /* At most this many run files are merged at once (file descriptors, read
@@ -92,6 +95,11 @@ struct ix_build {
     ix_progress_cb progress;
     void *progress_ctx;
     uint64_t raw_total;
+    /* a shard (ix_build_set_shard): n_shards 0 when not */
+    uint32_t shard, n_shards;
+    uint64_t n_input;  /* documents offered: the next one's ordinal */
+    uint32_t *ords;    /* owned: the ordinal of each doc id given out */
+    size_t cap_ords;
 };
 
 int ix_build_clean_stale(const char *out_dir) { return ix_tmpdir_clean_stale(out_dir); }
@@ -670,6 +678,28 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     const char *s[NS_FIELD_COUNT] = {id, doc->title, doc->body, doc->date, doc->url};
     size_t sl[NS_FIELD_COUNT] = {id_len, doc->title_len, doc->body_len, doc->date_len, doc->url_len};
     ns_rc rc = NS_OK;
+    uint64_t ord = b->n_input++;
+    if (b->n_shards) {
+        /* the id as stored decides the shard (ns_shard_of), so that copies
+         * of one id meet in one shard */
+        size_t got = 0;
+        rc = take_field(b, doc, NS_FIELD_ID, id, id_len, NS_MAX_FIELD_BYTES, &r.f[NS_FIELD_ID], &got);
+        if (rc)
+            return ns_err_set(err, rc, "out of memory");
+        if (ord >= UINT32_MAX - 1)
+            return ns_err_set(err, NS_E_ARG, "too many documents (limit %u)", UINT32_MAX - 1);
+        if (ns_shard_of(r.f[NS_FIELD_ID], got, b->n_shards) != b->shard)
+            return NS_OK; /* another shard's */
+        if (b->n_slots == b->cap_ords) {
+            size_t nc = b->cap_ords ? 2 * b->cap_ords : 1024;
+            uint32_t *o = ns_realloc(b->ords, nc * sizeof *o);
+            if (!o)
+                return ns_err_set(err, NS_E_NOMEM, "out of memory");
+            b->ords = o;
+            b->cap_ords = nc;
+        }
+        b->ords[b->n_slots] = (uint32_t)ord;
+    }
     for (int k = 0; k < NS_FIELD_COUNT && !rc; k++) {
         size_t got = 0;
         rc = take_field(b, doc, k, s[k], sl[k], k == NS_FIELD_BODY ? NS_MAX_DOC_BYTES : NS_MAX_FIELD_BYTES,
@@ -779,6 +809,7 @@ void ix_build_free(ix_build *b)
     ns_buf_release(&b->xbuf);
     ix_keyword_release(&b->kw);
     ns_free(b->title_lens);
+    ns_free(b->ords);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);
     ix_tmpdir_unlock(&b->lock); /* after the temporary is gone */
@@ -822,12 +853,57 @@ static ns_rc finish_docs(ix_build *b, uint64_t *size, ns_err *err)
     return rc;
 }
 
+ns_rc ix_build_set_shard(ix_build *b, uint32_t shard, uint32_t n_shards, ns_err *err)
+{
+    if (b->n_input)
+        return ns_err_set(err, NS_E_ARG, "the shard must be set before the first document");
+    if (n_shards == 0 || n_shards > NS_MAX_SHARDS || shard >= n_shards)
+        return ns_err_set(err, NS_E_ARG, "shard %u of %u: a shard is I/N with 0 <= I < N <= %u",
+                          shard, n_shards, NS_MAX_SHARDS);
+    b->shard = shard;
+    b->n_shards = n_shards;
+    return NS_OK;
+}
+
+/* FORMAT.md "shard": the head, each doc id's ordinal, the term statistics. */
+static ns_rc write_shard(ix_build *b, const ix_writer_stats *ws, const ns_buf *stats, ns_err *err)
+{
+    ns_shard_head h = {.shard = b->shard,
+                       .n_shards = b->n_shards,
+                       .rule = NS_SHARD_RULE_ID_XXH64,
+                       .n_input = b->n_input,
+                       .n_docs = b->n_collected,
+                       .n_live = ws->n_live,
+                       .total_tokens = ws->total_tokens,
+                       .n_terms = ws->n_terms,
+                       .identity = ns_analyzer_identity(b->an),
+                       .stats_off = NS_SHARD_HEAD_LEN + 4 * (uint64_t)b->n_collected,
+                       .stats_len = stats->len};
+    uint8_t head[NS_SHARD_HEAD_LEN];
+    ns_shard_head_put(head, &h);
+    ix_file f;
+    ns_rc rc = ix_file_open(&f, b->tmp_dir, NS_FILE_SHARD, err);
+    if (rc)
+        return rc;
+    ix_file_write(&f, head, sizeof head);
+    uint8_t chunk[4096];
+    for (uint32_t d = 0; d < b->n_collected;) {
+        size_t k = 0;
+        for (; k < sizeof chunk / 4 && d < b->n_collected; k++, d++)
+            ns_put_u32le(chunk + 4 * k, b->ords[d]);
+        ix_file_write(&f, chunk, 4 * k);
+    }
+    ix_file_write(&f, stats->data, stats->len);
+    return ix_file_finish(&f, &b->st.bytes[NS_FILE_SHARD], err);
+}
+
 ns_rc ix_build_commit(ix_build *b, ns_err *err)
 {
     ns_rc rc = ix_build_wait(b, err);
     if (rc)
         return rc;
-    if (b->st.n_docs == 0 && !b->allow_empty)
+    /* a shard may be empty when the input is not (few documents, many shards) */
+    if (b->st.n_docs == 0 && !b->allow_empty && !(b->n_shards && b->n_input > 0))
         return ns_err_set(err, NS_E_ARG,
                           "no documents to index (%llu read, none with words): an empty index "
                           "would replace '%s'",
@@ -863,10 +939,15 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
     if ((rc = ix_pipe_spill(&b->pipe, err)))
         return rc;
     ix_writer_stats ws;
+    ns_buf stats;
+    ns_buf_init(&stats);
     ix_doc_tables tables = {b->doclens, b->title_lens, b->n_collected, b->kw.list.data,
-                            b->kw.list.len, b->kw.n};
+                            b->kw.list.len, b->kw.n, 0, b->n_shards ? &stats : NULL};
     rc = ix_commit_write(&b->pipe, b->max_fanin, b->an, &tables, ds_size,
                          docs_size, &ws, err);
+    if (!rc && b->n_shards)
+        rc = write_shard(b, &ws, &stats, err);
+    ns_buf_release(&stats);
     if (rc)
         return rc;
     b->st.n_terms = ws.n_terms;
@@ -876,6 +957,7 @@ ns_rc ix_build_commit(ix_build *b, ns_err *err)
         b->st.bytes[k] = ws.bytes[k];
         b->st.index_bytes += ws.bytes[k];
     }
+    b->st.index_bytes += b->st.bytes[NS_FILE_SHARD];
     int installed = 0;
     rc = ix_tmpdir_install(b->tmp_dir, b->out_dir, &installed, err);
     b->committed = installed;

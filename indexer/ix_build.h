@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "ns_err.h"
+#include "ns_format.h"
 
 typedef enum {
     IX_WARN_JSON,      /* malformed JSON line: skipped */
@@ -92,7 +93,7 @@ typedef struct ix_build_stats {
     uint64_t n_runs;      /* sorted runs written (memory budget exceeded) */
     uint64_t run_bytes;   /* their total size */
     uint64_t index_bytes; /* sum of the index files */
-    uint64_t bytes[8];    /* per ns_file_kind (NS_FILE_KIND_COUNT + 1) */
+    uint64_t bytes[NS_FILE_KIND_MAX + 1]; /* per ns_file_kind */
     uint64_t warnings[IX_WARN_COUNT];
     uint64_t long_words;  /* words split for being longer than NS_TOKEN_MAX_BYTES */
 } ix_build_stats;
@@ -164,6 +165,13 @@ void ix_build_set_progress(ix_build *b, ix_progress_cb cb, void *ctx, uint64_t r
 /* For tests: merge at most n (>= 2) run files at once (default 64), so that
  * a small corpus exercises the intermediate merges. */
 void ix_build_set_max_fanin(ix_build *b, unsigned n);
+/* Builds shard `shard` of n_shards (nindex --shard, FORMAT.md "shard"):
+ * every document is read, those whose id ns_shard_of gives to this shard
+ * are indexed, each with its ordinal in the whole input (its doc id in the
+ * single index), and the commit adds the file `shard`.  A shard may have no
+ * live documents when the input has some.  NS_E_ARG out of range or after
+ * the first document. */
+ns_rc ix_build_set_shard(ix_build *b, uint32_t shard, uint32_t n_shards, ns_err *err);
 ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err);
 /* Waits until every document added so far is analysed and its warnings
  * reported (ix_build_commit does it too). */

@@ -99,7 +99,7 @@ static int fsync_dir(const char *dir)
 
 static int is_index_file(const char *name)
 {
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++)
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++)
         if (strcmp(name, ns_file_name((ns_file_kind)k)) == 0)
             return 1;
     return 0;

@@ -127,7 +127,9 @@ ns_rc ix_writer_open(const char *dir, const ix_doc_tables *t, ix_writer **out, n
             w->total_tokens += doclens[d];
         }
     }
-    w->avgdl = w->n_live ? (double)w->total_tokens / (double)w->n_live : 1.0;
+    w->avgdl = t->bounds_avgdl > 0        ? t->bounds_avgdl
+               : w->n_live                ? (double)w->total_tokens / (double)w->n_live
+                                          : 1.0;
     ns_rc rc = ix_wpart_new(w, &w->own);
     if (rc) {
         ix_writer_free(w);
@@ -388,11 +390,21 @@ ns_rc ix_writer_append(ix_writer *w, ix_wpart *p, ns_err *err)
         size_t key_len = t->key_len;
         if (w->in_block == NS_DICT_BLOCK_TERMS)
             flush_dict_block(w);
-        size_t shared = 0;
-        if (w->in_block) {
+        size_t shared = 0, common = 0;
+        if (w->n_terms + i > 0) {
             size_t m = key_len < w->prev_len ? key_len : w->prev_len;
-            while (shared < m && key[shared] == w->prev_key[shared])
-                shared++;
+            while (common < m && key[common] == w->prev_key[common])
+                common++;
+        }
+        if (w->tables.term_stats) {
+            ns_buf *sb = w->tables.term_stats;
+            if (ns_buf_reserve(sb, NS_STATS_ENTRY_BOUND))
+                return ns_err_set(err, NS_E_NOMEM, "out of memory");
+            sb->len += ns_stats_entry_put(sb->data + sb->len, common,
+                                          (const uint8_t *)key + common, key_len - common, t->df);
+        }
+        if (w->in_block) {
+            shared = common;
         } else {
             uint8_t e[NS_DICT_INDEX_ENTRY];
             ns_dict_index_put(e, &(ns_dict_index_entry){ix_file_off(&w->terms), post_off, pos_off});

@@ -14,12 +14,13 @@
 #include <stdint.h>
 
 #include "ns_err.h"
+#include "ns_format.h"
 
 typedef struct ix_writer ix_writer;
 
 typedef struct ix_writer_stats {
     uint64_t n_terms, n_postings, n_live, total_tokens;
-    uint64_t bytes[8]; /* file sizes indexed by ns_file_kind (NS_FILE_KIND_COUNT + 1) */
+    uint64_t bytes[NS_FILE_KIND_MAX + 1]; /* file sizes indexed by ns_file_kind */
 } ix_writer_stats;
 
 /* What the index records besides the postings: per document its length
@@ -32,6 +33,11 @@ typedef struct ix_doc_tables {
     const uint8_t *kw_list;     /* n_kw names, each as ns_keyword_list_put writes it */
     size_t kw_list_len;
     uint32_t n_kw;
+    /* Shards (FORMAT.md "shard", "global"): */
+    double bounds_avgdl; /* > 0: the average length the bounds are best for
+                            (a set's, nindex --merge-stats); 0: these documents' */
+    struct ns_buf *term_stats; /* not NULL: gets every term's statistics entry
+                                  (ns_stats_entry_put), in term order */
 } ix_doc_tables;
 
 /* Creates the files in dir (which must exist).

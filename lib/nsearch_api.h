@@ -13,16 +13,27 @@
 #include "sr_topk.h"
 
 struct nsearch_index {
-    sr_index *ix; /* owned; used only through views (sr_index_view_init) */
+    /* owned, n_parts: one index, or the shards of a set by shard number;
+     * used only through views (sr_index_view_init) */
+    sr_index **part;
+    size_t n_parts;
+    int sharded; /* the parts are shards: doc numbers are their ordinals */
 };
+
+/* A reader's state for one part of its index. */
+typedef struct nsearch_part {
+    sr_index view; /* owned per-thread state, read-only fields borrowed */
+    sr_query q;    /* the last query (owned), parsed for this part */
+} nsearch_part;
 
 struct nsearch_reader {
     const nsearch_index *owner; /* borrowed */
-    sr_index view;              /* owned per-thread state, read-only fields borrowed */
-    sr_query q;                 /* the last query (owned), valid when has_query */
+    nsearch_part *p;            /* owned, owner->n_parts */
+    size_t n_parts;
     int has_query;
     nsearch_hit *hits;          /* owned, cap_hits entries */
-    sr_hit *raw;                /* owned, cap_hits entries */
+    sr_hit *raw;                /* owned, cap_hits entries (ordinals once merged) */
+    sr_hit *part_raw;           /* owned, cap_hits entries: one part's hits */
     size_t cap_hits;
     sr_snippet snip;            /* owned: the last snippet */
     nsearch_span *spans;        /* owned: its highlights, cap_spans entries */

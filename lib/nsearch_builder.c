@@ -10,6 +10,7 @@
 #include "ix_source.h"
 #include "ns_alloc.h"
 #include "ns_keyword.h"
+#include "ns_rec.h"
 #include "ns_stem.h"
 #include "ns_stop.h"
 
@@ -41,7 +42,8 @@ _Static_assert((int)NSEARCH_SKIP_OTHER_EXT == (int)IX_SKIP_OTHER_EXT &&
 _Static_assert(NSEARCH_MAX_THREADS == IX_MAX_THREADS && NSEARCH_MIN_MEMORY == IX_MIN_MEM &&
                    NSEARCH_DEFAULT_MEMORY == IX_DEFAULT_MEM &&
                    NSEARCH_MAX_KEYWORD_FIELDS == NS_MAX_KW_FIELDS &&
-                   NSEARCH_TOKEN_MAX_BYTES == NS_TOKEN_MAX_BYTES,
+                   NSEARCH_TOKEN_MAX_BYTES == NS_TOKEN_MAX_BYTES &&
+                   NSEARCH_MAX_SHARDS == NS_MAX_SHARDS,
                "the public limits are the indexer's");
 _Static_assert(NSEARCH_INPUT_AUTO == (int)IX_FMT_AUTO && NSEARCH_INPUT_JSONL == (int)IX_FMT_JSONL &&
                    NSEARCH_INPUT_TEXT == (int)IX_FMT_TEXT,
@@ -178,6 +180,8 @@ nsearch_rc nsearch_builder_new(const char *dir, const nsearch_builder_opts *opts
         rc = f ? ix_build_add_keyword_field(nb->b, f, strlen(f), &e)
                : ns_err_set(&e, NS_E_ARG, "keyword field %zu is NULL", i);
     }
+    if (!rc && opts->n_shards)
+        rc = ix_build_set_shard(nb->b, opts->shard, opts->n_shards, &e);
     if (!rc)
         rc = ix_build_set_threads(nb->b, opts->threads ? opts->threads : 1, &e);
     if (!rc)

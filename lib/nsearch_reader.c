@@ -6,6 +6,7 @@
  * mappings. */
 #include "nsearch_api.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ns_alloc.h"
@@ -18,6 +19,7 @@
 #include "sr_rank.h"
 #include "sr_render.h"
 #include "ns_stop.h"
+#include "sh_set.h"
 
 nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out, nsearch_error *err)
 {
@@ -25,13 +27,106 @@ nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out, nsearch_erro
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_open: NULL argument");
     *out = NULL;
     nsearch_index *x = ns_calloc(1, sizeof *x);
-    if (!x)
+    if (!x || !(x->part = ns_calloc(1, sizeof *x->part))) {
+        ns_free(x);
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    }
     ns_err e;
     ns_err_clear(&e);
-    if (sr_index_open(dir, &x->ix, &e)) {
-        ns_free(x);
+    if (sr_index_open(dir, &x->part[0], &e)) {
+        nsearch_index_close(x);
         return nsearch_fail(err, &e);
+    }
+    x->n_parts = 1;
+    x->sharded = x->part[0]->n_shards > 0;
+    *out = x;
+    return NSEARCH_OK;
+}
+
+/* Checks that the open shards ix[0..n) (in the order given) are one
+ * complete, merged set; sorts them by shard number. */
+static nsearch_rc check_set(sr_index **ix, size_t n, nsearch_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!ix[i]->n_shards)
+            return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                    "'%s' is not a shard: several indexes are searched together "
+                                    "only as the shards of one set (nindex --shard)",
+                                    ix[i]->dir);
+        if (!ix[i]->set_id)
+            return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                    "shard '%s' (%u of %u) has not been merged: run nindex "
+                                    "--merge-stats with every shard of its set",
+                                    ix[i]->dir, ix[i]->shard, ix[i]->n_shards);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ix[i]->set_id != ix[0]->set_id || ix[i]->n_shards != ix[0]->n_shards)
+            return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                    "'%s' and '%s' are shards of different sets (or of one set "
+                                    "merged at different times): merge their statistics again",
+                                    ix[0]->dir, ix[i]->dir);
+        for (size_t j = 0; j < i; j++)
+            if (ix[j]->shard == ix[i]->shard)
+                return nsearch_fail_msg(err, NSEARCH_E_ARG, "'%s' and '%s' are both shard %u of %u",
+                                        ix[j]->dir, ix[i]->dir, ix[i]->shard, ix[i]->n_shards);
+    }
+    uint32_t want = ix[0]->n_shards;
+    if (n != want) {
+        /* name the first missing shard */
+        uint32_t miss = 0;
+        for (; miss < want; miss++) {
+            size_t j = 0;
+            while (j < n && ix[j]->shard != miss)
+                j++;
+            if (j == n)
+                break;
+        }
+        return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                "the set of '%s' has %u shards and %zu are given: shard %u is "
+                                "missing (give each with -i)",
+                                ix[0]->dir, want, n, miss);
+    }
+    for (size_t i = 0; i < n; i++) { /* by shard number */
+        while (ix[i]->shard != i) {
+            sr_index *t = ix[ix[i]->shard];
+            ix[ix[i]->shard] = ix[i];
+            ix[i] = t;
+        }
+    }
+    return NSEARCH_OK;
+}
+
+nsearch_rc nsearch_index_open_set(const char *const *dirs, size_t n, nsearch_index **out,
+                                  nsearch_error *err)
+{
+    if (!dirs || !out || n == 0)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_open_set: no directories");
+    if (n == 1)
+        return nsearch_index_open(dirs[0], out, err);
+    *out = NULL;
+    nsearch_index *x = ns_calloc(1, sizeof *x);
+    if (!x || !(x->part = ns_calloc(n, sizeof *x->part))) {
+        ns_free(x);
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    }
+    x->sharded = 1;
+    ns_err e;
+    ns_err_clear(&e);
+    for (size_t i = 0; i < n; i++) {
+        if (!dirs[i]) {
+            nsearch_index_close(x);
+            return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_open_set: NULL directory");
+        }
+        if (sr_index_open(dirs[i], &x->part[i], &e)) {
+            nsearch_index_close(x);
+            return nsearch_fail(err, &e);
+        }
+        x->n_parts++;
+    }
+    nsearch_rc rc = check_set(x->part, n, err);
+    if (rc) {
+        nsearch_index_close(x);
+        return rc;
     }
     *out = x;
     return NSEARCH_OK;
@@ -41,7 +136,9 @@ void nsearch_index_close(nsearch_index *x)
 {
     if (!x)
         return;
-    sr_index_close(x->ix);
+    for (size_t i = 0; i < x->n_parts; i++)
+        sr_index_close(x->part[i]);
+    ns_free(x->part);
     ns_free(x);
 }
 
@@ -49,7 +146,7 @@ nsearch_rc nsearch_index_stats_get(const nsearch_index *x, nsearch_index_stats *
 {
     if (!x || !out)
         return NSEARCH_E_ARG;
-    const sr_index *ix = x->ix;
+    const sr_index *ix = x->part[0];
     memset(out, 0, sizeof *out);
     out->documents = ix->n_docs;
     out->live_documents = ix->n_live;
@@ -57,6 +154,18 @@ nsearch_rc nsearch_index_stats_get(const nsearch_index *x, nsearch_index_stats *
     out->postings = ix->n_postings;
     out->tokens = ix->total_tokens;
     out->avg_length = ix->avgdl;
+    if (x->sharded) { /* the set's figures: documents are its ordinals */
+        out->documents = ix->n_input;
+        out->live_documents = ix->set_id ? ix->set_live : ix->n_live;
+        out->tokens = ix->set_id ? ix->set_tokens : ix->total_tokens;
+        out->terms = ix->set_id ? ix->set_terms : ix->n_terms;
+        out->postings = 0;
+        for (size_t i = 0; i < x->n_parts; i++)
+            out->postings += x->part[i]->n_postings;
+        out->shard = ix->shard;
+        out->n_shards = ix->n_shards;
+        out->shards_open = x->n_parts;
+    }
     out->language = ix->lang;
     out->format_major = NS_FORMAT_MAJOR;
     out->format_minor = ix->minor;
@@ -81,14 +190,23 @@ nsearch_rc nsearch_index_check(const nsearch_index *x, nsearch_problem_fn fn, vo
 {
     if (!x || !n_problems)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_index_check: NULL argument");
-    sr_index view;
+    problem_ctx p = {fn, ctx};
+    *n_problems = 0;
     ns_err e;
     ns_err_clear(&e);
-    if (sr_index_view_init(x->ix, &view, &e))
-        return nsearch_fail(err, &e);
-    problem_ctx p = {fn, ctx};
-    *n_problems = sr_check(&view, on_problem, &p);
-    sr_index_view_release(&view);
+    for (size_t i = 0; i < x->n_parts; i++) {
+        sr_index view;
+        if (sr_index_view_init(x->part[i], &view, &e))
+            return nsearch_fail(err, &e);
+        *n_problems += sr_check(&view, on_problem, &p);
+        sr_index_view_release(&view);
+    }
+    if (x->n_parts > 1 || (x->sharded && x->part[0]->n_shards == 1)) {
+        int64_t n = sh_check((const sr_index *const *)x->part, x->n_parts, on_problem, &p, &e);
+        if (n < 0)
+            return nsearch_fail(err, &e);
+        *n_problems += (uint64_t)n;
+    }
     return NSEARCH_OK;
 }
 
@@ -122,21 +240,23 @@ nsearch_rc nsearch_reader_new(const nsearch_index *x, nsearch_reader **out, nsea
     ns_buf_init(&r->out);
     ns_err e;
     ns_err_clear(&e);
-    if (sr_render_new(&r->render)) {
-        ns_free(r);
+    if (sr_render_new(&r->render) || !(r->p = ns_calloc(x->n_parts, sizeof *r->p))) {
+        nsearch_reader_free(r);
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
     }
-    if (sr_index_view_init(x->ix, &r->view, &e)) {
-        sr_render_free(r->render);
-        ns_free(r);
-        return nsearch_fail(err, &e);
-    }
-    /* an empty query until the first search: snippets highlight nothing */
-    if (sr_query_parse(&r->view, "", 0, &r->q, &e)) {
-        sr_index_view_release(&r->view);
-        sr_render_free(r->render);
-        ns_free(r);
-        return nsearch_fail(err, &e);
+    for (size_t i = 0; i < x->n_parts; i++) {
+        if (sr_index_view_init(x->part[i], &r->p[i].view, &e)) {
+            nsearch_reader_free(r);
+            return nsearch_fail(err, &e);
+        }
+        r->n_parts++;
+        /* an empty query until the first search: snippets highlight nothing */
+        if (sr_query_parse(&r->p[i].view, "", 0, &r->p[i].q, &e)) {
+            sr_index_view_release(&r->p[i].view);
+            r->n_parts--;
+            nsearch_reader_free(r);
+            return nsearch_fail(err, &e);
+        }
     }
     *out = r;
     return NSEARCH_OK;
@@ -146,15 +266,19 @@ void nsearch_reader_free(nsearch_reader *r)
 {
     if (!r)
         return;
-    sr_query_release(&r->q);
+    for (size_t i = 0; i < r->n_parts; i++) {
+        sr_query_release(&r->p[i].q);
+        sr_index_view_release(&r->p[i].view);
+    }
+    ns_free(r->p);
     sr_snippet_release(&r->snip);
     ns_buf_release(&r->text);
     ns_buf_release(&r->out);
     sr_render_free(r->render);
     ns_free(r->hits);
     ns_free(r->raw);
+    ns_free(r->part_raw);
     ns_free(r->spans);
-    sr_index_view_release(&r->view);
     ns_free(r);
 }
 
@@ -188,16 +312,28 @@ static int grow_hits(nsearch_reader *r, size_t n)
     if (!raw)
         return -1;
     r->raw = raw;
+    raw = ns_realloc(r->part_raw, n * sizeof *raw);
+    if (!raw)
+        return -1;
+    r->part_raw = raw;
     r->cap_hits = n;
     return 0;
 }
 
-/* NSEARCH_E_ARG unless doc is one of the index's document numbers. */
-static nsearch_rc check_doc(const nsearch_reader *r, uint32_t doc, nsearch_error *err)
+/* The part holding document number doc (an ordinal in a shard set) and
+ * its doc id there: NSEARCH_E_ARG unless doc is one of the index's
+ * document numbers (a slot of a shard set that no shard given has: out of
+ * range too). */
+static nsearch_rc locate(const nsearch_reader *r, uint32_t doc, nsearch_part **part,
+                         uint32_t *local, nsearch_error *err)
 {
-    if (doc >= r->view.n_docs)
-        return nsearch_fail_msg(err, NSEARCH_E_ARG, "document %u out of range", doc);
-    return NSEARCH_OK;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        if (sr_index_doc_of_ordinal(&r->p[i].view, doc, local)) {
+            *part = &r->p[i];
+            return NSEARCH_OK;
+        }
+    }
+    return nsearch_fail_msg(err, NSEARCH_E_ARG, "document %u out of range", doc);
 }
 
 /* Checks opts (NULL: the defaults, in *dflt) and picks the algorithm. */
@@ -223,8 +359,10 @@ static nsearch_rc check_opts(const nsearch_search_opts **opts, nsearch_search_op
 static void forget_query(nsearch_reader *r)
 {
     ns_err ignored;
-    sr_query_release(&r->q);
-    sr_query_parse(&r->view, "", 0, &r->q, &ignored);
+    for (size_t i = 0; i < r->n_parts; i++) {
+        sr_query_release(&r->p[i].q);
+        sr_query_parse(&r->p[i].view, "", 0, &r->p[i].q, &ignored);
+    }
 }
 
 /* Runs the reader's query: the count, then hits [offset, offset + k) of
@@ -236,14 +374,25 @@ static void work_of(const sr_rank_stats *st, nsearch_work *w, nsearch_results *o
     out->damaged |= st->corrupt;
 }
 
+/* Hits merged from the parts: higher score first, then lower ordinal
+ * (the single index's doc id). */
+static int by_rank(const void *a, const void *b)
+{
+    const sr_hit *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
 static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_algo algo,
                       int64_t skip, nsearch_results *out, nsearch_error *err)
 {
-    const char *notes = ns_buf_cstr(&r->q.notes);
+    const sr_query *q0 = &r->p[0].q;
+    const char *notes = ns_buf_cstr(&q0->notes);
     out->notes = notes ? notes : "";
-    if (!r->q.root) {
+    if (!q0->root) {
         out->empty_query = skip >= 0 ? NSEARCH_EMPTY_LIKE
-                           : r->q.n_words > 0 ? NSEARCH_EMPTY_STOPWORDS : NSEARCH_EMPTY_NOWORDS;
+                           : q0->n_words > 0 ? NSEARCH_EMPTY_STOPWORDS : NSEARCH_EMPTY_NOWORDS;
         return NSEARCH_OK;
     }
     ns_err e;
@@ -253,19 +402,49 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
         uint64_t total = 0, max = opts->count_limit;
         if (max && skip >= 0)
             max++; /* the document itself is left out below */
-        if (sr_exec_count(&r->view, &r->q, max, &total, &st, &e))
-            return nsearch_fail(err, &e);
-        work_of(&st, &out->count_work, out);
+        nsearch_work w = {0, 0};
+        for (size_t i = 0; i < r->n_parts; i++) {
+            uint64_t t = 0, left = max ? max - total : 0;
+            if (max && left == 0)
+                break;
+            if (sr_exec_count(&r->p[i].view, &r->p[i].q, left, &t, &st, &e))
+                return nsearch_fail(err, &e);
+            total += t;
+            w.postings_decoded += st.postings_decoded;
+            w.docs_scored += st.docs_scored;
+            out->damaged |= st.corrupt;
+        }
+        out->count_work = w;
         out->total = skip >= 0 && total > 0 ? total - 1 : total;
     }
     if (opts->k == 0)
         return NSEARCH_OK;
     size_t want = opts->k + opts->offset + (skip >= 0), n = 0;
-    if (grow_hits(r, want))
+    if (grow_hits(r, r->n_parts > 1 ? 2 * want : want))
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
-    if (sr_rank(&r->view, &r->q, algo, want, r->raw, &n, &st, &e))
-        return nsearch_fail(err, &e);
-    work_of(&st, &out->rank_work, out);
+    nsearch_work w = {0, 0};
+    for (size_t i = 0; i < r->n_parts; i++) {
+        size_t got = 0;
+        sr_hit *dst = r->n_parts == 1 ? r->raw : r->part_raw;
+        if (sr_rank(&r->p[i].view, &r->p[i].q, algo, want, dst, &got, &st, &e))
+            return nsearch_fail(err, &e);
+        w.postings_decoded += st.postings_decoded;
+        w.docs_scored += st.docs_scored;
+        out->damaged |= st.corrupt;
+        for (size_t j = 0; j < got; j++)
+            dst[j].doc = sr_index_ordinal(&r->p[i].view, dst[j].doc);
+        if (r->n_parts == 1) {
+            n = got;
+            break;
+        }
+        /* keep the best `want` of the parts so far */
+        memcpy(r->raw + n, dst, got * sizeof *dst);
+        n += got;
+        qsort(r->raw, n, sizeof *r->raw, by_rank);
+        if (n > want)
+            n = want;
+    }
+    out->rank_work = w;
     size_t shown = 0, seen = 0;
     for (size_t i = 0; i < n && shown < opts->k; i++) {
         if (skip >= 0 && r->raw[i].doc == (uint32_t)skip)
@@ -308,15 +487,22 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
         if (sr_fb_opts_check(&fb, &e))
             return nsearch_fail(err, &e);
     }
-    sr_query_release(&r->q);
+    if (opts->expand && r->n_parts > 1)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                "query expansion (expand, nsearch --expand) is not available over "
+                                "several shards yet");
     sr_query_opts qo = {(opts->flags & NSEARCH_QUERY_ALL) != 0,
                         (opts->flags & NSEARCH_QUERY_LITERAL) != 0};
-    ns_rc rc = sr_query_parse_opts(&r->view, text ? text : "", len, &qo, &r->q, &e);
-    if (!rc && opts->expand && r->q.root) {
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < r->n_parts && !rc; i++) {
+        sr_query_release(&r->p[i].q);
+        rc = sr_query_parse_opts(&r->p[i].view, text ? text : "", len, &qo, &r->p[i].q, &e);
+    }
+    if (!rc && opts->expand && r->p[0].q.root) {
         sr_fb_stats fst;
-        rc = sr_feedback_expand(&r->view, &r->q, algo, &fb, &fst, &e);
+        rc = sr_feedback_expand(&r->p[0].view, &r->p[0].q, algo, &fb, &fst, &e);
         if (rc) {
-            sr_query_release(&r->q);
+            sr_query_release(&r->p[0].q);
         } else {
             out->fb_docs_used = fst.docs;
             out->fb_terms_used = fst.terms;
@@ -344,12 +530,18 @@ nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc, const nsearch_se
     nsearch_rc prc = check_opts(&opts, &dflt, &algo, err);
     if (prc)
         return prc;
-    if ((prc = check_doc(r, doc, err)))
+    if (r->n_parts > 1)
+        return nsearch_fail_msg(err, NSEARCH_E_ARG,
+                                "more-like-this (nsearch --like) is not available over several "
+                                "shards yet");
+    nsearch_part *pt;
+    uint32_t local;
+    if ((prc = locate(r, doc, &pt, &local, err)))
         return prc;
     ns_err e;
     ns_err_clear(&e);
-    sr_query_release(&r->q);
-    if (sr_like_query(&r->view, doc, &r->q, &e)) {
+    sr_query_release(&pt->q);
+    if (sr_like_query(&pt->view, local, &pt->q, &e)) {
         forget_query(r);
         return nsearch_fail(err, &e);
     }
@@ -365,13 +557,18 @@ static nsearch_str str_of(const char *p, size_t len)
 }
 
 /* The head, and the body when body is set or the fields need the frame. */
-static nsearch_rc fetch(nsearch_reader *r, uint32_t doc, int body, sr_doc *d, nsearch_error *err)
+static nsearch_rc fetch(nsearch_reader *r, uint32_t doc, int body, sr_doc *d, nsearch_part **pt,
+                        nsearch_error *err)
 {
+    uint32_t local;
+    nsearch_rc prc = locate(r, doc, pt, &local, err);
+    if (prc)
+        return prc;
     ns_err e;
     ns_err_clear(&e);
-    if (sr_index_doc_head(&r->view, doc, d, &e))
+    if (sr_index_doc_head(&(*pt)->view, local, d, &e))
         return nsearch_fail(err, &e);
-    if ((body || sr_doc_needs_frame(d)) && sr_index_doc_body(&r->view, d, &e))
+    if ((body || sr_doc_needs_frame(d)) && sr_index_doc_body(&(*pt)->view, d, &e))
         return nsearch_fail(err, &e);
     return NSEARCH_OK;
 }
@@ -382,7 +579,8 @@ nsearch_rc nsearch_reader_doc(nsearch_reader *r, uint32_t doc, nsearch_doc *out,
     if (!r || !out)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_doc: NULL argument");
     sr_doc d;
-    nsearch_rc rc = fetch(r, doc, 1, &d, err);
+    nsearch_part *pt;
+    nsearch_rc rc = fetch(r, doc, 1, &d, &pt, err);
     if (rc)
         return rc;
     out->doc = doc;
@@ -400,7 +598,8 @@ nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, nsearch_field_
     if (!r || !fn)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_fields: NULL argument");
     sr_doc d;
-    nsearch_rc rc = fetch(r, doc, 0, &d, err);
+    nsearch_part *pt;
+    nsearch_rc rc = fetch(r, doc, 0, &d, &pt, err);
     if (rc)
         return rc;
     sr_field_iter it;
@@ -409,7 +608,7 @@ nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, nsearch_field_
     ns_err_clear(&e);
     sr_doc_field_first(&d, &it);
     int more;
-    while ((more = sr_doc_field_next(&r->view, &d, &it, &f, &e)) == 1) {
+    while ((more = sr_doc_field_next(&pt->view, &d, &it, &f, &e)) == 1) {
         nsearch_value_type t = f.type == NS_VAL_STRING ? NSEARCH_VALUE_STRING : NSEARCH_VALUE_JSON;
         if (fn(ctx, str_of(f.name, f.name_len), t, str_of(f.v, f.len)))
             return NSEARCH_OK;
@@ -425,8 +624,12 @@ nsearch_rc nsearch_reader_find(nsearch_reader *r, const char *id, size_t len, ui
     bool found = false;
     ns_err e;
     ns_err_clear(&e);
-    if (sr_index_find_id(&r->view, id ? id : "", len, doc, &found, &e))
-        return nsearch_fail(err, &e);
+    for (size_t i = 0; i < r->n_parts && !found; i++) {
+        if (sr_index_find_id(&r->p[i].view, id ? id : "", len, doc, &found, &e))
+            return nsearch_fail(err, &e);
+        if (found)
+            *doc = sr_index_ordinal(&r->p[i].view, *doc);
+    }
     if (!found)
         return nsearch_fail_msg(err, NSEARCH_E_NOTFOUND, "no document has that id");
     return NSEARCH_OK;
@@ -440,12 +643,13 @@ nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, int field, si
     if (field != NSEARCH_FIELD_TITLE && field != NSEARCH_FIELD_BODY)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown field %d", field);
     sr_doc d;
-    nsearch_rc rc = fetch(r, doc, field == NSEARCH_FIELD_BODY, &d, err);
+    nsearch_part *pt;
+    nsearch_rc rc = fetch(r, doc, field == NSEARCH_FIELD_BODY, &d, &pt, err);
     if (rc)
         return rc;
     int k = field == NSEARCH_FIELD_BODY ? NS_FIELD_BODY : NS_FIELD_TITLE;
     const char *text = d.f[k] ? d.f[k] : "";
-    if (sr_snippet_make(r->view.an, &r->q, text, d.f[k] ? d.len[k] : 0,
+    if (sr_snippet_make(pt->view.an, &pt->q, text, d.f[k] ? d.len[k] : 0,
                         width ? width : SR_SNIPPET_WIDTH, &r->snip))
         return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
     if (r->snip.n_hl > r->cap_spans) {
@@ -494,14 +698,17 @@ nsearch_rc nsearch_reader_explain(nsearch_reader *r, uint32_t doc, int format, c
                                   nsearch_error *err)
 {
     nsearch_rc prc = check_describe(r, format, out, err);
+    nsearch_part *pt = NULL;
+    uint32_t local = 0;
     if (!prc)
-        prc = check_doc(r, doc, err);
+        prc = locate(r, doc, &pt, &local, err);
     if (prc)
         return prc;
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = r->q.root ? sr_exec_explain(&r->view, &r->q, doc, format == NSEARCH_JSON, &r->text, &e)
-                         : ns_buf_puts(&r->text, format == NSEARCH_JSON ? "null" : "");
+    ns_rc rc = pt->q.root ? sr_exec_explain(&pt->view, &pt->q, local, format == NSEARCH_JSON,
+                                            &r->text, &e)
+                          : ns_buf_puts(&r->text, format == NSEARCH_JSON ? "null" : "");
     return described(r, rc, &e, out, err);
 }
 
@@ -513,8 +720,8 @@ nsearch_rc nsearch_reader_show_query(nsearch_reader *r, int format, const char *
         return prc;
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = format == NSEARCH_JSON ? sr_query_show_json(&r->q, &r->text)
-                                      : sr_query_show(&r->view, &r->q, &r->text);
+    ns_rc rc = format == NSEARCH_JSON ? sr_query_show_json(&r->p[0].q, &r->text)
+                                      : sr_query_show(&r->p[0].view, &r->p[0].q, &r->text);
     return described(r, rc, &e, out, err);
 }
 
@@ -525,7 +732,7 @@ nsearch_rc nsearch_reader_info(nsearch_reader *r, int format, const char **out, 
         return prc;
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = sr_info_write(&r->view, format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT,
+    ns_rc rc = sr_info_write(&r->p[0].view, format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT,
                              &r->text, &e);
     return described(r, rc, &e, out, err);
 }
@@ -580,16 +787,18 @@ nsearch_rc nsearch_reader_render(nsearch_reader *r, const nsearch_hit *hit, size
     if (!r || !hit || !out)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_render: NULL argument");
     sr_render_opts ro;
+    nsearch_part *pt = NULL;
+    uint32_t local = 0;
     nsearch_rc prc = render_opts(o, &ro, err);
     if (!prc)
-        prc = check_doc(r, hit->doc, err);
+        prc = locate(r, hit->doc, &pt, &local, err);
     if (prc)
         return prc;
     ns_buf_reset(&r->out);
-    sr_hit h = {hit->doc, hit->score};
+    sr_hit h = {local, hit->score};
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = sr_render_hit(r->render, &r->view, &r->q, &h, rank, &ro, &r->out, NULL, &e);
+    ns_rc rc = sr_render_hit(r->render, &pt->view, &pt->q, &h, rank, &ro, &r->out, NULL, &e);
     return rendered(r, rc, &e, out, err);
 }
 
@@ -603,11 +812,12 @@ nsearch_rc nsearch_reader_render_doc(nsearch_reader *r, uint32_t doc, const nsea
     if (prc)
         return prc;
     sr_doc d;
-    if ((prc = check_doc(r, doc, err)) || (prc = fetch(r, doc, 1, &d, err)))
+    nsearch_part *pt;
+    if ((prc = fetch(r, doc, 1, &d, &pt, err)))
         return prc;
     ns_buf_reset(&r->out);
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = sr_output_doc(&r->out, &ro.out, &r->view, &d, &e);
+    ns_rc rc = sr_output_doc(&r->out, &ro.out, &pt->view, &d, &e);
     return rendered(r, rc, &e, out, err);
 }

@@ -21,7 +21,7 @@
 #define MAX_PRINTED_WARNINGS 1000
 
 enum { OPT_STRICT = 256, OPT_VERSION, OPT_MEM, OPT_STOP, OPT_INFMT, OPT_EMPTY, OPT_WAIT, OPT_FIELD,
-       OPT_KEEP_DIACRITICS, OPT_ENCODING };
+       OPT_KEEP_DIACRITICS, OPT_ENCODING, OPT_SHARD, OPT_MERGE };
 
 static const cli_opt options[] = {
     {"output", 'o', "INDEX_DIR", 'o', "index directory (default: $NSEARCH_INDEX, else 'index')"},
@@ -60,6 +60,17 @@ static const cli_opt options[] = {
      "to UTF-8; bytes invalid in it become U+FFFD with a\n"
      "warning.  A byte-order mark (UTF-8, UTF-16,\n"
      "UTF-32) wins over it; JSON Lines are always UTF-8"},
+    {"shard", 0, "I/N", OPT_SHARD,
+     "build shard I (0..N-1) of N: the documents whose id\n"
+     "hashes to I (README \"Shards\"); 'auto' or 'auto/N'\n"
+     "takes I (and N) from Slurm's SLURM_ARRAY_TASK_ID\n"
+     "(less SLURM_ARRAY_TASK_MIN, over _STEP) and\n"
+     "SLURM_ARRAY_TASK_COUNT, or Kubernetes'\n"
+     "JOB_COMPLETION_INDEX (N required)"},
+    {"merge-stats", 0, NULL, OPT_MERGE,
+     "the INPUTs are every shard of one set: merge their\n"
+     "statistics and write them into each shard, so\n"
+     "that the set ranks exactly as one index"},
     {"allow-empty", 0, NULL, OPT_EMPTY, "build an index even when no document is found"},
     {"wait", 0, NULL, OPT_WAIT,
      "if another nindex is building INDEX_DIR, wait for\n"
@@ -83,7 +94,8 @@ static const char *const exits[] = {
 
 static const cli_prog prog = {
     PROG,
-    "Usage: nindex [OPTION]... INPUT...\n",
+    "Usage: nindex [OPTION]... INPUT...\n"
+    "       nindex --merge-stats SHARD_DIR...\n",
     "Build an nsearch index from plain-text files, directories and JSON Lines.\n"
     "\n"
     "INPUT is a file, a directory (walked recursively: .txt and .md files are\n"
@@ -293,9 +305,96 @@ static int parse_input_format(const char *s, int *out)
     return -1;
 }
 
+/* A non-negative decimal number below limit from the whole of s. */
+static int parse_num(const char *s, unsigned long limit, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || errno || v >= limit)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* --shard I/N, auto/N or auto (the scheduler's environment: README
+ * "Shards" gives the contract).  0, or -1 with msg. */
+static int parse_shard(const char *spec, unsigned *shard, unsigned *n, char *msg, size_t cap)
+{
+    const char *slash = strchr(spec, '/');
+    unsigned long vi = 0, vn = 0;
+    char head[32];
+    size_t hl = slash ? (size_t)(slash - spec) : strlen(spec);
+    if (hl >= sizeof head) {
+        snprintf(msg, cap, "write I/N, auto/N or auto");
+        return -1;
+    }
+    memcpy(head, spec, hl);
+    head[hl] = 0;
+    if (slash && parse_num(slash + 1, (unsigned long)NSEARCH_MAX_SHARDS + 1, &vn)) {
+        snprintf(msg, cap, "N must be 1..%u", NSEARCH_MAX_SHARDS);
+        return -1;
+    }
+    if (slash && vn == 0) {
+        snprintf(msg, cap, "N must be 1..%u", NSEARCH_MAX_SHARDS);
+        return -1;
+    }
+    if (strcmp(head, "auto") != 0) {
+        if (!slash || parse_num(head, vn, &vi)) {
+            snprintf(msg, cap, "write I/N with 0 <= I < N (or auto/N, auto)");
+            return -1;
+        }
+    } else {
+        const char *sid = getenv("SLURM_ARRAY_TASK_ID"), *kid = getenv("JOB_COMPLETION_INDEX");
+        if (sid && *sid) {
+            unsigned long id, lo = 0, step = 1, cnt;
+            const char *smin = getenv("SLURM_ARRAY_TASK_MIN"), *sst = getenv("SLURM_ARRAY_TASK_STEP"),
+                       *scnt = getenv("SLURM_ARRAY_TASK_COUNT");
+            if (parse_num(sid, UINT32_MAX, &id) || (smin && *smin && parse_num(smin, UINT32_MAX, &lo)) ||
+                (sst && *sst && parse_num(sst, UINT32_MAX, &step)) || step == 0 || id < lo ||
+                (id - lo) % step) {
+                snprintf(msg, cap, "SLURM_ARRAY_TASK_ID, _MIN or _STEP is not a task number");
+                return -1;
+            }
+            vi = (id - lo) / step;
+            if (!slash) {
+                if (!scnt || parse_num(scnt, (unsigned long)NSEARCH_MAX_SHARDS + 1, &cnt) ||
+                    cnt == 0) {
+                    snprintf(msg, cap, "SLURM_ARRAY_TASK_COUNT is not set: give auto/N");
+                    return -1;
+                }
+                vn = cnt;
+            }
+        } else if (kid && *kid) {
+            if (!slash) {
+                snprintf(msg, cap, "JOB_COMPLETION_INDEX gives I but not N: give auto/N");
+                return -1;
+            }
+            if (parse_num(kid, UINT32_MAX, &vi)) {
+                snprintf(msg, cap, "JOB_COMPLETION_INDEX '%.20s' is not a number", kid);
+                return -1;
+            }
+        } else {
+            snprintf(msg, cap,
+                     "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set (write I/N)");
+            return -1;
+        }
+        if (vi >= vn) {
+            snprintf(msg, cap, "the scheduler gives shard %lu, but there are %lu", vi, vn);
+            return -1;
+        }
+    }
+    *shard = (unsigned)vi;
+    *n = (unsigned)vn;
+    return 0;
+}
+
 /* The command line, parsed: strings borrowed from argv. */
 typedef struct args {
     nsearch_builder_opts bo;
+    int merge;
     const char *out_dir;
     const char *kw_fields[NSEARCH_MAX_KEYWORD_FIELDS]; /* all different */
     int quiet, strict, wait_lock;
@@ -373,6 +472,13 @@ static int parse_args(int argc, char **argv, args *a)
             bo->encoding = utf8 ? NULL : optarg;
             break;
         }
+        case OPT_SHARD: {
+            char msg[256];
+            if (parse_shard(optarg, &bo->shard, &bo->n_shards, msg, sizeof msg))
+                return cli_usage(PROG, "invalid --shard '%s': %s", optarg, msg);
+            break;
+        }
+        case OPT_MERGE: a->merge = 1; break;
         case OPT_EMPTY: bo->allow_empty = 1; break;
         case OPT_WAIT: a->wait_lock = 1; break;
         case 'q': a->quiet = 1; break;
@@ -391,7 +497,9 @@ static int parse_args(int argc, char **argv, args *a)
                          "reads JSON Lines, which are UTF-8 (RFC 8259)",
                          bo->encoding);
     if (optind >= argc)
-        return cli_usage(PROG, "no INPUT given");
+        return cli_usage(PROG, a->merge ? "no SHARD_DIR given" : "no INPUT given");
+    if (a->merge && bo->n_shards)
+        return cli_usage(PROG, "--merge-stats takes the shards built with --shard, not --shard");
     a->inputs = argv + optind;
     a->n_inputs = argc - optind;
     return -1;
@@ -447,6 +555,20 @@ static void print_summary(const args *a, const nsearch_builder_stats *st, double
     fputc('\n', stderr);
 }
 
+/* nindex --merge-stats SHARD_DIR... */
+static int merge_stats(const args *a)
+{
+    nsearch_error err;
+    if (nsearch_shards_merge((const char *const *)a->inputs, (size_t)a->n_inputs, &err)) {
+        fprintf(stderr, "nindex: %s\n", err.message);
+        return exit_for(err.rc);
+    }
+    if (!a->quiet)
+        fprintf(stderr, "nindex: merged the statistics of %d shard%s\n", a->n_inputs,
+                a->n_inputs == 1 ? "" : "s");
+    return CLI_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -458,6 +580,8 @@ int main(int argc, char **argv)
     int status = parse_args(argc, argv, &a);
     if (status >= 0)
         return status;
+    if (a.merge)
+        return merge_stats(&a);
 #ifdef __GLIBC__
     /* Blocks of 256 KiB and more (inverter pools, batches, buffers) come
      * from mmap and go back to the system when freed: glibc's default
@@ -519,7 +643,7 @@ int main(int argc, char **argv)
         nsearch_builder_free(b);
         return CLI_EXIT_USAGE;
     }
-    if (st.documents == 0 && !a.bo.allow_empty) {
+    if (st.documents == 0 && !a.bo.allow_empty && !(a.bo.n_shards && st.documents_in > 0)) {
         progress_clear(&wc);
         char why[160];
         print_skipped(why, sizeof why, st.skipped);

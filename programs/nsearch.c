@@ -24,7 +24,9 @@ enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_COLOR, OPT_CHECK, OPT_VERSIO
  * both come from it. */
 static const cli_opt options[] = {
     {"index", 'i', "DIR", 'i',
-     "index directory (default: $NSEARCH_INDEX, else 'index')"},
+     "index directory (default: $NSEARCH_INDEX, else 'index');\n"
+     "repeated: the shards of one set, searched together\n"
+     "(nindex --shard, --merge-stats)"},
     {"top", 'k', "N", 'k',
      "number of results (default 10; 0: none, with --count)"},
     {"offset", 0, "N", OPT_OFFSET,
@@ -139,6 +141,8 @@ typedef struct app {
 typedef struct cmdline {
     const char *index_dir, *queries, *color;
     int check;
+    const char **dirs; /* owned array, borrowed strings: every -i, n_dirs */
+    int n_dirs;
     const char **words; /* owned array, borrowed strings: the query words in order */
     int n_words;
     const char **get; /* owned array, borrowed strings: the --get ids in order */
@@ -640,7 +644,7 @@ static int parse_algo(const char *s, nsearch_algo *out)
 static int apply_option(int c, cmdline *o, app *a)
 {
     switch (c) {
-    case 'i': o->index_dir = optarg; break;
+    case 'i': o->dirs[o->n_dirs++] = optarg; break;
     case 'k':
         if (parse_count(optarg, &a->so.k))
             return cli_usage(PROG, "-k wants a number of results from 0 to 1000000, not '%s'",
@@ -734,7 +738,8 @@ static int parse_args(int argc, char **argv, cmdline *o, app *a)
     char *kind = calloc((size_t)argc + 1, 1); /* ARG_* per element */
     o->words = calloc((size_t)argc + 1, sizeof *o->words);
     o->get = calloc((size_t)argc + 1, sizeof *o->get);
-    if (!kind || !o->words || !o->get) {
+    o->dirs = calloc((size_t)argc + 1, sizeof *o->dirs);
+    if (!kind || !o->words || !o->get || !o->dirs) {
         free(kind);
         fprintf(stderr, PROG ": out of memory\n");
         return CLI_EXIT_IO;
@@ -851,15 +856,18 @@ static int run_open(const cmdline *o, app *a)
 /* Everything after the command line; returns the exit status. */
 static int run(const cmdline *o, app *a)
 {
-    a->dir = o->index_dir;
+    const char *one[1] = {o->index_dir};
+    const char *const *dirs = o->n_dirs ? o->dirs : one;
+    size_t n_dirs = o->n_dirs ? (size_t)o->n_dirs : 1;
+    a->dir = dirs[0];
     a->ro.color = cli_color(o->color, STDOUT_FILENO) == 1;
-    if (o->check) {
-        int st = check_files(a->dir);
+    for (size_t i = 0; o->check && i < n_dirs; i++) {
+        int st = check_files(dirs[i]);
         if (st >= 0)
             return st;
     }
     nsearch_error err;
-    if (nsearch_index_open(a->dir, &a->ix, &err))
+    if (nsearch_index_open_set(dirs, n_dirs, &a->ix, &err))
         return fail(&err);
     int status;
     nsearch_index_stats_get(a->ix, &a->st);
@@ -899,7 +907,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "serve") == 0)
         return run_serve(argv + 1);
-    cmdline o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, 0, 0};
+    cmdline o = {getenv("NSEARCH_INDEX"), NULL, "auto", 0, NULL, 0, NULL, 0, NULL, 0, 0, 0};
     if (!o.index_dir || !*o.index_dir)
         o.index_dir = "index";
     app a;
@@ -927,5 +935,6 @@ int main(int argc, char **argv)
         st = run(&o, &a);
     free(o.words);
     free(o.get);
+    free(o.dirs);
     return cli_close_stdout(PROG, st);
 }

@@ -47,7 +47,7 @@ static int entry_key(const uint8_t **pp, const uint8_t *end, char *term, size_t 
 }
 
 /* Decodes the rest of an entry (after its term). */
-static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end,
+static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end, uint64_t ord,
                       sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
 {
     const uint8_t *p = *pp;
@@ -59,6 +59,17 @@ static int entry_info(const sr_index *ix, const uint8_t **pp, const uint8_t *end
         e.pos_len > qlen - *pos_off)
         return -1;
     info->df = (uint32_t)e.df;
+    info->gdf = info->df;
+    if (ix->gdf) { /* a merged shard: the set's df (FORMAT.md "global") */
+        if (ord >= ix->n_terms)
+            return -1;
+        const uint8_t *g = ix->gdf + 4 * ord;
+        uint32_t v = (uint32_t)g[0] | ((uint32_t)g[1] << 8) | ((uint32_t)g[2] << 16) |
+                     ((uint32_t)g[3] << 24);
+        if (v < info->df || v > ix->set_live)
+            return -1;
+        info->gdf = v;
+    }
     info->cf = e.cf;
     info->post_off = *post_off;
     info->post_len = e.post_len;
@@ -91,11 +102,12 @@ static int entry_skip(const sr_index *ix, const uint8_t **pp, const uint8_t *end
 }
 
 /* Decodes one entry. */
-static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end, char *term,
-                      size_t *term_len, sr_term_info *info, uint64_t *post_off, uint64_t *pos_off)
+static int entry_next(const sr_index *ix, const uint8_t **pp, const uint8_t *end, uint64_t ord,
+                      char *term, size_t *term_len, sr_term_info *info, uint64_t *post_off,
+                      uint64_t *pos_off)
 {
     return entry_key(pp, end, term, term_len) ||
-           entry_info(ix, pp, end, info, post_off, pos_off) ? -1 : 0;
+           entry_info(ix, pp, end, ord, info, post_off, pos_off) ? -1 : 0;
 }
 
 static int cmp_term(const char *a, size_t al, const char *b, size_t bl)
@@ -153,7 +165,7 @@ ns_rc sr_index_lookup(const sr_index *ix, const char *q, size_t qlen, bool *foun
             while (k < n && a[k] == qb[m + k])
                 k++;
             if (k == suffix && k == bl) {
-                if (entry_info(ix, &s, e, info, &po, &qo))
+                if (entry_info(ix, &s, e, lo * NS_DICT_BLOCK_TERMS + i, info, &po, &qo))
                     return dict_corrupt(ix, err, "bad entry", lo);
                 *found = true;
                 return NS_OK;
@@ -220,7 +232,8 @@ int sr_dict_iter_next(const sr_index *ix, sr_dict_iter *it, sr_term_info *info, 
             return -1;
         }
     }
-    if (entry_next(ix, &it->p, it->end, it->term, &it->term_len, info, &it->post_off, &it->pos_off)) {
+    if (entry_next(ix, &it->p, it->end, (it->block - 1) * NS_DICT_BLOCK_TERMS + it->in_block,
+                   it->term, &it->term_len, info, &it->post_off, &it->pos_off)) {
         dict_corrupt(ix, err, "bad entry", it->block - 1);
         return -1;
     }

@@ -173,7 +173,7 @@ static ns_rc fb_keep(const sr_index *ix, const char *t, size_t len, bool *keep, 
     ns_rc rc = sr_index_lookup(ix, t, len, &found, &info, err);
     if (rc)
         return rc;
-    *keep = found && (double)info.df <= SR_FB_MAX_DF_RATIO * (double)ix->n_live;
+    *keep = found && (double)info.gdf <= SR_FB_MAX_DF_RATIO * ix->bm25_n;
     return NS_OK;
 }
 
@@ -313,9 +313,9 @@ ns_rc sr_like_query(sr_index *ix, uint32_t doc, sr_query *q, ns_err *err)
         bool found;
         sr_term_info info;
         rc = sr_index_lookup(ix, t, tv.e[i].len, &found, &info, err);
-        if (rc || !found || info.df < SR_LIKE_MIN_DF)
+        if (rc || !found || info.gdf < SR_LIKE_MIN_DF)
             continue;
-        double idf = ns_bm25_idf((double)ix->n_live, (double)info.df);
+        double idf = sr_index_idf(ix, &info);
         c[n++] = (wterm){t, tv.e[i].len, 0, (double)tv.e[i].tf * idf};
     }
     if (!rc && n) {

@@ -51,13 +51,15 @@ static void *map_bytes(int fd, size_t size)
 static void unmap_bytes(const void *m, size_t size) { munmap((void *)m, size); }
 #endif
 
-static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
+static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, int optional, ns_err *err)
 {
     const char *name = ns_file_name(kind);
     /* O_NONBLOCK: a FIFO in place of a file must not block open(2); the
      * type check below then refuses it */
     int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
+        if (errno == ENOENT && optional)
+            return NS_OK;
         if (errno == ENOENT)
             return ns_err_set(err, NS_E_CORRUPT, "index '%s' is incomplete: '%s' is missing", ix->dir,
                               name);
@@ -95,7 +97,7 @@ static ns_rc map_file(sr_index *ix, int dfd, ns_file_kind kind, ns_err *err)
 
 static void unmap_all(sr_index *ix)
 {
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++) {
         if (ix->f[k].base)
             unmap_bytes(ix->f[k].base, ix->f[k].size);
         memset(&ix->f[k], 0, sizeof ix->f[k]);
@@ -111,9 +113,86 @@ static ns_rc map_all(sr_index *ix, int dfd, ns_err *err)
                           "'%s' is not an nsearch index (no 'meta' file): build one with nindex",
                           ix->dir);
     ns_rc rc = NS_OK;
-    for (int k = 1; k <= NS_FILE_KIND_COUNT && !rc; k++)
-        rc = map_file(ix, dfd, (ns_file_kind)k, err);
+    for (int k = 1; k <= NS_FILE_KIND_MAX && !rc; k++)
+        rc = map_file(ix, dfd, (ns_file_kind)k, k > NS_FILE_KIND_COUNT, err);
     return rc;
+}
+
+static ns_rc corrupt(const sr_index *ix, ns_err *err, ns_file_kind k, const char *what);
+
+/* The shard's files (FORMAT.md "shard", "global"), after meta: their
+ * fixed fields checked against meta's; the ordinals' order and the
+ * statistics entries are left to --check. */
+static ns_rc open_shard(sr_index *ix, ns_err *err)
+{
+    const sr_map *sm = &ix->f[NS_FILE_SHARD], *gm = &ix->f[NS_FILE_GLOBAL];
+    if (!sm->base) {
+        if (gm->base)
+            return corrupt(ix, err, NS_FILE_GLOBAL, "present without 'shard'");
+        return NS_OK;
+    }
+    ns_shard_head h;
+    if (sm->payload_len < NS_SHARD_HEAD_LEN || ns_shard_head_get(sm->payload, &h))
+        return corrupt(ix, err, NS_FILE_SHARD, "bad head");
+    if (h.rule != NS_SHARD_RULE_ID_XXH64)
+        return ns_err_set(err, NS_E_VERSION,
+                          "'%s/shard' uses partition rule %u, which this nsearch cannot read: "
+                          "rebuild the shards with nindex",
+                          ix->dir, h.rule);
+    if (h.n_shards == 0 || h.n_shards > NS_MAX_SHARDS || h.shard >= h.n_shards ||
+        h.n_docs != ix->n_docs || h.n_live != ix->n_live || h.total_tokens != ix->total_tokens ||
+        h.n_terms != ix->n_terms || h.identity != ix->identity || h.n_input < h.n_docs ||
+        h.n_input >= UINT32_MAX || h.stats_off != NS_SHARD_HEAD_LEN + 4 * h.n_docs ||
+        h.stats_off > sm->payload_len || h.stats_len != sm->payload_len - h.stats_off)
+        return corrupt(ix, err, NS_FILE_SHARD, "its counts do not match 'meta'");
+    ix->shard = h.shard;
+    ix->n_shards = h.n_shards;
+    ix->n_input = h.n_input;
+    ix->ords = sm->payload + NS_SHARD_HEAD_LEN;
+    ix->shard_stats = sm->payload + h.stats_off;
+    ix->shard_stats_len = h.stats_len;
+    if (!gm->base)
+        return NS_OK; /* not merged: scored as an index of its own */
+    ns_global_head g;
+    if (gm->payload_len < NS_GLOBAL_HEAD_LEN || ns_global_head_get(gm->payload, &g))
+        return corrupt(ix, err, NS_FILE_GLOBAL, "bad head");
+    if (g.set_id == 0 || g.n_shards != h.n_shards || g.n_input != h.n_input ||
+        g.n_live < ix->n_live || g.n_live > g.n_input || g.total_tokens < ix->total_tokens ||
+        g.n_terms < ix->n_terms || g.n_local != ix->n_terms ||
+        gm->payload_len - NS_GLOBAL_HEAD_LEN != 4 * g.n_local)
+        return corrupt(ix, err, NS_FILE_GLOBAL, "its counts do not match the shard's");
+    ix->set_id = g.set_id;
+    ix->set_live = g.n_live;
+    ix->set_tokens = g.total_tokens;
+    ix->set_terms = g.n_terms;
+    ix->gdf = gm->payload + NS_GLOBAL_HEAD_LEN;
+    ix->bm25_n = (double)g.n_live;
+    ix->avgdl = g.n_live ? (double)g.total_tokens / (double)g.n_live : 1.0;
+    return NS_OK;
+}
+
+int sr_index_doc_of_ordinal(const sr_index *ix, uint32_t ord, uint32_t *doc)
+{
+    if (!ix->ords) {
+        if (ord >= ix->n_docs)
+            return 0;
+        *doc = ord;
+        return 1;
+    }
+    uint64_t lo = 0, hi = ix->n_docs;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint32_t v = sr_index_ordinal(ix, (uint32_t)mid);
+        if (v == ord) {
+            *doc = (uint32_t)mid;
+            return 1;
+        }
+        if (v < ord)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 /* 1 if dir no longer names the directory of which *opened is the stat. */
@@ -346,6 +425,12 @@ ns_rc sr_index_open(const char *dir, sr_index **out, ns_err *err)
         return rc;
     }
     ix->avgdl = ix->n_live ? (double)ix->total_tokens / (double)ix->n_live : 1.0;
+    ix->bm25_n = (double)ix->n_live;
+    ix->identity = meta.identity;
+    if ((rc = open_shard(ix, err))) {
+        sr_index_close(ix);
+        return rc;
+    }
     memcpy(ix->lang, meta.lang, sizeof ix->lang);
     uint32_t tok_ver = meta.tokenizer;
     uint64_t identity = meta.identity;

@@ -30,10 +30,23 @@ typedef struct sr_map {
 /* Read-only once opened; the searcher modules read the fields directly. */
 typedef struct sr_index {
     char *dir; /* owned */
-    sr_map f[NS_FILE_KIND_COUNT + 1]; /* indexed by ns_file_kind */
+    sr_map f[NS_FILE_KIND_MAX + 1]; /* indexed by ns_file_kind; shard and global
+                                       only in a shard (base NULL otherwise) */
     unsigned minor; /* format minor version of the index (meta header) */
     uint64_t n_docs, n_live, n_terms, n_postings, total_tokens;
-    double avgdl;
+    double avgdl;  /* BM25's: of this index, or of its shard set once merged */
+    double bm25_n; /* BM25's N: n_live, or the set's live documents */
+    /* A shard (FORMAT.md "shard"): n_shards 0 when the index is not one. */
+    uint32_t shard, n_shards;
+    uint64_t n_input;          /* documents of the set: ordinals < n_input */
+    const uint8_t *ords;       /* n_docs u32: each doc id's ordinal in the set,
+                                  increasing (checked by --check) */
+    const uint8_t *shard_stats; /* the shard's term statistics (FORMAT.md) */
+    uint64_t shard_stats_len;
+    uint64_t identity;         /* the analyzer identity recorded in meta */
+    /* Merged (FORMAT.md "global"): the set's statistics; set_id 0 when not. */
+    uint64_t set_id, set_live, set_tokens, set_terms;
+    const uint8_t *gdf;        /* n_terms u32: each term's df in the set */
     char lang[NS_META_LANG_LEN + 1];
     ns_analyzer *an; /* owned */
     /* dictionary */
@@ -64,7 +77,8 @@ typedef struct sr_index {
 } sr_index;
 
 typedef struct sr_term_info {
-    uint32_t df;
+    uint32_t df;  /* in this index: the postings */
+    uint32_t gdf; /* BM25's df: df, or the term's df in a merged shard's set */
     uint64_t cf;
     uint64_t post_off, post_len; /* within the postings payload */
     uint64_t pos_off, pos_len;   /* within the positions payload */
@@ -134,6 +148,26 @@ static inline uint32_t sr_index_title_len(const sr_index *ix, uint32_t doc)
     const uint8_t *p = ix->f[NS_FILE_DOCLENS].payload + 4 * (size_t)ix->n_docs + 2 * (size_t)doc;
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
 }
+
+/* BM25's idf of a term of this index (its set's, in a merged shard). */
+static inline double sr_index_idf(const sr_index *ix, const sr_term_info *info)
+{
+    return ns_bm25_idf(ix->bm25_n, (double)info->gdf);
+}
+
+/* The ordinal in its set of doc (< n_docs): doc itself but in a shard. */
+static inline uint32_t sr_index_ordinal(const sr_index *ix, uint32_t doc)
+{
+    if (!ix->ords)
+        return doc;
+    const uint8_t *p = ix->ords + 4 * (size_t)doc;
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* The doc id whose ordinal is ord: 1 and *doc, or 0 when none has it
+ * (binary search of the shard's ordinals; O(1) in an index that is not a
+ * shard). */
+int sr_index_doc_of_ordinal(const sr_index *ix, uint32_t ord, uint32_t *doc);
 
 /* Whether name[0..len) is one of the index's keyword fields (nindex
  * --field), whether or not any document has a value for it. */

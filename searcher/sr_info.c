@@ -69,6 +69,17 @@ static void put_text(const sr_index *ix, const kw_count *kc, ns_buf *out)
     ns_buf_printf(out, "postings:       %" PRIu64 "\n", ix->n_postings);
     ns_buf_printf(out, "tokens:         %" PRIu64 "\n", ix->total_tokens);
     ns_buf_printf(out, "average length: %.2f words\n", ix->n_live ? ix->avgdl : 0.0);
+    if (ix->n_shards && ix->set_id)
+        ns_buf_printf(out,
+                      "shard:          %u of %u, merged: the set has %" PRIu64 " documents of %" PRIu64
+                      " read, %" PRIu64 " terms, %" PRIu64 " tokens (set %016" PRIx64 ")\n",
+                      ix->shard, ix->n_shards, ix->set_live, ix->n_input, ix->set_terms,
+                      ix->set_tokens, ix->set_id);
+    else if (ix->n_shards)
+        ns_buf_printf(out,
+                      "shard:          %u of %u, not merged (nindex --merge-stats): %" PRIu64
+                      " documents read\n",
+                      ix->shard, ix->n_shards, ix->n_input);
     ns_buf_printf(out,
                   "analyzer:       language %s, stop words %s, diacritics %s, Unicode %s, "
                   "tokenizer version %u, identity %016" PRIx64 "\n",
@@ -93,7 +104,9 @@ static void put_text(const sr_index *ix, const kw_count *kc, ns_buf *out)
     }
     ns_buf_puts(out, "\nfiles:\n");
     uint64_t total = 0;
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++) {
+        if (k > NS_FILE_KIND_COUNT && !ix->f[k].base)
+            continue;
         ns_buf_printf(out, "  %-9s %12zu bytes\n", ns_file_name((ns_file_kind)k), ix->f[k].size);
         total += ix->f[k].size;
     }
@@ -110,6 +123,16 @@ static void put_json(const sr_index *ix, const kw_count *kc, ns_buf *out)
     ns_buf_printf(out, ",\"terms\":%" PRIu64 ",\"postings\":%" PRIu64 ",\"tokens\":%" PRIu64,
                   ix->n_terms, ix->n_postings, ix->total_tokens);
     ns_buf_printf(out, ",\"avgdl\":%.17g", ix->n_live ? ix->avgdl : 0.0);
+    if (ix->n_shards) {
+        ns_buf_printf(out, ",\"shard\":{\"shard\":%u,\"shards\":%u,\"read\":%" PRIu64 ",\"merged\":%s",
+                      ix->shard, ix->n_shards, ix->n_input, ix->set_id ? "true" : "false");
+        if (ix->set_id)
+            ns_buf_printf(out,
+                          ",\"set\":\"%016" PRIx64 "\",\"documents\":%" PRIu64 ",\"terms\":%" PRIu64
+                          ",\"tokens\":%" PRIu64,
+                          ix->set_id, ix->set_live, ix->set_terms, ix->set_tokens);
+        ns_buf_putc(out, '}');
+    }
     ns_buf_puts(out, ",\"analyzer\":{\"language\":");
     put_name(out, SR_INFO_JSON, ix->lang, strlen(ix->lang));
     ns_buf_printf(out,
@@ -134,7 +157,9 @@ static void put_json(const sr_index *ix, const kw_count *kc, ns_buf *out)
     }
     ns_buf_puts(out, "],\"files\":{");
     uint64_t total = 0;
-    for (int k = 1; k <= NS_FILE_KIND_COUNT; k++) {
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++) {
+        if (k > NS_FILE_KIND_COUNT && !ix->f[k].base)
+            continue;
         ns_buf_printf(out, "%s\"%s\":%zu", k > 1 ? "," : "", ns_file_name((ns_file_kind)k),
                       ix->f[k].size);
         total += ix->f[k].size;

@@ -104,7 +104,7 @@ static long intern(build *b, const char *term, size_t len, bool typed, const sr_
     if (info) {
         t->found = true;
         t->info = *info;
-        t->idf = ns_bm25_idf((double)b->ix->n_live, (double)info->df);
+        t->idf = sr_index_idf(b->ix, info);
     }
     b->slot[h] = (uint32_t)(q->n + 1);
     q->n++;
@@ -355,8 +355,8 @@ typedef struct expansion {
 static int by_df_desc(const void *a, const void *b)
 {
     const expansion *x = a, *y = b;
-    if (x->info.df != y->info.df)
-        return x->info.df > y->info.df ? -1 : 1;
+    if (x->info.gdf != y->info.gdf)
+        return x->info.gdf > y->info.gdf ? -1 : 1;
     return (x->order > y->order) - (x->order < y->order);
 }
 
@@ -812,7 +812,7 @@ ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_q
             continue; /* an expansion: read already */
         rc = sr_index_lookup(ix, t->term, t->len, &t->found, &t->info, err);
         if (!rc && t->found)
-            t->idf = ns_bm25_idf((double)ix->n_live, (double)t->info.df);
+            t->idf = sr_index_idf(ix, &t->info);
     }
     if (rc) {
         sr_query_release(q);
@@ -889,7 +889,7 @@ static void show_term(ns_buf *out, const sr_qterm *t)
         ns_term_put(out, t->term, t->len, NS_TERM_NAME);
     }
     if (t->found)
-        ns_buf_printf(out, " (df %u, idf %.3f)", t->info.df, t->idf);
+        ns_buf_printf(out, " (df %u, idf %.3f)", t->info.gdf, t->idf);
     else
         ns_buf_puts(out, " (not in the index)");
 }
@@ -1011,7 +1011,7 @@ static void json_term(ns_buf *out, const sr_qterm *t)
         ns_json_put_string(out, t->term, t->len);
     }
     if (t->found)
-        ns_buf_printf(out, ",\"df\":%u,\"idf\":%.6f}", t->info.df, t->idf);
+        ns_buf_printf(out, ",\"df\":%u,\"idf\":%.6f}", t->info.gdf, t->idf);
     else
         ns_buf_puts(out, ",\"df\":0}");
 }
@@ -1182,7 +1182,7 @@ ns_rc sr_query_add_terms(const sr_index *ix, sr_query *q, const sr_qadd *a, size
         nt->len = a[i].len;
         rc = sr_index_lookup(ix, nt->term, nt->len, &nt->found, &nt->info, err);
         if (!rc && nt->found)
-            nt->idf = ns_bm25_idf((double)ix->n_live, (double)nt->info.df);
+            nt->idf = sr_index_idf(ix, &nt->info);
         ti[i] = (long)q->n++;
         n_new++;
     }

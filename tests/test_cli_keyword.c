@@ -276,7 +276,7 @@ Test(cli_keyword, info_describes_the_index_as_text_and_json)
     tu_out_free(&o);
     o = NSEARCH("-i", idx, "--info");
     cr_assert_eq(o.status, 0, "%s", o.err);
-    const char *want[] = {"format:         5.0\n", "documents:      6 live, 6 slots\n",
+    const char *want[] = {"format:         5.1\n", "documents:      6 live, 6 slots\n",
                           "analyzer:       language english, stop words english, diacritics removed, "
                           "Unicode 15.0, tokenizer version",
                           "text fields:    title, body (searchable, with positions)\n",
@@ -293,7 +293,7 @@ Test(cli_keyword, info_describes_the_index_as_text_and_json)
     cr_assert_eq(strchr(o.out, '\n'), o.out + strlen(o.out) - 1, "one line: %s", o.out);
     char v[1024];
     cr_assert_eq(json_member(o.out, "format", v, sizeof v), NS_JSON_STRING);
-    cr_assert_str_eq(v, "5.0");
+    cr_assert_str_eq(v, "5.1");
     cr_assert_eq(json_member(o.out, "documents", v, sizeof v), NS_JSON_NUMBER);
     cr_assert_str_eq(v, "6");
     cr_assert_eq(json_member(o.out, "keyword_fields", v, sizeof v), NS_JSON_ARRAY);
