@@ -416,6 +416,7 @@ void ns_shard_head_put(uint8_t out[NS_SHARD_HEAD_LEN], const ns_shard_head *h)
     ns_put_u64le(out + 56, h->identity);
     ns_put_u64le(out + 64, h->stats_off);
     ns_put_u64le(out + 72, h->stats_len);
+    ns_put_u64le(out + 80, h->input_hash);
 }
 
 int ns_shard_head_get(const uint8_t in[NS_SHARD_HEAD_LEN], ns_shard_head *h)
@@ -431,6 +432,7 @@ int ns_shard_head_get(const uint8_t in[NS_SHARD_HEAD_LEN], ns_shard_head *h)
     h->identity = ns_get_u64le(in + 56);
     h->stats_off = ns_get_u64le(in + 64);
     h->stats_len = ns_get_u64le(in + 72);
+    h->input_hash = ns_get_u64le(in + 80);
     return ns_get_u32le(in + 12) ? -1 : 0;
 }
 

@@ -278,7 +278,7 @@ int ns_run_get(const uint8_t **p, const uint8_t *end, size_t n, size_t packed_mi
 #define NS_MAX_SHARDS 65535u
 uint32_t ns_shard_of(const char *id, size_t len, uint32_t n_shards);
 
-#define NS_SHARD_HEAD_LEN 80u
+#define NS_SHARD_HEAD_LEN 88u
 typedef struct ns_shard_head {
     uint32_t shard, n_shards, rule;
     uint64_t n_input;      /* documents of the whole input: ordinals 0..n_input-1 */
@@ -287,6 +287,8 @@ typedef struct ns_shard_head {
     uint64_t identity;     /* the analyzer identity (meta) */
     uint64_t stats_off;    /* payload offset of the term statistics */
     uint64_t stats_len;    /* their bytes */
+    uint64_t input_hash;   /* XXH3-64 of every document of the input (all
+                              shards of one input agree) */
 } ns_shard_head;
 void ns_shard_head_put(uint8_t out[NS_SHARD_HEAD_LEN], const ns_shard_head *h);
 /* -1 when a reserved field is not zero. */

@@ -99,6 +99,7 @@ struct ix_build {
     uint32_t shard, n_shards;
     uint64_t n_input;  /* documents offered: the next one's ordinal */
     uint32_t *ords;    /* owned: the ordinal of each doc id given out */
+    XXH3_state_t *input_sum; /* owned: every document offered (ns_shard_head.input_hash) */
     size_t cap_ords;
 };
 
@@ -680,6 +681,16 @@ ns_rc ix_build_add(ix_build *b, const ix_doc *doc, ns_err *err)
     ns_rc rc = NS_OK;
     uint64_t ord = b->n_input++;
     if (b->n_shards) {
+        const char *raw[NS_FIELD_COUNT] = {doc->id, doc->title, doc->body, doc->date, doc->url};
+        size_t rl[NS_FIELD_COUNT] = {doc->id_len, doc->title_len, doc->body_len, doc->date_len,
+                                     doc->url_len};
+        for (int k = 0; k < NS_FIELD_COUNT; k++) {
+            uint8_t l[8];
+            ns_put_u64le(l, raw[k] ? rl[k] : UINT64_MAX);
+            XXH3_64bits_update(b->input_sum, l, sizeof l);
+            if (raw[k])
+                XXH3_64bits_update(b->input_sum, raw[k], rl[k]);
+        }
         /* the id as stored decides the shard (ns_shard_of), so that copies
          * of one id meet in one shard */
         size_t got = 0;
@@ -810,6 +821,7 @@ void ix_build_free(ix_build *b)
     ix_keyword_release(&b->kw);
     ns_free(b->title_lens);
     ns_free(b->ords);
+    XXH3_freeState(b->input_sum);
     if (b->tmp_dir && !b->committed)
         ix_tmpdir_remove(b->tmp_dir);
     ix_tmpdir_unlock(&b->lock); /* after the temporary is gone */
@@ -860,6 +872,9 @@ ns_rc ix_build_set_shard(ix_build *b, uint32_t shard, uint32_t n_shards, ns_err 
     if (n_shards == 0 || n_shards > NS_MAX_SHARDS || shard >= n_shards)
         return ns_err_set(err, NS_E_ARG, "shard %u of %u: a shard is I/N with 0 <= I < N <= %u",
                           shard, n_shards, NS_MAX_SHARDS);
+    if (!b->input_sum && !(b->input_sum = XXH3_createState()))
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    XXH3_64bits_reset(b->input_sum);
     b->shard = shard;
     b->n_shards = n_shards;
     return NS_OK;
@@ -878,7 +893,8 @@ static ns_rc write_shard(ix_build *b, const ix_writer_stats *ws, const ns_buf *s
                        .n_terms = ws->n_terms,
                        .identity = ns_analyzer_identity(b->an),
                        .stats_off = NS_SHARD_HEAD_LEN + 4 * (uint64_t)b->n_collected,
-                       .stats_len = stats->len};
+                       .stats_len = stats->len,
+                       .input_hash = XXH3_64bits_digest(b->input_sum)};
     uint8_t head[NS_SHARD_HEAD_LEN];
     ns_shard_head_put(head, &h);
     ix_file f;

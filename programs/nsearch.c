@@ -386,10 +386,16 @@ static int check_index(const app *a)
                 a->dir, (unsigned long long)n, n == 1 ? "" : "s");
         return CLI_EXIT_INDEX;
     }
-    printf(PROG ": index '%s' is sound: %llu documents, %llu terms, %llu postings; "
-           "all checksums match\n",
-           a->dir, (unsigned long long)a->st.live_documents, (unsigned long long)a->st.terms,
-           (unsigned long long)a->st.postings);
+    if (a->st.n_shards)
+        printf(PROG ": shard set of '%s' is sound (%zu of %u shards, agreeing on the set's "
+               "statistics): %llu documents, %llu terms, %llu postings; all checksums match\n",
+               a->dir, a->st.shards_open, a->st.n_shards, (unsigned long long)a->st.live_documents,
+               (unsigned long long)a->st.terms, (unsigned long long)a->st.postings);
+    else
+        printf(PROG ": index '%s' is sound: %llu documents, %llu terms, %llu postings; "
+               "all checksums match\n",
+               a->dir, (unsigned long long)a->st.live_documents, (unsigned long long)a->st.terms,
+               (unsigned long long)a->st.postings);
     return CLI_EXIT_OK;
 }
 

@@ -88,11 +88,11 @@ ns_rc sh_merge(const uint8_t *const *stats, const size_t *len, const char *const
                             "'%s' is shard %u of %u, but %zu shards are given: give every shard "
                             "of one set once",
                             label[i], h[i].shard, h[i].n_shards, n);
-        else if (h[i].n_input != h[0].n_input)
+        else if (h[i].n_input != h[0].n_input || h[i].input_hash != h[0].input_hash)
             rc = ns_err_set(err, NS_E_ARG,
-                            "'%s' was built from %llu documents and '%s' from %llu: not shards of "
-                            "one input",
-                            label[i], (unsigned long long)h[i].n_input, label[0],
+                            "'%s' and '%s' were built from different input (%llu and %llu "
+                            "documents): not shards of one input",
+                            label[i], label[0], (unsigned long long)h[i].n_input,
                             (unsigned long long)h[0].n_input);
         else if (h[i].identity != h[0].identity)
             rc = ns_err_set(err, NS_E_ARG,

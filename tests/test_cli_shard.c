@@ -1,0 +1,526 @@
+/* Shards (README "Shards"): nindex --shard I/N and --merge-stats, and
+ * nsearch -i S0 -i S1 ...
+ *
+ * - Over a generated corpus (skewed vocabulary, duplicate ids, documents
+ *   without words, documents of identical text, so that scores tie) and
+ *   Reuters-21578 when present: for 1, 2, 3, 4 and 7 shards, the TREC run
+ *   of a seeded query log (terms, phrases, prefixes, exclusions, fields,
+ *   boolean operators) is byte for byte the single index's, OR and AND,
+ *   every algorithm, and JSON with snippets too;
+ * - the merged statistics equal the single index's: documents, tokens,
+ *   terms, every term's df, and each shard document's ordinal names the
+ *   single index's document of the same id;
+ * - one shard merged alone is the single index byte for byte (the rewrite
+ *   under the set's average length changes nothing when it is the same);
+ * - a set with a shard missing, repeated, unmerged or of another set is
+ *   refused with a message naming it (exit 2), by nsearch and by
+ *   --merge-stats; --check finds a damaged set statistic;
+ * - the scheduler contract of --shard auto (Slurm arrays, Kubernetes
+ *   indexed jobs) and bad --shard values. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ns_endian.h"
+#include "ns_format.h"
+#include "ns_rec.h"
+#include "sr_cursor.h"
+#include "sr_index.h"
+#include "tutil.h"
+
+#define TIMEOUT_S 300
+#define N_DOCS 2500
+#define N_VOCAB 150
+#define N_QUERIES 60
+
+#include "tcli.h"
+
+static void word(unsigned w, char out[5])
+{
+    out[0] = 'k';
+    out[1] = 'q';
+    out[2] = (char)('a' + w / 10);
+    out[3] = (char)('0' + w % 10);
+    out[4] = 0;
+}
+
+/* Writes the generated corpus and its query log into dir. */
+static void gen(const char *corpus, const char *qfile, uint32_t seed)
+{
+    FILE *f = fopen(corpus, "w");
+    cr_assert_not_null(f);
+    uint32_t rng = seed;
+    for (unsigned d = 0; d < N_DOCS; d++) {
+        /* every 40th repeats an earlier id (the later wins); every 97th has
+         * no words; every 31st copies the text of the one before (ties) */
+        unsigned id = d % 40 == 39 ? d - 17 : d;
+        fprintf(f, "{\"id\":\"d%u\",\"title\":\"", id);
+        if (d % 97 == 96) {
+            fputs("\",\"body\":\"...\"}\n", f);
+            continue;
+        }
+        uint32_t keep = rng;
+        if (d % 31 == 30)
+            rng = seed + d - 1; /* the same stream as some document: same words */
+        unsigned nt = 1 + tu_rng_next(&rng) % 4, n = 5 + tu_rng_next(&rng) % 90;
+        for (unsigned i = 0; i < nt + n; i++) {
+            uint32_t r = tu_rng_next(&rng) % N_VOCAB;
+            char s[5];
+            word((unsigned)(r * r / N_VOCAB), s);
+            fprintf(f, "%s%s", i == 0 || i == nt ? "" : " ", s);
+            if (i == nt - 1)
+                fputs("\",\"body\":\"", f);
+        }
+        fputs("\"}\n", f);
+        if (d % 31 == 30)
+            rng = keep;
+        else if (d % 31 == 29)
+            tu_rng_next(&rng);
+    }
+    cr_assert_eq(fclose(f), 0);
+    f = fopen(qfile, "w");
+    cr_assert_not_null(f);
+    for (unsigned q = 0; q < N_QUERIES; q++) {
+        char a[5], b[5], c[5];
+        word(tu_rng_next(&rng) % 12, a);
+        word(tu_rng_next(&rng) % 40, b);
+        word(tu_rng_next(&rng) % 90, c);
+        switch (q % 8) {
+        case 0: fprintf(f, "q%u\t%s\n", q, a); break;
+        case 1: fprintf(f, "q%u\t%s %s\n", q, a, b); break;
+        case 2: fprintf(f, "q%u\t%s %s %s\n", q, a, b, c); break;
+        case 3: fprintf(f, "q%u\t\"%s %s\"\n", q, a, b); break;
+        case 4: fprintf(f, "q%u\t%.3s* %s\n", q, b, c); break;
+        case 5: fprintf(f, "q%u\t%s -%s\n", q, b, a); break;
+        case 6: fprintf(f, "q%u\ttitle:%s %s\n", q, a, c); break;
+        default: fprintf(f, "q%u\t(%s OR %s) AND %s\n", q, a, b, c); break;
+        }
+    }
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Builds shard i of n of corpus into dir/s<n>-<i>; the names into out. */
+static void build_set(const char *dir, const char *corpus, unsigned n, char **out)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char name[32], spec[32];
+        snprintf(name, sizeof name, "s%u-%u", n, i);
+        snprintf(spec, sizeof spec, "%u/%u", i, n);
+        out[i] = tu_path(dir, name);
+        tu_out o = NINDEX("-q", "-j", "2", "--shard", spec, "-o", out[i], corpus);
+        cr_assert_eq(o.status, 0, "nindex --shard %s: %s", spec, o.err);
+        tu_out_free(&o);
+    }
+    char *argv[16] = {NS_TEST_NINDEX, "-q", "--merge-stats"};
+    for (unsigned i = 0; i < n; i++)
+        argv[3 + i] = out[i];
+    argv[3 + n] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    cr_assert_eq(o.status, 0, "nindex --merge-stats: %s", o.err);
+    tu_out_free(&o);
+}
+
+/* nsearch over dirs[0..n) (in the order given) with the extra arguments. */
+static tu_out search(char **dirs, unsigned n, const char *const *extra)
+{
+    char *argv[48] = {NS_TEST_NSEARCH};
+    int k = 1;
+    for (unsigned i = 0; i < n; i++) {
+        argv[k++] = "-i";
+        argv[k++] = dirs[(i * 5 + 3) % n]; /* not in shard order */
+    }
+    for (; *extra; extra++)
+        argv[k++] = (char *)*extra;
+    argv[k] = NULL;
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+/* Every algorithm, OR and AND, TREC at k 10 and 100, and JSON with
+ * snippets: the set prints what the single index prints. */
+static void same_runs(char *single, char **set, unsigned n, const char *qfile, int json)
+{
+    static const char *const algos[] = {"maxscore", "bmw", "exhaustive"};
+    for (int all = 0; all < 2; all++) {
+        for (int a = 0; a < 3; a++) {
+            for (int deep = 0; deep < 2; deep++) {
+                const char *extra[] = {"--queries", qfile, "--format", "trec", "-k",
+                                       deep ? "100" : "10", "--algo", algos[a],
+                                       all ? "--all" : NULL, NULL};
+                tu_out ref = search(&single, 1, extra), got = search(set, n, extra);
+                cr_assert_eq(got.status, ref.status, "%u shards: %s", n, got.err);
+                cr_assert(strlen(ref.out) > 1000, "too few hits to compare");
+                cr_assert_str_eq(got.out, ref.out, "%u shards, --algo %s%s -k %s differ", n,
+                                 algos[a], all ? " --all" : "", deep ? "100" : "10");
+                tu_out_free(&ref);
+                tu_out_free(&got);
+            }
+        }
+    }
+    if (json) {
+        const char *extra[] = {"--queries", qfile, "--json", "-k", "5", NULL};
+        tu_out ref = search(&single, 1, extra), got = search(set, n, extra);
+        cr_assert_str_eq(got.out, ref.out, "%u shards: JSON hits with snippets differ", n);
+        tu_out_free(&ref);
+        tu_out_free(&got);
+    }
+}
+
+/* The set's statistics, as each merged shard holds them, are the single
+ * index's; each shard document is the single index's document at its
+ * ordinal. */
+static void same_stats(const char *single, char **set, unsigned n)
+{
+    sr_index *one;
+    ns_err e;
+    cr_assert_eq(sr_index_open(single, &one, &e), NS_OK, "%s", e.msg);
+    uint64_t terms_seen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sr_index *s;
+        cr_assert_eq(sr_index_open(set[i], &s, &e), NS_OK, "%s", e.msg);
+        cr_assert_eq(s->shard, i);
+        cr_assert_eq(s->n_shards, n);
+        cr_assert_neq(s->set_id, 0);
+        cr_assert_eq(s->set_live, one->n_live);
+        cr_assert_eq(s->set_tokens, one->total_tokens);
+        cr_assert_eq(s->set_terms, one->n_terms);
+        cr_assert_eq(s->n_input, one->n_docs);
+        cr_assert_eq(s->avgdl, one->avgdl);
+        cr_assert_eq(s->bm25_n, (double)one->n_live);
+        sr_dict_iter it;
+        sr_dict_iter_init(&it);
+        sr_term_info ti, oi;
+        int r;
+        while ((r = sr_dict_iter_next(s, &it, &ti, &e)) == 1) {
+            bool found;
+            cr_assert_eq(sr_index_lookup(one, it.term, it.term_len, &found, &oi, &e), NS_OK);
+            cr_assert(found, "'%s' is in shard %u, not in the single index", it.term, i);
+            cr_assert_eq(ti.gdf, oi.df, "'%s': df %u in the set, %u in the single index", it.term,
+                         ti.gdf, oi.df);
+            if (ti.df > 1 && it.term[0] != 0x1f) {
+                /* the term's bound is its best posting under the set's avgdl */
+                sr_cursor c;
+                sr_cursor_init(&c, s, &ti, 1.0, 1.0);
+                double best = 0;
+                for (; c.doc != SR_DOC_END; sr_cursor_next(&c)) {
+                    double w = ns_bm25_tf(sr_cursor_freq(&c), sr_index_doclen(s, c.doc), s->avgdl);
+                    best = w > best ? w : best;
+                }
+                cr_assert_eq(ns_bm25_tf(ti.bound_tf, ti.bound_len, s->avgdl), best,
+                             "'%s' in shard %u: the bound is not the best posting's under the "
+                             "set's average length",
+                             it.term, i);
+            }
+            terms_seen++;
+        }
+        cr_assert_eq(r, 0, "%s", e.msg);
+        for (uint32_t d = 0; d < s->n_docs; d++) {
+            uint32_t ord = sr_index_ordinal(s, d);
+            sr_doc a, b;
+            cr_assert_eq(sr_index_doc_head(s, d, &a, &e), NS_OK);
+            cr_assert_eq(sr_index_doc_head(one, ord, &b, &e), NS_OK);
+            cr_assert_eq(a.len[0], b.len[0]);
+            cr_assert(!memcmp(a.f[0], b.f[0], a.len[0]), "shard %u doc %u: ordinal %u is another id",
+                      i, d, ord);
+            cr_assert_eq(sr_index_doclen(s, d), sr_index_doclen(one, ord));
+        }
+        sr_index_close(s);
+    }
+    cr_assert_geq(terms_seen, one->n_terms); /* every term is in some shard */
+    sr_index_close(one);
+}
+
+static void run_counts(const char *tag, const char *corpus, const char *qfile, int json)
+{
+    char *dir = tu_tmpdir(tag);
+    char *single = tu_path(dir, "single");
+    tu_out o = NINDEX("-q", "-o", single, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    static const unsigned counts[] = {1, 2, 3, 4, 7};
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        unsigned n = counts[c];
+        char *set[8];
+        build_set(dir, corpus, n, set);
+        same_stats(single, set, n);
+        same_runs(single, set, n, qfile, json);
+        for (unsigned i = 0; i < n; i++) {
+            tu_rmrf(set[i]);
+            free(set[i]);
+        }
+    }
+    tu_rmrf(dir);
+    free(single);
+    free(dir);
+}
+
+Test(cli_shard, generated_corpora_rank_as_one_index, .timeout = TIMEOUT_S)
+{
+    for (uint32_t seed = 0x5eed1u; seed <= 0x5eed2u; seed++) {
+        char *dir = tu_tmpdir("gen");
+        char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
+        gen(corpus, qfile, seed);
+        run_counts(seed == 0x5eed1u ? "gen1" : "gen2", corpus, qfile, seed == 0x5eed1u);
+        free(corpus);
+        free(qfile);
+        free(dir);
+    }
+}
+
+Test(cli_shard, reuters_ranks_as_one_index, .timeout = 900)
+{
+    struct stat sb;
+    if (stat(NS_TEST_REUTERS, &sb) != 0) {
+        if (getenv("NS_REQUIRE_DATA"))
+            cr_assert_fail("NS_REQUIRE_DATA is set but %s is absent", NS_TEST_REUTERS);
+        cr_skip_test("SKIPPED: %s is absent", NS_TEST_REUTERS);
+    }
+    /* a query log from the corpus' own titles: 2-4 of their words */
+    char *dir = tu_tmpdir("reuters");
+    char *qfile = tu_path(dir, "q.tsv");
+    size_t len;
+    char *text = tu_read_file(NS_TEST_REUTERS, &len);
+    cr_assert_not_null(text);
+    FILE *f = fopen(qfile, "w");
+    uint32_t rng = 0x2e07u;
+    unsigned nq = 0;
+    for (char *p = text; nq < 150 && (p = strstr(p, "\"title\": \"")) != NULL; p += 10) {
+        if (tu_rng_next(&rng) % 100)
+            continue;
+        char *t = p + 10, *end = strchr(t, '"');
+        if (!end || end - t < 12)
+            continue;
+        fprintf(f, "r%u\t", nq);
+        unsigned words = 2 + tu_rng_next(&rng) % 3, w = 0;
+        for (char *q = t; q < end && w < words; q++) {
+            if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')) {
+                char *s = q;
+                while (q < end && ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+                    q++;
+                fprintf(f, "%s%.*s", w++ ? " " : "", (int)(q - s), s);
+            }
+        }
+        fputc('\n', f);
+        nq++;
+    }
+    cr_assert_eq(fclose(f), 0);
+    free(text);
+    cr_assert_geq(nq, 100);
+    run_counts("reuters_sets", NS_TEST_REUTERS, qfile, 0);
+    free(qfile);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(cli_shard, one_shard_merged_is_the_single_index, .timeout = TIMEOUT_S)
+{
+    char *dir = tu_tmpdir("one");
+    char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
+    gen(corpus, qfile, 77);
+    char *single = tu_path(dir, "single"), *set[1];
+    tu_out o = NINDEX("-q", "-o", single, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    build_set(dir, corpus, 1, set);
+    static const char *const same[] = {"terms", "postings", "positions", "doclens", "docs",
+                                       "docstore"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        char *a = tu_path(single, same[i]), *b = tu_path(set[0], same[i]);
+        size_t la, lb;
+        char *x = tu_read_file(a, &la), *y = tu_read_file(b, &lb);
+        cr_assert(x && y);
+        cr_assert(la == lb && !memcmp(x, y, la), "'%s' differs from the single index's", same[i]);
+        free(x);
+        free(y);
+        free(a);
+        free(b);
+    }
+    /* merging again gives the same files */
+    char *post = tu_path(set[0], "postings");
+    size_t l1, l2;
+    char *p1 = tu_read_file(post, &l1);
+    o = NINDEX("-q", "--merge-stats", set[0]);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    char *p2 = tu_read_file(post, &l2);
+    cr_assert(l1 == l2 && !memcmp(p1, p2, l1));
+    free(p1);
+    free(p2);
+    free(post);
+    tu_rmrf(dir);
+    free(set[0]);
+    free(single);
+    free(corpus);
+    free(qfile);
+    free(dir);
+}
+
+/* status 2 and a message holding want. */
+static void refused(tu_out o, const char *want)
+{
+    cr_assert_eq(o.status, 2, "exit %d, want 2: %s", o.status, o.err);
+    cr_assert(strstr(o.err, want), "no '%s' in: %s", want, o.err);
+    tu_out_free(&o);
+}
+
+Test(cli_shard, incomplete_or_mixed_sets_are_refused, .timeout = TIMEOUT_S)
+{
+    char *dir = tu_tmpdir("refuse");
+    char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
+    char *other = tu_path(dir, "o.jsonl"), *oq = tu_path(dir, "oq.tsv");
+    gen(corpus, qfile, 3);
+    gen(other, oq, 4);
+    char *s[3], *u[3];
+    build_set(dir, corpus, 3, s);
+    /* missing, repeated */
+    refused(NSEARCH("-i", s[0], "-i", s[2], "kqa1"), "shard 1 is missing");
+    refused(NSEARCH("-i", s[0], "-i", s[1], "-i", s[1], "kqa1"), "are both shard 1 of 3");
+    refused(NINDEX("--merge-stats", s[0], s[2]), "is shard 0 of 3, but 2 shards are given");
+    refused(NINDEX("--merge-stats", s[0], s[1], s[1]), "are both shard 1 of 3");
+    /* extra: a shard of a 4-shard set */
+    char *x = tu_path(dir, "x");
+    tu_out o = NINDEX("-q", "--shard", "3/4", "-o", x, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    refused(NINDEX("--merge-stats", s[0], s[1], s[2], x), "is shard 0 of 3, but 4 shards");
+    /* not merged */
+    refused(NSEARCH("-i", s[0], "-i", s[1], "-i", x, "kqa1"), "has not been merged");
+    /* another input: shards of the same numbers */
+    for (unsigned i = 0; i < 3; i++) {
+        char name[16], spec[16];
+        snprintf(name, sizeof name, "u%u", i);
+        snprintf(spec, sizeof spec, "%u/3", i);
+        u[i] = tu_path(dir, name);
+        o = NINDEX("-q", "--shard", spec, "-o", u[i], other);
+        cr_assert_eq(o.status, 0, "%s", o.err);
+        tu_out_free(&o);
+    }
+    refused(NINDEX("--merge-stats", s[0], s[1], u[2]), "not shards of one input");
+    o = NINDEX("-q", "--merge-stats", u[0], u[1], u[2]);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    refused(NSEARCH("-i", s[0], "-i", s[1], "-i", u[2], "kqa1"), "shards of different sets");
+    /* a plain index among shards */
+    char *plain = tu_path(dir, "plain");
+    o = NINDEX("-q", "-o", plain, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    refused(NSEARCH("-i", s[0], "-i", plain, "kqa1"), "is not a shard");
+    refused(NINDEX("--merge-stats", s[0], plain, s[2]), "is not a shard");
+    /* the good set still searches, and --check finds it sound */
+    o = NSEARCH("-i", s[0], "-i", s[1], "-i", s[2], "--check");
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    /* a set statistic damaged (the checksum made to match): --check says so */
+    char *g = tu_path(s[1], "global");
+    size_t len;
+    uint8_t *b = (uint8_t *)tu_read_file(g, &len);
+    cr_assert(b && len > NS_HEADER_LEN + NS_GLOBAL_HEAD_LEN + 4 + NS_FOOTER_LEN);
+    uint8_t *v = b + NS_HEADER_LEN + NS_GLOBAL_HEAD_LEN; /* term 0's df in the set */
+    ns_put_u32le(v, ns_get_u32le(v) + 1);
+    ns_sum sum;
+    cr_assert_eq(ns_sum_init(&sum), NS_OK);
+    ns_sum_update(&sum, b, len - NS_FOOTER_LEN);
+    ns_sum_footer(&sum, b + len - NS_FOOTER_LEN);
+    ns_sum_release(&sum);
+    cr_assert_eq(tu_write_file(g, b, len), 0);
+    free(b);
+    o = NSEARCH("-i", s[0], "-i", s[1], "-i", s[2], "--check");
+    cr_assert_eq(o.status, 3, "%s", o.err);
+    cr_assert(strstr(o.err, "term 0 has df"), "%s", o.err);
+    tu_out_free(&o);
+    free(g);
+    for (unsigned i = 0; i < 3; i++) {
+        free(s[i]);
+        free(u[i]);
+    }
+    tu_rmrf(dir);
+    free(x);
+    free(plain);
+    free(corpus);
+    free(qfile);
+    free(other);
+    free(oq);
+    free(dir);
+}
+
+/* The shard number and count of the shard in dir. */
+static void shard_is(const char *dir, unsigned shard, unsigned n)
+{
+    sr_index *s;
+    ns_err e;
+    cr_assert_eq(sr_index_open(dir, &s, &e), NS_OK, "%s", e.msg);
+    cr_assert_eq(s->shard, shard, "shard %u, want %u", s->shard, shard);
+    cr_assert_eq(s->n_shards, n, "%u shards, want %u", s->n_shards, n);
+    sr_index_close(s);
+}
+
+static tu_out nindex_env(const char *const env[], const char *spec, const char *out,
+                         const char *corpus)
+{
+    char *argv[] = {NS_TEST_NINDEX, "-q", "--shard", (char *)spec, "-o", (char *)out,
+                    (char *)corpus, NULL};
+    tu_out o;
+    cr_assert_eq(tu_run_env(argv, env, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+Test(cli_shard, shard_auto_takes_the_scheduler_environment, .timeout = TIMEOUT_S)
+{
+    char *dir = tu_tmpdir("env");
+    char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv"), *out = tu_path(dir, "s");
+    gen(corpus, qfile, 9);
+    static const struct {
+        const char *env[5];
+        const char *spec;
+        unsigned shard, n;
+    } ok[] = {
+        {{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_COUNT=4", NULL}, "auto", 2, 4},
+        /* --array=1-4: tasks 1..4 are shards 0..3 */
+        {{"SLURM_ARRAY_TASK_ID=4", "SLURM_ARRAY_TASK_MIN=1", "SLURM_ARRAY_TASK_COUNT=4", NULL},
+         "auto", 3, 4},
+        /* --array=0-12:4: tasks 0, 4, 8, 12 */
+        {{"SLURM_ARRAY_TASK_ID=8", "SLURM_ARRAY_TASK_STEP=4", "SLURM_ARRAY_TASK_COUNT=4", NULL},
+         "auto", 2, 4},
+        {{"SLURM_ARRAY_TASK_ID=1", NULL}, "auto/3", 1, 3},
+        {{"JOB_COMPLETION_INDEX=5", NULL}, "auto/7", 5, 7},
+        {{"JOB_COMPLETION_INDEX=9", NULL}, "0/2", 0, 2}, /* I/N wins */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        tu_out o = nindex_env(ok[i].env, ok[i].spec, out, corpus);
+        cr_assert_eq(o.status, 0, "case %zu: %s", i, o.err);
+        tu_out_free(&o);
+        shard_is(out, ok[i].shard, ok[i].n);
+    }
+    static const struct {
+        const char *env[4];
+        const char *spec, *want;
+    } bad[] = {
+        {{NULL}, "auto", "neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX"},
+        {{"JOB_COMPLETION_INDEX=1", NULL}, "auto", "give auto/N"},
+        {{"SLURM_ARRAY_TASK_ID=1", NULL}, "auto", "SLURM_ARRAY_TASK_COUNT is not set"},
+        {{"JOB_COMPLETION_INDEX=7", NULL}, "auto/7", "the scheduler gives shard 7"},
+        {{"SLURM_ARRAY_TASK_ID=x", NULL}, "auto/3", "is not a task number"},
+        {{NULL}, "3/3", "0 <= I < N"},
+        {{NULL}, "1/0", "N must be"},
+        {{NULL}, "1/70000", "N must be"},
+        {{NULL}, "-1/3", "0 <= I < N"},
+        {{NULL}, "2", "0 <= I < N"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        tu_out o = nindex_env(bad[i].env, bad[i].spec, out, corpus);
+        cr_assert_eq(o.status, 2, "case %zu (%s): exit %d", i, bad[i].spec, o.status);
+        cr_assert(strstr(o.err, bad[i].want), "case %zu: no '%s' in: %s", i, bad[i].want, o.err);
+        tu_out_free(&o);
+    }
+    shard_is(out, 0, 2); /* the refused runs left the last shard as it was */
+    tu_rmrf(dir);
+    free(out);
+    free(corpus);
+    free(qfile);
+    free(dir);
+}
