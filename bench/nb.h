@@ -15,6 +15,7 @@ int nb_get_main(int argc, char **argv);
 int nb_store_main(int argc, char **argv);
 int nb_fold_main(int argc, char **argv);
 int nb_tv_main(int argc, char **argv);
+int nb_set_main(int argc, char **argv);
 
 /* Monotonic time in seconds. */
 double nb_now(void);

@@ -15,6 +15,7 @@ static const struct {
     {"get", nb_get_main, "nsearch --get in process: lookup by id, fetch, JSON (p50/p99)"},
     {"fold", nb_fold_main, "diacritics folded before or after stemming, on a word list (issue 11)"},
     {"tv", nb_tv_main, "RM3 term vectors: re-analysed text against a forward index (issue 15)"},
+    {"set", nb_set_main, "a query over an index or the shards of a set, in process (issue 14)"},
     {"store", nb_store_main, "docstore size against body fetch time per block/dictionary/level (issue 9)"},
 };
 
