@@ -644,7 +644,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
 
 /* Rank 0's next query from f, as do_queries of nsearch reads it: *msg gets
  * "qid\0text\0" (owned by the caller's buffer).  Returns 1 for a query, 0
- * at the end, -1 on a read error. */
+ * at the end, -1 on a read error, -2 out of memory (or a line over 2 GB). */
 static int next_query(FILE *f, char **line, size_t *cap, unsigned long *line_no, bytes *msg,
                       size_t *qid_len)
 {
@@ -667,6 +667,8 @@ static int next_query(FILE *f, char **line, size_t *cap, unsigned long *line_no,
         }
         if (!*text && !tab)
             continue;
+        if ((uint64_t)len + 2 > INT_MAX) /* one MPI_Bcast of int bytes */
+            return -2;
         msg->len = 0;
         msg->ok = 1;
         *qid_len = strlen(qid);
