@@ -59,8 +59,9 @@ static const cli_opt options[] = {
 static const char *const exits[] = {
     "0  at least one document matched\n",
     "1  nothing matched, or no query has searchable words\n",
-    "2  usage error, a malformed query (the message names the line and column),\n"
-    "     or a set of another number of shards than ranks\n",
+    ("2  usage error, a malformed query (the message names the line and column),\n"
+     "     or a set of another number of shards than ranks\n"), /* one entry (clang
+                                                               -Wstring-concatenation) */
     "3  a shard missing, corrupt, of an unsupported version, or not of a set\n",
     "4  I/O, memory or MPI failure\n",
 };
