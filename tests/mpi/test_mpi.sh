@@ -15,16 +15,17 @@ corpus_dir="${7:-}"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 cd "$tmp"
-# Under AddressSanitizer (CI sets ASAN_OPTIONS): MPICH's runtime keeps some
-# allocations to the end, not the programs' leaks; UCX's malloc hooks stay
-# out of ASan's way.
+# Under AddressSanitizer (CI sets ASAN_OPTIONS), the MPI programs run
+# without LeakSanitizer: UCX (MPICH's ch4:ucx) leaves allocations of its
+# transport modules, which MPI_Finalize unloads, so that no suppression can
+# name them ("<unknown module>").  ASan and UBSan still check them; nindex
+# and nsearch keep the leak check.
+mpi_env=""
 if [ -n "${ASAN_OPTIONS:-}" ]; then
-    printf 'leak:libmpich\nleak:libucs\nleak:libucp\nleak:libuct\nleak:libhwloc\nleak:libfabric\n' > lsan.supp
-    export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$tmp/lsan.supp"
-    export UCX_MEM_EVENTS=no
+    mpi_env="ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0"
 fi
 fail() { echo "test_mpi: FAIL: $*" >&2; exit 1; }
-run_mpi() { "$mpiexec" -n 4 "$@"; }
+run_mpi() { env $mpi_env "$mpiexec" -n 4 "$@"; }
 
 # 3000 documents over a Zipf-like vocabulary, with a stored extra member,
 # every 97th id repeated later (the later document wins), one line that is
@@ -137,7 +138,7 @@ set -e
 [ "$rc" = 2 ] && [ "$(grep -c '^nindex-mpi: no INPUT given' usage.err)" = 1 ] || { cat usage.err >&2; fail "usage error"; }
 # a set of 4 searched on 2 ranks: refused, 2
 set +e
-"$mpiexec" -n 2 "$nsearch_mpi" -i set --queries queries.txt >/dev/null 2>size.err
+env $mpi_env "$mpiexec" -n 2 "$nsearch_mpi" -i set --queries queries.txt >/dev/null 2>size.err
 rc=$?
 set -e
 [ "$rc" = 2 ] && grep -q "set of 4, not 2" size.err || { cat size.err >&2; fail "a set of 4 on 2 ranks: exit $rc"; }
