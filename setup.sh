@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PKGS="build-essential cmake pkg-config libstemmer-dev libzstd-dev libxxhash-dev libicu-dev libcriterion-dev libmicrohttpd-dev libjansson-dev unicode-data bzip2"
+PKGS="build-essential cmake pkg-config libstemmer-dev libzstd-dev libxxhash-dev libicu-dev libcriterion-dev libmicrohttpd-dev libjansson-dev unicode-data bzip2 libmpich-dev mpich"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
