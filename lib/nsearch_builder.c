@@ -17,6 +17,7 @@
 struct nsearch_builder {
     ix_build *b; /* owned */
     int allow_empty;
+    int sharded; /* a shard may be empty when the input is not */
     int done;    /* committed (or tried to): only stats and free are left */
     ix_input_format fmt;
     char *encoding; /* owned; NULL: UTF-8 */
@@ -158,6 +159,7 @@ nsearch_rc nsearch_builder_new(const char *dir, const nsearch_builder_opts *opts
         memcpy(nb->encoding, opts->encoding, len);
     }
     nb->allow_empty = opts->allow_empty != 0;
+    nb->sharded = opts->n_shards > 0;
     nb->warn = opts->warn;
     nb->warn_ctx = opts->warn_ctx;
     nb->progress = opts->progress;
@@ -310,7 +312,7 @@ nsearch_rc nsearch_builder_commit(nsearch_builder *nb, nsearch_error *err)
         return nsearch_fail(err, &e);
     ix_build_stats st;
     ix_build_get_stats(nb->b, &st);
-    if (st.n_docs == 0 && !nb->allow_empty)
+    if (st.n_docs == 0 && !nb->allow_empty && !(nb->sharded && st.n_docs_in > 0))
         return nsearch_fail_msg(err, NSEARCH_E_EMPTY,
                                 "no documents with words (%llu offered): the index is unchanged",
                                 (unsigned long long)st.n_docs_in);

@@ -518,6 +518,25 @@ Test(cli_shard, shard_auto_takes_the_scheduler_environment, .timeout = TIMEOUT_S
         tu_out_free(&o);
     }
     shard_is(out, 0, 2); /* the refused runs left the last shard as it was */
+    /* more shards than documents: some are empty, and a set all the same */
+    char *tiny = tu_path(dir, "tiny.jsonl");
+    static const char docs[] = "{\"id\":\"a\",\"body\":\"oil\"}\n{\"id\":\"b\",\"body\":\"gas\"}\n";
+    cr_assert_eq(tu_write_file(tiny, docs, sizeof docs - 1), 0);
+    char *t[7];
+    build_set(dir, tiny, 7, t);
+    tu_out o = search(t, 7, (const char *const[]){"--format", "trec", "oil", NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(strstr(o.out, " a 1 "), "%s", o.out);
+    tu_out_free(&o);
+    char *none = tu_path(dir, "none.jsonl");
+    cr_assert_eq(tu_write_file(none, "", 0), 0);
+    o = NINDEX("-q", "--shard", "0/2", "-o", out, none);
+    free(none);
+    cr_assert_eq(o.status, 2, "an input without documents: %s", o.err);
+    tu_out_free(&o);
+    for (int i = 0; i < 7; i++)
+        free(t[i]);
+    free(tiny);
     tu_rmrf(dir);
     free(out);
     free(corpus);
