@@ -534,8 +534,8 @@ nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc, const nsearch_se
         return nsearch_fail_msg(err, NSEARCH_E_ARG,
                                 "more-like-this (nsearch --like) is not available over several "
                                 "shards yet");
-    nsearch_part *pt;
-    uint32_t local;
+    nsearch_part *pt = NULL;
+    uint32_t local = 0;
     if ((prc = locate(r, doc, &pt, &local, err)))
         return prc;
     ns_err e;
@@ -560,7 +560,7 @@ static nsearch_str str_of(const char *p, size_t len)
 static nsearch_rc fetch(nsearch_reader *r, uint32_t doc, int body, sr_doc *d, nsearch_part **pt,
                         nsearch_error *err)
 {
-    uint32_t local;
+    uint32_t local = 0;
     nsearch_rc prc = locate(r, doc, pt, &local, err);
     if (prc)
         return prc;
@@ -579,7 +579,7 @@ nsearch_rc nsearch_reader_doc(nsearch_reader *r, uint32_t doc, nsearch_doc *out,
     if (!r || !out)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_doc: NULL argument");
     sr_doc d;
-    nsearch_part *pt;
+    nsearch_part *pt = NULL;
     nsearch_rc rc = fetch(r, doc, 1, &d, &pt, err);
     if (rc)
         return rc;
@@ -598,7 +598,7 @@ nsearch_rc nsearch_reader_fields(nsearch_reader *r, uint32_t doc, nsearch_field_
     if (!r || !fn)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "nsearch_reader_fields: NULL argument");
     sr_doc d;
-    nsearch_part *pt;
+    nsearch_part *pt = NULL;
     nsearch_rc rc = fetch(r, doc, 0, &d, &pt, err);
     if (rc)
         return rc;
@@ -643,7 +643,7 @@ nsearch_rc nsearch_reader_snippet(nsearch_reader *r, uint32_t doc, int field, si
     if (field != NSEARCH_FIELD_TITLE && field != NSEARCH_FIELD_BODY)
         return nsearch_fail_msg(err, NSEARCH_E_ARG, "unknown field %d", field);
     sr_doc d;
-    nsearch_part *pt;
+    nsearch_part *pt = NULL;
     nsearch_rc rc = fetch(r, doc, field == NSEARCH_FIELD_BODY, &d, &pt, err);
     if (rc)
         return rc;
@@ -812,7 +812,7 @@ nsearch_rc nsearch_reader_render_doc(nsearch_reader *r, uint32_t doc, const nsea
     if (prc)
         return prc;
     sr_doc d;
-    nsearch_part *pt;
+    nsearch_part *pt = NULL;
     if ((prc = fetch(r, doc, 1, &d, &pt, err)))
         return prc;
     ns_buf_reset(&r->out);
