@@ -29,6 +29,8 @@
 
 #include <mpi.h>
 
+#include "cli_mpi.h"
+
 #include "cli.h"
 #include "nsearch.h"
 
@@ -87,55 +89,6 @@ static int g_rank, g_size;
 static int exit_for(nsearch_rc rc)
 {
     return rc == NSEARCH_E_NOTFOUND ? CLI_EXIT_USAGE : cli_exit_for(rc);
-}
-
-/* "nindex-mpi: rank R: MESSAGE" on stderr; returns status. */
-static int rank_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int rank_fail(int status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, PROG ": rank %d: %s\n", g_rank, msg);
-    return status;
-}
-
-/* A usage error, said by rank 0 only (every rank parses the same argv). */
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-    if (g_rank == 0) {
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        cli_usage(PROG, "%s", msg);
-    }
-    return CLI_EXIT_USAGE;
-}
-
-/* The vote before every collective step: every rank's status (0: fine),
- * the largest wins.  Returns it (the same on every rank). */
-static int step_status(int status)
-{
-    int all = status;
-    if (MPI_Allreduce(&status, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-        return CLI_EXIT_IO; /* MPI's default handler aborts first */
-    return all;
-}
-
-/* An MPI call's result as a status, with the failing rank's message. */
-static int mpi_check(int rc, const char *what)
-{
-    if (rc == MPI_SUCCESS)
-        return 0;
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    return rank_fail(CLI_EXIT_IO, "%s failed: %.*s", what, len, msg);
 }
 
 typedef struct warn_ctx {
@@ -226,13 +179,13 @@ static int parse_args(int argc, char **argv, args *a)
             errno = 0;
             long v = strtol(optarg, &end, 10);
             if (end == optarg || *end || errno || v < 1 || v > (long)NSEARCH_MAX_THREADS)
-                return usage("invalid thread count '%s' (1..%u)", optarg, NSEARCH_MAX_THREADS);
+                return cli_mpi_usage("invalid thread count '%s' (1..%u)", optarg, NSEARCH_MAX_THREADS);
             bo->threads = (unsigned)v;
             break;
         }
         case OPT_MEM:
             if (parse_size(optarg, &bo->memory) || bo->memory < NSEARCH_MIN_MEMORY)
-                return usage("invalid memory size '%s' (at least 1M; e.g. 512M, 2G)", optarg);
+                return cli_mpi_usage("invalid memory size '%s' (at least 1M; e.g. 512M, 2G)", optarg);
             break;
         case 'o': a->out_dir = optarg; break;
         case 'l': bo->language = optarg; break;
@@ -240,17 +193,17 @@ static int parse_args(int argc, char **argv, args *a)
             if (!strcmp(optarg, "none") || !strcmp(optarg, "english"))
                 bo->stop_words = !strcmp(optarg, "english");
             else
-                return usage("unknown stop word list '%.40s'; available: none english", optarg);
+                return cli_mpi_usage("unknown stop word list '%.40s'; available: none english", optarg);
             break;
         case OPT_FIELD: {
             const char *why = nsearch_keyword_field_problem(optarg, strlen(optarg));
             if (why)
-                return usage("invalid --field '%s': the name %s", optarg, why);
+                return cli_mpi_usage("invalid --field '%s': the name %s", optarg, why);
             size_t k = 0;
             while (k < bo->n_keyword_fields && strcmp(a->kw_fields[k], optarg) != 0)
                 k++;
             if (k == NSEARCH_MAX_KEYWORD_FIELDS)
-                return usage("more than %u --field names", NSEARCH_MAX_KEYWORD_FIELDS);
+                return cli_mpi_usage("more than %u --field names", NSEARCH_MAX_KEYWORD_FIELDS);
             if (k == bo->n_keyword_fields)
                 a->kw_fields[bo->n_keyword_fields++] = optarg;
             break;
@@ -260,16 +213,16 @@ static int parse_args(int argc, char **argv, args *a)
         case OPT_VERSION: return g_rank == 0 ? cli_close_stdout(PROG, cli_version(PROG)) : 0;
         default:
             if (optopt && optopt < 256)
-                return usage("invalid or incomplete option '-%c'", optopt);
-            return usage("invalid or incomplete option '%s'", argv[optind - 1]);
+                return cli_mpi_usage("invalid or incomplete option '-%c'", optopt);
+            return cli_mpi_usage("invalid or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (!a->out_dir || !*a->out_dir)
-        return usage("no output given: -o DIR (shard r goes into DIR/r)");
+        return cli_mpi_usage("no output given: -o DIR (shard r goes into DIR/r)");
     if (optind >= argc)
-        return usage("no INPUT given");
+        return cli_mpi_usage("no INPUT given");
     if ((unsigned)g_size > NSEARCH_MAX_SHARDS)
-        return usage("%d ranks: a set has at most %u shards", g_size, NSEARCH_MAX_SHARDS);
+        return cli_mpi_usage("%d ranks: a set has at most %u shards", g_size, NSEARCH_MAX_SHARDS);
     bo->shard = (unsigned)g_rank;
     bo->n_shards = (unsigned)g_size;
     a->inputs = argv + optind;
@@ -302,7 +255,7 @@ static int build_shard(const args *a, const char *dir, warn_ctx *wc, nsearch_bui
     if (!rc)
         rc = nsearch_builder_wait(*b, &err);
     if (rc)
-        return rank_fail(exit_for(rc), "%s", err.message);
+        return cli_mpi_fail(exit_for(rc), "%s", err.message);
     nsearch_builder_stats st;
     nsearch_builder_stats_get(*b, &st);
     out->documents_in = st.documents_in;
@@ -311,7 +264,7 @@ static int build_shard(const args *a, const char *dir, warn_ctx *wc, nsearch_bui
     for (int k = 0; k < NSEARCH_WARN_COUNT; k++)
         out->warnings += st.warnings[k];
     if (st.documents_in == 0)
-        return rank_fail(CLI_EXIT_USAGE, "no documents found in the INPUT; '%s' is unchanged",
+        return cli_mpi_fail(CLI_EXIT_USAGE, "no documents found in the INPUT; '%s' is unchanged",
                          dir);
     return 0;
 }
@@ -323,7 +276,7 @@ static int bcast_bytes(unsigned char *buf, uint64_t len)
         uint64_t n = len - off < MPI_CHUNK ? len - off : MPI_CHUNK;
         int rc = MPI_Bcast(buf + off, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
         if (rc != MPI_SUCCESS)
-            return mpi_check(rc, "MPI_Bcast");
+            return cli_mpi_check(rc, "MPI_Bcast");
     }
     return 0;
 }
@@ -340,20 +293,20 @@ static int merge_stats(const char *dir, char **labels)
     int *lens = NULL, *displs = NULL;
     int st = 0;
     if (nsearch_shard_stats(dir, &mine, &mine_len, &err))
-        st = rank_fail(exit_for(err.rc), "%s", err.message);
+        st = cli_mpi_fail(exit_for(err.rc), "%s", err.message);
     else if (mine_len > INT_MAX)
-        st = rank_fail(CLI_EXIT_IO, "the statistics of '%s' (%zu bytes) are too large for "
+        st = cli_mpi_fail(CLI_EXIT_IO, "the statistics of '%s' (%zu bytes) are too large for "
                                     "MPI_Gatherv (at most %d)", dir, mine_len, INT_MAX);
     if (g_rank == 0 && !st) {
         lens = calloc((size_t)g_size, sizeof *lens);
         displs = calloc((size_t)g_size, sizeof *displs);
         if (!lens || !displs)
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
-    if ((st = step_status(st)))
+    if ((st = cli_mpi_vote(st)))
         goto out;
     int my_len = (int)mine_len;
-    st = mpi_check(MPI_Gather(&my_len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD),
+    st = cli_mpi_check(MPI_Gather(&my_len, 1, MPI_INT, lens, 1, MPI_INT, 0, MPI_COMM_WORLD),
                    "MPI_Gather");
     if (g_rank == 0 && !st) {
         uint64_t total = 0;
@@ -361,23 +314,23 @@ static int merge_stats(const char *dir, char **labels)
             displs[i] = (int)total;
             total += (uint64_t)lens[i];
             if (total > INT_MAX) {
-                st = rank_fail(CLI_EXIT_IO, "the shards' statistics (more than %d bytes) are "
+                st = cli_mpi_fail(CLI_EXIT_IO, "the shards' statistics (more than %d bytes) are "
                                             "too large for MPI_Gatherv", INT_MAX);
                 break;
             }
         }
         if (!st && !(all = malloc(total ? total : 1)))
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
-    if ((st = step_status(st)))
+    if ((st = cli_mpi_vote(st)))
         goto out;
-    st = mpi_check(MPI_Gatherv(mine, my_len, MPI_BYTE, all, lens, displs, MPI_BYTE, 0,
+    st = cli_mpi_check(MPI_Gatherv(mine, my_len, MPI_BYTE, all, lens, displs, MPI_BYTE, 0,
                                MPI_COMM_WORLD), "MPI_Gatherv");
     if (g_rank == 0 && !st) {
         const void **parts = calloc((size_t)g_size, sizeof *parts);
         size_t *part_len = calloc((size_t)g_size, sizeof *part_len);
         if (!parts || !part_len) {
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
         } else {
             for (int i = 0; i < g_size; i++) {
                 parts[i] = all + displs[i];
@@ -385,23 +338,23 @@ static int merge_stats(const char *dir, char **labels)
             }
             if (nsearch_shard_stats_merge(parts, part_len, (const char *const *)labels,
                                           (size_t)g_size, &merged, &merged_len, &err))
-                st = rank_fail(exit_for(err.rc), "%s", err.message);
+                st = cli_mpi_fail(exit_for(err.rc), "%s", err.message);
         }
         free(parts);
         free(part_len);
     }
-    if ((st = step_status(st)))
+    if ((st = cli_mpi_vote(st)))
         goto out;
     uint64_t glen = merged_len;
-    st = mpi_check(MPI_Bcast(&glen, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    st = cli_mpi_check(MPI_Bcast(&glen, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
     if (!st && g_rank != 0 && !(merged = malloc(glen ? glen : 1)))
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
-    if ((st = step_status(st)))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if ((st = cli_mpi_vote(st)))
         goto out;
     st = bcast_bytes(merged, glen);
     if (!st && nsearch_shard_apply(dir, merged, (size_t)glen, &err))
-        st = rank_fail(exit_for(err.rc), "%s", err.message);
-    st = step_status(st);
+        st = cli_mpi_fail(exit_for(err.rc), "%s", err.message);
+    st = cli_mpi_vote(st);
 out:
     /* rank 0's merge is the library's (nsearch_free), the others' malloc's */
     if (g_rank == 0)
@@ -438,7 +391,7 @@ static int run(const args *a)
     /* every INPUT readable on every rank before anything is touched */
     for (int i = 0; i < a->n_inputs; i++) {
         if (nsearch_input_check(a->inputs[i], &err))
-            st = rank_fail(CLI_EXIT_USAGE, "%s", err.message);
+            st = cli_mpi_fail(CLI_EXIT_USAGE, "%s", err.message);
     }
     size_t dl = strlen(a->out_dir);
     char **labels = calloc((size_t)g_size, sizeof *labels);
@@ -453,8 +406,8 @@ static int run(const args *a)
         snprintf(labels[i], dl + 16, "%s/%d", a->out_dir, i);
     }
     if (!st && !labels)
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
-    if ((st = step_status(st))) {
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if ((st = cli_mpi_vote(st))) {
         if (g_rank == 0)
             fprintf(stderr, PROG ": index not written; '%s' is unchanged\n", a->out_dir);
         goto out;
@@ -462,16 +415,16 @@ static int run(const args *a)
     const char *dir = labels[g_rank];
     struct stat sb;
     if (mkdir(a->out_dir, 0777) != 0 && errno != EEXIST)
-        st = rank_fail(CLI_EXIT_IO, "cannot create '%s': %s", a->out_dir, strerror(errno));
+        st = cli_mpi_fail(CLI_EXIT_IO, "cannot create '%s': %s", a->out_dir, strerror(errno));
     else if (stat(a->out_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        st = rank_fail(CLI_EXIT_INDEX, "'%s' exists and is not a directory", a->out_dir);
+        st = cli_mpi_fail(CLI_EXIT_INDEX, "'%s' exists and is not a directory", a->out_dir);
     warn_ctx wc = {a->quiet, 0};
     nsearch_builder *b = NULL;
     build_out bo = {0, 0, 0, 0};
     if (!st)
         st = build_shard(a, dir, &wc, &b, &bo);
     /* no shard is committed unless every rank's build got this far */
-    if ((st = step_status(st))) {
+    if ((st = cli_mpi_vote(st))) {
         nsearch_builder_free(b);
         if (g_rank == 0)
             fprintf(stderr, PROG ": index not written; the shards in '%s' are unchanged\n",
@@ -479,9 +432,9 @@ static int run(const args *a)
         goto out;
     }
     if (nsearch_builder_commit(b, &err))
-        st = rank_fail(exit_for(err.rc), "%s", err.message);
+        st = cli_mpi_fail(exit_for(err.rc), "%s", err.message);
     nsearch_builder_free(b);
-    if (!(st = step_status(st)))
+    if (!(st = cli_mpi_vote(st)))
         st = merge_stats(dir, labels);
     if (st) {
         if (g_rank == 0)
@@ -490,7 +443,7 @@ static int run(const args *a)
         goto out;
     }
     uint64_t mine[4] = {bo.documents_in, bo.documents, bo.bytes_in, bo.warnings}, sum[4];
-    if ((st = step_status(mpi_check(MPI_Reduce(mine, sum, 4, MPI_UINT64_T, MPI_SUM, 0,
+    if ((st = cli_mpi_vote(cli_mpi_check(MPI_Reduce(mine, sum, 4, MPI_UINT64_T, MPI_SUM, 0,
                                                MPI_COMM_WORLD), "MPI_Reduce"))))
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -523,8 +476,8 @@ int main(int argc, char **argv)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    /* errors come back as codes: every rank then votes (step_status) */
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* errors come back as codes: every rank then votes (cli_mpi_vote) */
+    cli_mpi_setup(PROG, g_rank);
     args a;
     memset(&a, 0, sizeof a);
     nsearch_builder_opts_init(&a.bo);

@@ -13,7 +13,7 @@
  * strings are gathered to rank 0, which prints them in order.  Standard
  * output is byte for byte that of `nsearch -i SINGLE --queries FILE`.
  *
- * Every step that can fail ends in a vote (step_status: an MPI_Allreduce of
+ * Every step that can fail ends in a vote (cli_mpi_vote: an MPI_Allreduce of
  * the ranks' statuses) before the next collective, so that all ranks stop
  * together with one exit status.  Its own file because it alone needs MPI;
  * on the public API (nsearch.h) and cli.h only. */
@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include <mpi.h>
+
+#include "cli_mpi.h"
 
 #include "cli.h"
 #include "nsearch.h"
@@ -83,58 +85,10 @@ static const cli_prog prog = {
 
 static int g_rank, g_size;
 
-/* "nsearch-mpi: rank R: MESSAGE" on stderr; returns status. */
-static int rank_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int rank_fail(int status, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, PROG ": rank %d: %s\n", g_rank, msg);
-    return status;
-}
-
-/* A usage error, said by rank 0 only (every rank parses the same argv). */
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-    if (g_rank == 0) {
-        char msg[512];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-        cli_usage(PROG, "%s", msg);
-    }
-    return CLI_EXIT_USAGE;
-}
-
-/* The vote before every collective step: the largest status wins. */
-static int step_status(int status)
-{
-    int all = status;
-    if (MPI_Allreduce(&status, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
-        return CLI_EXIT_IO;
-    return all;
-}
-
-/* An MPI call's result as a status, with the failing rank's message. */
-static int mpi_check(int rc, const char *what)
-{
-    if (rc == MPI_SUCCESS)
-        return 0;
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    MPI_Error_string(rc, msg, &len);
-    return rank_fail(CLI_EXIT_IO, "%s failed: %.*s", what, len, msg);
-}
-
 /* A collective's result, voted: the same status on every rank. */
 static int coll(int rc, const char *what)
 {
-    return step_status(mpi_check(rc, what));
+    return cli_mpi_vote(cli_mpi_check(rc, what));
 }
 
 /* A growable byte buffer: sticky on failure (ok 0). */
@@ -244,7 +198,7 @@ static int parse_args(int argc, char **argv, app *a)
         case OPT_QUERIES: a->queries = optarg; break;
         case 'k':
             if (parse_count(optarg, &a->so.k))
-                return usage("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
+                return cli_mpi_usage("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
             break;
         case OPT_JSON: a->ro.format = NSEARCH_JSON; break;
         case OPT_FORMAT:
@@ -255,7 +209,7 @@ static int parse_args(int argc, char **argv, app *a)
             else if (!strcmp(optarg, "trec"))
                 a->ro.format = NSEARCH_TREC;
             else
-                return usage("unknown --format '%s' (text, json or trec)", optarg);
+                return cli_mpi_usage("unknown --format '%s' (text, json or trec)", optarg);
             break;
         case OPT_NO_SNIPPETS: a->ro.snippets = 0; break;
         case OPT_LITERAL: a->so.flags |= NSEARCH_QUERY_LITERAL; break;
@@ -268,21 +222,21 @@ static int parse_args(int argc, char **argv, app *a)
             else if (!strcmp(optarg, "exhaustive"))
                 a->so.algo = NSEARCH_ALGO_EXHAUSTIVE;
             else
-                return usage("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
+                return cli_mpi_usage("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
             break;
         case OPT_STATS: a->stats = 1; break;
         case 'h': return g_rank == 0 ? cli_close_stdout(PROG, cli_put_help(&prog)) : 0;
         case OPT_VERSION: return g_rank == 0 ? cli_close_stdout(PROG, cli_version(PROG)) : 0;
         default:
             if (optopt && optopt < 256)
-                return usage("invalid or incomplete option '-%c'", optopt);
-            return usage("invalid or incomplete option '%s'", argv[optind - 1]);
+                return cli_mpi_usage("invalid or incomplete option '-%c'", optopt);
+            return cli_mpi_usage("invalid or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return usage("unexpected argument '%s' (queries come from --queries FILE)", argv[optind]);
+        return cli_mpi_usage("unexpected argument '%s' (queries come from --queries FILE)", argv[optind]);
     if (!a->queries)
-        return usage("no --queries FILE given");
+        return cli_mpi_usage("no --queries FILE given");
     if (a->so.k == 0)
         a->so.count = 1; /* -k 0: the count only */
     return -1;
@@ -295,27 +249,27 @@ static int open_shard(app *a)
     nsearch_error err;
     size_t n = strlen(a->dir) + 16;
     if (!(a->shard_dir = malloc(n)))
-        return rank_fail(CLI_EXIT_IO, "out of memory");
+        return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     snprintf(a->shard_dir, n, "%s/%d", a->dir, g_rank);
     if (nsearch_index_open(a->shard_dir, &a->ix, &err))
-        return rank_fail(cli_exit_for(err.rc), "%s", err.message);
+        return cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
     nsearch_index_stats_get(a->ix, &a->st);
     if (a->st.n_shards == 0)
-        return rank_fail(CLI_EXIT_INDEX, "'%s' is not a shard of a set (build the set with "
+        return cli_mpi_fail(CLI_EXIT_INDEX, "'%s' is not a shard of a set (build the set with "
                                          "nindex-mpi, or nindex --shard and --merge-stats)",
                          a->shard_dir);
     if (a->st.n_shards != (unsigned)g_size)
-        return rank_fail(CLI_EXIT_USAGE, "'%s' is a shard of a set of %u, not %d: run "
+        return cli_mpi_fail(CLI_EXIT_USAGE, "'%s' is a shard of a set of %u, not %d: run "
                                          "mpiexec -n %u", a->shard_dir, a->st.n_shards, g_size,
                          a->st.n_shards);
     if (a->st.shard != (unsigned)g_rank)
-        return rank_fail(CLI_EXIT_INDEX, "'%s' holds shard %u of the set, not %d",
+        return cli_mpi_fail(CLI_EXIT_INDEX, "'%s' holds shard %u of the set, not %d",
                          a->shard_dir, a->st.shard, g_rank);
     if (nsearch_reader_new(a->ix, &a->r, &err))
-        return rank_fail(cli_exit_for(err.rc), "%s", err.message);
+        return cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
     if (!(a->counts = calloc((size_t)g_size, sizeof *a->counts)) ||
         !(a->displs = calloc((size_t)g_size, sizeof *a->displs)))
-        return rank_fail(CLI_EXIT_IO, "out of memory");
+        return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     return 0;
 }
 
@@ -396,9 +350,9 @@ static int search_shard(app *a, const char *text, const char *where, nsearch_res
         return CLI_EXIT_USAGE;
     }
     if (rc)
-        return rank_fail(cli_exit_for(rc), "%s", err.message);
+        return cli_mpi_fail(cli_exit_for(rc), "%s", err.message);
     if (res->damaged && !a->damaged_reported) {
-        rank_fail(0, "warning: damaged postings in '%s'; results may be incomplete (run "
+        cli_mpi_fail(0, "warning: damaged postings in '%s'; results may be incomplete (run "
                      "'nsearch --check -i %s')", a->shard_dir, a->shard_dir);
         a->damaged_reported = 1;
     }
@@ -451,7 +405,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
     lists *l = &a->l;
     *n_hits = 0;
     a->ro.qid = qid;
-    int st = step_status(search_shard(a, text, where, &res));
+    int st = cli_mpi_vote(search_shard(a, text, where, &res));
     if (st)
         return st;
     if (g_rank == 0) {
@@ -484,17 +438,17 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
         }
         if (grow((void **)&l->doc, &l->doc_cap, (size_t)total + 1, sizeof *l->doc) ||
             grow((void **)&l->score, &l->score_cap, (size_t)total + 1, sizeof *l->score))
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
     uint32_t *docs = malloc((res.n + 1) * sizeof *docs);
     double *scores = malloc((res.n + 1) * sizeof *scores);
     if (!docs || !scores)
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     for (size_t i = 0; !st && i < res.n; i++) {
         docs[i] = res.hits[i].doc;
         scores[i] = res.hits[i].score;
     }
-    if (!(st = step_status(st)))
+    if (!(st = cli_mpi_vote(st)))
         st = coll(MPI_Gatherv(docs, n, MPI_UINT32_T, l->doc, a->counts, a->displs, MPI_UINT32_T,
                               0, MPI_COMM_WORLD), "MPI_Gatherv");
     if (!st)
@@ -509,18 +463,18 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
     if (g_rank == 0) {
         size_t want = a->so.k < (size_t)total ? a->so.k : (size_t)total;
         if (merged_room(l, want))
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
         else
             merge_hits(a, &m);
         if (m < 0)
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
-    if ((st = step_status(st)))
+    if ((st = cli_mpi_vote(st)))
         return st;
     st = coll(MPI_Bcast(&m, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
     if (!st && g_rank != 0 && merged_room(l, (size_t)m))
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
-    if ((st = step_status(st)))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if ((st = cli_mpi_vote(st)))
         return st;
     if (m > 0) {
         st = coll(MPI_Bcast(l->mdoc, m, MPI_UINT32_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
@@ -536,7 +490,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
     a->out.ok = 1;
     int mine_n = 0;
     if (grow((void **)&l->lens, &l->lens_cap, (size_t)m + 1, sizeof *l->lens))
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     for (int i = 0; !st && i < m; i++) {
         if (l->owner[i] != g_rank)
             continue;
@@ -544,19 +498,19 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
         nsearch_str s;
         nsearch_error err;
         if (nsearch_reader_render(a->r, &hit, (size_t)i + 1, &a->ro, &s, &err)) {
-            st = rank_fail(cli_exit_for(err.rc), "%s", err.message);
+            st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
             break;
         }
         if (s.len > INT_MAX || a->out.len + s.len > INT_MAX) {
-            st = rank_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
+            st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
             break;
         }
         bytes_put(&a->out, s.p, s.len);
         l->lens[mine_n++] = (int)s.len;
     }
     if (!st && !a->out.ok)
-        st = rank_fail(CLI_EXIT_IO, "out of memory");
-    if ((st = step_status(st)))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if ((st = cli_mpi_vote(st)))
         return st;
     /* their lengths and bytes to rank 0: counts of hits rank 0 knows */
     int *hit_counts = NULL, *hit_displs = NULL, *byte_counts = NULL, *byte_displs = NULL;
@@ -568,7 +522,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
         byte_displs = calloc((size_t)g_size, sizeof *byte_displs);
         all_lens = malloc(((size_t)m + 1) * sizeof *all_lens);
         if (!hit_counts || !hit_displs || !byte_counts || !byte_displs || !all_lens) {
-            st = rank_fail(CLI_EXIT_IO, "out of memory");
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
         } else {
             for (int i = 0; i < m; i++)
                 hit_counts[l->owner[i]]++;
@@ -576,7 +530,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
                 hit_displs[i] = hit_displs[i - 1] + hit_counts[i - 1];
         }
     }
-    if (!(st = step_status(st)))
+    if (!(st = cli_mpi_vote(st)))
         st = coll(MPI_Gatherv(l->lens, mine_n, MPI_INT, all_lens, hit_counts, hit_displs, MPI_INT,
                               0, MPI_COMM_WORLD), "MPI_Gatherv");
     int out_len = (int)a->out.len;
@@ -589,7 +543,7 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
             byte_displs[i] = (int)sz;
             sz += (uint64_t)byte_counts[i];
             if (sz > INT_MAX) {
-                st = rank_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
+                st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
                 break;
             }
         }
@@ -598,14 +552,14 @@ static int answer(app *a, const char *qid, const char *text, const char *where, 
         if (!st && sz > a->all.cap) {
             char *q = realloc(a->all.p, sz);
             if (!q)
-                st = rank_fail(CLI_EXIT_IO, "out of memory");
+                st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
             else {
                 a->all.p = q;
                 a->all.cap = sz;
             }
         }
     }
-    if (!(st = step_status(st)))
+    if (!(st = cli_mpi_vote(st)))
         st = coll(MPI_Gatherv(a->out.p, out_len, MPI_BYTE, a->all.p, byte_counts, byte_displs,
                               MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
     /* rank 0 prints: the count, the work, the hits in the set's order */
@@ -689,10 +643,10 @@ static int run_queries(app *a)
     if (g_rank == 0) {
         f = strcmp(a->queries, "-") == 0 ? stdin : fopen(a->queries, "r");
         if (!f)
-            st = rank_fail(CLI_EXIT_IO, "cannot open query file '%s': %s", a->queries,
+            st = cli_mpi_fail(CLI_EXIT_IO, "cannot open query file '%s': %s", a->queries,
                            strerror(errno));
     }
-    if ((st = step_status(st)))
+    if ((st = cli_mpi_vote(st)))
         return st;
     char *line = NULL, *where = NULL;
     size_t cap = 0;
@@ -714,7 +668,7 @@ static int run_queries(app *a)
             } else if (got == -2 ||
                        (got == 1 && (!(where = query_place(a->queries, line_no)) ||
                                      put_query_header(a, msg.p, msg.p + qid_len + 1)))) {
-                st = rank_fail(CLI_EXIT_IO, "out of memory");
+                st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
                 got = 0;
             } else if (a->write_status) {
                 st = a->write_status;
@@ -732,7 +686,7 @@ static int run_queries(app *a)
             msg.ok = !grow((void **)&msg.p, &msg.cap, (size_t)hdr[2], 1);
             msg.len = (size_t)hdr[2];
         }
-        if (!(rc = step_status(msg.ok ? 0 : rank_fail(CLI_EXIT_IO, "out of memory"))))
+        if (!(rc = cli_mpi_vote(msg.ok ? 0 : cli_mpi_fail(CLI_EXIT_IO, "out of memory"))))
             rc = coll(MPI_Bcast(msg.p, (int)hdr[2], MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
         if (rc) {
             st = rc;
@@ -765,7 +719,7 @@ int main(int argc, char **argv)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    cli_mpi_setup(PROG, g_rank);
     app a;
     memset(&a, 0, sizeof a);
     a.dir = getenv("NSEARCH_INDEX");
@@ -780,7 +734,7 @@ int main(int argc, char **argv)
         /* colour as nsearch's auto: only where rank 0's output is a terminal */
         a.ro.color = g_rank == 0 && cli_color("auto", STDOUT_FILENO) == 1;
         MPI_Bcast(&a.ro.color, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        st = step_status(open_shard(&a));
+        st = cli_mpi_vote(open_shard(&a));
         if (!st)
             st = run_queries(&a);
         if (g_rank == 0)
