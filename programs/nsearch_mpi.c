@@ -1,17 +1,19 @@
 /* nsearch-mpi: answers a query file over a set of shards, one shard per
- * MPI rank (docs/MPI.md):
+ * MPI rank (README "MPI"):
  *
  *   mpiexec -n N nsearch-mpi -i DIR --queries FILE [OPTION]...
  *
  * Rank r opens DIR/r (as nindex-mpi builds it).  Rank 0 reads FILE and
- * broadcasts each query; every rank finds its shard's best k; the (doc,
- * score) lists are gathered to rank 0 and merged by score, then document
- * number, into the set's best k (the order of nsearch -i DIR/0 ... and of
- * the single index of the same input); the merged list, with each hit's
- * owner, is broadcast; each rank renders its own hits (nsearch_reader_render
- * on its shard's reader, with the hit's rank in the set's list) and the
- * strings are gathered to rank 0, which prints them in order.  Standard
- * output is byte for byte that of `nsearch -i SINGLE --queries FILE`.
+ * broadcasts the queries in batches (--batch); every rank finds its shard's
+ * best k for each; the (doc, score) lists are gathered to rank 0 and merged
+ * by score, then document number, into the set's best k (the order of
+ * nsearch -i DIR/0 ... and of the single index of the same input); the
+ * merged lists, with each hit's owner, are broadcast; each rank renders its
+ * own hits (nsearch_reader_render on its shard's reader, with the hit's rank
+ * in the set's list) and the strings are gathered to rank 0, which prints
+ * them in order.  A batch takes about 15 collectives, whatever its size.
+ * Standard output is byte for byte that of `nsearch -i SINGLE --queries
+ * FILE`; a query that fails stops the run after the answers before it.
  *
  * Every step that can fail ends in a vote (cli_mpi_vote: an MPI_Allreduce of
  * the ranks' statuses) before the next collective, so that all ranks stop
@@ -38,7 +40,13 @@
 #define PROG "nsearch-mpi"
 
 enum { OPT_JSON = 256, OPT_FORMAT, OPT_QUERIES, OPT_VERSION, OPT_ALL, OPT_ALGO, OPT_STATS,
-       OPT_NO_SNIPPETS, OPT_LITERAL };
+       OPT_NO_SNIPPETS, OPT_LITERAL, OPT_BATCH, OPT_TIMING };
+
+/* Queries per broadcast: each batch costs about 15 collectives, whatever
+ * its size; a batch's hits are held by every rank until it is printed. */
+#define DEFAULT_BATCH 64
+#define MAX_BATCH 65536
+#define MAX_BATCH_HITS (1u << 20) /* --batch x -k, at most: fewer queries */
 
 static const cli_opt options[] = {
     {"index", 'i', "DIR", 'i',
@@ -52,8 +60,12 @@ static const cli_opt options[] = {
     {"literal", 0, NULL, OPT_LITERAL, "queries are plain words: no syntax, no operators"},
     {"all", 0, NULL, OPT_ALL, "AND is the default operator (as nsearch --all)"},
     {"algo", 0, "ALGO", OPT_ALGO, "top-k algorithm: maxscore (default), bmw or exhaustive"},
+    {"batch", 0, "N", OPT_BATCH,
+     "queries per broadcast (default 64, 1 when stdin is a\nterminal): the collectives cost per batch"},
     {"stats", 0, NULL, OPT_STATS,
      "after each query, the work it took on every rank, summed,\non stderr"},
+    {"timing", 0, NULL, OPT_TIMING,
+     "at the end, the queries' latency (p50, p99, mean: each\nquery's is its batch's) and rate, on stderr"},
     {"help", 'h', NULL, 'h', "show this help and exit"},
     {"version", 0, NULL, OPT_VERSION, "show version information and exit"},
 };
@@ -118,17 +130,8 @@ static void bytes_put(bytes *b, const void *s, size_t n)
     b->len += n;
 }
 
-/* Arrays sized for the largest list seen so far (realloc'd upward). */
-typedef struct lists {
-    uint32_t *doc;   /* every rank's hits, rank after rank (rank 0) */
-    double *score;
-    int *owner;      /* the merged list's owners */
-    uint32_t *mdoc;  /* the merged list */
-    double *mscore;
-    int *lens;       /* rendered lengths */
-    size_t doc_cap, score_cap, owner_cap, mdoc_cap, mscore_cap, lens_cap;
-} lists;
-
+/* Room for want elements of size bytes in *p (realloc'd upward, doubling):
+ * 0, or -1 (out of memory; *p unchanged). */
 static int grow(void **p, size_t *cap, size_t want, size_t size)
 {
     if (want <= *cap)
@@ -143,15 +146,61 @@ static int grow(void **p, size_t *cap, size_t want, size_t size)
     *cap = nc;
     return 0;
 }
+#define GROW(arr, n) grow((void **)&(arr), &(arr##_cap), (size_t)(n) + 1, sizeof *(arr))
 
-/* Room for a merged list of n hits: 0, or -1 (out of memory). */
-static int merged_room(lists *l, size_t n)
+/* One query of a batch. */
+typedef struct query {
+    const char *qid, *text; /* borrowed from the batch's message */
+    unsigned long line;     /* rank 0: its line in FILE */
+    int n;                  /* this rank's hits */
+    int empty;              /* rank 0: nsearch_results.empty_query */
+    size_t notes, notes_len; /* rank 0: its notes, bytes of batch.notes */
+    uint64_t work[5];       /* total, count work (decoded, scored), rank work (same) */
+} query;
+
+/* A batch of queries and what answering it needs: arrays sized for the
+ * largest batch seen so far (each X with its X_cap), owned.  Hits are kept
+ * query after query; rank 0's "all" arrays hold every rank's, rank after
+ * rank. */
+typedef struct batch {
+    query *q;
+    size_t q_cap;
+    int n;                        /* queries */
+    size_t n_hits_sum;            /* this rank's hits, all queries */
+    int parsed;                   /* the query the reader holds (highlights) */
+    bytes msg;                    /* "qid\0text\0" per query, as broadcast */
+    bytes notes;                  /* rank 0: the queries' notes */
+    bytes err;                    /* rank 0: why the failing query failed */
+    uint32_t *doc;                /* this rank's hits */
+    double *score;
+    int *cnt;                     /* hits per query, this rank's */
+    uint64_t *work, *sum;         /* 5 per query: this rank's; summed (rank 0) */
+    int *all_cnt;                 /* rank 0: hits per (rank, query): [r * n + i] */
+    uint32_t *all_doc;            /* rank 0: every rank's hits */
+    double *all_score;
+    int *cur, *end;               /* rank 0: merge cursors, one per rank */
+    int *m;                       /* the merged hits per query */
+    uint32_t *mdoc;               /* the merged lists, query after query */
+    double *mscore;
+    int *owner;
+    int *lens, *all_lens;         /* rendered lengths: this rank's; every rank's */
+    int *hit_counts, *hit_displs, *byte_counts, *byte_displs; /* rank 0: per rank */
+    bytes out;                    /* this rank's rendered hits */
+    bytes all;                    /* rank 0: every rank's */
+    size_t doc_cap, score_cap, cnt_cap, work_cap, sum_cap, all_cnt_cap, all_doc_cap,
+        all_score_cap, cur_cap, end_cap, m_cap, mdoc_cap, mscore_cap, owner_cap, lens_cap,
+        all_lens_cap, hit_counts_cap, hit_displs_cap, byte_counts_cap, byte_displs_cap;
+} batch;
+
+static void batch_free(batch *b)
 {
-    return grow((void **)&l->mdoc, &l->mdoc_cap, n + 1, sizeof *l->mdoc) ||
-                   grow((void **)&l->mscore, &l->mscore_cap, n + 1, sizeof *l->mscore) ||
-                   grow((void **)&l->owner, &l->owner_cap, n + 1, sizeof *l->owner)
-               ? -1
-               : 0;
+    void *p[] = {b->q,       b->msg.p,    b->notes.p,  b->err.p,     b->doc,        b->score,
+                 b->cnt,     b->work,     b->sum,      b->all_cnt,   b->all_doc,    b->all_score,
+                 b->cur,     b->end,      b->m,        b->mdoc,      b->mscore,     b->owner,
+                 b->lens,    b->all_lens, b->hit_counts, b->hit_displs, b->byte_counts,
+                 b->byte_displs, b->out.p, b->all.p};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        free(p[i]);
 }
 
 /* What a run needs. */
@@ -164,12 +213,12 @@ typedef struct app {
     nsearch_index_stats st;
     nsearch_search_opts so;
     nsearch_render_opts ro;
-    int stats, damaged_reported;
+    int stats, timing, damaged_reported;
+    int batch;               /* queries per broadcast; 0: not given */
     int write_status;        /* rank 0: CLI_EXIT_IO once stdout failed */
-    lists l;
-    int *counts, *displs;    /* g_size each */
-    bytes out;               /* this rank's rendered hits */
-    bytes all;               /* rank 0: every rank's */
+    int *counts, *displs;    /* g_size each: a Gatherv's */
+    double *lat;             /* rank 0, --timing: each query's latency (s), owned */
+    size_t n_lat, lat_cap, n_batches;
 } app;
 
 /* A number of results, 0..NSEARCH_MAX_RESULTS; -1 when s is not one. */
@@ -192,6 +241,7 @@ static int parse_args(int argc, char **argv, app *a)
     cli_getopt_table(&prog, long_opts, "", short_opts);
     opterr = 0;
     int c;
+    size_t want = 0;
     while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
         switch (c) {
         case 'i': a->dir = optarg; break;
@@ -199,6 +249,12 @@ static int parse_args(int argc, char **argv, app *a)
         case 'k':
             if (parse_count(optarg, &a->so.k))
                 return cli_mpi_usage("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
+            break;
+        case OPT_BATCH:
+            if (parse_count(optarg, &want) || want < 1 || want > MAX_BATCH)
+                return cli_mpi_usage("--batch wants a number of queries from 1 to %d, not '%s'",
+                                     MAX_BATCH, optarg);
+            a->batch = (int)want;
             break;
         case OPT_JSON: a->ro.format = NSEARCH_JSON; break;
         case OPT_FORMAT:
@@ -225,6 +281,7 @@ static int parse_args(int argc, char **argv, app *a)
                 return cli_mpi_usage("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
             break;
         case OPT_STATS: a->stats = 1; break;
+        case OPT_TIMING: a->timing = 1; break;
         case 'h': return g_rank == 0 ? cli_close_stdout(PROG, cli_put_help(&prog)) : 0;
         case OPT_VERSION: return g_rank == 0 ? cli_close_stdout(PROG, cli_version(PROG)) : 0;
         default:
@@ -240,6 +297,20 @@ static int parse_args(int argc, char **argv, app *a)
     if (a->so.k == 0)
         a->so.count = 1; /* -k 0: the count only */
     return -1;
+}
+
+/* The queries per broadcast: --batch, else 1 for queries typed at a
+ * terminal (each is answered as it comes), else DEFAULT_BATCH; fewer when
+ * a batch's hits would pass MAX_BATCH_HITS per rank.  Rank 0's choice. */
+static int batch_size(const app *a)
+{
+    size_t b = a->batch ? (size_t)a->batch
+               : !strcmp(a->queries, "-") && isatty(STDIN_FILENO) ? 1
+                                                                  : DEFAULT_BATCH;
+    size_t k = a->so.k ? a->so.k : 1;
+    if (b * k > MAX_BATCH_HITS)
+        b = MAX_BATCH_HITS / k;
+    return b ? (int)b : 1;
 }
 
 /* Opens this rank's shard and checks that the set has one shard per rank.
@@ -332,276 +403,359 @@ static void put_count(const app *a, const char *qid, uint64_t count)
     }
 }
 
-/* Runs the query on this rank's shard: 0 or a status.  A query's own
- * fault is said by rank 0 only (every rank parses it alike). */
-static int search_shard(app *a, const char *text, const char *where, nsearch_results *res)
+/* Runs query q on this rank's shard and keeps what the batch needs: 0 or a
+ * status.  A query's own fault (every rank parses it alike) is kept in
+ * b->err by rank 0, to be said in the output's order. */
+static int search_shard(app *a, batch *b, query *q)
 {
     nsearch_error err;
-    nsearch_rc rc = nsearch_reader_search(a->r, text, strlen(text), &a->so, res, &err);
+    nsearch_results res;
+    nsearch_rc rc = nsearch_reader_search(a->r, q->text, strlen(q->text), &a->so, &res, &err);
     if (rc == NSEARCH_E_QUERY || rc == NSEARCH_E_LIMIT) {
         if (g_rank == 0) {
             int at_column = !strncmp(err.message, "column ", 7);
-            fprintf(stderr, PROG ": %s: %s%s", where, at_column ? "bad query: " : "", err.message);
-            if (at_column)
-                fputs(" (nsearch --help-syntax; --literal searches the words as they are)",
-                      stderr);
-            fputc('\n', stderr);
+            bytes_put(&b->err, at_column ? "bad query: " : "", at_column ? 11 : 0);
+            bytes_put(&b->err, err.message, strlen(err.message));
+            if (at_column) {
+                static const char hint[] =
+                    " (nsearch --help-syntax; --literal searches the words as they are)";
+                bytes_put(&b->err, hint, sizeof hint - 1);
+            }
+            bytes_put(&b->err, "", 1);
         }
         return CLI_EXIT_USAGE;
     }
     if (rc)
         return cli_mpi_fail(cli_exit_for(rc), "%s", err.message);
-    if (res->damaged && !a->damaged_reported) {
+    if (res.damaged && !a->damaged_reported) {
         cli_mpi_fail(0, "warning: damaged postings in '%s'; results may be incomplete (run "
                      "'nsearch --check -i %s')", a->shard_dir, a->shard_dir);
         a->damaged_reported = 1;
     }
+    if (res.n > (size_t)INT_MAX - b->n_hits_sum || GROW(b->doc, b->n_hits_sum + res.n) ||
+        GROW(b->score, b->n_hits_sum + res.n))
+        return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    for (size_t i = 0; i < res.n; i++) {
+        b->doc[b->n_hits_sum + i] = res.hits[i].doc;
+        b->score[b->n_hits_sum + i] = res.hits[i].score;
+    }
+    q->n = (int)res.n;
+    b->n_hits_sum += res.n;
+    uint64_t w[5] = {res.total, res.count_work.postings_decoded, res.count_work.docs_scored,
+                     res.rank_work.postings_decoded, res.rank_work.docs_scored};
+    memcpy(q->work, w, sizeof w);
+    if (g_rank == 0) {
+        q->empty = res.empty_query;
+        q->notes = b->notes.len;
+        q->notes_len = strlen(res.notes);
+        bytes_put(&b->notes, res.notes, q->notes_len);
+        if (!b->notes.ok)
+            return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    }
     return 0;
 }
 
-/* Rank 0: merges the ranks' lists (each by score descending, then doc
- * ascending) into the best k, with their owners; *m gets their number. */
-static void merge_hits(app *a, int *m)
+/* Rank 0: merges the ranks' lists of each of the first n queries (each by
+ * score descending, then doc ascending) into the set's best k, with their
+ * owners, query after query: b->m[i] hits each.  0, or -1 (no memory). */
+static int merge_hits(const app *a, batch *b, int n)
 {
-    lists *l = &a->l;
-    int *pos = a->displs; /* reused as cursors: restored below */
-    int *end = malloc((size_t)g_size * sizeof *end);
-    int n = 0;
-    if (!end) {
-        *m = -1;
-        return;
+    size_t room = 0;
+    for (int i = 0; i < n; i++) {
+        size_t got = 0;
+        for (int r = 0; r < g_size; r++)
+            got += (size_t)b->all_cnt[r * n + i];
+        room += got < a->so.k ? got : a->so.k;
     }
-    for (int i = 0; i < g_size; i++)
-        end[i] = pos[i] + a->counts[i];
-    while ((size_t)n < a->so.k) {
-        int best = -1;
-        for (int i = 0; i < g_size; i++) {
-            if (pos[i] == end[i])
-                continue;
-            if (best < 0 || l->score[pos[i]] > l->score[pos[best]] ||
-                (l->score[pos[i]] == l->score[pos[best]] && l->doc[pos[i]] < l->doc[pos[best]]))
-                best = i;
+    if (GROW(b->mdoc, room) || GROW(b->mscore, room) || GROW(b->owner, room) ||
+        GROW(b->cur, g_size) || GROW(b->end, g_size))
+        return -1;
+    for (int r = 0; r < g_size; r++)
+        b->end[r] = a->displs[r];
+    size_t at = 0;
+    for (int i = 0; i < n; i++) {
+        for (int r = 0; r < g_size; r++) {
+            b->cur[r] = b->end[r];
+            b->end[r] = b->cur[r] + b->all_cnt[r * n + i];
         }
-        if (best < 0)
-            break;
-        l->mdoc[n] = l->doc[pos[best]];
-        l->mscore[n] = l->score[pos[best]];
-        l->owner[n] = best;
-        pos[best]++;
-        n++;
+        int m = 0;
+        while ((size_t)m < a->so.k) {
+            int best = -1;
+            for (int r = 0; r < g_size; r++) {
+                if (b->cur[r] == b->end[r])
+                    continue;
+                double s = b->all_score[b->cur[r]];
+                if (best < 0 || s > b->all_score[b->cur[best]] ||
+                    (s == b->all_score[b->cur[best]] &&
+                     b->all_doc[b->cur[r]] < b->all_doc[b->cur[best]]))
+                    best = r;
+            }
+            if (best < 0)
+                break;
+            b->mdoc[at] = b->all_doc[b->cur[best]];
+            b->mscore[at] = b->all_score[b->cur[best]];
+            b->owner[at] = best;
+            b->cur[best]++;
+            at++;
+            m++;
+        }
+        b->m[i] = m;
     }
-    for (int i = 0; i < g_size; i++)
-        pos[i] = end[i] - a->counts[i];
-    free(end);
-    *m = n;
+    return 0;
 }
 
-/* One query on every rank, from the broadcast text to rank 0's output.
- * Returns the status (the same on every rank); *n_hits (rank 0) the hits
- * printed, with -k 0 the count. */
-static int answer(app *a, const char *qid, const char *text, const char *where, long *n_hits)
+/* Every rank's hits of the first n queries to rank 0, merged there, the
+ * merged lists broadcast: returns the status (the same on every rank); *mm
+ * gets the merged hits in all. */
+static int gather_and_merge(app *a, batch *b, int n, int *mm)
 {
-    nsearch_results res;
-    lists *l = &a->l;
-    *n_hits = 0;
-    a->ro.qid = qid;
-    int st = cli_mpi_vote(search_shard(a, text, where, &res));
-    if (st)
+    int st = 0;
+    *mm = 0;
+    if (GROW(b->work, 5 * (size_t)n) || GROW(b->cnt, n) || GROW(b->m, n) ||
+        (g_rank == 0 && (GROW(b->sum, 5 * (size_t)n) || GROW(b->all_cnt, (size_t)g_size * n))))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    int mine = 0;
+    for (int i = 0; !st && i < n; i++) {
+        memcpy(b->work + 5 * i, b->q[i].work, sizeof b->q[i].work);
+        b->cnt[i] = b->q[i].n;
+        mine += b->q[i].n;
+    }
+    if ((st = cli_mpi_vote(st)))
+        return st;
+    /* the counts and the work, summed over the shards */
+    if ((st = coll(MPI_Reduce(b->work, b->sum, 5 * n, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD),
+                   "MPI_Reduce")) ||
+        (st = coll(MPI_Gather(b->cnt, n, MPI_INT, b->all_cnt, n, MPI_INT, 0, MPI_COMM_WORLD),
+                   "MPI_Gather")))
         return st;
     if (g_rank == 0) {
-        for (const char *s = res.notes; *s;) {
-            const char *nl = strchr(s, '\n');
-            size_t ll = nl ? (size_t)(nl - s) : strlen(s);
-            fputs(PROG ": warning: ", stderr);
-            cli_put_safe(stderr, s, ll, NSEARCH_ESCAPE_TEXT);
-            fputc('\n', stderr);
-            s += ll + (nl != NULL);
+        size_t total = 0;
+        for (int r = 0; r < g_size; r++) {
+            a->counts[r] = 0;
+            for (int i = 0; i < n; i++)
+                a->counts[r] += b->all_cnt[r * n + i];
+            a->displs[r] = (int)total;
+            total += (size_t)a->counts[r];
         }
-        if (res.empty_query == NSEARCH_EMPTY_STOPWORDS || res.empty_query == NSEARCH_EMPTY_NOWORDS)
-            say_vanished(a, res.empty_query, qid, text, where);
-    }
-    /* the count and the work, summed over the shards */
-    uint64_t mine[5] = {res.total, res.count_work.postings_decoded, res.count_work.docs_scored,
-                        res.rank_work.postings_decoded, res.rank_work.docs_scored},
-             sum[5] = {0, 0, 0, 0, 0};
-    if ((st = coll(MPI_Reduce(mine, sum, 5, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD),
-                   "MPI_Reduce")))
-        return st;
-    /* every shard's hits to rank 0 */
-    int n = (int)res.n, total = 0;
-    st = coll(MPI_Gather(&n, 1, MPI_INT, a->counts, 1, MPI_INT, 0, MPI_COMM_WORLD),
-              "MPI_Gather");
-    if (!st && g_rank == 0) {
-        for (int i = 0; i < g_size; i++) {
-            a->displs[i] = total;
-            total += a->counts[i];
-        }
-        if (grow((void **)&l->doc, &l->doc_cap, (size_t)total + 1, sizeof *l->doc) ||
-            grow((void **)&l->score, &l->score_cap, (size_t)total + 1, sizeof *l->score))
+        if (total > INT_MAX)
+            st = cli_mpi_fail(CLI_EXIT_IO, "a batch's hits over %d: use a smaller --batch", INT_MAX);
+        else if (GROW(b->all_doc, total) || GROW(b->all_score, total))
             st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-    }
-    uint32_t *docs = malloc((res.n + 1) * sizeof *docs);
-    double *scores = malloc((res.n + 1) * sizeof *scores);
-    if (!docs || !scores)
-        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-    for (size_t i = 0; !st && i < res.n; i++) {
-        docs[i] = res.hits[i].doc;
-        scores[i] = res.hits[i].score;
     }
     if (!(st = cli_mpi_vote(st)))
-        st = coll(MPI_Gatherv(docs, n, MPI_UINT32_T, l->doc, a->counts, a->displs, MPI_UINT32_T,
-                              0, MPI_COMM_WORLD), "MPI_Gatherv");
+        st = coll(MPI_Gatherv(b->doc, mine, MPI_UINT32_T, b->all_doc, a->counts, a->displs,
+                              MPI_UINT32_T, 0, MPI_COMM_WORLD), "MPI_Gatherv");
     if (!st)
-        st = coll(MPI_Gatherv(scores, n, MPI_DOUBLE, l->score, a->counts, a->displs, MPI_DOUBLE,
-                              0, MPI_COMM_WORLD), "MPI_Gatherv");
-    free(docs);
-    free(scores);
-    /* rank 0 merges: the set's best k, broadcast with their owners */
-    int m = 0;
+        st = coll(MPI_Gatherv(b->score, mine, MPI_DOUBLE, b->all_score, a->counts, a->displs,
+                              MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
     if (st)
         return st;
-    if (g_rank == 0) {
-        size_t want = a->so.k < (size_t)total ? a->so.k : (size_t)total;
-        if (merged_room(l, want))
-            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-        else
-            merge_hits(a, &m);
-        if (m < 0)
-            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-    }
-    if ((st = cli_mpi_vote(st)))
+    /* rank 0 merges: the set's best k per query, broadcast with their owners */
+    if (g_rank == 0 && merge_hits(a, b, n))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if ((st = cli_mpi_vote(st)) ||
+        (st = coll(MPI_Bcast(b->m, n, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast")))
         return st;
-    st = coll(MPI_Bcast(&m, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
-    if (!st && g_rank != 0 && merged_room(l, (size_t)m))
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        m += b->m[i];
+    if (g_rank != 0 && (GROW(b->mdoc, m) || GROW(b->mscore, m) || GROW(b->owner, m)))
         st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     if ((st = cli_mpi_vote(st)))
         return st;
-    if (m > 0) {
-        st = coll(MPI_Bcast(l->mdoc, m, MPI_UINT32_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
-        if (!st)
-            st = coll(MPI_Bcast(l->mscore, m, MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast");
-        if (!st)
-            st = coll(MPI_Bcast(l->owner, m, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
-        if (st)
-            return st;
-    }
-    /* each rank renders its own hits, in the set's order, with the set's ranks */
-    a->out.len = 0;
-    a->out.ok = 1;
-    int mine_n = 0;
-    if (grow((void **)&l->lens, &l->lens_cap, (size_t)m + 1, sizeof *l->lens))
+    if (m > 0 &&
+        ((st = coll(MPI_Bcast(b->mdoc, m, MPI_UINT32_T, 0, MPI_COMM_WORLD), "MPI_Bcast")) ||
+         (st = coll(MPI_Bcast(b->mscore, m, MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast")) ||
+         (st = coll(MPI_Bcast(b->owner, m, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast"))))
+        return st;
+    *mm = m;
+    return 0;
+}
+
+/* Each rank renders its own hits of the merged lists (m in all), in the
+ * set's order with the set's ranks; the lengths and bytes go to rank 0.
+ * Returns the status (the same on every rank). */
+static int render_and_gather(app *a, batch *b, int n, int m)
+{
+    int st = 0, mine = 0;
+    b->out.len = 0;
+    b->out.ok = 1;
+    if (GROW(b->lens, m))
         st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-    for (int i = 0; !st && i < m; i++) {
-        if (l->owner[i] != g_rank)
-            continue;
-        nsearch_hit hit = {l->mdoc[i], l->mscore[i]};
-        nsearch_str s;
-        nsearch_error err;
-        if (nsearch_reader_render(a->r, &hit, (size_t)i + 1, &a->ro, &s, &err)) {
-            st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
-            break;
+    nsearch_search_opts parse_only = a->so;
+    parse_only.k = 0;
+    parse_only.count = 0;
+    for (int i = 0, at = 0; !st && i < n; i++) {
+        a->ro.qid = b->q[i].qid;
+        for (int j = 0; !st && j < b->m[i]; j++, at++) {
+            if (b->owner[at] != g_rank)
+                continue;
+            if (b->parsed != i) { /* the reader's query, for the highlights */
+                nsearch_results res;
+                nsearch_error err;
+                if (nsearch_reader_search(a->r, b->q[i].text, strlen(b->q[i].text), &parse_only,
+                                          &res, &err)) {
+                    st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
+                    break;
+                }
+                b->parsed = i;
+            }
+            nsearch_hit hit = {b->mdoc[at], b->mscore[at]};
+            nsearch_str s;
+            nsearch_error err;
+            if (nsearch_reader_render(a->r, &hit, (size_t)j + 1, &a->ro, &s, &err))
+                st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
+            else if (s.len > INT_MAX || b->out.len + s.len > INT_MAX)
+                st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes: use a smaller --batch",
+                                  INT_MAX);
+            else {
+                bytes_put(&b->out, s.p, s.len);
+                b->lens[mine++] = (int)s.len;
+            }
         }
-        if (s.len > INT_MAX || a->out.len + s.len > INT_MAX) {
-            st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
-            break;
-        }
-        bytes_put(&a->out, s.p, s.len);
-        l->lens[mine_n++] = (int)s.len;
     }
-    if (!st && !a->out.ok)
+    a->ro.qid = NULL;
+    if (!st && !b->out.ok)
         st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-    if ((st = cli_mpi_vote(st)))
-        return st;
-    /* their lengths and bytes to rank 0: counts of hits rank 0 knows */
-    int *hit_counts = NULL, *hit_displs = NULL, *byte_counts = NULL, *byte_displs = NULL;
-    int *all_lens = NULL;
     if (g_rank == 0) {
-        hit_counts = calloc((size_t)g_size, sizeof *hit_counts);
-        hit_displs = calloc((size_t)g_size, sizeof *hit_displs);
-        byte_counts = calloc((size_t)g_size, sizeof *byte_counts);
-        byte_displs = calloc((size_t)g_size, sizeof *byte_displs);
-        all_lens = malloc(((size_t)m + 1) * sizeof *all_lens);
-        if (!hit_counts || !hit_displs || !byte_counts || !byte_displs || !all_lens) {
+        if (GROW(b->hit_counts, g_size) || GROW(b->hit_displs, g_size) ||
+            GROW(b->byte_counts, g_size) || GROW(b->byte_displs, g_size) || GROW(b->all_lens, m)) {
             st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
         } else {
+            memset(b->hit_counts, 0, (size_t)g_size * sizeof *b->hit_counts);
             for (int i = 0; i < m; i++)
-                hit_counts[l->owner[i]]++;
-            for (int i = 1; i < g_size; i++)
-                hit_displs[i] = hit_displs[i - 1] + hit_counts[i - 1];
+                b->hit_counts[b->owner[i]]++;
+            b->hit_displs[0] = 0;
+            for (int r = 1; r < g_size; r++)
+                b->hit_displs[r] = b->hit_displs[r - 1] + b->hit_counts[r - 1];
         }
     }
     if (!(st = cli_mpi_vote(st)))
-        st = coll(MPI_Gatherv(l->lens, mine_n, MPI_INT, all_lens, hit_counts, hit_displs, MPI_INT,
-                              0, MPI_COMM_WORLD), "MPI_Gatherv");
-    int out_len = (int)a->out.len;
+        st = coll(MPI_Gatherv(b->lens, mine, MPI_INT, b->all_lens, b->hit_counts, b->hit_displs,
+                              MPI_INT, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+    int out_len = (int)b->out.len;
     if (!st)
-        st = coll(MPI_Gather(&out_len, 1, MPI_INT, byte_counts, 1, MPI_INT, 0, MPI_COMM_WORLD),
+        st = coll(MPI_Gather(&out_len, 1, MPI_INT, b->byte_counts, 1, MPI_INT, 0, MPI_COMM_WORLD),
                   "MPI_Gather");
     if (!st && g_rank == 0) {
         uint64_t sz = 0;
-        for (int i = 0; i < g_size; i++) {
-            byte_displs[i] = (int)sz;
-            sz += (uint64_t)byte_counts[i];
-            if (sz > INT_MAX) {
-                st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes", INT_MAX);
-                break;
-            }
+        for (int r = 0; r < g_size && !st; r++) {
+            b->byte_displs[r] = (int)sz;
+            sz += (uint64_t)b->byte_counts[r];
+            if (sz > INT_MAX)
+                st = cli_mpi_fail(CLI_EXIT_IO, "rendered hits over %d bytes: use a smaller --batch",
+                                  INT_MAX);
         }
-        a->all.len = 0;
-        a->all.ok = 1;
-        if (!st && sz > a->all.cap) {
-            char *q = realloc(a->all.p, sz);
-            if (!q)
-                st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-            else {
-                a->all.p = q;
-                a->all.cap = sz;
-            }
-        }
+        b->all.len = 0;
+        if (!st && grow((void **)&b->all.p, &b->all.cap, (size_t)sz + 1, 1))
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
     if (!(st = cli_mpi_vote(st)))
-        st = coll(MPI_Gatherv(a->out.p, out_len, MPI_BYTE, a->all.p, byte_counts, byte_displs,
-                              MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
-    /* rank 0 prints: the count, the work, the hits in the set's order */
-    if (!st && g_rank == 0) {
+        st = coll(MPI_Gatherv(b->out.p, out_len, MPI_BYTE, b->all.p, b->byte_counts,
+                              b->byte_displs, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+    return st;
+}
+
+/* Rank 0 prints the first n queries of the batch: each one's header,
+ * notes, count, work and hits, in the file's order; *n_hits gets the hits
+ * printed (with -k 0, the count). */
+static void print_batch(app *a, batch *b, int n, long *n_hits)
+{
+    int *next_hit = b->hit_displs; /* cursors, per rank */
+    for (int i = 0, at = 0; i < n && !a->write_status; i++) {
+        const query *q = &b->q[i];
+        const uint64_t *sum = b->sum + 5 * i;
+        char *where = query_place(a->queries, q->line);
+        if (!where || put_query_header(a, q->qid, q->text)) {
+            free(where);
+            a->write_status = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+            break;
+        }
+        for (size_t off = 0; off < q->notes_len;) {
+            const char *s = b->notes.p + q->notes + off;
+            const char *nl = memchr(s, '\n', q->notes_len - off);
+            size_t ll = nl ? (size_t)(nl - s) : q->notes_len - off;
+            fputs(PROG ": warning: ", stderr);
+            cli_put_safe(stderr, s, ll, NSEARCH_ESCAPE_TEXT);
+            fputc('\n', stderr);
+            off += ll + (nl != NULL);
+        }
+        if (q->empty == NSEARCH_EMPTY_STOPWORDS || q->empty == NSEARCH_EMPTY_NOWORDS)
+            say_vanished(a, q->empty, q->qid, q->text, where);
+        free(where);
         if (a->so.count) {
             if (a->stats)
                 fprintf(stderr, PROG ": stats: postings_decoded=%" PRIu64 " docs_scored=%" PRIu64
                                 " hits=0\n", sum[1], sum[2]);
-            put_count(a, qid, sum[0]);
+            put_count(a, q->qid, sum[0]);
         }
         if (a->so.k && a->stats)
             fprintf(stderr, PROG ": stats: postings_decoded=%" PRIu64 " docs_scored=%" PRIu64
-                            " hits=%d\n", sum[3], sum[4], m);
-        int *next_hit = hit_displs; /* cursors, per rank */
-        for (int i = 0; i < m; i++) {
-            int o = l->owner[i];
-            int len = all_lens[next_hit[o]++];
-            if (len && fwrite(a->all.p + byte_displs[o], 1, (size_t)len, stdout) != (size_t)len) {
+                            " hits=%d\n", sum[3], sum[4], b->m[i]);
+        for (int j = 0; j < b->m[i]; j++, at++) {
+            int o = b->owner[at];
+            int len = b->all_lens[next_hit[o]++];
+            if (len && fwrite(b->all.p + b->byte_displs[o], 1, (size_t)len, stdout) != (size_t)len) {
                 fprintf(stderr, PROG ": cannot write results: %s\n", strerror(errno));
                 a->write_status = CLI_EXIT_IO;
                 break;
             }
-            byte_displs[o] += len;
+            b->byte_displs[o] += len;
         }
         if (a->so.k)
-            *n_hits = m;
+            *n_hits += b->m[i];
         else
-            *n_hits = sum[0] > LONG_MAX ? LONG_MAX : (long)sum[0];
+            *n_hits += sum[0] > (uint64_t)(LONG_MAX - *n_hits) ? LONG_MAX - *n_hits : (long)sum[0];
     }
-    free(hit_counts);
-    free(hit_displs);
-    free(byte_counts);
-    free(byte_displs);
-    free(all_lens);
-    return st; /* rank 0's write failure is a->write_status: its next header stops all */
 }
 
-/* Rank 0's next query from f, as do_queries of nsearch reads it: *msg gets
- * "qid\0text\0" (owned by the caller's buffer).  Returns 1 for a query, 0
- * at the end, -1 on a read error, -2 out of memory (or a line over 2 GB). */
-static int next_query(FILE *f, char **line, size_t *cap, unsigned long *line_no, bytes *msg,
-                      size_t *qid_len)
+/* A batch on every rank, from the broadcast queries to rank 0's output.
+ * Every rank searches until a query fails on it; the batch's answers are
+ * those before the first query that failed on any rank, printed; then that
+ * query's failure, said.  Returns the status (the same on every rank);
+ * *n_hits (rank 0) the hits printed, with -k 0 the counts. */
+static int answer_batch(app *a, batch *b, long *n_hits)
+{
+    int n = b->n, fail = n, my_st = 0, first = n, st, m = 0;
+    b->n_hits_sum = 0;
+    b->notes.len = 0;
+    b->notes.ok = 1;
+    b->err.len = 0;
+    b->err.ok = 1;
+    for (int i = 0; i < n && !my_st; i++) {
+        b->q[i].n = 0;
+        if ((my_st = search_shard(a, b, &b->q[i])))
+            fail = i;
+        b->parsed = i;
+    }
+    if ((st = coll(MPI_Allreduce(&fail, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD),
+                   "MPI_Allreduce")))
+        return st;
+    if (first > 0) {
+        if ((st = gather_and_merge(a, b, first, &m)) || (st = render_and_gather(a, b, first, m)))
+            return st;
+        if (g_rank == 0)
+            print_batch(a, b, first, n_hits);
+    }
+    if (first == n)
+        return 0;
+    /* the query that failed: said after the answers before it, as nsearch */
+    if (g_rank == 0 && !a->write_status) {
+        const query *q = &b->q[first];
+        char *where = query_place(a->queries, q->line);
+        if (where && !put_query_header(a, q->qid, q->text) && fail == first && b->err.len &&
+            b->err.ok)
+            fprintf(stderr, PROG ": %s: %s\n", where, b->err.p);
+        free(where);
+    }
+    st = cli_mpi_vote(fail == first ? my_st : 0);
+    return st ? st : CLI_EXIT_IO;
+}
+
+/* Rank 0's next query from f, as do_queries of nsearch reads it, appended
+ * to msg as "qid\0text\0".  Returns 1 for a query, 0 at the end, -1 on a
+ * read error, -2 out of memory (or a batch over 2 GB). */
+static int next_query(FILE *f, char **line, size_t *cap, unsigned long *line_no, bytes *msg)
 {
     ssize_t len;
     while ((len = getline(line, cap, f)) >= 0) {
@@ -622,60 +776,106 @@ static int next_query(FILE *f, char **line, size_t *cap, unsigned long *line_no,
         }
         if (!*text && !tab)
             continue;
-        if ((uint64_t)len + 2 > INT_MAX) /* one MPI_Bcast of int bytes */
+        if ((uint64_t)msg->len + (uint64_t)len + 26 > INT_MAX) /* one MPI_Bcast of int bytes */
             return -2;
-        msg->len = 0;
-        msg->ok = 1;
-        *qid_len = strlen(qid);
-        bytes_put(msg, qid, *qid_len + 1);
+        bytes_put(msg, qid, strlen(qid) + 1);
         bytes_put(msg, text, strlen(text) + 1);
         return msg->ok ? 1 : -2;
     }
     return ferror(f) ? -1 : 0;
 }
 
-/* The query loop: rank 0 reads and broadcasts, every rank answers.  Returns
- * the status, the same on every rank. */
+/* Splits the broadcast message into the batch's n queries (every rank). */
+static int split_batch(batch *b, int n, const unsigned long *lines)
+{
+    if (GROW(b->q, n))
+        return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    const char *p = b->msg.p;
+    for (int i = 0; i < n; i++) {
+        memset(&b->q[i], 0, sizeof b->q[i]);
+        b->q[i].qid = p;
+        p += strlen(p) + 1;
+        b->q[i].text = p;
+        p += strlen(p) + 1;
+        b->q[i].line = lines ? lines[i] : 0;
+    }
+    b->n = n;
+    return 0;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* --timing: the queries' latencies (sorted here), on stderr (rank 0). */
+static void put_timing(app *a, double wall)
+{
+    if (!a->n_lat)
+        return;
+    double sum = 0;
+    for (size_t i = 0; i < a->n_lat; i++)
+        sum += a->lat[i];
+    qsort(a->lat, a->n_lat, sizeof *a->lat, cmp_double);
+    size_t i50 = (a->n_lat * 50 + 99) / 100, i99 = (a->n_lat * 99 + 99) / 100;
+    fprintf(stderr,
+            PROG ": timing: %zu queries in %zu batches on %d ranks, %.3f s; latency (a query's "
+                 "batch, from reading to printed) p50 %.1f us, p99 %.1f us, mean %.1f us; "
+                 "%.1f queries/s\n",
+            a->n_lat, a->n_batches, g_size, wall, a->lat[i50 ? i50 - 1 : 0] * 1e6,
+            a->lat[i99 ? i99 - 1 : 0] * 1e6, sum / (double)a->n_lat * 1e6,
+            wall > 0 ? (double)a->n_lat / wall : 0.0);
+}
+
+/* The query loop: rank 0 reads a batch and broadcasts it, every rank
+ * answers it.  Returns the status, the same on every rank. */
 static int run_queries(app *a)
 {
     FILE *f = NULL;
-    int st = 0;
+    int st = 0, per = batch_size(a);
+    unsigned long *lines = NULL;
     if (g_rank == 0) {
         f = strcmp(a->queries, "-") == 0 ? stdin : fopen(a->queries, "r");
         if (!f)
             st = cli_mpi_fail(CLI_EXIT_IO, "cannot open query file '%s': %s", a->queries,
                            strerror(errno));
+        else if (!(lines = malloc((size_t)per * sizeof *lines)))
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
     if ((st = cli_mpi_vote(st)))
         return st;
-    char *line = NULL, *where = NULL;
+    char *line = NULL;
     size_t cap = 0;
     unsigned long line_no = 0;
     long total = 0;
-    bytes msg = {NULL, 0, 0, 1};
+    batch b;
+    memset(&b, 0, sizeof b);
+    b.msg.ok = 1;
+    double t_start = MPI_Wtime();
     for (;;) {
-        /* hdr: [0] 1: a query of hdr[2] bytes follows; 0: the end, with
-         * rank 0's status in hdr[1] */
+        /* hdr: [0] the batch's queries, [1] rank 0's status (after the
+         * last batch), [2] the message's bytes */
         uint64_t hdr[3] = {0, 0, 0};
+        double t0 = MPI_Wtime();
         if (g_rank == 0) {
-            size_t qid_len = 0;
-            int got = a->write_status ? 0 : next_query(f, &line, &cap, &line_no, &msg, &qid_len);
-            free(where);
-            where = NULL;
+            int got = 1, n = 0;
+            b.msg.len = 0;
+            b.msg.ok = 1;
+            while (n < per && !a->write_status &&
+                   (got = next_query(f, &line, &cap, &line_no, &b.msg)) == 1)
+                lines[n++] = line_no;
             if (got == -1) {
                 fprintf(stderr, PROG ": cannot read query file '%s'\n", a->queries);
                 st = CLI_EXIT_IO;
-            } else if (got == -2 ||
-                       (got == 1 && (!(where = query_place(a->queries, line_no)) ||
-                                     put_query_header(a, msg.p, msg.p + qid_len + 1)))) {
+            } else if (got == -2) {
                 st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
-                got = 0;
             } else if (a->write_status) {
                 st = a->write_status;
             }
-            hdr[0] = got == 1;
+            hdr[0] = st ? 0 : (uint64_t)n;
             hdr[1] = (uint64_t)st;
-            hdr[2] = msg.len;
+            hdr[2] = b.msg.len;
         }
         int rc = coll(MPI_Bcast(hdr, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
         if (rc || !hdr[0]) {
@@ -683,27 +883,38 @@ static int run_queries(app *a)
             break;
         }
         if (g_rank != 0) {
-            msg.ok = !grow((void **)&msg.p, &msg.cap, (size_t)hdr[2], 1);
-            msg.len = (size_t)hdr[2];
+            b.msg.ok = !grow((void **)&b.msg.p, &b.msg.cap, (size_t)hdr[2], 1);
+            b.msg.len = (size_t)hdr[2];
         }
-        if (!(rc = cli_mpi_vote(msg.ok ? 0 : cli_mpi_fail(CLI_EXIT_IO, "out of memory"))))
-            rc = coll(MPI_Bcast(msg.p, (int)hdr[2], MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+        if (!(rc = cli_mpi_vote(b.msg.ok ? 0 : cli_mpi_fail(CLI_EXIT_IO, "out of memory"))))
+            rc = coll(MPI_Bcast(b.msg.p, (int)hdr[2], MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+        if (!rc)
+            rc = cli_mpi_vote(split_batch(&b, (int)hdr[0], g_rank == 0 ? lines : NULL));
+        long n = 0;
+        if (!rc)
+            rc = answer_batch(a, &b, &n);
         if (rc) {
             st = rc;
             break;
         }
-        const char *qid = msg.p, *text = msg.p + strlen(msg.p) + 1;
-        long n = 0;
-        if ((rc = answer(a, qid, text, where ? where : "", &n))) {
-            st = rc;
-            break;
-        }
         total += n;
+        if (g_rank == 0 && a->timing) {
+            fflush(stdout);
+            double dt = MPI_Wtime() - t0;
+            if (grow((void **)&a->lat, &a->lat_cap, a->n_lat + (size_t)b.n, sizeof *a->lat)) {
+                st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+                a->write_status = st; /* stops every rank at the next batch */
+            }
+            for (int i = 0; !st && i < b.n; i++)
+                a->lat[a->n_lat++] = dt;
+            a->n_batches++;
+        }
     }
-    free(where);
+    if (g_rank == 0 && a->timing && !st)
+        put_timing(a, MPI_Wtime() - t_start);
+    batch_free(&b);
+    free(lines);
     free(line);
-    free(msg.p);
-    a->ro.qid = NULL;
     if (f && f != stdin)
         fclose(f);
     if (st == 0)
@@ -746,14 +957,7 @@ int main(int argc, char **argv)
     free(a.shard_dir);
     free(a.counts);
     free(a.displs);
-    free(a.out.p);
-    free(a.all.p);
-    free(a.l.doc);
-    free(a.l.score);
-    free(a.l.owner);
-    free(a.l.mdoc);
-    free(a.l.mscore);
-    free(a.l.lens);
+    free(a.lat);
     MPI_Finalize();
     return st;
 }

@@ -90,13 +90,14 @@ grep -q '^nindex-mpi: indexed .* into 4 shards' summary.err || { cat summary.err
 
 # nsearch-mpi against nsearch on the single index (each mpiexec costs a
 # second or two on a loaded machine: few runs, each over every query)
+# (MPI_ONLY: nsearch-mpi's own options, such as --batch)
 compare() { # NAME OPTION...
     name="$1"
     shift
     set +e
     "$nsearch" -i single --queries queries.txt "$@" >"want.$name" 2>/dev/null
     want_rc=$?
-    run_mpi "$nsearch_mpi" -i set --queries queries.txt "$@" >"got.$name" 2>"got.$name.err"
+    run_mpi "$nsearch_mpi" -i set --queries queries.txt ${MPI_ONLY:-} "$@" >"got.$name" 2>"got.$name.err"
     got_rc=$?
     set -e
     cmp "want.$name" "got.$name" || fail "$*: output differs from nsearch"
@@ -108,17 +109,30 @@ compare json --format json -k 7
 compare text --format text -k 3 --no-snippets
 compare count --format json -k 0
 compare algo --format trec -k 20 --algo exhaustive --all
-# a query error stops at its line, as nsearch does, exit 2
-printf 'oil\nbad (query\ngold\n' > bad.txt
+# batches of 1 and of 4 (the log's 13 queries: the last batch is short)
+# give the same output as the default (one batch of 64 here); --timing
+# says what it measured on stderr
+MPI_ONLY="--batch 1" compare batch1 --format json -k 5
+MPI_ONLY="--batch 4 --timing" compare batch4 --format text -k 4
+grep -q '^nsearch-mpi: timing: 13 queries in 4 batches on 4 ranks, .* p50 .* p99 ' got.batch4.err ||
+    { cat got.batch4.err >&2; fail "--timing: no summary"; }
+# a query error stops at its line, as nsearch does, exit 2: in the middle
+# of a batch (the queries before it answered, none after), and alone
+printf 'oil\nbank rate\nbad (query\ngold\n' > bad.txt
 set +e
-"$nsearch" -i single --queries bad.txt --format trec >want.bad 2>/dev/null
+"$nsearch" -i single --queries bad.txt --format text >want.bad 2>want.bad.err
 want_rc=$?
-run_mpi "$nsearch_mpi" -i set --queries bad.txt --format trec >got.bad 2>got.bad.err
-got_rc=$?
 set -e
-cmp want.bad got.bad || fail "a bad query: output differs"
-[ "$want_rc" = 2 ] && [ "$got_rc" = 2 ] || fail "a bad query: exit $got_rc (nsearch $want_rc), not 2"
-[ "$(grep -c "bad query" got.bad.err)" = 1 ] || { cat got.bad.err >&2; fail "a bad query: one message from rank 0"; }
+for b in 64 1; do
+    set +e
+    run_mpi "$nsearch_mpi" -i set --queries bad.txt --format text --batch $b >got.bad 2>got.bad.err
+    got_rc=$?
+    set -e
+    cmp want.bad got.bad || fail "a bad query, --batch $b: output differs"
+    [ "$want_rc" = 2 ] && [ "$got_rc" = 2 ] || fail "a bad query, --batch $b: exit $got_rc (nsearch $want_rc), not 2"
+    [ "$(grep -c "bad query" got.bad.err)" = 1 ] || { cat got.bad.err >&2; fail "a bad query, --batch $b: one message from rank 0"; }
+    grep -q "^nsearch-mpi: 'bad.txt' line 3: bad query: column " got.bad.err || { cat got.bad.err >&2; fail "a bad query, --batch $b: not its line"; }
+done
 
 # failures: a missing INPUT, on every rank: 2, nothing written
 set +e
