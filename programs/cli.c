@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,3 +218,154 @@ const char cli_syntax_text[] =
     "matches (sloppy: the sum of 1/(distance+1)) and whose idf is the sum of\n"
     "its words'; excluded clauses do not score.  --literal turns the syntax\n"
     "off; --show-query shows how a query was read.\n";
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return -1;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
+        end += strlen(end);
+    else if (!shift && !strcmp(end, "B"))
+        end++;
+    if (*end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
+int cli_parse_count(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < 0 || v > (long)NSEARCH_MAX_RESULTS)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_parse_algo(const char *s, nsearch_algo *out)
+{
+    static const struct { const char *name; nsearch_algo algo; } algos[] = {
+        {"maxscore", NSEARCH_ALGO_MAXSCORE}, {"bmw", NSEARCH_ALGO_BMW},
+        {"exhaustive", NSEARCH_ALGO_EXHAUSTIVE}};
+    for (size_t i = 0; i < sizeof algos / sizeof *algos; i++) {
+        if (!strcmp(s, algos[i].name)) {
+            *out = algos[i].algo;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cli_parse_format(const char *s, int *out)
+{
+    static const struct { const char *name; int format; } formats[] = {
+        {"text", NSEARCH_TEXT}, {"json", NSEARCH_JSON}, {"trec", NSEARCH_TREC}};
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        if (!strcmp(s, formats[i].name)) {
+            *out = formats[i].format;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void cli_put_warning(const char *prefix, const char *file, uint64_t line, const char *msg)
+{
+    /* file names and quoted ids come from the input: never raw on a terminal */
+    char *f = file ? cli_safe(file, strlen(file), NSEARCH_ESCAPE_NAME) : NULL;
+    char *m = cli_safe(msg, strlen(msg), NSEARCH_ESCAPE_TEXT);
+    if ((file && !f) || !m)
+        fprintf(stderr, "%s: warning: (not shown: out of memory)\n", prefix);
+    else if (file && line)
+        fprintf(stderr, "%s: warning: %s:%" PRIu64 ": %s\n", prefix, f, line, m);
+    else if (file)
+        fprintf(stderr, "%s: warning: %s: %s\n", prefix, f, m);
+    else
+        fprintf(stderr, "%s: warning: %s\n", prefix, m);
+    nsearch_free(f);
+    nsearch_free(m);
+}
+
+int cli_parse_threads(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < 1 || v > (long)NSEARCH_MAX_THREADS)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+char *cli_query_place(const char *path, unsigned long line_no)
+{
+    char *name = cli_safe(path, strlen(path), NSEARCH_ESCAPE_NAME);
+    size_t cap = name ? strlen(name) + 32 : 0;
+    char *where = name ? malloc(cap) : NULL;
+    if (where)
+        snprintf(where, cap, "'%s' line %lu", name, line_no);
+    nsearch_free(name);
+    return where;
+}
+
+int cli_put_query_header(int format, const char *qid, const char *text)
+{
+    if (format != NSEARCH_TEXT)
+        return 0;
+    char *q = cli_safe(qid, strlen(qid), NSEARCH_ESCAPE_NAME);
+    char *t = cli_safe(text, strlen(text), NSEARCH_ESCAPE_TEXT);
+    int rc = q && t ? 0 : -1;
+    if (!rc)
+        printf("# query %s: %s\n", q, t);
+    nsearch_free(q);
+    nsearch_free(t);
+    return rc;
+}
+
+void cli_put_count(const char *prog, int format, const char *qid, uint64_t count)
+{
+    if (format == NSEARCH_TEXT) {
+        printf("%llu match%s\n", (unsigned long long)count, count == 1 ? "" : "es");
+    } else if (format == NSEARCH_JSON) {
+        printf("{\"count\":%llu}\n", (unsigned long long)count);
+    } else if (qid) {
+        fprintf(stderr, "%s: count: query ", prog);
+        cli_put_safe(stderr, qid, strlen(qid), NSEARCH_ESCAPE_NAME);
+        fprintf(stderr, ": %llu\n", (unsigned long long)count);
+    } else {
+        fprintf(stderr, "%s: count: %llu\n", prog, (unsigned long long)count);
+    }
+}
+
+void cli_say_vanished(const char *prog, int why, const char *where, const char *qid,
+                      const char *text, size_t len, const char *dir, const char *stop_words)
+{
+    fprintf(stderr, "%s: ", prog);
+    if (where) {
+        fprintf(stderr, "%s: query ", where);
+        cli_put_safe(stderr, qid ? qid : "", qid ? strlen(qid) : 0, NSEARCH_ESCAPE_NAME);
+        fputs(": ", stderr);
+    }
+    fputs("the query '", stderr);
+    cli_put_safe(stderr, text, len, NSEARCH_ESCAPE_TEXT);
+    if (why == NSEARCH_EMPTY_STOPWORDS)
+        fprintf(stderr, "' has no searchable words: every word that is not excluded is a stop "
+                        "word, which index '%s' leaves out (built with --stopwords %s); nothing "
+                        "can match\n",
+                dir, stop_words);
+    else
+        fputs("' has no searchable words (only punctuation, symbols or emoji); nothing can match\n",
+              stderr);
+}

@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "nsearch.h"
@@ -94,6 +95,42 @@ char *cli_safe(const char *text, size_t len, int mode);
  * already is CLI_EXIT_IO (the program said why).  A descriptor closed before
  * anything was written to it is not an error. */
 int cli_close_stdout(const char *prog, int status);
+
+/* Option values, shared by nindex, nsearch and their MPI drivers; each
+ * returns 0, or -1 when s is not one (the caller says so). */
+/* SIZE: digits with an optional K, M or G (powers of 1024), then an
+ * optional "iB" or "B" (nindex --mem). */
+int cli_parse_size(const char *s, uint64_t *out);
+/* A number of results, 0..NSEARCH_MAX_RESULTS (-k, --offset). */
+int cli_parse_count(const char *s, size_t *out);
+/* maxscore, bmw or exhaustive (--algo). */
+int cli_parse_algo(const char *s, nsearch_algo *out);
+/* text, json or trec (--format): NSEARCH_TEXT, _JSON or _TREC. */
+int cli_parse_format(const char *s, int *out);
+
+/* A thread count, 1..NSEARCH_MAX_THREADS (nindex -j). */
+int cli_parse_threads(const char *s, unsigned *out);
+/* "'FILE' line N", FILE terminal-safe (a query file's place in messages):
+ * owned by the caller (free), or NULL when out of memory. */
+char *cli_query_place(const char *path, unsigned long line_no);
+
+/* What nsearch and nsearch-mpi print about a query, alike:
+ *  - the text format's header of a query of a query file, "# query QID:
+ *    TEXT" on stdout (nothing in the other formats): 0, or -1 out of memory;
+ *  - the count line (-k 0 / --count) in format: on stdout, but on stderr in
+ *    TREC ("PROG: count: query QID: N"; qid NULL: no query file);
+ *  - why a query has nothing to search for (NSEARCH_EMPTY_STOPWORDS or
+ *    _NOWORDS), on stderr: where (NULL: not from a query file) and qid name
+ *    the query; dir and stop_words (the index's --stopwords) explain. */
+int cli_put_query_header(int format, const char *qid, const char *text);
+void cli_put_count(const char *prog, int format, const char *qid, uint64_t count);
+void cli_say_vanished(const char *prog, int why, const char *where, const char *qid,
+                      const char *text, size_t len, const char *dir, const char *stop_words);
+
+/* A builder's warning on stderr, as "PREFIX: warning: FILE:LINE: MSG"
+ * (FILE and LINE when given), FILE and MSG made terminal-safe; prefix is
+ * the program's name, and its rank under MPI. */
+void cli_put_warning(const char *prefix, const char *file, uint64_t line, const char *msg);
 
 /* The query syntax page (nsearch --help-syntax, GET /syntax of nsearch
  * serve). */

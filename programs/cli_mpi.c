@@ -11,11 +11,18 @@
 static const char *g_prog = "?";
 static int g_rank;
 
-void cli_mpi_setup(const char *prog, int rank)
+int cli_mpi_init(int *argc, char ***argv, const char *prog, int *rank, int *size)
 {
     g_prog = prog;
-    g_rank = rank;
+    if (MPI_Init(argc, argv) != MPI_SUCCESS) {
+        fprintf(stderr, "%s: MPI_Init failed\n", prog);
+        return CLI_EXIT_IO;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    g_rank = *rank;
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    return 0;
 }
 
 int cli_mpi_fail(int status, const char *fmt, ...)

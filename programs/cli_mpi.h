@@ -5,9 +5,11 @@
 #ifndef CLI_MPI_H
 #define CLI_MPI_H
 
-/* prog: static program name for messages.  Sets MPI_ERRORS_RETURN on
- * MPI_COMM_WORLD (failures come back as codes, then are voted on). */
-void cli_mpi_setup(const char *prog, int rank);
+/* MPI_Init, then *rank and *size of MPI_COMM_WORLD; prog: static program
+ * name for messages.  Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD (failures
+ * come back as codes, then are voted on).  0, or CLI_EXIT_IO (said) when
+ * MPI_Init failed. */
+int cli_mpi_init(int *argc, char ***argv, const char *prog, int *rank, int *size);
 /* "PROG: rank R: MESSAGE" on stderr; returns status. */
 int cli_mpi_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error, said by rank 0 only (every rank parses the same argv);

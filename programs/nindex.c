@@ -205,20 +205,7 @@ static void on_warn(void *ctx, nsearch_warning_kind kind, const char *file, uint
                     MAX_PRINTED_WARNINGS);
         return;
     }
-    /* File names and quoted ids come from the input: never raw on a
-     * terminal. */
-    char *f = file ? cli_safe(file, strlen(file), NSEARCH_ESCAPE_NAME) : NULL;
-    char *m = cli_safe(msg, strlen(msg), NSEARCH_ESCAPE_TEXT);
-    if ((file && !f) || !m)
-        fprintf(stderr, "nindex: warning: (not shown: out of memory)\n");
-    else if (file && line)
-        fprintf(stderr, "nindex: warning: %s:%" PRIu64 ": %s\n", f, line, m);
-    else if (file)
-        fprintf(stderr, "nindex: warning: %s: %s\n", f, m);
-    else
-        fprintf(stderr, "nindex: warning: %s\n", m);
-    nsearch_free(f);
-    nsearch_free(m);
+    cli_put_warning("nindex", file, line, msg);
 }
 
 static const char *const warn_names[NSEARCH_WARN_COUNT] = {
@@ -246,32 +233,6 @@ static void print_skipped(char *out, size_t len, const uint64_t n[NSEARCH_SKIP_C
                          n[k] == 1 ? one[k] : many[k]);
         used += w > 0 ? (size_t)w : 0;
     }
-}
-
-/* Parses SIZE: digits with an optional K, M or G (powers of 1024), an
- * optional "iB" or "B" after it.  Returns 0, or -1 if malformed. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno || *s == '-')
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
-    }
-    if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-        end += strlen(end);
-    else if (!shift && !strcmp(end, "B"))
-        end++;
-    if (*end || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
 }
 
 static uint64_t default_mem(void)
@@ -420,18 +381,13 @@ static int parse_args(int argc, char **argv, args *a)
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         switch (c) {
-        case 'j': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || errno || v < 1 || v > (long)NSEARCH_MAX_THREADS)
+        case 'j':
+            if (cli_parse_threads(optarg, &bo->threads))
                 return cli_usage(PROG, "invalid thread count '%s' (1..%u)", optarg,
                                  NSEARCH_MAX_THREADS);
-            bo->threads = (unsigned)v;
             break;
-        }
         case OPT_MEM:
-            if (parse_size(optarg, &bo->memory) || bo->memory < NSEARCH_MIN_MEMORY)
+            if (cli_parse_size(optarg, &bo->memory) || bo->memory < NSEARCH_MIN_MEMORY)
                 return cli_usage(PROG, "invalid memory size '%s' (at least 1M; e.g. 512M, 2G)",
                                  optarg);
             break;

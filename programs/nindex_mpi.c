@@ -109,44 +109,9 @@ static void on_warn(void *ctx, nsearch_warning_kind kind, const char *file, uint
                             "counted\n", g_rank, MAX_PRINTED_WARNINGS);
         return;
     }
-    char *f = file ? cli_safe(file, strlen(file), NSEARCH_ESCAPE_NAME) : NULL;
-    char *m = cli_safe(msg, strlen(msg), NSEARCH_ESCAPE_TEXT);
-    if ((file && !f) || !m)
-        fprintf(stderr, PROG ": rank %d: warning: (not shown: out of memory)\n", g_rank);
-    else if (file && line)
-        fprintf(stderr, PROG ": rank %d: warning: %s:%" PRIu64 ": %s\n", g_rank, f, line, m);
-    else if (file)
-        fprintf(stderr, PROG ": rank %d: warning: %s: %s\n", g_rank, f, m);
-    else
-        fprintf(stderr, PROG ": rank %d: warning: %s\n", g_rank, m);
-    nsearch_free(f);
-    nsearch_free(m);
-}
-
-/* SIZE: digits with an optional K, M or G (powers of 1024), then an
- * optional "iB" or "B" (as nindex --mem).  0, or -1 if malformed. */
-static int parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || errno || *s == '-')
-        return -1;
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    default: break;
-    }
-    if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
-        end += strlen(end);
-    else if (!shift && !strcmp(end, "B"))
-        end++;
-    if (*end || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, PROG ": rank %d", g_rank);
+    cli_put_warning(prefix, file, line, msg);
 }
 
 /* The command line, parsed: strings borrowed from argv. */
@@ -174,17 +139,13 @@ static int parse_args(int argc, char **argv, args *a)
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         switch (c) {
-        case 'j': {
-            char *end;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || errno || v < 1 || v > (long)NSEARCH_MAX_THREADS)
-                return cli_mpi_usage("invalid thread count '%s' (1..%u)", optarg, NSEARCH_MAX_THREADS);
-            bo->threads = (unsigned)v;
+        case 'j':
+            if (cli_parse_threads(optarg, &bo->threads))
+                return cli_mpi_usage("invalid thread count '%s' (1..%u)", optarg,
+                                 NSEARCH_MAX_THREADS);
             break;
-        }
         case OPT_MEM:
-            if (parse_size(optarg, &bo->memory) || bo->memory < NSEARCH_MIN_MEMORY)
+            if (cli_parse_size(optarg, &bo->memory) || bo->memory < NSEARCH_MIN_MEMORY)
                 return cli_mpi_usage("invalid memory size '%s' (at least 1M; e.g. 512M, 2G)", optarg);
             break;
         case 'o': a->out_dir = optarg; break;
@@ -470,14 +431,8 @@ out:
 
 int main(int argc, char **argv)
 {
-    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-        fprintf(stderr, PROG ": MPI_Init failed\n");
+    if (cli_mpi_init(&argc, &argv, PROG, &g_rank, &g_size))
         return CLI_EXIT_IO;
-    }
-    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    /* errors come back as codes: every rank then votes (cli_mpi_vote) */
-    cli_mpi_setup(PROG, g_rank);
     args a;
     memset(&a, 0, sizeof a);
     nsearch_builder_opts_init(&a.bo);

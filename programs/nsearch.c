@@ -182,45 +182,6 @@ static void report_work(app *a, const nsearch_work *w, size_t hits, int damaged)
                 (unsigned long long)w->postings_decoded, (unsigned long long)w->docs_scored, hits);
 }
 
-/* The count line (--count), in the output's format. */
-static void put_count(const app *a, uint64_t count)
-{
-    if (a->ro.format == NSEARCH_TEXT) {
-        printf("%llu match%s\n", (unsigned long long)count, count == 1 ? "" : "es");
-    } else if (a->ro.format == NSEARCH_JSON) {
-        printf("{\"count\":%llu}\n", (unsigned long long)count);
-    } else if (a->ro.qid) {
-        fputs(PROG ": count: query ", stderr);
-        cli_put_safe(stderr, a->ro.qid, strlen(a->ro.qid), NSEARCH_ESCAPE_NAME);
-        fprintf(stderr, ": %llu\n", (unsigned long long)count);
-    } else {
-        fprintf(stderr, PROG ": count: %llu\n", (unsigned long long)count);
-    }
-}
-
-/* Says why a query has nothing to search for (no hits, exit status 1, not
- * a usage error).  where and the qid name a query of a --queries file. */
-static void say_vanished(const app *a, int why, const char *text, size_t len, const char *where)
-{
-    fputs(PROG ": ", stderr);
-    if (where) {
-        const char *qid = a->ro.qid ? a->ro.qid : "";
-        fprintf(stderr, "%s: query ", where);
-        cli_put_safe(stderr, qid, strlen(qid), NSEARCH_ESCAPE_NAME);
-        fputs(": ", stderr);
-    }
-    fputs("the query '", stderr);
-    cli_put_safe(stderr, text, len, NSEARCH_ESCAPE_TEXT);
-    if (why == NSEARCH_EMPTY_STOPWORDS)
-        fprintf(stderr, "' has no searchable words: every word that is not excluded is a stop "
-                        "word, which index '%s' leaves out (built with --stopwords %s); nothing "
-                        "can match\n",
-                a->dir, a->st.stop_words);
-    else
-        fputs("' has no searchable words (only punctuation, symbols or emoji); nothing can match\n",
-              stderr);
-}
-
 /* Prints the results of the reader's last query: the count, the hits (or
  * --show-query's description).  Returns -1 to go on (*n_hits: the hits
  * shown, with -k 0 the count), else an exit status. */
@@ -238,11 +199,12 @@ static int put_results(app *a, const nsearch_results *res, const char *text, siz
         return put_out(desc, strlen(desc)) ? CLI_EXIT_IO : -1;
     }
     if (res->empty_query == NSEARCH_EMPTY_STOPWORDS || res->empty_query == NSEARCH_EMPTY_NOWORDS)
-        say_vanished(a, res->empty_query, text, len, where);
+        cli_say_vanished(PROG, res->empty_query, where, a->ro.qid, text, len, a->dir,
+                         a->st.stop_words);
     /* the normal (empty) result: nothing in JSON or TREC, a count of 0 */
     if (a->so.count) {
         report_work(a, &res->count_work, 0, res->damaged);
-        put_count(a, res->total);
+        cli_put_count(PROG, a->ro.format, a->ro.qid, res->total);
     }
     if (a->so.k)
         report_work(a, &res->rank_work, res->n, res->damaged);
@@ -435,34 +397,6 @@ static int do_get(app *a, const char *const *ids, int n)
     return status;
 }
 
-/* "'FILE' line N", FILE terminal-safe: owned (free), or NULL. */
-static char *query_place(const char *path, unsigned long line_no)
-{
-    char *name = cli_safe(path, strlen(path), NSEARCH_ESCAPE_NAME);
-    size_t cap = name ? strlen(name) + 32 : 0;
-    char *where = name ? malloc(cap) : NULL;
-    if (where)
-        snprintf(where, cap, "'%s' line %lu", name, line_no);
-    nsearch_free(name);
-    return where;
-}
-
-/* The text format's header of a query from a query file: "# query QID: TEXT". */
-static int put_query_header(const app *a, const char *text)
-{
-    if (a->ro.format != NSEARCH_TEXT)
-        return 0;
-    const char *qid = a->ro.qid ? a->ro.qid : "1";
-    char *q = cli_safe(qid, strlen(qid), NSEARCH_ESCAPE_NAME);
-    char *t = cli_safe(text, strlen(text), NSEARCH_ESCAPE_TEXT);
-    int rc = q && t ? 0 : -1;
-    if (!rc)
-        printf("# query %s: %s\n", q, t);
-    nsearch_free(q);
-    nsearch_free(t);
-    return rc;
-}
-
 static int do_queries(app *a, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -493,8 +427,8 @@ static int do_queries(app *a, const char *path)
         }
         if (!*text && !tab)
             continue;
-        char *where = query_place(path, line_no);
-        if (!where || put_query_header(a, text)) {
+        char *where = cli_query_place(path, line_no);
+        if (!where || cli_put_query_header(a->ro.format, a->ro.qid ? a->ro.qid : "1", text)) {
             free(where);
             fprintf(stderr, PROG ": out of memory\n");
             status = CLI_EXIT_IO;
@@ -619,32 +553,6 @@ static int bad_option(int argc, char **argv, const char *kind, int at, int c, in
     return CLI_EXIT_USAGE;
 }
 
-/* A number of results, 0..NSEARCH_MAX_RESULTS, in *out; -1 when s is not one. */
-static int parse_count(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < 0 || v > (long)NSEARCH_MAX_RESULTS)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
-static int parse_algo(const char *s, nsearch_algo *out)
-{
-    static const struct { const char *name; nsearch_algo algo; } algos[] = {
-        {"maxscore", NSEARCH_ALGO_MAXSCORE}, {"bmw", NSEARCH_ALGO_BMW},
-        {"exhaustive", NSEARCH_ALGO_EXHAUSTIVE}};
-    for (size_t i = 0; i < sizeof algos / sizeof *algos; i++) {
-        if (!strcmp(s, algos[i].name)) {
-            *out = algos[i].algo;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* Applies option c (argument optarg); returns -1 to go on, else the exit
  * status (after --help, --version or a bad value). */
 static int apply_option(int c, cmdline *o, app *a)
@@ -652,7 +560,7 @@ static int apply_option(int c, cmdline *o, app *a)
     switch (c) {
     case 'i': o->dirs[o->n_dirs++] = optarg; break;
     case 'k':
-        if (parse_count(optarg, &a->so.k))
+        if (cli_parse_count(optarg, &a->so.k))
             return cli_usage(PROG, "-k wants a number of results from 0 to 1000000, not '%s'",
                              optarg);
         break;
@@ -663,13 +571,7 @@ static int apply_option(int c, cmdline *o, app *a)
     case OPT_GET: o->get[o->n_get++] = optarg; break;
     case OPT_FORMAT:
         o->fmt_set = 1;
-        if (!strcmp(optarg, "text"))
-            a->ro.format = NSEARCH_TEXT;
-        else if (!strcmp(optarg, "json"))
-            a->ro.format = NSEARCH_JSON;
-        else if (!strcmp(optarg, "trec"))
-            a->ro.format = NSEARCH_TREC;
-        else
+        if (cli_parse_format(optarg, &a->ro.format))
             return cli_usage(PROG, "unknown --format '%s' (text, json or trec)", optarg);
         break;
     case OPT_QUERIES: o->queries = optarg; break;
@@ -686,7 +588,7 @@ static int apply_option(int c, cmdline *o, app *a)
     case OPT_COUNT: a->so.count = 1; break;
     case OPT_SHOW_QUERY: a->show_query = 1; break;
     case OPT_OFFSET:
-        if (parse_count(optarg, &a->so.offset))
+        if (cli_parse_count(optarg, &a->so.offset))
             return cli_usage(PROG, "--offset wants a number of results to skip from 0 to "
                                    "1000000, not '%s'", optarg);
         break;
@@ -694,7 +596,7 @@ static int apply_option(int c, cmdline *o, app *a)
     case OPT_FB_DOCS:
     case OPT_FB_TERMS: {
         size_t v;
-        if (parse_count(optarg, &v) || v < 1 || v > NSEARCH_FB_MAX)
+        if (cli_parse_count(optarg, &v) || v < 1 || v > NSEARCH_FB_MAX)
             return cli_usage(PROG, "--%s wants a number from 1 to 1000, not '%s'",
                              c == OPT_FB_DOCS ? "fb-docs" : "fb-terms", optarg);
         *(c == OPT_FB_DOCS ? &a->so.fb_docs : &a->so.fb_terms) = v;
@@ -717,7 +619,7 @@ static int apply_option(int c, cmdline *o, app *a)
     case OPT_STATS: a->stats = 1; break;
     case OPT_NO_SNIPPETS: a->ro.snippets = 0; break;
     case OPT_ALGO:
-        if (parse_algo(optarg, &a->so.algo))
+        if (cli_parse_algo(optarg, &a->so.algo))
             return cli_usage(PROG, "--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
         break;
     case 'h': return cli_put_help(&prog);

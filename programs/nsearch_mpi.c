@@ -221,18 +221,6 @@ typedef struct app {
     size_t n_lat, lat_cap, n_batches;
 } app;
 
-/* A number of results, 0..NSEARCH_MAX_RESULTS; -1 when s is not one. */
-static int parse_count(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < 0 || v > (long)NSEARCH_MAX_RESULTS)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 /* Returns -1 to go on, else the exit status (the same on every rank). */
 static int parse_args(int argc, char **argv, app *a)
 {
@@ -247,37 +235,25 @@ static int parse_args(int argc, char **argv, app *a)
         case 'i': a->dir = optarg; break;
         case OPT_QUERIES: a->queries = optarg; break;
         case 'k':
-            if (parse_count(optarg, &a->so.k))
+            if (cli_parse_count(optarg, &a->so.k))
                 return cli_mpi_usage("-k wants a number of results from 0 to 1000000, not '%s'", optarg);
             break;
         case OPT_BATCH:
-            if (parse_count(optarg, &want) || want < 1 || want > MAX_BATCH)
+            if (cli_parse_count(optarg, &want) || want < 1 || want > MAX_BATCH)
                 return cli_mpi_usage("--batch wants a number of queries from 1 to %d, not '%s'",
                                      MAX_BATCH, optarg);
             a->batch = (int)want;
             break;
         case OPT_JSON: a->ro.format = NSEARCH_JSON; break;
         case OPT_FORMAT:
-            if (!strcmp(optarg, "text"))
-                a->ro.format = NSEARCH_TEXT;
-            else if (!strcmp(optarg, "json"))
-                a->ro.format = NSEARCH_JSON;
-            else if (!strcmp(optarg, "trec"))
-                a->ro.format = NSEARCH_TREC;
-            else
+            if (cli_parse_format(optarg, &a->ro.format))
                 return cli_mpi_usage("unknown --format '%s' (text, json or trec)", optarg);
             break;
         case OPT_NO_SNIPPETS: a->ro.snippets = 0; break;
         case OPT_LITERAL: a->so.flags |= NSEARCH_QUERY_LITERAL; break;
         case OPT_ALL: a->so.flags |= NSEARCH_QUERY_ALL; break;
         case OPT_ALGO:
-            if (!strcmp(optarg, "maxscore"))
-                a->so.algo = NSEARCH_ALGO_MAXSCORE;
-            else if (!strcmp(optarg, "bmw"))
-                a->so.algo = NSEARCH_ALGO_BMW;
-            else if (!strcmp(optarg, "exhaustive"))
-                a->so.algo = NSEARCH_ALGO_EXHAUSTIVE;
-            else
+            if (cli_parse_algo(optarg, &a->so.algo))
                 return cli_mpi_usage("--algo wants maxscore, bmw or exhaustive, not '%s'", optarg);
             break;
         case OPT_STATS: a->stats = 1; break;
@@ -342,65 +318,6 @@ static int open_shard(app *a)
         !(a->displs = calloc((size_t)g_size, sizeof *a->displs)))
         return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     return 0;
-}
-
-/* "'FILE' line N", FILE terminal-safe: owned (free), or NULL. */
-static char *query_place(const char *path, unsigned long line_no)
-{
-    char *name = cli_safe(path, strlen(path), NSEARCH_ESCAPE_NAME);
-    size_t cap = name ? strlen(name) + 32 : 0;
-    char *where = name ? malloc(cap) : NULL;
-    if (where)
-        snprintf(where, cap, "'%s' line %lu", name, line_no);
-    nsearch_free(name);
-    return where;
-}
-
-/* The text format's header of a query: "# query QID: TEXT" (nsearch's). */
-static int put_query_header(const app *a, const char *qid, const char *text)
-{
-    if (a->ro.format != NSEARCH_TEXT)
-        return 0;
-    char *q = cli_safe(qid, strlen(qid), NSEARCH_ESCAPE_NAME);
-    char *t = cli_safe(text, strlen(text), NSEARCH_ESCAPE_TEXT);
-    int rc = q && t ? 0 : -1;
-    if (!rc)
-        printf("# query %s: %s\n", q, t);
-    nsearch_free(q);
-    nsearch_free(t);
-    return rc;
-}
-
-/* Why a query has nothing to search for (rank 0, nsearch's message). */
-static void say_vanished(const app *a, int why, const char *qid, const char *text,
-                         const char *where)
-{
-    fprintf(stderr, PROG ": %s: query ", where);
-    cli_put_safe(stderr, qid, strlen(qid), NSEARCH_ESCAPE_NAME);
-    fputs(": the query '", stderr);
-    cli_put_safe(stderr, text, strlen(text), NSEARCH_ESCAPE_TEXT);
-    if (why == NSEARCH_EMPTY_STOPWORDS)
-        fprintf(stderr, "' has no searchable words: every word that is not excluded is a stop "
-                        "word, which index '%s' leaves out (built with --stopwords %s); nothing "
-                        "can match\n",
-                a->dir, a->st.stop_words);
-    else
-        fputs("' has no searchable words (only punctuation, symbols or emoji); nothing can match\n",
-              stderr);
-}
-
-/* The count line, in the output's format (nsearch's put_count). */
-static void put_count(const app *a, const char *qid, uint64_t count)
-{
-    if (a->ro.format == NSEARCH_TEXT) {
-        printf("%llu match%s\n", (unsigned long long)count, count == 1 ? "" : "es");
-    } else if (a->ro.format == NSEARCH_JSON) {
-        printf("{\"count\":%llu}\n", (unsigned long long)count);
-    } else {
-        fputs(PROG ": count: query ", stderr);
-        cli_put_safe(stderr, qid, strlen(qid), NSEARCH_ESCAPE_NAME);
-        fprintf(stderr, ": %llu\n", (unsigned long long)count);
-    }
 }
 
 /* Runs query q on this rank's shard and keeps what the batch needs: 0 or a
@@ -665,8 +582,8 @@ static void print_batch(app *a, batch *b, int n, long *n_hits)
     for (int i = 0, at = 0; i < n && !a->write_status; i++) {
         const query *q = &b->q[i];
         const uint64_t *sum = b->sum + 5 * i;
-        char *where = query_place(a->queries, q->line);
-        if (!where || put_query_header(a, q->qid, q->text)) {
+        char *where = cli_query_place(a->queries, q->line);
+        if (!where || cli_put_query_header(a->ro.format, q->qid, q->text)) {
             free(where);
             a->write_status = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
             break;
@@ -681,13 +598,14 @@ static void print_batch(app *a, batch *b, int n, long *n_hits)
             off += ll + (nl != NULL);
         }
         if (q->empty == NSEARCH_EMPTY_STOPWORDS || q->empty == NSEARCH_EMPTY_NOWORDS)
-            say_vanished(a, q->empty, q->qid, q->text, where);
+            cli_say_vanished(PROG, q->empty, where, q->qid, q->text, strlen(q->text), a->dir,
+                             a->st.stop_words);
         free(where);
         if (a->so.count) {
             if (a->stats)
                 fprintf(stderr, PROG ": stats: postings_decoded=%" PRIu64 " docs_scored=%" PRIu64
                                 " hits=0\n", sum[1], sum[2]);
-            put_count(a, q->qid, sum[0]);
+            cli_put_count(PROG, a->ro.format, q->qid, sum[0]);
         }
         if (a->so.k && a->stats)
             fprintf(stderr, PROG ": stats: postings_decoded=%" PRIu64 " docs_scored=%" PRIu64
@@ -742,8 +660,8 @@ static int answer_batch(app *a, batch *b, long *n_hits)
     /* the query that failed: said after the answers before it, as nsearch */
     if (g_rank == 0 && !a->write_status) {
         const query *q = &b->q[first];
-        char *where = query_place(a->queries, q->line);
-        if (where && !put_query_header(a, q->qid, q->text) && fail == first && b->err.len &&
+        char *where = cli_query_place(a->queries, q->line);
+        if (where && !cli_put_query_header(a->ro.format, q->qid, q->text) && fail == first && b->err.len &&
             b->err.ok)
             fprintf(stderr, PROG ": %s: %s\n", where, b->err.p);
         free(where);
@@ -924,13 +842,8 @@ static int run_queries(app *a)
 
 int main(int argc, char **argv)
 {
-    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-        fprintf(stderr, PROG ": MPI_Init failed\n");
+    if (cli_mpi_init(&argc, &argv, PROG, &g_rank, &g_size))
         return CLI_EXIT_IO;
-    }
-    MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    cli_mpi_setup(PROG, g_rank);
     app a;
     memset(&a, 0, sizeof a);
     a.dir = getenv("NSEARCH_INDEX");
