@@ -17,7 +17,11 @@ if [ "$san" = "thread" ]; then
     only="^tsan_"
 fi
 cmake -S . -B "$dir" -DNS_SANITIZE="$san" -DNS_WERROR=ON >/dev/null
-cmake --build "$dir" -j"$(nproc)"
+if [ -n "$only" ]; then
+    cmake --build "$dir" -j"$(nproc)" --target tsan_all # tests/CMakeLists.txt
+else
+    cmake --build "$dir" -j"$(nproc)"
+fi
 if [ -n "$only" ]; then
     ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" -R "$only"
 else

@@ -25,7 +25,11 @@
 #define TIMEOUT_S 10
 #define SEED 20240607u
 #define BIG_DOCS 2000
+#ifdef NS_TEST_SANITIZE
+#define FLIP_SAMPLES 120 /* under the sanitizers, for CI's time: 200 in the normal build */
+#else
 #define FLIP_SAMPLES 200
+#endif
 #define SMALL_FILE 512 /* files up to this size are flipped at every byte */
 
 #define CORPUS_QUERY "Article Five"
