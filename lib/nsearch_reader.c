@@ -732,8 +732,18 @@ nsearch_rc nsearch_reader_info(nsearch_reader *r, int format, const char **out, 
         return prc;
     ns_err e;
     ns_err_clear(&e);
-    ns_rc rc = sr_info_write(&r->p[0].view, format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT,
-                             &r->text, &e);
+    sr_info_format fmt = format == NSEARCH_JSON ? SR_INFO_JSON : SR_INFO_TEXT;
+    if (!r->owner->sharded) {
+        ns_rc rc = sr_info_write(&r->p[0].view, fmt, &r->text, &e);
+        return described(r, rc, &e, out, err);
+    }
+    const sr_index **parts = ns_malloc(r->n_parts * sizeof *parts);
+    if (!parts)
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_parts; i++)
+        parts[i] = &r->p[i].view;
+    ns_rc rc = sr_info_write_set(parts, r->n_parts, fmt, &r->text, &e);
+    ns_free(parts);
     return described(r, rc, &e, out, err);
 }
 

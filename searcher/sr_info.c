@@ -191,3 +191,57 @@ ns_rc sr_info_write(const sr_index *ix, sr_info_format fmt, ns_buf *out, ns_err 
     ns_free(kc);
     return rc;
 }
+
+/* The bytes of ix's files (the "total" line of its description). */
+static uint64_t file_bytes(const sr_index *ix)
+{
+    uint64_t total = 0;
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++)
+        if (k <= NS_FILE_KIND_COUNT || ix->f[k].base)
+            total += ix->f[k].size;
+    return total;
+}
+
+ns_rc sr_info_write_set(const sr_index *const *parts, size_t n, sr_info_format fmt, ns_buf *out,
+                        ns_err *err)
+{
+    const sr_index *x = parts[0];
+    uint64_t postings = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        postings += parts[i]->n_postings;
+        bytes += file_bytes(parts[i]);
+    }
+    ns_rc rc = NS_OK;
+    if (fmt == SR_INFO_JSON)
+        ns_buf_printf_s(&rc, out,
+                      "{\"set\":\"%016" PRIx64 "\",\"shards\":%u,\"shards_open\":%zu,"
+                      "\"documents\":%" PRIu64 ",\"read\":%" PRIu64 ",\"terms\":%" PRIu64
+                      ",\"tokens\":%" PRIu64 ",\"avgdl\":%.17g,\"postings\":%" PRIu64
+                      ",\"bytes\":%" PRIu64 ",\"indexes\":[",
+                      x->set_id, x->n_shards, n, x->set_live, x->n_input, x->set_terms,
+                      x->set_tokens, x->set_live ? x->avgdl : 0.0, postings, bytes);
+    else
+        ns_buf_printf_s(&rc, out,
+                      "set:            %016" PRIx64 ", %zu of %u shards\n"
+                      "documents:      %" PRIu64 " live, of %" PRIu64 " read\n"
+                      "terms:          %" PRIu64 "\n"
+                      "tokens:         %" PRIu64 "\n"
+                      "average length: %.2f words\n"
+                      "postings:       %" PRIu64 " (the shards given)\n"
+                      "bytes:          %" PRIu64 " (the shards given)\n",
+                      x->set_id, n, x->n_shards, x->set_live, x->n_input, x->set_terms,
+                      x->set_tokens, x->set_live ? x->avgdl : 0.0, postings, bytes);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (fmt != SR_INFO_JSON || i)
+            ns_buf_putc_s(&rc, out, fmt == SR_INFO_JSON ? ',' : '\n');
+        if (rc || (rc = sr_info_write(parts[i], fmt, out, err)))
+            break;
+        if (fmt == SR_INFO_JSON && out->len && out->data[out->len - 1] == '\n')
+            out->len--; /* one object per shard inside the array */
+    }
+    if (fmt == SR_INFO_JSON)
+        ns_buf_puts_s(&rc, out, "]}\n");
+    if (rc == NS_E_NOMEM)
+        ns_err_set(err, NS_E_NOMEM, "out of memory");
+    return rc;
+}

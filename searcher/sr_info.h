@@ -22,4 +22,16 @@ typedef enum { SR_INFO_TEXT, SR_INFO_JSON } sr_info_format;
  * damaged dictionary), NS_E_NOMEM; out holds nothing useful then. */
 ns_rc sr_info_write(const sr_index *ix, sr_info_format fmt, ns_buf *out, ns_err *err);
 
+/* Appends the description of the shards parts[0..n) of one merged set
+ * (n >= 1, by shard number; the caller checked that they are one set):
+ * the set's figures (its documents, terms, tokens and average length from
+ * `global`; postings and bytes summed over the shards given), then each
+ * shard's sr_info_write.  Text: a "set:" block, then each shard's block
+ * after a blank line; JSON: one object {"set", "shards", "shards_open",
+ * "documents", "read", "terms", "tokens", "avgdl", "postings", "bytes",
+ * "indexes": [each shard's object]} and a newline.  Errors as
+ * sr_info_write. */
+ns_rc sr_info_write_set(const sr_index *const *parts, size_t n, sr_info_format fmt, ns_buf *out,
+                        ns_err *err);
+
 #endif
