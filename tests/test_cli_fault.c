@@ -18,11 +18,17 @@
  *
  * A real full disk: a 4 MiB tmpfs (mounted in a private mount namespace, so
  * that nothing outlives the test; skipped where mounting is not allowed),
- * an old index on it, and a rebuild bigger than the file system. */
+ * an old index on it, and a rebuild bigger than the file system.
+ *
+ * nindex --merge-stats over two shards: every counted call failing in turn
+ * (ENOSPC), and a kill -9 just before every counted call (the shim's
+ * NS_FAULT_ERRNO=KILL): each shard whole, as before or as merged, and the
+ * next merge mends the set. */
 #define _GNU_SOURCE /* unshare, CLONE_NEWNS */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +276,230 @@ Test(cli_fault, a_full_disk_exits_4_naming_enospc_and_keeps_the_old_index, .time
     cr_assert_eq(umount2(mnt, MNT_DETACH), 0, "umount %s: %s", mnt, strerror(errno));
     free(big);
     free(mnt);
+}
+
+/* ---- nindex --merge-stats ---- */
+
+/* 1 when index directories a and b hold the same files of every kind
+ * (shard and global included; a kind absent from both is the same). */
+static int same_files(const char *a, const char *b)
+{
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++) {
+        const char *name = ns_file_name((ns_file_kind)k);
+        char *pa = tu_path(a, name), *pb = tu_path(b, name);
+        size_t la = 0, lb = 0;
+        char *x = tu_read_file(pa, &la), *y = tu_read_file(pb, &lb);
+        int same = (!x && !y) || (x && y && la == lb && memcmp(x, y, la) == 0);
+        free(x);
+        free(y);
+        free(pa);
+        free(pb);
+        if (!same)
+            return 0;
+    }
+    return 1;
+}
+
+/* dst (removed first) as a copy of index directory src's files. */
+static void copy_index(const char *src, const char *dst)
+{
+    tu_rmrf(dst);
+    cr_assert_eq(mkdir(dst, 0755), 0, "mkdir %s: %s", dst, strerror(errno));
+    for (int k = 1; k <= NS_FILE_KIND_MAX; k++) {
+        const char *name = ns_file_name((ns_file_kind)k);
+        char *ps = tu_path(src, name), *pd = tu_path(dst, name);
+        size_t n = 0;
+        char *d = tu_read_file(ps, &n);
+        if (d)
+            cr_assert_eq(tu_write_file(pd, d, n), 0);
+        free(d);
+        free(ps);
+        free(pd);
+    }
+}
+
+static tu_out run_argv(char **argv)
+{
+    tu_out o;
+    cr_assert_eq(tu_run(argv, NULL, 0, TIMEOUT_S, &o), 0);
+    return o;
+}
+
+/* nindex --merge-stats over dir/0 and dir/1 with the at-th counted call
+ * failing (0: none); *n_calls: the calls counted; *report (owned, may be
+ * NULL): the shim's line about the failure. */
+static tu_out merge_run_as(const char *dir, long at, const char *errname, long *n_calls,
+                          char **report)
+{
+    char rn[64], cn[64]; /* one pair per errname: the sweeps may run side by side */
+    snprintf(rn, sizeof rn, "merge-report-%s", errname);
+    snprintf(cn, sizeof cn, "merge-count-%s", errname);
+    char *rep = tu_path(NS_TEST_TMPDIR, rn);
+    char *cnt = tu_path(NS_TEST_TMPDIR, cn);
+    char *s0 = tu_path(dir, "0"), *s1 = tu_path(dir, "1");
+    unlink(rep);
+    unlink(cnt);
+    fault_env(at, errname, rep, cnt, 0);
+    char *argv[] = {NS_TEST_NINDEX, "-q", "--merge-stats", s0, s1, NULL};
+    tu_out o = run_argv(argv);
+    fault_env_clear();
+    char *c = tu_read_file(cnt, NULL); /* none when killed */
+    cr_assert(c || o.status == 128 + SIGKILL, "the shim was not loaded (%s): %s",
+              NS_TEST_FAULT_SO, o.err);
+    *n_calls = c ? atol(c) : 0;
+    free(c);
+    *report = tu_read_file(rep, NULL);
+    free(rep);
+    free(cnt);
+    free(s0);
+    free(s1);
+    return o;
+}
+
+/* The set's answers (nsearch -i DIR/0 -i DIR/1, TREC) in *out (owned);
+ * returns nsearch's status. */
+static int set_answers(const char *dir, const char *qfile, char **out)
+{
+    char *s0 = tu_path(dir, "0"), *s1 = tu_path(dir, "1");
+    char *argv[] = {NS_TEST_NSEARCH, "-i", s0, "-i", s1, "--queries", (char *)qfile,
+                    "--format", "trec", NULL};
+    tu_out o = run_argv(argv);
+    int st = o.status;
+    *out = o.out;
+    o.out = NULL;
+    if (st != 0 && st != 1)
+        cr_assert(strstr(o.err, "merge"), "a set refused without saying to merge: %s", o.err);
+    tu_out_free(&o);
+    free(s0);
+    free(s1);
+    return st;
+}
+
+/* Every counted call of a merge of two shards fails in turn (errname
+ * ENOSPC: exit 4 naming the file and the errno, and no temporary left), or
+ * the merge is killed (KILL: SIGKILL just before that call); each shard is
+ * then whole, either as before (not merged) or as the merge makes it; the
+ * set either answers as the merged set or is refused with a message saying
+ * to merge; and the next merge completes as one without failures and
+ * leaves no temporary. */
+static void merge_sweep(const char *errname)
+{
+    int killing = !strcmp(errname, "KILL");
+    char tag[32];
+    snprintf(tag, sizeof tag, "merge-%s", errname);
+    char *dir = tu_tmpdir(tag);
+    char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
+    cr_assert_gt(tu_gen_corpus(corpus, "m", 300, 13, "zebrafault"), 0);
+    cr_assert_eq(tu_write_file(qfile, "1\tzebrafault\n2\tArticle Five\n", 28), 0);
+    char *base = tu_path(dir, "base"), *ref = tu_path(dir, "ref"), *work = tu_path(dir, "work");
+    cr_assert_eq(mkdir(base, 0755), 0);
+    for (int i = 0; i < 2; i++) {
+        char spec[8], name[2] = {(char)('0' + i), 0};
+        snprintf(spec, sizeof spec, "%d/2", i);
+        char *out = tu_path(base, name);
+        char *argv[] = {NS_TEST_NINDEX, "-q", "--shard", spec, "-o", out, corpus, NULL};
+        tu_out o = run_argv(argv);
+        cr_assert_eq(o.status, 0, "nindex --shard %s: %s", spec, o.err);
+        tu_out_free(&o);
+        free(out);
+    }
+    /* the reference: the merge without failures, counting the calls */
+    cr_assert_eq(mkdir(ref, 0755), 0);
+    cr_assert_eq(mkdir(work, 0755), 0);
+    char *b[2] = {tu_path(base, "0"), tu_path(base, "1")};
+    char *r[2] = {tu_path(ref, "0"), tu_path(ref, "1")};
+    char *w[2] = {tu_path(work, "0"), tu_path(work, "1")};
+    for (int i = 0; i < 2; i++)
+        copy_index(b[i], r[i]);
+    long n = 0;
+    char *rep = NULL;
+    tu_out o = merge_run_as(ref, 0, errname, &n, &rep);
+    cr_assert_eq(o.status, 0, "a merge without failures failed: %s", o.err);
+    cr_assert_null(rep);
+    tu_out_free(&o);
+    cr_assert_gt(n, 10, "too few calls counted (%ld)", n);
+    char *want = NULL;
+    cr_assert_eq(set_answers(ref, qfile, &want), 0);
+    unsigned merged_some = 0, merged_none = 0;
+    for (long k = 1; k <= n + 1; k++) {
+        for (int i = 0; i < 2; i++)
+            copy_index(b[i], w[i]);
+        long nk = 0;
+        o = merge_run_as(work, k, errname, &nk, &rep);
+        if (k == n + 1) {
+            cr_assert_eq(o.status, 0, "k=%ld: %s", k, o.err);
+            cr_assert_null(rep, "there are more than %ld points", n);
+            tu_out_free(&o);
+            break;
+        }
+        cr_assert_not_null(rep, "point %ld of %ld was not reached: %s", k, n, o.err);
+        char op[32], path[4096];
+        int e = 0;
+        cr_assert_eq(sscanf(rep, "%31[^\t]\t%4095[^\t]\t%d", op, path, &e), 3, "report '%s'", rep);
+        if (killing) {
+            cr_assert_eq(o.status, 128 + SIGKILL, "at %ld (%s): status %d: %s", k, rep, o.status,
+                         o.err);
+        } else {
+            cr_assert_eq(o.status, 4, "at %ld (%s): status %d: %s", k, rep, o.status, o.err);
+            cr_assert(strstr(o.err, path), "at %ld (%s): the message does not name '%s': %s", k,
+                      rep, path, o.err);
+            cr_assert(strstr(o.err, strerror(ENOSPC)), "at %ld (%s): %s", k, rep, o.err);
+            cr_assert_eq(tu_count_entries(work, ".0.tmp-") + tu_count_entries(work, ".1.tmp-"), 0,
+                         "at %ld (%s): the failed merge left a temporary", k, rep);
+        }
+        int done = 0;
+        for (int i = 0; i < 2; i++) {
+            int as_before = same_files(w[i], b[i]), as_merged = same_files(w[i], r[i]);
+            cr_assert(as_before || as_merged,
+                      "at %ld (%s): shard %d is neither as before nor as merged", k, rep, i);
+            done += as_merged;
+        }
+        merged_some += done == 1;
+        merged_none += done == 0;
+        char *got = NULL;
+        int st = set_answers(work, qfile, &got);
+        if (st == 0)
+            cr_assert_str_eq(got, want, "at %ld (%s): the set answers otherwise", k, rep);
+        else
+            cr_assert(done < 2, "at %ld (%s): a merged set refused (%d)", k, rep, st);
+        free(got);
+        free(rep);
+        tu_out_free(&o);
+        /* the next merge mends it, and leaves no temporary */
+        o = merge_run_as(work, 0, errname, &nk, &rep);
+        cr_assert_eq(o.status, 0, "at %ld: merging again: %s", k, o.err);
+        tu_out_free(&o);
+        for (int i = 0; i < 2; i++)
+            cr_assert(same_files(w[i], r[i]), "at %ld: merging again: shard %d differs", k, i);
+        cr_assert_eq(tu_count_entries(work, ".0.tmp-") + tu_count_entries(work, ".1.tmp-"), 0,
+                     "at %ld: temporaries left", k);
+    }
+    /* a failure between the two shards' installations was met */
+    cr_assert_gt(merged_some, 0, "no failure point left one shard merged and not the other");
+    cr_assert_gt(merged_none, 0);
+    fprintf(stderr, "cli_fault: merge %s points: %ld (%u with one shard merged)\n", errname, n,
+            merged_some);
+    free(want);
+    for (int i = 0; i < 2; i++) {
+        free(b[i]);
+        free(r[i]);
+        free(w[i]);
+    }
+    free(base);
+    free(ref);
+    free(work);
+    free(corpus);
+    free(qfile);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+Test(cli_fault, every_failing_call_of_a_merge_leaves_each_shard_whole, .timeout = 900)
+{
+    merge_sweep("ENOSPC");
+}
+
+Test(cli_fault, a_merge_killed_at_every_call_leaves_each_shard_whole, .timeout = 900)
+{
+    merge_sweep("KILL");
 }

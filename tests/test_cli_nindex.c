@@ -930,6 +930,24 @@ static pid_t spawn_nindex(const char *const *argv, const char *err_path)
     return pid;
 }
 
+/* The lock file's text (owned) once a build has written its pid and a
+ * newline into it; NULL after 10 s without. */
+static char *wait_for_lock(const char *lock)
+{
+    char *pid_text = NULL;
+    for (int i = 0; i < 2000 && !pid_text; i++) {
+        size_t n;
+        pid_text = tu_read_file(lock, &n);
+        if (pid_text && (n == 0 || pid_text[n - 1] != '\n')) {
+            free(pid_text);
+            pid_text = NULL;
+        }
+        if (!pid_text)
+            usleep(5000);
+    }
+    return pid_text;
+}
+
 static int wait_status(pid_t pid)
 {
     int st;
@@ -947,17 +965,7 @@ Test(cli_nindex, a_second_build_of_the_same_index_fails_naming_the_first, .timeo
     /* the first build blocks reading the FIFO, holding the lock */
     const char *argv1[] = {"nindex", "-q", "-o", idx, fifo, NULL};
     pid_t first = spawn_nindex(argv1, err1);
-    char *pid_text = NULL;
-    for (int i = 0; i < 2000 && !pid_text; i++) {
-        size_t n;
-        pid_text = tu_read_file(lock, &n);
-        if (pid_text && (n == 0 || pid_text[n - 1] != '\n')) {
-            free(pid_text);
-            pid_text = NULL;
-        }
-        if (!pid_text)
-            usleep(5000);
-    }
+    char *pid_text = wait_for_lock(lock);
     cr_assert_not_null(pid_text, "the first build never took the lock");
     cr_assert_eq(strtol(pid_text, NULL, 10), (long)first);
     tu_out o = NINDEX("-o", idx, NS_TEST_SRCDIR "/corpus");
@@ -1000,6 +1008,72 @@ Test(cli_nindex, a_second_build_of_the_same_index_fails_naming_the_first, .timeo
     free(err1);
     free(fifo);
     free(idx);
+    free(dir);
+}
+
+/* --merge-stats while a build of one of its shards holds that shard's lock:
+ * exit 5 naming the build, the locked shard untouched; once the build is
+ * done, merging again makes a set that searches. */
+Test(cli_nindex, a_merge_of_a_shard_being_built_fails_naming_the_build, .timeout = 60)
+{
+    char *dir = tu_tmpdir("merge_lock");
+    char *s0 = tu_path(dir, "s0"), *s1 = tu_path(dir, "s1");
+    char *fifo = tu_path(dir, "input.jsonl"), *err1 = tu_path(dir, "err1");
+    char *lock = tu_path(dir, ".s1.lock");
+    tu_out o = NINDEX("-q", "--shard", "0/2", "-o", s0, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NINDEX("-q", "--shard", "1/2", "-o", s1, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    char *before = tu_read_file(lock, NULL);
+    cr_assert_null(before);
+    char *p1 = tu_path(s1, "postings");
+    size_t n1 = 0;
+    char *postings1 = tu_read_file(p1, &n1);
+    cr_assert_not_null(postings1);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    /* a rebuild of shard 1 blocks reading the FIFO, holding its lock */
+    const char *argv1[] = {"nindex", "-q", "--shard", "1/2", "-o", s1, fifo, NULL};
+    pid_t first = spawn_nindex(argv1, err1);
+    char *pid_text = wait_for_lock(lock);
+    cr_assert_not_null(pid_text, "the build never took the lock");
+    o = NINDEX("-q", "--merge-stats", s0, s1);
+    cr_assert_eq(o.status, 5, "status %d, stderr: %s", o.status, o.err);
+    char want[128];
+    snprintf(want, sizeof want, "another nindex (pid %ld)", (long)first);
+    cr_assert(strstr(o.err, want), "stderr: %s", o.err);
+    tu_out_free(&o);
+    size_t n = 0;
+    char *now = tu_read_file(p1, &n);
+    cr_assert(now && n == n1 && !memcmp(now, postings1, n), "the locked shard was changed");
+    free(now);
+    /* the build ends (of other input: the set must be rebuilt), then the
+     * shards of one input merge and search */
+    FILE *w = fopen(fifo, "w");
+    cr_assert_not_null(w);
+    fputs("{\"id\":\"fifo\",\"body\":\"first build\"}\n", w);
+    fclose(w);
+    cr_assert_eq(wait_status(first), 0);
+    o = NINDEX("-q", "--shard", "1/2", "-o", s1, NS_TEST_SRCDIR "/corpus");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NINDEX("-q", "--merge-stats", s0, s1);
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    tu_out_free(&o);
+    o = NSEARCH("-i", s0, "-i", s1, "--format", "trec", "Article Five");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(strstr(o.out, "000_599a60e16b94297e.txt"), "stdout: %s", o.out);
+    tu_out_free(&o);
+    cr_assert_eq(count_entries(dir, ".s"), 0, "a temporary or lock was left");
+    free(postings1);
+    free(p1);
+    free(pid_text);
+    free(lock);
+    free(err1);
+    free(fifo);
+    free(s0);
+    free(s1);
     free(dir);
 }
 

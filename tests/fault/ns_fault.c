@@ -14,7 +14,9 @@
  *   NS_FAULT_AT=N          the N-th counted call (from 1) fails; unset or 0:
  *                          nothing fails, the calls are only counted
  *   NS_FAULT_ERRNO=E       its errno: ENOSPC (default), EIO, EDQUOT, EROFS or
- *                          a number
+ *                          a number; or KILL: the process gets SIGKILL just
+ *                          before the call is made (a kill -9 at that
+ *                          exact moment: the report is written first)
  *   NS_FAULT_COUNT_FILE=F  at exit, the number of counted calls is written
  *                          to F
  *   NS_FAULT_REPORT=F      when the call fails, "op<TAB>path<TAB>errno\n" is
@@ -44,6 +46,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -60,6 +63,7 @@
 static atomic_long n_calls;
 static long fail_at = -1; /* -1: environment not read yet; 0: never */
 static int fail_errno = ENOSPC;
+static int kill_instead; /* NS_FAULT_ERRNO=KILL */
 static long delay_us, open_delay_us;
 
 /* The next definition of name after this library (libc, or ASan's). */
@@ -86,6 +90,8 @@ static void read_env(void)
             fail_errno = EDQUOT;
         else if (!strcmp(e, "EROFS"))
             fail_errno = EROFS;
+        else if (!strcmp(e, "KILL"))
+            kill_instead = 1;
         else if (atoi(e) > 0)
             fail_errno = atoi(e);
     }
@@ -177,8 +183,10 @@ static int hit(const char *op, int fd, const char *path)
     }
     if (n != fail_at)
         return 0;
-    FMT(line, sizeof line, "%s\t%s\t%d\n", op, p, fail_errno);
+    FMT(line, sizeof line, "%s\t%s\t%d\n", op, p, kill_instead ? SIGKILL : fail_errno);
     put_file("NS_FAULT_REPORT", line, 0);
+    if (kill_instead)
+        raise(SIGKILL);
     errno = fail_errno;
     return 1;
 }
