@@ -27,7 +27,8 @@ enum { OPT_LISTEN = 256, OPT_THREADS, OPT_MAX_CONN, OPT_MAX_QUEUE, OPT_TIMEOUT, 
        OPT_MAX_URL };
 
 static const cli_opt options[] = {
-    {"index", 'i', "DIR", 'i', "index directory (default: $NSEARCH_INDEX, else 'index')"},
+    {"index", 'i', "DIR", 'i',
+     "index directory (default: $NSEARCH_INDEX, else 'index');\nrepeat for every shard of a set"},
     {"listen", 0, "ADDR:PORT", OPT_LISTEN,
      "address to listen on (default 127.0.0.1:7700; [::1]:7700\nfor IPv6; port 0: any free "
      "port); another interface\nonly when given (0.0.0.0:7700: every IPv4 one)"},
@@ -62,7 +63,8 @@ static const cli_opt options[] = {
 static const char synopsis[] = "Usage: nsearch serve [OPTION]...\n";
 
 static const char intro[] =
-    "Answer searches of one index over HTTP: a JSON API and a search page.\n"
+    "Answer searches of one index, or of the shards of a set (-i S0 -i S1 ...),\n"
+    "over HTTP: a JSON API and a search page.\n"
     "\n"
     "  GET  /search?q=QUERY&k=10&offset=0&all=0&expand=0&explain=0&literal=0\n"
     "               &snippets=1&fields=NAME,...&total_limit=1000\n"
@@ -91,7 +93,8 @@ static const cli_prog prog = {PROG, synopsis, intro, options, sizeof options / s
                               24, outro, exits, sizeof exits / sizeof *exits};
 
 typedef struct serve_cfg {
-    const char *dir;
+    const char **dirs; /* owned array, borrowed strings: every -i, n_dirs */
+    size_t n_dirs;
     const char *listen;
     srv_http_opts http;
     srv_limits limits;
@@ -127,7 +130,7 @@ static const num_opt num_opts[] = {
 static int apply(int c, serve_cfg *cfg)
 {
     switch (c) {
-    case 'i': cfg->dir = optarg; return -1;
+    case 'i': cfg->dirs[cfg->n_dirs++] = optarg; return -1;
     case OPT_LISTEN: cfg->listen = optarg; return -1;
     case OPT_CORS: cfg->cors = optarg; return -1;
     case OPT_LOG_QUERIES: cfg->http.log_queries = 1; return -1;
@@ -232,7 +235,7 @@ static int run(const serve_cfg *cfg)
         return fd == -2 ? CLI_EXIT_USAGE : CLI_EXIT_IO;
     srv_pool *pool = NULL;
     nsearch_error err = {0};
-    if (srv_pool_open(cfg->dir, &pool, &err)) {
+    if (srv_pool_open(cfg->dirs, cfg->n_dirs, &pool, &err)) {
         fprintf(stderr, PROG ": %s\n", err.message);
         close(fd);
         return cli_exit_for(err.rc);
@@ -248,8 +251,15 @@ static int run(const serve_cfg *cfg)
         srv_pool_free(pool);
         return CLI_EXIT_IO;
     }
-    char *shown = cli_safe(cfg->dir, strlen(cfg->dir), NSEARCH_ESCAPE_NAME);
-    fprintf(stderr, "nsearch: serving '%s' on %s\n", shown ? shown : cfg->dir, url);
+    /* what the messages name: the index, or the set's first shard and how
+     * many more */
+    char *first = cli_safe(cfg->dirs[0], strlen(cfg->dirs[0]), NSEARCH_ESCAPE_NAME);
+    char more[64] = "";
+    if (cfg->n_dirs > 1)
+        snprintf(more, sizeof more, " and %zu more shard%s", cfg->n_dirs - 1,
+                 cfg->n_dirs == 2 ? "" : "s");
+    const char *shown = first ? first : "?";
+    fprintf(stderr, "nsearch: serving '%s'%s on %s\n", shown, more, url);
     for (;;) {
         unsigned ms = cfg->reload_ms ? cfg->reload_ms : 3600000;
         struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -262,32 +272,35 @@ static int run(const serve_cfg *cfg)
         switch (srv_pool_reload(pool, sig == SIGHUP, &e)) {
         case SRV_RELOAD_SAME: break;
         case SRV_RELOAD_OPENED:
-            fprintf(stderr, "nsearch: serving the index now in '%s' (generation %llu)\n",
-                    shown ? shown : cfg->dir, (unsigned long long)srv_pool_generation(pool));
+            fprintf(stderr, "nsearch: serving the index now in '%s'%s (generation %llu)\n", shown,
+                    more, (unsigned long long)srv_pool_generation(pool));
             break;
         case SRV_RELOAD_FAILED:
-            fprintf(stderr, "nsearch: cannot open the index now in '%s': %s; still serving "
+            fprintf(stderr, "nsearch: cannot open the index now in '%s'%s: %s; still serving "
                             "generation %llu\n",
-                    shown ? shown : cfg->dir, e.message,
-                    (unsigned long long)srv_pool_generation(pool));
+                    shown, more, e.message, (unsigned long long)srv_pool_generation(pool));
             break;
         }
     }
     fprintf(stderr, "nsearch: stopping: %u requests in progress\n", srv_http_in_flight(h));
     srv_http_stop(h, 10000);
     srv_pool_free(pool);
-    nsearch_free(shown);
+    nsearch_free(first);
     return CLI_EXIT_OK;
 }
 
 int serve_main(int argc, char **argv)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    serve_cfg cfg = {getenv("NSEARCH_INDEX"), "127.0.0.1:7700",
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    if (!dirs) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return CLI_EXIT_IO;
+    }
+    serve_cfg cfg = {dirs, 0, "127.0.0.1:7700",
                      {-1, cpus > 0 && cpus <= 256 ? (unsigned)cpus : 1, 256, 64, 10, 16384, 1, 0},
                      {4096, 100, 10000, 65536}, 1000, NULL};
-    if (!cfg.dir || !*cfg.dir)
-        cfg.dir = "index";
+    const char *dflt = getenv("NSEARCH_INDEX");
     struct option lopts[sizeof options / sizeof *options + 1];
     char shortopts[3 * (sizeof options / sizeof *options) + 3];
     cli_getopt_table(&prog, lopts, ":", shortopts);
@@ -300,10 +313,19 @@ int serve_main(int argc, char **argv)
                            argv[optind - 1]);
         else
             st = apply(c, &cfg);
-        if (st >= 0)
+        if (st >= 0) {
+            free(dirs);
             return cli_close_stdout("nsearch", st);
+        }
     }
-    if (optind < argc)
-        return cli_usage(PROG, "unexpected argument '%s'", argv[optind]);
-    return cli_close_stdout("nsearch", run(&cfg));
+    int st;
+    if (optind < argc) {
+        st = cli_usage(PROG, "unexpected argument '%s'", argv[optind]);
+    } else {
+        if (!cfg.n_dirs)
+            dirs[cfg.n_dirs++] = dflt && *dflt ? dflt : "index";
+        st = cli_close_stdout("nsearch", run(&cfg));
+    }
+    free(dirs);
+    return st;
 }

@@ -16,13 +16,14 @@ struct srv_gen {
     size_t refs;           /* leases out, + 1 while it is the newest */
     uint64_t number;
     time_t opened, built;
-    dev_t dev;
-    ino_t ino;
+    dev_t *dev;            /* owned, n_dirs: each directory's identity */
+    ino_t *ino;
 };
 
 struct srv_pool {
     pthread_mutex_t mu;
-    char *dir;
+    char **dirs;           /* owned, n_dirs */
+    size_t n_dirs;
     srv_gen *cur;
     int reloading; /* a reload is opening the next generation (outside mu) */
 };
@@ -45,56 +46,71 @@ static void gen_free(srv_gen *g)
         nsearch_reader_free(g->idle[i]);
     free(g->idle);
     nsearch_index_close(g->ix);
+    free(g->dev);
+    free(g->ino);
     free(g);
 }
 
-/* Opens dir as generation number; its identity is taken before it is
- * opened, so that a swap between the two is seen by the next reload. */
-static nsearch_rc gen_open(const char *dir, uint64_t number, srv_gen **out, nsearch_error *err)
+/* Opens the pool's directories as generation number; their identities
+ * are taken before they are opened, so that a swap between the two is seen
+ * by the next reload. */
+static nsearch_rc gen_open(const srv_pool *p, uint64_t number, srv_gen **out, nsearch_error *err)
 {
-    struct stat st, meta;
-    if (stat(dir, &st) != 0)
-        memset(&st, 0, sizeof st);
-    /* nindex writes meta when it builds the index: its time is the build's */
-    char *meta_path = malloc(strlen(dir) + 6);
-    if (meta_path)
-        sprintf(meta_path, "%s/meta", dir);
-    if (!meta_path || stat(meta_path, &meta) != 0)
-        memset(&meta, 0, sizeof meta);
-    free(meta_path);
     srv_gen *g = calloc(1, sizeof *g);
-    if (!g)
+    if (!g || !(g->dev = calloc(p->n_dirs, sizeof *g->dev)) ||
+        !(g->ino = calloc(p->n_dirs, sizeof *g->ino))) {
+        gen_free(g);
         return nomem(err);
-    nsearch_rc rc = nsearch_index_open(dir, &g->ix, err);
+    }
+    for (size_t i = 0; i < p->n_dirs; i++) {
+        struct stat st, meta;
+        if (stat(p->dirs[i], &st) != 0)
+            memset(&st, 0, sizeof st);
+        g->dev[i] = st.st_dev;
+        g->ino[i] = st.st_ino;
+        /* nindex writes meta when it builds the index: its time is the
+         * build's (a set's: the newest shard's) */
+        char *meta_path = malloc(strlen(p->dirs[i]) + 6);
+        if (meta_path)
+            sprintf(meta_path, "%s/meta", p->dirs[i]);
+        if (meta_path && stat(meta_path, &meta) == 0 && meta.st_mtime > g->built)
+            g->built = meta.st_mtime;
+        free(meta_path);
+    }
+    nsearch_rc rc = nsearch_index_open_set((const char *const *)p->dirs, p->n_dirs, &g->ix, err);
     if (rc) {
-        free(g);
+        gen_free(g);
         return rc;
     }
     g->refs = 1;
     g->number = number;
     g->opened = time(NULL);
-    g->built = meta.st_mtime;
-    g->dev = st.st_dev;
-    g->ino = st.st_ino;
     *out = g;
     return NSEARCH_OK;
 }
 
-nsearch_rc srv_pool_open(const char *dir, srv_pool **out, nsearch_error *err)
+nsearch_rc srv_pool_open(const char *const *dirs, size_t n, srv_pool **out, nsearch_error *err)
 {
     srv_pool *p = calloc(1, sizeof *p);
-    char *d = strdup(dir);
-    nsearch_rc rc = NSEARCH_E_NOMEM;
-    if (p && d && pthread_mutex_init(&p->mu, NULL) == 0) {
-        p->dir = d;
-        if ((rc = gen_open(dir, 1, &p->cur, err)) == NSEARCH_OK) {
-            *out = p;
-            return NSEARCH_OK;
-        }
-        pthread_mutex_destroy(&p->mu);
-    } else
+    if (!p || !(p->dirs = calloc(n, sizeof *p->dirs))) {
+        free(p);
+        return nomem(err);
+    }
+    nsearch_rc rc = NSEARCH_OK;
+    for (size_t i = 0; i < n && !rc; i++, p->n_dirs++)
+        if (!(p->dirs[i] = strdup(dirs[i])))
+            rc = nomem(err);
+    if (!rc && pthread_mutex_init(&p->mu, NULL) != 0)
         rc = nomem(err);
-    free(d);
+    else if (!rc && (rc = gen_open(p, 1, &p->cur, err)) != NSEARCH_OK)
+        pthread_mutex_destroy(&p->mu);
+    if (!rc) {
+        *out = p;
+        return NSEARCH_OK;
+    }
+    for (size_t i = 0; i < p->n_dirs; i++)
+        free(p->dirs[i]);
+    free(p->dirs);
     free(p);
     return rc;
 }
@@ -105,7 +121,9 @@ void srv_pool_free(srv_pool *p)
         return;
     gen_free(p->cur);
     pthread_mutex_destroy(&p->mu);
-    free(p->dir);
+    for (size_t i = 0; i < p->n_dirs; i++)
+        free(p->dirs[i]);
+    free(p->dirs);
     free(p);
 }
 
@@ -156,12 +174,32 @@ void srv_pool_release(srv_pool *p, srv_lease *l)
 
 srv_reload srv_pool_reload(srv_pool *p, int force, nsearch_error *err)
 {
-    struct stat st;
-    int present = stat(p->dir, &st) == 0;
+    dev_t *dev = calloc(p->n_dirs, sizeof *dev);
+    ino_t *ino = calloc(p->n_dirs, sizeof *ino);
+    if (!dev || !ino) {
+        free(dev);
+        free(ino);
+        nomem(err);
+        return SRV_RELOAD_FAILED;
+    }
+    int present = 1;
+    for (size_t i = 0; i < p->n_dirs; i++) {
+        struct stat st;
+        if (stat(p->dirs[i], &st) != 0) {
+            present = 0;
+            break;
+        }
+        dev[i] = st.st_dev;
+        ino[i] = st.st_ino;
+    }
     pthread_mutex_lock(&p->mu);
-    int same = !present || (st.st_dev == p->cur->dev && st.st_ino == p->cur->ino);
-    if (p->reloading || (same && !force)) {
+    int same = 1;
+    for (size_t i = 0; present && i < p->n_dirs; i++)
+        same &= dev[i] == p->cur->dev[i] && ino[i] == p->cur->ino[i];
+    if (p->reloading || ((!present || same) && !force)) {
         pthread_mutex_unlock(&p->mu);
+        free(dev);
+        free(ino);
         return SRV_RELOAD_SAME;
     }
     p->reloading = 1;
@@ -169,7 +207,7 @@ srv_reload srv_pool_reload(srv_pool *p, int force, nsearch_error *err)
     pthread_mutex_unlock(&p->mu);
 
     srv_gen *g = NULL;
-    nsearch_rc rc = gen_open(p->dir, number, &g, err);
+    nsearch_rc rc = gen_open(p, number, &g, err);
 
     srv_gen *old = NULL;
     pthread_mutex_lock(&p->mu);
@@ -180,12 +218,14 @@ srv_reload srv_pool_reload(srv_pool *p, int force, nsearch_error *err)
         if (--old->refs != 0)
             old = NULL; /* its last lease closes it */
     } else if (present) {
-        /* not again at every check: only when the directory changes again */
-        p->cur->dev = st.st_dev;
-        p->cur->ino = st.st_ino;
+        /* not again at every check: only when a directory changes again */
+        memcpy(p->cur->dev, dev, p->n_dirs * sizeof *dev);
+        memcpy(p->cur->ino, ino, p->n_dirs * sizeof *ino);
     }
     pthread_mutex_unlock(&p->mu);
     gen_free(old);
+    free(dev);
+    free(ino);
     return rc == NSEARCH_OK ? SRV_RELOAD_OPENED : SRV_RELOAD_FAILED;
 }
 

@@ -1,10 +1,12 @@
 /* srv_pool: the index `nsearch serve` answers from, and its readers.
  *
- * The served directory is opened as a generation: one nsearch_index and
- * the nsearch_readers made from it, lent to requests one at a time.  When
- * nindex swaps a new index into the directory (a new directory inode, see
- * FORMAT.md "The directory"), srv_pool_reload opens it as the next
- * generation; requests already running finish on the old one, which is
+ * The served directory, or the shards of a set (nsearch_index_open_set),
+ * is opened as a generation: one nsearch_index and the nsearch_readers made
+ * from it, lent to requests one at a time.  When nindex swaps a new index
+ * into a directory (a new directory inode, see FORMAT.md "The directory"),
+ * srv_pool_reload opens them all as the next generation; a set caught half
+ * rebuilt or half merged is refused by nsearch_index_open_set and the old
+ * generation serves on until the set is whole again; requests already running finish on the old one, which is
  * closed when the last of them gives its reader back.  No request waits
  * for a reload and none fails because of one.
  *
@@ -33,9 +35,10 @@ typedef struct srv_lease {
                                 unknown) */
 } srv_lease;
 
-/* Opens the index dir (copied) as generation 1.  Errors: those of
- * nsearch_index_open.  Returns: owned *out, free with srv_pool_free. */
-nsearch_rc srv_pool_open(const char *dir, srv_pool **out, nsearch_error *err);
+/* Opens the index dirs[0] (n 1), or the set of shards dirs[0..n) (n > 1),
+ * as generation 1; the names are copied.  Errors: those of
+ * nsearch_index_open_set.  Returns: owned *out, free with srv_pool_free. */
+nsearch_rc srv_pool_open(const char *const *dirs, size_t n, srv_pool **out, nsearch_error *err);
 
 /* Closes every generation; no lease may be outstanding.  Accepts NULL. */
 void srv_pool_free(srv_pool *p);
@@ -56,7 +59,7 @@ typedef enum srv_reload {
                               be opened: err says why; the old one serves on */
 } srv_reload;
 
-/* Opens the directory again when it is no longer the directory of the
+/* Opens the directories again when one is no longer the directory of the
  * newest generation (another device or inode: nindex swapped a new index
  * in), or always when force.  A directory that is absent for now (between
  * the two renames of a file system without RENAME_EXCHANGE) is SAME.

@@ -730,6 +730,91 @@ Test(cli_serve, a_rebuilt_index_is_served_and_no_request_fails, .timeout = 120)
     teardown(&s);
 }
 
+/* A set of shards (nindex --shard, --merge-stats) served: the hits are the
+ * single index's (the CLI's over it), /doc and /health answer for the set,
+ * and a rebuild of one shard (not merged yet: the set is refused) keeps the
+ * old generation serving until the merge makes the set whole again. */
+static void build_shard(const char *corpus, const char *spec, const char *out)
+{
+    tu_out o = NINDEX("-q", "--field", "topics", "--shard", spec, "-o", out, corpus);
+    cr_assert_eq(o.status, 0, "nindex --shard %s: %s", spec, o.err);
+    tu_out_free(&o);
+}
+
+static void merge_shards(const char *s0, const char *s1)
+{
+    tu_out o = NINDEX("-q", "--merge-stats", s0, s1);
+    cr_assert_eq(o.status, 0, "nindex --merge-stats: %s", o.err);
+    tu_out_free(&o);
+}
+
+Test(cli_serve, a_set_of_shards_is_served_as_its_single_index, .timeout = 120)
+{
+    server s;
+    memset(&s, 0, sizeof s);
+    s.work = tu_tmpdir("serve_set");
+    s.corpus = tu_path(s.work, "c.jsonl");
+    s.log = tu_path(s.work, "serve.log");
+    char *single = tu_path(s.work, "single"), *s1 = tu_path(s.work, "s1");
+    s.index = tu_path(s.work, "s0");
+    write_corpus(s.corpus, 0);
+    tu_out o = NINDEX("-q", "--field", "topics", "-o", single, s.corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    build_shard(s.corpus, "0/2", s.index);
+    build_shard(s.corpus, "1/2", s1);
+    merge_shards(s.index, s1);
+    server_start(&s, (const char *const[]){"-i", s1, NULL});
+    char *log = tu_read_file(s.log, NULL);
+    cr_expect(strstr(log, "and 1 more shard on http://"), "%s", log);
+    free(log);
+    server as_single = s; /* the CLI's side of the comparison */
+    as_single.index = single;
+    resp r = get(s.port, "/search?q=oil&k=12");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "\"total\":15,"), "%s", r.body);
+    expect_hits_as_cli(&as_single, r.body, (const char *const[]){"-k", "12", "oil", NULL});
+    resp_free(&r);
+    r = get(s.port, "/search?q=oil+prices%20rise&all=1&explain=true&snippets=0&k=4&offset=2");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    expect_hits_as_cli(&as_single, r.body,
+                       (const char *const[]){"-k", "4", "--offset", "2", "--all", "--explain",
+                                             "--no-snippets", "oil prices rise", NULL});
+    resp_free(&r);
+    r = get(s.port, "/health");
+    cr_expect(strstr(r.body, "\"documents\":32,"), "%s", r.body);
+    resp_free(&r);
+    r = get(s.port, "/doc/d07");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "Title 7 oil"), "%s", r.body);
+    resp_free(&r);
+    /* shard 1 rebuilt from more documents, not merged: refused, the old
+     * set serves on */
+    write_corpus(s.corpus, 3);
+    build_shard(s.corpus, "1/2", s1);
+    usleep(400000);
+    cr_expect_eq(generation(s.port), 1, "a set with a shard not merged replaced the good one");
+    log = tu_read_file(s.log, NULL);
+    cr_expect(strstr(log, "cannot open the index now in"), "%s", log);
+    free(log);
+    r = get(s.port, "/health");
+    cr_expect(strstr(r.body, "\"documents\":32,"), "%s", r.body);
+    resp_free(&r);
+    /* shard 0 of the new input, the merge: the new set is served */
+    build_shard(s.corpus, "0/2", s.index);
+    merge_shards(s.index, s1);
+    uint64_t g = 0;
+    for (int w = 0; w < 200 && (g = generation(s.port)) < 2; w++)
+        usleep(20000);
+    cr_expect_geq(g, 2, "the merged set was not served");
+    r = get(s.port, "/health");
+    cr_expect(strstr(r.body, "\"documents\":35,"), "%s", r.body);
+    resp_free(&r);
+    free(single);
+    free(s1);
+    teardown(&s);
+}
+
 Test(cli_serve, startup_errors_have_their_exit_status, .timeout = 60)
 {
     char *w = tu_tmpdir("serve_start");
