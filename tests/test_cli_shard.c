@@ -334,6 +334,46 @@ static char *fb_stats_lines(const char *err)
 /* The single index's output of each case, which must have something to
  * compare: hits, or --like's "nothing to search for" (once at least), and
  * feedback terms. */
+/* Adds the first pass's work of each --stats feedback line of err to
+ * work[2 x line] (postings decoded, documents scored); the lines into *n. */
+#define FB_MAX_LINES 256
+static void fb_work_add(const char *err, unsigned long long *work, size_t *n)
+{
+    size_t i = 0;
+    for (const char *l = err; (l = strstr(l, "feedback: docs=")) != NULL; l++, i++) {
+        unsigned long long pd, ds;
+        const char *w = strstr(l, " postings_decoded=");
+        cr_assert(w && sscanf(w, " postings_decoded=%llu docs_scored=%llu", &pd, &ds) == 2, "%s",
+                  l);
+        cr_assert_lt(i, FB_MAX_LINES);
+        work[2 * i] += pd;
+        work[2 * i + 1] += ds;
+    }
+    *n = i;
+}
+
+/* The set's first pass does each shard's work, as the shard searched alone
+ * does it: the feedback work --stats reports is their sum. */
+static void fb_work_is_the_sum(const char *const *argv, const char *set_err, char **set,
+                               unsigned n)
+{
+    static unsigned long long want[2 * FB_MAX_LINES], got[2 * FB_MAX_LINES];
+    memset(want, 0, sizeof want);
+    memset(got, 0, sizeof got);
+    size_t lines, l;
+    fb_work_add(set_err, got, &lines);
+    for (unsigned i = 0; i < n; i++) {
+        tu_out one = search(&set[i], 1, argv);
+        cr_assert_eq(one.status, 0, "%s", one.err);
+        fb_work_add(one.err, want, &l);
+        cr_assert_eq(l, lines);
+        tu_out_free(&one);
+    }
+    for (size_t i = 0; i < 2 * lines; i++)
+        cr_assert_eq(got[i], want[i], "%u shards, query %zu: the feedback work is %llu, the "
+                     "shards' sum %llu", n, i / 2, got[i], want[i]);
+}
+
 static void fb_refs(fb_cases *c, char *single)
 {
     int empty_like = 0;
@@ -372,6 +412,7 @@ static void same_feedback(const fb_cases *c, char **set, unsigned n)
             cr_assert_str_eq(a, b, "%u shards: the feedback documents or terms used differ", n);
             free(a);
             free(b);
+            fb_work_is_the_sum(c->argv[i], got.err, set, n);
         } else {
             cr_assert_str_eq(got.err, ref->err, "%u shards, case %zu: stderr differs", n, i);
         }
