@@ -468,6 +468,82 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
     return NSEARCH_OK;
 }
 
+/* A scoring expansion of a prefix in some part's query: the prefix's
+ * bytes in the query text and the term. */
+typedef struct expansion {
+    size_t at, end;
+    const char *term; /* borrowed from the part's query */
+    size_t len;
+    double qtf;
+} expansion;
+
+static int by_expansion(const void *a, const void *b)
+{
+    const expansion *x = a, *y = b;
+    if (x->at != y->at)
+        return (x->at > y->at) - (x->at < y->at);
+    if (x->end != y->end)
+        return (x->end > y->end) - (x->end < y->end);
+    int c = memcmp(x->term, y->term, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The weights of n's scoring clauses (as sr_query_weight): the prefixes'
+ * expansions into e (when e is not NULL; counted in *n_e), the others
+ * summed into *w. */
+static void weigh(const sr_query *q, const sr_qt *n, bool negated, double *w, expansion *e,
+                  size_t *n_e)
+{
+    if (n->kind == SR_QT_BOOL) {
+        for (size_t i = 0; i < n->n_kids; i++)
+            weigh(q, n->kids[i], negated || n->kids[i]->occur == SR_OCC_NOT, w, e, n_e);
+        return;
+    }
+    if (negated || n->keyword)
+        return;
+    if (!n->from_prefix) {
+        *w += n->qtf;
+    } else {
+        const sr_qterm *t = &q->t[n->w[0]];
+        if (e)
+            e[*n_e] = (expansion){n->at, n->end, t->term, t->len, n->qtf};
+        ++*n_e;
+    }
+}
+
+/* The weight of the set's query, sr_query_weight of the single index's:
+ * each part expands a prefix over the terms it has, so the set's
+ * expansions are the union of the parts'; the other clauses are every
+ * part's.  The weights are whole numbers (a clause's repetitions), so the
+ * sum does not depend on its order.  -1: out of memory. */
+static double set_weight(const nsearch_reader *r)
+{
+    size_t n_e = 0;
+    double w = 0;
+    for (size_t i = 0; i < r->n_parts; i++)
+        if (r->p[i].q.root)
+            weigh(&r->p[i].q, r->p[i].q.root, r->p[i].q.root->occur == SR_OCC_NOT, &w, NULL, &n_e);
+    if (n_e == 0 || r->n_parts == 1)
+        return sr_query_weight(&r->p[0].q);
+    expansion *e = ns_malloc(n_e * sizeof *e);
+    if (!e)
+        return -1;
+    w = 0;
+    n_e = 0;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        double ignored = 0;
+        const sr_query *q = &r->p[i].q;
+        if (q->root)
+            weigh(q, q->root, q->root->occur == SR_OCC_NOT, i ? &ignored : &w, e, &n_e);
+    }
+    qsort(e, n_e, sizeof *e, by_expansion);
+    for (size_t i = 0; i < n_e; i++)
+        if (i == 0 || by_expansion(&e[i - 1], &e[i]))
+            w += e[i].qtf;
+    ns_free(e);
+    return w;
+}
+
 /* RM3 over every part (sr_fb_model): the first pass is the set's ranking,
  * each feedback document's terms come from its own part (a merged shard's
  * df and N are the set's), and every part's query gets the same scale and
@@ -490,7 +566,10 @@ static ns_rc expand(nsearch_reader *r, sr_algo algo, const sr_fb_opts *fb, nsear
     }
     if (!rc && n)
         rc = sr_fb_model_finish(&m, fb, e);
-    double scale = !rc && n ? sr_fb_scale(&r->p[0].q, fb) : 0;
+    double qw = !rc && n ? set_weight(r) : 0;
+    if (qw < 0)
+        rc = ns_err_set(e, NS_E_NOMEM, "out of memory");
+    double scale = qw > 0 ? fb->fb_weight / qw : 0;
     for (size_t i = 0; !rc && n && i < r->n_parts; i++)
         rc = sr_fb_model_apply(&m, &r->p[i].view, &r->p[i].q, scale, e);
     if (!rc) {

@@ -9,7 +9,8 @@
  *   every algorithm, and JSON with snippets too; so are --expand (RM3:
  *   defaults and others, with the feedback documents and terms --stats
  *   reports) and --like for several documents (a tie, a duplicate id, one
- *   with nothing to search for), TREC and JSON, every algorithm;
+ *   with nothing to search for), TREC and JSON, every algorithm; and
+ *   --expand of prefixes whose terms some shards lack;
  * - the merged statistics equal the single index's: documents, tokens,
  *   terms, every term's df, and each shard document's ordinal names the
  *   single index's document of the same id;
@@ -589,6 +590,57 @@ Test(cli_shard, one_shard_merged_is_the_single_index, .timeout = TIMEOUT_S)
     free(single);
     free(corpus);
     free(qfile);
+    free(dir);
+}
+
+/* A prefix whose terms some shards lack: each shard expands it over its
+ * own terms, and --expand scales the original query by the weight of the
+ * union, the single index's. */
+Test(cli_shard, expand_of_a_prefix_some_shards_lack_terms_of, .timeout = TIMEOUT_S)
+{
+    static const char *const words[] = {"oil",   "gas",    "petrol", "crude",   "barrel",
+                                        "price", "opec",   "market", "tanker",  "refinery"};
+    char *dir = tu_tmpdir("prefix");
+    char *corpus = tu_path(dir, "c.jsonl"), *single = tu_path(dir, "single"), *set[7];
+    FILE *f = fopen(corpus, "w");
+    cr_assert_not_null(f);
+    uint32_t rng = 0x0111u;
+    for (unsigned d = 0; d < 60; d++) {
+        fprintf(f, "{\"id\":\"x%u\",\"body\":\"", d);
+        for (unsigned i = 0, n = 5 + tu_rng_next(&rng) % 16; i < n; i++)
+            fprintf(f, "%s ", words[tu_rng_next(&rng) % 10]);
+        /* each in one document: in one shard */
+        fputs(d == 7 ? "oilfield" : d == 8 ? "oilcan" : d == 9 ? "gasket" : "", f);
+        fputs("\"}\n", f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    tu_out o = NINDEX("-q", "-o", single, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    build_set(dir, corpus, 7, set);
+    static const char *const queries[] = {"gas oil*",  "+oil* gas",     "oil* -gas",
+                                          "oil oil*",  "oil* gas* opec", "title:oil* crude"};
+    static const char *const algos[] = {"maxscore", "bmw", "exhaustive"};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        for (int a = 0; a < 4; a++) {
+            const char *trec[] = {"--expand", "--fb-docs", "3", "--format", "trec", "--algo",
+                                  algos[a % 3], "--", queries[q], NULL};
+            const char *json[] = {"--expand", "--fb-docs", "3", "--json", "-k", "5", "--",
+                                  queries[q], NULL};
+            const char *const *extra = a < 3 ? trec : json;
+            tu_out ref = search(&single, 1, extra), got = search(set, 7, extra);
+            cr_assert_eq(got.status, ref.status, "'%s': %s", queries[q], got.err);
+            cr_assert_str_eq(got.out, ref.out, "'%s' %s differs", queries[q],
+                             a < 3 ? algos[a] : "JSON");
+            tu_out_free(&ref);
+            tu_out_free(&got);
+        }
+    }
+    for (unsigned i = 0; i < 7; i++)
+        free(set[i]);
+    tu_rmrf(dir);
+    free(single);
+    free(corpus);
     free(dir);
 }
 
