@@ -152,8 +152,11 @@ NSEARCH_API nsearch_rc nsearch_index_open(const char *dir, nsearch_index **out,
  * ordinals in the input (the single index's numbers).  One directory: as
  * nsearch_index_open (a shard opened alone searches that shard only, with
  * its set's statistics: its hits merged by score, then document number,
- * with the other shards' give the set's).  Not over several shards yet:
- * expand and nsearch_reader_like (NSEARCH_E_ARG).  Errors: as
+ * with the other shards' give the set's).  expand and nsearch_reader_like
+ * too give the single index's results: RM3's first pass ranks the whole
+ * set and each feedback document's terms come from its own shard; a
+ * more-like-this query's terms come from the document's shard, the same
+ * query then runs on every shard.  Errors: as
  * nsearch_index_open; NSEARCH_E_ARG naming the shard missing, repeated,
  * not merged or of another set. */
 NSEARCH_API nsearch_rc nsearch_index_open_set(const char *const *dirs, size_t n,

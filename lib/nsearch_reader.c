@@ -365,15 +365,6 @@ static void forget_query(nsearch_reader *r)
     }
 }
 
-/* Runs the reader's query: the count, then hits [offset, offset + k) of
- * the ranking, leaving out document `skip` (-1: none). */
-static void work_of(const sr_rank_stats *st, nsearch_work *w, nsearch_results *out)
-{
-    w->postings_decoded = st->postings_decoded;
-    w->docs_scored = st->docs_scored;
-    out->damaged |= st->corrupt;
-}
-
 /* Hits merged from the parts: higher score first, then lower ordinal
  * (the single index's doc id). */
 static int by_rank(const void *a, const void *b)
@@ -384,6 +375,46 @@ static int by_rank(const void *a, const void *b)
     return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
+/* Ranks every part's query for its best `want` hits and merges them into
+ * r->raw[0..*n) (documents as ordinals), the set's ranking; the work summed
+ * over the parts into *w.  NS_E_CORRUPT, NS_E_NOMEM. */
+static ns_rc rank_parts(nsearch_reader *r, sr_algo algo, size_t want, size_t *n_out,
+                        nsearch_work *w, nsearch_results *out, ns_err *e)
+{
+    size_t n = 0;
+    *n_out = 0;
+    w->postings_decoded = w->docs_scored = 0;
+    if (grow_hits(r, r->n_parts > 1 ? 2 * want : want))
+        return ns_err_set(e, NS_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_parts; i++) {
+        size_t got = 0;
+        sr_rank_stats st;
+        sr_hit *dst = r->n_parts == 1 ? r->raw : r->part_raw;
+        ns_rc rc = sr_rank(&r->p[i].view, &r->p[i].q, algo, want, dst, &got, &st, e);
+        if (rc)
+            return rc;
+        w->postings_decoded += st.postings_decoded;
+        w->docs_scored += st.docs_scored;
+        out->damaged |= st.corrupt;
+        for (size_t j = 0; j < got; j++)
+            dst[j].doc = sr_index_ordinal(&r->p[i].view, dst[j].doc);
+        if (r->n_parts == 1) {
+            n = got;
+            break;
+        }
+        /* keep the best `want` of the parts so far */
+        memcpy(r->raw + n, dst, got * sizeof *dst);
+        n += got;
+        qsort(r->raw, n, sizeof *r->raw, by_rank);
+        if (n > want)
+            n = want;
+    }
+    *n_out = n;
+    return NS_OK;
+}
+
+/* Runs the reader's query: the count, then hits [offset, offset + k) of
+ * the ranking, leaving out document `skip` (-1: none). */
 static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_algo algo,
                       int64_t skip, nsearch_results *out, nsearch_error *err)
 {
@@ -420,31 +451,8 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
     if (opts->k == 0)
         return NSEARCH_OK;
     size_t want = opts->k + opts->offset + (skip >= 0), n = 0;
-    if (grow_hits(r, r->n_parts > 1 ? 2 * want : want))
-        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
-    nsearch_work w = {0, 0};
-    for (size_t i = 0; i < r->n_parts; i++) {
-        size_t got = 0;
-        sr_hit *dst = r->n_parts == 1 ? r->raw : r->part_raw;
-        if (sr_rank(&r->p[i].view, &r->p[i].q, algo, want, dst, &got, &st, &e))
-            return nsearch_fail(err, &e);
-        w.postings_decoded += st.postings_decoded;
-        w.docs_scored += st.docs_scored;
-        out->damaged |= st.corrupt;
-        for (size_t j = 0; j < got; j++)
-            dst[j].doc = sr_index_ordinal(&r->p[i].view, dst[j].doc);
-        if (r->n_parts == 1) {
-            n = got;
-            break;
-        }
-        /* keep the best `want` of the parts so far */
-        memcpy(r->raw + n, dst, got * sizeof *dst);
-        n += got;
-        qsort(r->raw, n, sizeof *r->raw, by_rank);
-        if (n > want)
-            n = want;
-    }
-    out->rank_work = w;
+    if (rank_parts(r, algo, want, &n, &out->rank_work, out, &e))
+        return nsearch_fail(err, &e);
     size_t shown = 0, seen = 0;
     for (size_t i = 0; i < n && shown < opts->k; i++) {
         if (skip >= 0 && r->raw[i].doc == (uint32_t)skip)
@@ -458,6 +466,118 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
     out->hits = r->hits;
     out->n = shown;
     return NSEARCH_OK;
+}
+
+/* A scoring expansion of a prefix in some part's query: the prefix's
+ * bytes in the query text and the term. */
+typedef struct expansion {
+    size_t at, end;
+    const char *term; /* borrowed from the part's query */
+    size_t len;
+    double qtf;
+} expansion;
+
+static int by_expansion(const void *a, const void *b)
+{
+    const expansion *x = a, *y = b;
+    if (x->at != y->at)
+        return (x->at > y->at) - (x->at < y->at);
+    if (x->end != y->end)
+        return (x->end > y->end) - (x->end < y->end);
+    int c = memcmp(x->term, y->term, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The weights of n's scoring clauses (as sr_query_weight): the prefixes'
+ * expansions into e (when e is not NULL; counted in *n_e), the others
+ * summed into *w. */
+static void weigh(const sr_query *q, const sr_qt *n, bool negated, double *w, expansion *e,
+                  size_t *n_e)
+{
+    if (n->kind == SR_QT_BOOL) {
+        for (size_t i = 0; i < n->n_kids; i++)
+            weigh(q, n->kids[i], negated || n->kids[i]->occur == SR_OCC_NOT, w, e, n_e);
+        return;
+    }
+    if (negated || n->keyword)
+        return;
+    if (!n->from_prefix) {
+        *w += n->qtf;
+    } else {
+        const sr_qterm *t = &q->t[n->w[0]];
+        if (e)
+            e[*n_e] = (expansion){n->at, n->end, t->term, t->len, n->qtf};
+        ++*n_e;
+    }
+}
+
+/* The weight of the set's query, sr_query_weight of the single index's:
+ * each part expands a prefix over the terms it has, so the set's
+ * expansions are the union of the parts'; the other clauses are every
+ * part's.  The weights are whole numbers (a clause's repetitions), so the
+ * sum does not depend on its order.  -1: out of memory. */
+static double set_weight(const nsearch_reader *r)
+{
+    size_t n_e = 0;
+    double w = 0;
+    for (size_t i = 0; i < r->n_parts; i++)
+        if (r->p[i].q.root)
+            weigh(&r->p[i].q, r->p[i].q.root, r->p[i].q.root->occur == SR_OCC_NOT, &w, NULL, &n_e);
+    if (n_e == 0 || r->n_parts == 1)
+        return sr_query_weight(&r->p[0].q);
+    expansion *e = ns_malloc(n_e * sizeof *e);
+    if (!e)
+        return -1;
+    w = 0;
+    n_e = 0;
+    for (size_t i = 0; i < r->n_parts; i++) {
+        double ignored = 0;
+        const sr_query *q = &r->p[i].q;
+        if (q->root)
+            weigh(q, q->root, q->root->occur == SR_OCC_NOT, i ? &ignored : &w, e, &n_e);
+    }
+    qsort(e, n_e, sizeof *e, by_expansion);
+    for (size_t i = 0; i < n_e; i++)
+        if (i == 0 || by_expansion(&e[i - 1], &e[i]))
+            w += e[i].qtf;
+    ns_free(e);
+    return w;
+}
+
+/* RM3 over every part (sr_fb_model): the first pass is the set's ranking,
+ * each feedback document's terms come from its own part (a merged shard's
+ * df and N are the set's), and every part's query gets the same scale and
+ * terms, so that the set ranks as the single index does. */
+static ns_rc expand(nsearch_reader *r, sr_algo algo, const sr_fb_opts *fb, nsearch_results *out,
+                    ns_err *e)
+{
+    size_t n = 0;
+    ns_rc rc = rank_parts(r, algo, fb->fb_docs, &n, &out->fb_work, out, e);
+    sr_fb_model m;
+    sr_fb_model_init(&m);
+    for (size_t i = 0; !rc && i < n; i++) {
+        nsearch_part *pt = NULL;
+        uint32_t local = 0;
+        nsearch_error ignored;
+        if (locate(r, r->raw[i].doc, &pt, &local, &ignored)) /* a hit is some part's */
+            rc = ns_err_set(e, NS_E_CORRUPT, "document %u is in no shard", r->raw[i].doc);
+        else
+            rc = sr_fb_model_add_doc(&m, &pt->view, local, r->raw[i].score, fb, e);
+    }
+    if (!rc && n)
+        rc = sr_fb_model_finish(&m, fb, e);
+    double qw = !rc && n ? set_weight(r) : 0;
+    if (qw < 0)
+        rc = ns_err_set(e, NS_E_NOMEM, "out of memory");
+    double scale = qw > 0 ? fb->fb_weight / qw : 0;
+    for (size_t i = 0; !rc && n && i < r->n_parts; i++)
+        rc = sr_fb_model_apply(&m, &r->p[i].view, &r->p[i].q, scale, e);
+    if (!rc) {
+        out->fb_docs_used = n;
+        out->fb_terms_used = m.terms;
+    }
+    sr_fb_model_release(&m);
+    return rc;
 }
 
 nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
@@ -487,10 +607,6 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
         if (sr_fb_opts_check(&fb, &e))
             return nsearch_fail(err, &e);
     }
-    if (opts->expand && r->n_parts > 1)
-        return nsearch_fail_msg(err, NSEARCH_E_ARG,
-                                "query expansion (expand, nsearch --expand) is not available over "
-                                "several shards yet");
     sr_query_opts qo = {(opts->flags & NSEARCH_QUERY_ALL) != 0,
                         (opts->flags & NSEARCH_QUERY_LITERAL) != 0};
     ns_rc rc = NS_OK;
@@ -498,17 +614,8 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
         sr_query_release(&r->p[i].q);
         rc = sr_query_parse_opts(&r->p[i].view, text ? text : "", len, &qo, &r->p[i].q, &e);
     }
-    if (!rc && opts->expand && r->p[0].q.root) {
-        sr_fb_stats fst;
-        rc = sr_feedback_expand(&r->p[0].view, &r->p[0].q, algo, &fb, &fst, &e);
-        if (rc) {
-            sr_query_release(&r->p[0].q);
-        } else {
-            out->fb_docs_used = fst.docs;
-            out->fb_terms_used = fst.terms;
-            work_of(&fst.first, &out->fb_work, out);
-        }
-    }
+    if (!rc && opts->expand && r->p[0].q.root)
+        rc = expand(r, algo, &fb, out, &e);
     if (rc) {
         forget_query(r);
         if (rc == NS_E_ARG)
@@ -530,18 +637,26 @@ nsearch_rc nsearch_reader_like(nsearch_reader *r, uint32_t doc, const nsearch_se
     nsearch_rc prc = check_opts(&opts, &dflt, &algo, err);
     if (prc)
         return prc;
-    if (r->n_parts > 1)
-        return nsearch_fail_msg(err, NSEARCH_E_ARG,
-                                "more-like-this (nsearch --like) is not available over several "
-                                "shards yet");
     nsearch_part *pt = NULL;
     uint32_t local = 0;
     if ((prc = locate(r, doc, &pt, &local, err)))
         return prc;
+    /* the terms and weights from the document's own part (the set's df and
+     * idf), the same query built on every part */
     ns_err e;
     ns_err_clear(&e);
-    sr_query_release(&pt->q);
-    if (sr_like_query(&pt->view, local, &pt->q, &e)) {
+    sr_tv tv;
+    sr_tv_init(&tv);
+    sr_qadd *add = NULL;
+    size_t n = 0;
+    ns_rc rc = sr_like_terms(&pt->view, local, &tv, &add, &n, &e);
+    for (size_t i = 0; !rc && i < r->n_parts; i++) {
+        sr_query_release(&r->p[i].q);
+        rc = sr_like_build(&r->p[i].view, add, n, &r->p[i].q, &e);
+    }
+    ns_free(add);
+    sr_tv_release(&tv);
+    if (rc) {
         forget_query(r);
         return nsearch_fail(err, &e);
     }

@@ -116,7 +116,7 @@ ns_rc sr_tv_read(sr_index *ix, uint32_t doc, sr_tv *tv, ns_err *err)
 /* Weighted terms, pruned by weight with the tie rule of README "Feedback":
  * the greater weight first, then the smaller term in byte order. */
 
-typedef struct wterm {
+typedef struct sr_fb_term {
     const char *term; /* borrowed from a term vector */
     uint32_t len;
     uint32_t doc_rank; /* the feedback document it came from (summing order) */
@@ -217,6 +217,93 @@ static ns_rc add_doc(const sr_index *ix, const sr_tv *tv, size_t fb_terms, uint3
     return rc;
 }
 
+void sr_fb_model_init(sr_fb_model *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void sr_fb_model_release(sr_fb_model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->docs; i++)
+        sr_tv_release(&m->tvs[i]);
+    ns_free(m->tvs);
+    ns_free(m->t);
+    ns_free(m->add);
+    memset(m, 0, sizeof *m);
+}
+
+ns_rc sr_fb_model_add_doc(sr_fb_model *m, sr_index *ix, uint32_t doc, double score,
+                          const sr_fb_opts *o, ns_err *err)
+{
+    if (m->docs == m->cap_docs) {
+        size_t nc = m->cap_docs ? m->cap_docs * 2 : 16;
+        sr_tv *t = ns_realloc(m->tvs, nc * sizeof *t); /* the bytes stay where they are */
+        if (!t)
+            return ns_err_set(err, NS_E_NOMEM, "out of memory");
+        m->tvs = t;
+        m->cap_docs = nc;
+    }
+    sr_tv *tv = &m->tvs[m->docs];
+    sr_tv_init(tv);
+    m->docs++;
+    ns_rc rc = sr_tv_read(ix, doc, tv, err);
+    if (!rc)
+        rc = add_doc(ix, tv, o->fb_terms, (uint32_t)(m->docs - 1), score, &m->t, &m->n_t,
+                     &m->cap_t, err);
+    return rc;
+}
+
+ns_rc sr_fb_model_finish(sr_fb_model *m, const sr_fb_opts *o, ns_err *err)
+{
+    /* sum each term's shares in feedback-document order, prune, normalise */
+    wterm *model = m->t;
+    size_t n = 0;
+    if (m->n_t) { /* qsort of a NULL model is undefined even when empty */
+        qsort(model, m->n_t, sizeof *model, by_term_then_doc);
+        for (size_t i = 0; i < m->n_t; i++) {
+            if (n && !cmp_bytes(model[n - 1].term, model[n - 1].len, model[i].term, model[i].len))
+                model[n - 1].w += model[i].w;
+            else
+                model[n++] = model[i];
+        }
+        qsort(model, n, sizeof *model, by_weight);
+        if (n > o->fb_terms)
+            n = o->fb_terms;
+    }
+    m->n_t = n;
+    m->terms = n;
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += model[i].w;
+    ns_free(m->add);
+    m->n_add = 0;
+    m->add = n ? ns_malloc(n * sizeof *m->add) : NULL;
+    if (n && !m->add)
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        double w = (1.0 - o->fb_weight) * (model[i].w / total);
+        if (w > 0 && total > 0)
+            m->add[m->n_add++] = (sr_qadd){model[i].term, model[i].len, w};
+    }
+    return NS_OK;
+}
+
+double sr_fb_scale(const sr_query *q, const sr_fb_opts *o)
+{
+    double qw = sr_query_weight(q);
+    return qw > 0 ? o->fb_weight / qw : 0;
+}
+
+ns_rc sr_fb_model_apply(const sr_fb_model *m, const sr_index *ix, sr_query *q, double scale,
+                        ns_err *err)
+{
+    if (scale > 0)
+        sr_query_scale(q, scale);
+    return sr_query_add_terms(ix, q, m->add, m->n_add, err);
+}
+
 ns_rc sr_feedback_expand(sr_index *ix, sr_query *q, sr_algo algo, const sr_fb_opts *o,
                          sr_fb_stats *st, ns_err *err)
 {
@@ -232,63 +319,64 @@ ns_rc sr_feedback_expand(sr_index *ix, sr_query *q, sr_algo algo, const sr_fb_op
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     size_t n_hits = 0;
     rc = sr_rank(ix, q, algo, o->fb_docs, hits, &n_hits, &st->first, err);
-    /* the term vectors stay alive while the model borrows their bytes */
-    sr_tv *tvs = rc ? NULL : ns_calloc(n_hits ? n_hits : 1, sizeof *tvs);
-    if (!rc && !tvs)
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-    wterm *model = NULL;
-    size_t n_model = 0, cap = 0;
-    for (size_t i = 0; !rc && i < n_hits; i++) {
-        sr_tv_init(&tvs[i]);
-        rc = sr_tv_read(ix, hits[i].doc, &tvs[i], err);
-        if (!rc)
-            rc = add_doc(ix, &tvs[i], o->fb_terms, (uint32_t)i, hits[i].score, &model, &n_model,
-                         &cap, err);
-    }
-    /* sum each term's shares in feedback-document order, prune, normalise */
-    size_t n = 0;
-    if (!rc && n_model) { /* qsort of a NULL model is undefined even when empty */
-        qsort(model, n_model, sizeof *model, by_term_then_doc);
-        for (size_t i = 0; i < n_model; i++) {
-            if (n && !cmp_bytes(model[n - 1].term, model[n - 1].len, model[i].term, model[i].len))
-                model[n - 1].w += model[i].w;
-            else
-                model[n++] = model[i];
-        }
-        qsort(model, n, sizeof *model, by_weight);
-        if (n > o->fb_terms)
-            n = o->fb_terms;
-    }
-    double total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += model[i].w;
-    sr_qadd *add = !rc && n ? ns_malloc(n * sizeof *add) : NULL;
-    if (!rc && n && !add)
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-    size_t n_add = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        double w = (1.0 - o->fb_weight) * (model[i].w / total);
-        if (w > 0 && total > 0)
-            add[n_add++] = (sr_qadd){model[i].term, model[i].len, w};
-    }
+    sr_fb_model m;
+    sr_fb_model_init(&m);
+    for (size_t i = 0; !rc && i < n_hits; i++)
+        rc = sr_fb_model_add_doc(&m, ix, hits[i].doc, hits[i].score, o, err);
+    if (!rc && n_hits)
+        rc = sr_fb_model_finish(&m, o, err);
     if (!rc && n_hits) {
-        double qw = sr_query_weight(q);
-        if (qw > 0)
-            sr_query_scale(q, o->fb_weight / qw);
-        rc = sr_query_add_terms(ix, q, add, n_add, err);
+        rc = sr_fb_model_apply(&m, ix, q, sr_fb_scale(q, o), err);
         st->docs = n_hits;
-        st->terms = n;
+        st->terms = m.terms;
     }
-    ns_free(add);
-    ns_free(model);
-    for (size_t i = 0; tvs && i < n_hits; i++)
-        sr_tv_release(&tvs[i]);
-    ns_free(tvs);
+    sr_fb_model_release(&m);
     ns_free(hits);
     return rc;
 }
 
-ns_rc sr_like_query(sr_index *ix, uint32_t doc, sr_query *q, ns_err *err)
+ns_rc sr_like_terms(sr_index *ix, uint32_t doc, sr_tv *tv, sr_qadd **add, size_t *n_add,
+                    ns_err *err)
+{
+    *add = NULL;
+    *n_add = 0;
+    if (doc >= ix->n_docs)
+        return ns_err_set(err, NS_E_ARG, "document %u out of range", doc);
+    ns_rc rc = sr_tv_read(ix, doc, tv, err);
+    wterm *c = rc ? NULL : ns_malloc((tv->n ? tv->n : 1) * sizeof *c);
+    if (!rc && !c)
+        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; !rc && i < tv->n; i++) {
+        if (tv->e[i].tf < SR_LIKE_MIN_TF)
+            continue;
+        const char *t = (const char *)tv->bytes.data + tv->e[i].off;
+        bool found;
+        sr_term_info info;
+        rc = sr_index_lookup(ix, t, tv->e[i].len, &found, &info, err);
+        if (rc || !found || info.gdf < SR_LIKE_MIN_DF)
+            continue;
+        double idf = sr_index_idf(ix, &info);
+        c[n++] = (wterm){t, tv->e[i].len, 0, (double)tv->e[i].tf * idf};
+    }
+    if (!rc && n) {
+        qsort(c, n, sizeof *c, by_weight);
+        if (n > SR_LIKE_TERMS)
+            n = SR_LIKE_TERMS;
+        sr_qadd *a = ns_malloc(n * sizeof *a);
+        if (!a)
+            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+        for (size_t i = 0; a && i < n; i++)
+            a[i] = (sr_qadd){c[i].term, c[i].len, c[i].w / c[0].w};
+        if (a)
+            *add = a, *n_add = n;
+    }
+    ns_free(c);
+    return rc;
+}
+
+/* q overwritten by a query of no words (releasable even on error). */
+static ns_rc like_empty(sr_query *q, ns_err *err)
 {
     memset(q, 0, sizeof *q);
     ns_buf_init(&q->notes);
@@ -297,41 +385,30 @@ ns_rc sr_like_query(sr_index *ix, uint32_t doc, sr_query *q, ns_err *err)
     if (!q->text)
         return ns_err_set(err, NS_E_NOMEM, "out of memory");
     q->text[0] = 0;
-    if (doc >= ix->n_docs)
-        return ns_err_set(err, NS_E_ARG, "document %u out of range", doc);
+    return NS_OK;
+}
+
+ns_rc sr_like_build(const sr_index *ix, const sr_qadd *add, size_t n, sr_query *q, ns_err *err)
+{
+    ns_rc rc = like_empty(q, err);
+    if (!rc && n)
+        rc = sr_query_add_terms(ix, q, add, n, err);
+    return rc;
+}
+
+ns_rc sr_like_query(sr_index *ix, uint32_t doc, sr_query *q, ns_err *err)
+{
+    ns_rc rc = like_empty(q, err);
+    if (rc)
+        return rc;
     sr_tv tv;
     sr_tv_init(&tv);
-    ns_rc rc = sr_tv_read(ix, doc, &tv, err);
-    wterm *c = rc ? NULL : ns_malloc((tv.n ? tv.n : 1) * sizeof *c);
-    if (!rc && !c)
-        rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
+    sr_qadd *add = NULL;
     size_t n = 0;
-    for (size_t i = 0; !rc && i < tv.n; i++) {
-        if (tv.e[i].tf < SR_LIKE_MIN_TF)
-            continue;
-        const char *t = (const char *)tv.bytes.data + tv.e[i].off;
-        bool found;
-        sr_term_info info;
-        rc = sr_index_lookup(ix, t, tv.e[i].len, &found, &info, err);
-        if (rc || !found || info.gdf < SR_LIKE_MIN_DF)
-            continue;
-        double idf = sr_index_idf(ix, &info);
-        c[n++] = (wterm){t, tv.e[i].len, 0, (double)tv.e[i].tf * idf};
-    }
-    if (!rc && n) {
-        qsort(c, n, sizeof *c, by_weight);
-        if (n > SR_LIKE_TERMS)
-            n = SR_LIKE_TERMS;
-        sr_qadd *add = ns_malloc(n * sizeof *add);
-        if (!add)
-            rc = ns_err_set(err, NS_E_NOMEM, "out of memory");
-        for (size_t i = 0; add && i < n; i++)
-            add[i] = (sr_qadd){c[i].term, c[i].len, c[i].w / c[0].w};
-        if (add)
-            rc = sr_query_add_terms(ix, q, add, n, err);
-        ns_free(add);
-    }
-    ns_free(c);
+    rc = sr_like_terms(ix, doc, &tv, &add, &n, err);
+    if (!rc && n)
+        rc = sr_query_add_terms(ix, q, add, n, err);
+    ns_free(add);
     sr_tv_release(&tv);
     return rc;
 }

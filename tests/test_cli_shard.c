@@ -6,7 +6,11 @@
  *   Reuters-21578 when present: for 1, 2, 3, 4 and 7 shards, the TREC run
  *   of a seeded query log (terms, phrases, prefixes, exclusions, fields,
  *   boolean operators) is byte for byte the single index's, OR and AND,
- *   every algorithm, and JSON with snippets too;
+ *   every algorithm, and JSON with snippets too; so are --expand (RM3:
+ *   defaults and others, with the feedback documents and terms --stats
+ *   reports) and --like for several documents (a tie, a duplicate id, one
+ *   with nothing to search for), TREC and JSON, every algorithm; and
+ *   --expand of prefixes whose terms some shards lack;
  * - the merged statistics equal the single index's: documents, tokens,
  *   terms, every term's df, and each shard document's ordinal names the
  *   single index's document of the same id;
@@ -34,6 +38,7 @@
 #define N_DOCS 2500
 #define N_VOCAB 150
 #define N_QUERIES 60
+#define FB_QUERIES 20 /* of Reuters' log, with --expand */
 
 #include "tcli.h"
 
@@ -46,8 +51,11 @@ static void word(unsigned w, char out[5])
     out[4] = 0;
 }
 
-/* Writes the generated corpus and its query log into dir. */
-static void gen(const char *corpus, const char *qfile, uint32_t seed)
+/* Writes the generated corpus and its query log into dir.  rare: each
+ * document's body ends with 1-3 words of a vocabulary of 700 (zr0 ...),
+ * each in a few documents, which RM3 can take (every kq word is in more
+ * than 10 % of the documents); a copy has its original's. */
+static void gen_words(const char *corpus, const char *qfile, uint32_t seed, int rare)
 {
     FILE *f = fopen(corpus, "w");
     cr_assert_not_null(f);
@@ -64,6 +72,7 @@ static void gen(const char *corpus, const char *qfile, uint32_t seed)
         uint32_t keep = rng;
         if (d % 31 == 30)
             rng = seed + d - 1; /* the same stream as some document: same words */
+        uint32_t rr = (rng ^ 0xa5a5a5a5u) | 1; /* the rare words' own stream */
         unsigned nt = 1 + tu_rng_next(&rng) % 4, n = 5 + tu_rng_next(&rng) % 90;
         for (unsigned i = 0; i < nt + n; i++) {
             uint32_t r = tu_rng_next(&rng) % N_VOCAB;
@@ -73,6 +82,8 @@ static void gen(const char *corpus, const char *qfile, uint32_t seed)
             if (i == nt - 1)
                 fputs("\",\"body\":\"", f);
         }
+        for (unsigned i = 0, nr = rare ? 1 + tu_rng_next(&rr) % 3 : 0; i < nr; i++)
+            fprintf(f, " zr%u", tu_rng_next(&rr) % 700);
         fputs("\"}\n", f);
         if (d % 31 == 30)
             rng = keep;
@@ -99,6 +110,11 @@ static void gen(const char *corpus, const char *qfile, uint32_t seed)
         }
     }
     cr_assert_eq(fclose(f), 0);
+}
+
+static void gen(const char *corpus, const char *qfile, uint32_t seed)
+{
+    gen_words(corpus, qfile, seed, 0);
 }
 
 /* Builds shard i of n of corpus into dir/s<n>-<i>; the names into out. */
@@ -234,14 +250,197 @@ static void same_stats(const char *single, char **set, unsigned n)
     sr_index_close(one);
 }
 
+/* --expand (RM3) and --like (more-like-this) over a set: what the single
+ * index prints, TREC and JSON, every algorithm.  The single index's output
+ * of each case is computed once (fb_refs), then compared with each set's
+ * (same_feedback). */
+#define FB_MAX_CASES 48
+#define FB_MAX_ARGS 20
+typedef struct fb_cases {
+    const char *argv[FB_MAX_CASES][FB_MAX_ARGS]; /* NULL-terminated; strings borrowed */
+    int stats[FB_MAX_CASES]; /* compare the --stats feedback lines of stderr, not stderr */
+    int model;               /* fb_spec.model */
+    tu_out ref[FB_MAX_CASES];
+    size_t n;
+} fb_cases;
+
+static void fb_add(fb_cases *c, int stats, const char *const *argv)
+{
+    cr_assert_lt(c->n, FB_MAX_CASES);
+    size_t i = 0;
+    for (; argv[i]; i++) {
+        cr_assert_lt(i + 1, FB_MAX_ARGS);
+        c->argv[c->n][i] = argv[i];
+    }
+    c->argv[c->n][i] = NULL;
+    c->stats[c->n++] = stats;
+}
+
+/* What to compare: --expand over qfile, --like for each of ids (NULL-
+ * terminated); every algorithm when all_algos, else maxscore only; model:
+ * RM3 finds terms (each query's model has fb_terms of them). */
+typedef struct fb_spec {
+    const char *qfile;
+    const char *const *ids;
+    int all_algos, model;
+} fb_spec;
+
+/* The cases: --expand with the defaults and with other --fb-docs,
+ * --fb-terms and --fb-weight, and --like; JSON too when json. */
+static void fb_plan(fb_cases *c, const fb_spec *fs, int json)
+{
+    const char *qfile = fs->qfile, *const *ids = fs->ids;
+    int all_algos = fs->all_algos;
+    static const char *const algos[] = {"maxscore", "bmw", "exhaustive"};
+    memset(c, 0, sizeof *c);
+    c->model = fs->model;
+    for (int a = 0; a < (all_algos ? 3 : 1); a++) {
+        fb_add(c, 0, (const char *const[]){"--queries", qfile, "--format", "trec", "-k", "10",
+                                           "--expand", "--algo", algos[a], NULL});
+        fb_add(c, 0, (const char *const[]){"--queries", qfile, "--format", "trec", "-k", "20",
+                                           "--expand", "--fb-docs", "3", "--fb-terms", "30",
+                                           "--fb-weight", "0.3", "--algo", algos[a], NULL});
+        for (const char *const *id = ids; *id; id++)
+            fb_add(c, 0, (const char *const[]){"--like", *id, "--format", "trec", "-k", "10",
+                                               "--algo", algos[a], NULL});
+    }
+    /* the feedback documents and terms used, per query */
+    fb_add(c, 1, (const char *const[]){"--queries", qfile, "--format", "trec", "-k", "1",
+                                       "--expand", "--fb-docs", "40", "--stats", NULL});
+    if (!json)
+        return;
+    fb_add(c, 0, (const char *const[]){"--queries", qfile, "--json", "-k", "5", "--expand", NULL});
+    for (const char *const *id = ids; *id; id++)
+        fb_add(c, 0, (const char *const[]){"--like", *id, "--json", "-k", "5", "--offset", "2",
+                                           NULL});
+}
+
+/* The "feedback: docs=D terms=T" of each --stats feedback line of err (the
+ * work done differs between a set and one index). */
+static char *fb_stats_lines(const char *err)
+{
+    char *out = calloc(1, strlen(err) + 1), *w = out;
+    cr_assert_not_null(out);
+    for (const char *l = err; (l = strstr(l, "feedback: docs=")) != NULL;) {
+        const char *end = strstr(l, " postings_decoded");
+        cr_assert_not_null(end, "%s", l);
+        memcpy(w, l, (size_t)(end - l));
+        w += end - l;
+        *w++ = '\n';
+        l = end;
+    }
+    return out;
+}
+
+/* The single index's output of each case, which must have something to
+ * compare: hits, or --like's "nothing to search for" (once at least), and
+ * feedback terms. */
+/* Adds the first pass's work of each --stats feedback line of err to
+ * work[2 x line] (postings decoded, documents scored); the lines into *n. */
+#define FB_MAX_LINES 256
+static void fb_work_add(const char *err, unsigned long long *work, size_t *n)
+{
+    size_t i = 0;
+    for (const char *l = err; (l = strstr(l, "feedback: docs=")) != NULL; l++, i++) {
+        unsigned long long pd, ds;
+        const char *w = strstr(l, " postings_decoded=");
+        cr_assert(w && sscanf(w, " postings_decoded=%llu docs_scored=%llu", &pd, &ds) == 2, "%s",
+                  l);
+        cr_assert_lt(i, FB_MAX_LINES);
+        work[2 * i] += pd;
+        work[2 * i + 1] += ds;
+    }
+    *n = i;
+}
+
+/* The set's first pass does each shard's work, as the shard searched alone
+ * does it: the feedback work --stats reports is their sum. */
+static void fb_work_is_the_sum(const char *const *argv, const char *set_err, char **set,
+                               unsigned n)
+{
+    static unsigned long long want[2 * FB_MAX_LINES], got[2 * FB_MAX_LINES];
+    memset(want, 0, sizeof want);
+    memset(got, 0, sizeof got);
+    size_t lines, l;
+    fb_work_add(set_err, got, &lines);
+    for (unsigned i = 0; i < n; i++) {
+        tu_out one = search(&set[i], 1, argv);
+        cr_assert_eq(one.status, 0, "%s", one.err);
+        fb_work_add(one.err, want, &l);
+        cr_assert_eq(l, lines);
+        tu_out_free(&one);
+    }
+    for (size_t i = 0; i < 2 * lines; i++)
+        cr_assert_eq(got[i], want[i], "%u shards, query %zu: the feedback work is %llu, the "
+                     "shards' sum %llu", n, i / 2, got[i], want[i]);
+}
+
+static void fb_refs(fb_cases *c, char *single)
+{
+    int empty_like = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const tu_out *o = &c->ref[i];
+        c->ref[i] = search(&single, 1, c->argv[i]);
+        if (o->status == 1 && !strcmp(c->argv[i][0], "--like")) {
+            cr_assert(strstr(o->err, "nothing to search for"), "%s", o->err);
+            empty_like = 1;
+            continue;
+        }
+        cr_assert_eq(o->status, 0, "%s %s: exit %d: %s", c->argv[i][0], c->argv[i][1], o->status,
+                     o->err);
+        cr_assert(strlen(o->out) > (c->stats[i] ? 50 : 200), "%s %s: too few hits to compare",
+                  c->argv[i][0], c->argv[i][1]);
+        if (c->stats[i])
+            cr_assert(strstr(o->err, c->model ? "feedback: docs=40 terms=10 "
+                                              : "feedback: docs=40 terms=0 "),
+                      "%s", o->err);
+    }
+    cr_assert(empty_like, "no --like case without a term to search for");
+}
+
+static void same_feedback(const fb_cases *c, char **set, unsigned n)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const tu_out *ref = &c->ref[i];
+        tu_out got = search(set, n, c->argv[i]);
+        cr_assert_eq(got.status, ref->status, "%u shards, case %zu (%s %s): exit %d, want %d: %s", n,
+                     i, c->argv[i][0], c->argv[i][1], got.status, ref->status, got.err);
+        cr_assert_str_eq(got.out, ref->out, "%u shards, case %zu (%s %s ... %s) differs", n, i,
+                         c->argv[i][0], c->argv[i][1], c->argv[i][5] ? c->argv[i][5] : "");
+        if (c->stats[i]) {
+            char *a = fb_stats_lines(got.err), *b = fb_stats_lines(ref->err);
+            cr_assert(strlen(b) > 100, "too few --stats feedback lines: %s", ref->err);
+            cr_assert_str_eq(a, b, "%u shards: the feedback documents or terms used differ", n);
+            free(a);
+            free(b);
+            fb_work_is_the_sum(c->argv[i], got.err, set, n);
+        } else {
+            cr_assert_str_eq(got.err, ref->err, "%u shards, case %zu: stderr differs", n, i);
+        }
+        tu_out_free(&got);
+    }
+}
+
+static void fb_cases_free(fb_cases *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        tu_out_free(&c->ref[i]);
+}
+
+/* Each count of shards (few: 2 and 7) of corpus ranks as its single index:
+ * the query log, and the --expand and --like cases of fs. */
 static void run_counts(const char *tag, const char *corpus, const char *qfile, int json,
-                       int few)
+                       int few, const fb_spec *fs)
 {
     char *dir = tu_tmpdir(tag);
     char *single = tu_path(dir, "single");
     tu_out o = NINDEX("-q", "-o", single, corpus);
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
+    fb_cases *fb = malloc(sizeof *fb);
+    cr_assert_not_null(fb);
+    fb_plan(fb, fs, json);
+    fb_refs(fb, single);
     static const unsigned counts[] = {1, 2, 3, 4, 7}, some[] = {2, 7};
     size_t n_counts = few ? 2 : 5;
     for (size_t c = 0; c < n_counts; c++) {
@@ -250,11 +449,14 @@ static void run_counts(const char *tag, const char *corpus, const char *qfile, i
         build_set(dir, corpus, n, set);
         same_stats(single, set, n);
         same_runs(single, set, n, qfile, json);
+        same_feedback(fb, set, n);
         for (unsigned i = 0; i < n; i++) {
             tu_rmrf(set[i]);
             free(set[i]);
         }
     }
+    fb_cases_free(fb);
+    free(fb);
     tu_rmrf(dir);
     free(single);
     free(dir);
@@ -265,8 +467,13 @@ Test(cli_shard, generated_corpora_rank_as_one_index, .timeout = TIMEOUT_S)
     for (uint32_t seed = 0x5eed1u; seed <= 0x5eed2u; seed++) {
         char *dir = tu_tmpdir("gen");
         char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
-        gen(corpus, qfile, seed);
-        run_counts(seed == 0x5eed1u ? "gen1" : "gen2", corpus, qfile, seed == 0x5eed1u, 0);
+        gen_words(corpus, qfile, seed, seed == 0x5eed2u);
+        /* d5, d30 (the text of d29: a tie), d22 (given again as d39: the
+         * later), d2400, and d268 (no word twice in it: nothing to search
+         * for, in either corpus) */
+        static const char *const ids[] = {"d5", "d30", "d22", "d2400", "d268", NULL};
+        fb_spec fs = {qfile, ids, 1, seed == 0x5eed2u};
+        run_counts(seed == 0x5eed1u ? "gen1" : "gen2", corpus, qfile, seed == 0x5eed1u, 0, &fs);
         free(corpus);
         free(qfile);
         free(dir);
@@ -283,11 +490,12 @@ Test(cli_shard, reuters_ranks_as_one_index, .timeout = 900)
     }
     /* a query log from the corpus' own titles: 2-4 of their words */
     char *dir = tu_tmpdir("reuters");
-    char *qfile = tu_path(dir, "q.tsv");
+    char *qfile = tu_path(dir, "q.tsv"), *fbq = tu_path(dir, "fbq.tsv");
     size_t len;
     char *text = tu_read_file(NS_TEST_REUTERS, &len);
     cr_assert_not_null(text);
-    FILE *f = fopen(qfile, "w");
+    FILE *f = fopen(qfile, "w"), *fb = fopen(fbq, "w");
+    cr_assert(f && fb);
     uint32_t rng = 0x2e07u;
     unsigned nq = 0;
     for (char *p = text; nq < 150 && (p = strstr(p, "\"title\": \"")) != NULL; p += 10) {
@@ -311,15 +519,33 @@ Test(cli_shard, reuters_ranks_as_one_index, .timeout = 900)
     }
     cr_assert_eq(fclose(f), 0);
     free(text);
+    /* the first FB_QUERIES of the log */
+    text = tu_read_file(qfile, &len);
+    cr_assert_not_null(text);
+    char *cut = text;
+    for (int i = 0; i < FB_QUERIES && cut; i++)
+        cut = strchr(cut, '\n') ? strchr(cut, '\n') + 1 : NULL;
+    cr_assert_not_null(cut);
+    cr_assert_eq(fwrite(text, 1, (size_t)(cut - text), fb), (size_t)(cut - text));
+    cr_assert_eq(fclose(fb), 0);
+    free(text);
     cr_assert_geq(nq, 100);
+    /* --expand over the log's first queries (CI's time); --like: a long
+     * story, a short one, one whose title words are each in it once
+     * (nothing to search for) */
 #ifdef NS_TEST_SANITIZE
-    /* under the sanitizers (CI's time): 2 and 7 shards; every count runs in
-     * the normal build */
-    run_counts("reuters_sets", NS_TEST_REUTERS, qfile, 0, 1);
+    /* under the sanitizers (CI's time): 2 and 7 shards, --expand and --like
+     * with maxscore only; every count and algorithm in the normal build */
+    static const char *const ids[] = {"1", "13364", NULL};
+    fb_spec fs = {fbq, ids, 0, 1};
+    run_counts("reuters_sets", NS_TEST_REUTERS, qfile, 0, 1, &fs);
 #else
-    run_counts("reuters_sets", NS_TEST_REUTERS, qfile, 0, 0);
+    static const char *const ids[] = {"1", "20000", "13364", NULL};
+    fb_spec fs = {fbq, ids, 1, 1};
+    run_counts("reuters_sets", NS_TEST_REUTERS, qfile, 0, 0, &fs);
 #endif
     free(qfile);
+    free(fbq);
     tu_rmrf(dir);
     free(dir);
 }
@@ -364,6 +590,57 @@ Test(cli_shard, one_shard_merged_is_the_single_index, .timeout = TIMEOUT_S)
     free(single);
     free(corpus);
     free(qfile);
+    free(dir);
+}
+
+/* A prefix whose terms some shards lack: each shard expands it over its
+ * own terms, and --expand scales the original query by the weight of the
+ * union, the single index's. */
+Test(cli_shard, expand_of_a_prefix_some_shards_lack_terms_of, .timeout = TIMEOUT_S)
+{
+    static const char *const words[] = {"oil",   "gas",    "petrol", "crude",   "barrel",
+                                        "price", "opec",   "market", "tanker",  "refinery"};
+    char *dir = tu_tmpdir("prefix");
+    char *corpus = tu_path(dir, "c.jsonl"), *single = tu_path(dir, "single"), *set[7];
+    FILE *f = fopen(corpus, "w");
+    cr_assert_not_null(f);
+    uint32_t rng = 0x0111u;
+    for (unsigned d = 0; d < 60; d++) {
+        fprintf(f, "{\"id\":\"x%u\",\"body\":\"", d);
+        for (unsigned i = 0, n = 5 + tu_rng_next(&rng) % 16; i < n; i++)
+            fprintf(f, "%s ", words[tu_rng_next(&rng) % 10]);
+        /* each in one document: in one shard */
+        fputs(d == 7 ? "oilfield" : d == 8 ? "oilcan" : d == 9 ? "gasket" : "", f);
+        fputs("\"}\n", f);
+    }
+    cr_assert_eq(fclose(f), 0);
+    tu_out o = NINDEX("-q", "-o", single, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    build_set(dir, corpus, 7, set);
+    static const char *const queries[] = {"gas oil*",  "+oil* gas",     "oil* -gas",
+                                          "oil oil*",  "oil* gas* opec", "title:oil* crude"};
+    static const char *const algos[] = {"maxscore", "bmw", "exhaustive"};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        for (int a = 0; a < 4; a++) {
+            const char *trec[] = {"--expand", "--fb-docs", "3", "--format", "trec", "--algo",
+                                  algos[a % 3], "--", queries[q], NULL};
+            const char *json[] = {"--expand", "--fb-docs", "3", "--json", "-k", "5", "--",
+                                  queries[q], NULL};
+            const char *const *extra = a < 3 ? trec : json;
+            tu_out ref = search(&single, 1, extra), got = search(set, 7, extra);
+            cr_assert_eq(got.status, ref.status, "'%s': %s", queries[q], got.err);
+            cr_assert_str_eq(got.out, ref.out, "'%s' %s differs", queries[q],
+                             a < 3 ? algos[a] : "JSON");
+            tu_out_free(&ref);
+            tu_out_free(&got);
+        }
+    }
+    for (unsigned i = 0; i < 7; i++)
+        free(set[i]);
+    tu_rmrf(dir);
+    free(single);
+    free(corpus);
     free(dir);
 }
 
