@@ -25,6 +25,9 @@ typedef struct build {
     size_t mask;
     size_t typed;   /* distinct terms typed (not expanded) */
     size_t clauses;
+    const sr_prefix_cut *cuts; /* borrowed: the caller's cut-offs */
+    size_t n_cuts;
+    size_t cap_px;  /* of q->px */
     ns_err *err;
     ns_rc rc;
 } build;
@@ -366,6 +369,43 @@ static int by_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+int sr_prefix_key_cmp(uint32_t gdf_a, const char *a, size_t la, uint32_t gdf_b, const char *b,
+                      size_t lb)
+{
+    if (gdf_a != gdf_b)
+        return gdf_a > gdf_b ? -1 : 1;
+    int c = memcmp(a, b, la < lb ? la : lb);
+    if (c)
+        return c;
+    return (la > lb) - (la < lb); /* the dictionary's order: shorter first */
+}
+
+static const sr_prefix_cut *cut_at(const build *b, size_t at)
+{
+    for (size_t i = 0; i < b->n_cuts; i++)
+        if (b->cuts[i].at == at)
+            return &b->cuts[i];
+    return NULL;
+}
+
+/* Records what the prefix at `at` kept (q->px): ti[0..n), taken. */
+static int add_px(build *b, size_t at, uint64_t total, uint32_t *ti, size_t n, bool cut)
+{
+    sr_query *q = b->q;
+    if (q->n_px == b->cap_px) {
+        size_t nc = b->cap_px ? b->cap_px * 2 : 4;
+        sr_qprefix *t = ns_realloc(q->px, nc * sizeof *t);
+        if (!t) {
+            ns_free(ti);
+            return set_rc(b, NS_E_NOMEM);
+        }
+        q->px = t;
+        b->cap_px = nc;
+    }
+    q->px[q->n_px++] = (sr_qprefix){at, total, ti, n, cut};
+    return 0;
+}
+
 /* The typed prefix in the analyzer's normal form (not stemmed): *out_len 0
  * when it holds a character that is not a letter, digit or mark. */
 static void fold_prefix(ns_analyzer *an, const char *s, size_t len, char *out, size_t *out_len)
@@ -411,6 +451,7 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         return NULL;
     }
     b->q->n_words++;
+    const sr_prefix_cut *cut = cut_at(b, src->at);
     expansion *e = NULL;
     size_t n = 0, cap = 0;
     uint64_t total = 0;
@@ -426,6 +467,9 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         if (c > 0)
             break;
         total++;
+        if (cut && sr_prefix_key_cmp(info.gdf, it.term, it.term_len, cut->gdf, cut->term,
+                                     cut->len) > 0)
+            continue; /* after the set's cut-off */
         if (n == cap) {
             /* keep at most twice the cap, trimming to the most frequent */
             if (cap >= 2 * SR_QUERY_MAX_EXPANSIONS) {
@@ -461,16 +505,27 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         qsort(e, n, sizeof *e, by_df_desc);
         n = SR_QUERY_MAX_EXPANSIONS;
     }
-    if (total > SR_QUERY_MAX_EXPANSIONS)
+    if (cut || total > SR_QUERY_MAX_EXPANSIONS)
         ns_buf_printf(&b->q->notes,
-                      "'%.*s*' matches %llu terms; searching the %d most frequent (the limit)\n",
-                      (int)src->len, src->text, (unsigned long long)total, SR_QUERY_MAX_EXPANSIONS);
+                      "'%.*s*' matches more than %d terms; searching the %d most frequent (the "
+                      "limit)\n",
+                      (int)src->len, src->text, SR_QUERY_MAX_EXPANSIONS, SR_QUERY_MAX_EXPANSIONS);
     if (n > 1)
         qsort(e, n, sizeof *e, by_order);
+    uint32_t *kept = ns_malloc((n ? n : 1) * sizeof *kept);
+    if (!kept || add_px(b, src->at, total, kept, 0, cut != NULL)) {
+        if (!kept)
+            set_rc(b, NS_E_NOMEM);
+        ns_free(e);
+        return NULL;
+    }
+    sr_qprefix *px = &b->q->px[b->q->n_px - 1];
     sr_qt *g = new_qt(b, SR_QT_BOOL, src);
     size_t kcap = 0;
     for (size_t i = 0; g && i < n; i++) {
         long ti = intern(b, e[i].term, e[i].len, false, &e[i].info);
+        if (ti >= 0)
+            px->t[px->n++] = (uint32_t)ti;
         sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, kw.name ? SR_SCOPE_ALL : scope);
         if (k) {
             k->keyword = kw.name != NULL;
@@ -767,6 +822,12 @@ static void finish_tree(sr_query *q, sr_qt *n, bool negated)
 ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
                           sr_query *q, ns_err *err)
 {
+    return sr_query_parse_cut(ix, text, len, opts, NULL, 0, q, err);
+}
+
+ns_rc sr_query_parse_cut(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
+                         const sr_prefix_cut *cuts, size_t n_cuts, sr_query *q, ns_err *err)
+{
     sr_query_opts def = {false, false};
     if (!opts)
         opts = &def;
@@ -775,7 +836,7 @@ ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_q
     ns_buf_init(&q->left_out);
     q->default_and = opts->default_and;
     q->text = ns_malloc(len + 1);
-    build b = {ix, q, 0, ns_calloc(64, sizeof(uint32_t)), 63, 0, 0, err, NS_OK};
+    build b = {ix, q, 0, ns_calloc(64, sizeof(uint32_t)), 63, 0, 0, cuts, n_cuts, 0, err, NS_OK};
     if (!q->text || !b.slot) {
         ns_free(b.slot);
         sr_query_release(q);
@@ -847,6 +908,11 @@ void sr_query_release(sr_query *q)
     q->text = NULL;
     ns_buf_release(&q->notes);
     ns_buf_release(&q->left_out);
+    for (size_t i = 0; i < q->n_px; i++)
+        ns_free(q->px[i].t);
+    ns_free(q->px);
+    q->px = NULL;
+    q->n_px = 0;
 }
 
 bool sr_query_is_flat(const sr_query *q, bool *all_must)
