@@ -651,22 +651,11 @@ Test(sr_query, phrases_alone_prune_exactly, .timeout = 300)
 Test(sr_query, a_prefix_cut_keeps_the_terms_up_to_the_cut)
 {
     /* df: pqa 1, pqb 3, pqc 2, pqd 2, pqe 3 */
-    static const char *const bodies[] = {"pqa pqb pqe", "pqb pqc pqd pqe", "pqb pqc pqd pqe x"};
-    sr_index *ix = NULL;
-    char *dir = tu_tmpdir("prefix_cut");
-    char *out = tu_path(dir, "idx");
-    ix_build *b;
+    static const fx_doc docs[] = {{"a", NULL, "pqa pqb pqe"},
+                                  {"b", NULL, "pqb pqc pqd pqe"},
+                                  {"c", NULL, "pqb pqc pqd pqe x"}};
+    sr_index *ix = fx_build("prefix_cut", "none", docs, 3);
     ns_err err;
-    cr_assert_eq(ix_build_new(out, "none", NULL, NULL, &b, &err), NS_OK);
-    for (size_t i = 0; i < 3; i++) {
-        char id[2] = {(char)('a' + i), 0};
-        ix_doc d = {.id = id, .id_len = 1, .body = bodies[i], .body_len = strlen(bodies[i]),
-                    .src = "t"};
-        cr_assert_eq(ix_build_add(b, &d, &err), NS_OK);
-    }
-    cr_assert_eq(ix_build_commit(b, &err), NS_OK);
-    ix_build_free(b);
-    cr_assert_eq(sr_index_open(out, &ix, &err), NS_OK);
     static const struct {
         uint32_t gdf;
         const char *term, *kept; /* kept: in dictionary order */
@@ -714,7 +703,4 @@ Test(sr_query, a_prefix_cut_keeps_the_terms_up_to_the_cut)
     cr_assert(sr_prefix_key_cmp(2, "pqc", 3, 2, "pqcz", 4) < 0);
     cr_assert(sr_prefix_key_cmp(2, "pqc", 3, 2, "pqc", 3) == 0);
     sr_index_close(ix);
-    tu_rmrf(dir);
-    free(out);
-    free(dir);
 }
