@@ -460,6 +460,43 @@ static nsearch_rc run(nsearch_reader *r, const nsearch_search_opts *opts, sr_alg
     return NSEARCH_OK;
 }
 
+static ns_rc parse_each(nsearch_reader *r, const char *text, size_t len, const sr_query_opts *qo,
+                        const sr_prefix_cut *cuts, size_t n_cuts, ns_err *e)
+{
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < r->n_parts && !rc; i++) {
+        sr_query_release(&r->p[i].q);
+        rc = sr_query_parse_cut(&r->p[i].view, text, len, qo, cuts, n_cuts, &r->p[i].q, e);
+    }
+    return rc;
+}
+
+/* Parses text on every part, each prefix expanded to the terms the single
+ * index keeps: under opts->prefix_cuts when given, else, over several parts
+ * whose prefix may match more terms than one keeps, again under the cuts
+ * of the parts' expansions (nsearch_prefix.c).  A failure of the cuts is in
+ * *prc (err set; the query forgotten); of the parse, the return. */
+static ns_rc parse_parts(nsearch_reader *r, const char *text, size_t len, const sr_query_opts *qo,
+                         const nsearch_search_opts *opts, ns_err *e, nsearch_rc *prc,
+                         nsearch_error *err)
+{
+    sr_prefix_cut *cuts = NULL;
+    size_t n_cuts = 0;
+    *prc = opts->prefix_cuts ? nsearch_px_cuts_decode(opts->prefix_cuts, opts->prefix_cuts_len,
+                                                      &cuts, &n_cuts, err)
+                             : NSEARCH_OK;
+    ns_rc rc = *prc ? NS_OK : parse_each(r, text, len, qo, cuts, n_cuts, e);
+    if (!rc && !*prc && !opts->prefix_cuts && nsearch_px_may_cut(r->p, r->n_parts)) {
+        *prc = nsearch_px_cuts_of_parts(r->p, r->n_parts, &cuts, &n_cuts, err);
+        if (!*prc && n_cuts)
+            rc = parse_each(r, text, len, qo, cuts, n_cuts, e);
+    }
+    ns_free(cuts);
+    if (*prc)
+        forget_query(r);
+    return rc;
+}
+
 nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
                                  const nsearch_search_opts *opts, nsearch_results *out,
                                  nsearch_error *err)
@@ -493,11 +530,9 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
                                 "several shards yet");
     sr_query_opts qo = {(opts->flags & NSEARCH_QUERY_ALL) != 0,
                         (opts->flags & NSEARCH_QUERY_LITERAL) != 0};
-    ns_rc rc = NS_OK;
-    for (size_t i = 0; i < r->n_parts && !rc; i++) {
-        sr_query_release(&r->p[i].q);
-        rc = sr_query_parse_opts(&r->p[i].view, text ? text : "", len, &qo, &r->p[i].q, &e);
-    }
+    ns_rc rc = parse_parts(r, text ? text : "", len, &qo, opts, &e, &prc, err);
+    if (prc)
+        return prc;
     if (!rc && opts->expand && r->p[0].q.root) {
         sr_fb_stats fst;
         rc = sr_feedback_expand(&r->p[0].view, &r->p[0].q, algo, &fb, &fst, &e);
