@@ -62,6 +62,10 @@ nsearch_rc nsearch_px_cuts_decode(const void *p, size_t len, sr_prefix_cut **cut
 nsearch_rc nsearch_px_cuts_of_parts(const nsearch_part *p, size_t n, sr_prefix_cut **cuts,
                                     size_t *n_cuts, nsearch_error *err);
 
+/* Sets the prefixes' counts of the reader's first part's query to the
+ * set's (--show-query over several parts).  _CORRUPT, _NOMEM. */
+nsearch_rc nsearch_px_show_totals(nsearch_reader *r, nsearch_error *err);
+
 /* The public code of an internal one. */
 nsearch_rc nsearch_rc_of(ns_rc rc);
 /* Copies e into err (may be NULL) as the public rc; returns it. */

@@ -320,6 +320,29 @@ nsearch_rc nsearch_px_cuts_of_parts(const nsearch_part *p, size_t n, sr_prefix_c
     return prc;
 }
 
+nsearch_rc nsearch_px_show_totals(nsearch_reader *r, nsearch_error *err)
+{
+    if (r->n_parts < 2 || r->p[0].q.n_px == 0)
+        return NSEARCH_OK;
+    const sr_index **ix = ns_malloc(r->n_parts * sizeof *ix);
+    if (!ix)
+        return nsearch_fail_msg(err, NSEARCH_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->n_parts; i++)
+        ix[i] = &r->p[i].view;
+    ns_err e;
+    ns_err_clear(&e);
+    sr_query *q = &r->p[0].q;
+    ns_rc rc = NS_OK;
+    for (size_t j = 0; j < q->n_px && !rc; j++) {
+        uint64_t total = 0;
+        rc = sr_prefix_union_count(ix, r->n_parts, q->px[j].pre, q->px[j].pre_len, &total, &e);
+        if (!rc)
+            sr_query_set_prefix_total(q, q->px[j].at, total);
+    }
+    ns_free(ix);
+    return rc ? nsearch_fail(err, &e) : NSEARCH_OK;
+}
+
 nsearch_rc nsearch_reader_prefix_candidates(const nsearch_reader *r, void **out, size_t *len,
                                             nsearch_error *err)
 {

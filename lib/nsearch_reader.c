@@ -751,6 +751,8 @@ nsearch_rc nsearch_reader_show_query(nsearch_reader *r, int format, const char *
                                      nsearch_error *err)
 {
     nsearch_rc prc = check_describe(r, format, out, err);
+    if (!prc)
+        prc = nsearch_px_show_totals(r, err); /* a set's prefix counts */
     if (prc)
         return prc;
     ns_err e;

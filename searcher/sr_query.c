@@ -388,8 +388,10 @@ static const sr_prefix_cut *cut_at(const build *b, size_t at)
     return NULL;
 }
 
-/* Records what the prefix at `at` kept (q->px): ti[0..n), taken. */
-static int add_px(build *b, size_t at, uint64_t total, uint32_t *ti, size_t n, bool cut)
+/* Records the prefix pre[0..pl) at `at` (q->px), its kept terms to come
+ * in ti (taken). */
+static int add_px(build *b, size_t at, uint64_t total, uint32_t *ti, const char *pre, size_t pl,
+                  bool cut)
 {
     sr_query *q = b->q;
     if (q->n_px == b->cap_px) {
@@ -402,8 +404,80 @@ static int add_px(build *b, size_t at, uint64_t total, uint32_t *ti, size_t n, b
         q->px = t;
         b->cap_px = nc;
     }
-    q->px[q->n_px++] = (sr_qprefix){at, total, ti, n, cut};
+    sr_qprefix *x = &q->px[q->n_px++];
+    *x = (sr_qprefix){.at = at, .total = total, .t = ti, .n = 0, .cut = cut, .pre_len = pl};
+    memcpy(x->pre, pre, pl);
     return 0;
+}
+
+/* Steps it to the next dictionary term that starts with pre[0..pl): 1 (the
+ * term in it->term, its entry in *info), 0 past them, -1 (err set). */
+static int prefix_next(const sr_index *ix, sr_dict_iter *it, const char *pre, size_t pl,
+                       sr_term_info *info, ns_err *err)
+{
+    int r;
+    while ((r = sr_dict_iter_next(ix, it, info, err)) == 1) {
+        int c = memcmp(it->term, pre, it->term_len < pl ? it->term_len : pl);
+        if (c < 0 || (c == 0 && it->term_len < pl))
+            continue; /* before the prefix, in its block */
+        return c > 0 ? 0 : 1;
+    }
+    return r;
+}
+
+ns_rc sr_prefix_union_count(const sr_index *const *ix, size_t n, const char *pre, size_t pl,
+                            uint64_t *out, ns_err *err)
+{
+    *out = 0;
+    sr_dict_iter *it = ns_calloc(n ? n : 1, sizeof *it);
+    int *live = ns_calloc(n ? n : 1, sizeof *live);
+    if (!it || !live) {
+        ns_free(it);
+        ns_free(live);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    sr_term_info info;
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = sr_dict_iter_seek(ix[i], &it[i], pre, pl, err);
+        live[i] = rc ? -1 : prefix_next(ix[i], &it[i], pre, pl, &info, err);
+    }
+    for (;;) { /* the smallest term of the parts, once, then past it in each */
+        const sr_dict_iter *min = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (live[i] < 0)
+                rc = rc ? rc : NS_E_CORRUPT;
+            if (live[i] == 1 && (!min || sr_prefix_key_cmp(0, it[i].term, it[i].term_len, 0,
+                                                           min->term, min->term_len) < 0))
+                min = &it[i];
+        }
+        if (!min || rc)
+            break;
+        char term[NS_TERM_KEY_MAX + 1];
+        size_t tl = min->term_len;
+        memcpy(term, min->term, tl);
+        (*out)++;
+        for (size_t i = 0; i < n; i++)
+            if (live[i] == 1 && it[i].term_len == tl && !memcmp(it[i].term, term, tl))
+                live[i] = prefix_next(ix[i], &it[i], pre, pl, &info, err);
+    }
+    ns_free(it);
+    ns_free(live);
+    return rc;
+}
+
+static void set_total(sr_qt *n, size_t at, uint64_t total)
+{
+    if (n->at == at && (n->prefix || (n->from_prefix && n->expansions)))
+        n->expansions = total;
+    for (size_t i = 0; i < n->n_kids; i++)
+        set_total(n->kids[i], at, total);
+}
+
+void sr_query_set_prefix_total(sr_query *q, size_t at, uint64_t total)
+{
+    if (q->root)
+        set_total(q->root, at, total);
 }
 
 /* The typed prefix in the analyzer's normal form (not stemmed): *out_len 0
@@ -460,12 +534,7 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
     ns_err e2;
     ns_rc rc = sr_dict_iter_seek(b->ix, &it, pre, pl, &e2);
     int r = rc ? -1 : 1;
-    while (!rc && (r = sr_dict_iter_next(b->ix, &it, &info, &e2)) == 1) {
-        int c = memcmp(it.term, pre, it.term_len < pl ? it.term_len : pl);
-        if (c < 0 || (c == 0 && it.term_len < pl))
-            continue; /* before the prefix, in its block */
-        if (c > 0)
-            break;
+    while (!rc && (r = prefix_next(b->ix, &it, pre, pl, &info, &e2)) == 1) {
         total++;
         if (cut && sr_prefix_key_cmp(info.gdf, it.term, it.term_len, cut->gdf, cut->term,
                                      cut->len) > 0)
@@ -513,7 +582,7 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
     if (n > 1)
         qsort(e, n, sizeof *e, by_order);
     uint32_t *kept = ns_malloc((n ? n : 1) * sizeof *kept);
-    if (!kept || add_px(b, src->at, total, kept, 0, cut != NULL)) {
+    if (!kept || add_px(b, src->at, total, kept, pre, pl, cut != NULL)) {
         if (!kept)
             set_rc(b, NS_E_NOMEM);
         ns_free(e);

@@ -117,7 +117,17 @@ typedef struct sr_qprefix {
                      * dictionary order (the term and its gdf are there) */
     size_t n;       /* kept: at most SR_QUERY_MAX_EXPANSIONS */
     bool cut;       /* expanded under a caller's cut-off */
+    char pre[SR_TERM_MAX_BYTES + 1]; /* the prefix as the dictionary holds it */
+    size_t pre_len;
 } sr_qprefix;
+
+/* The distinct terms that start with pre[0..pl) in the dictionaries of
+ * ix[0..n) (a shard set's count: a merge of their prefix ranges, in time
+ * n times the terms).  NS_E_CORRUPT (dictionary), NS_E_NOMEM. */
+ns_rc sr_prefix_union_count(const sr_index *const *ix, size_t n, const char *pre, size_t pl,
+                            uint64_t *out, ns_err *err);
+/* Sets the count --show-query gives for the prefix clause at byte `at`. */
+void sr_query_set_prefix_total(sr_query *q, size_t at, uint64_t total);
 
 /* A cut-off for the prefix clause at byte `at` of the query text: keep the
  * expansions whose key, (gdf descending, term bytes ascending in the

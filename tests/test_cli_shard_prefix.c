@@ -13,7 +13,7 @@
  *   prefixes (alone, with other words, next to a phrase, excluded,
  *   required, in a title: scope, two capped prefixes and an uncapped one
  *   in one query) are byte for byte the single index's, and so are the
- *   notes on standard error;
+ *   notes on standard error; --show-query gives the set's count of terms;
  * - in process, one reader per shard (what nsearch-mpi does on each rank):
  *   each shard's candidates (nsearch_reader_prefix_candidates) merged into
  *   cuts (nsearch_prefix_cuts_merge) and searched with them
@@ -251,16 +251,18 @@ static void same_by_cuts(const char *single, char **set, unsigned n)
     nsearch_index_close(one);
 }
 
-/* The terms prefix* matches in index dir (a shard alone: its own). */
-static unsigned long n_terms(char *dir, const char *prefix)
+/* The terms prefix* matches in the index of dirs[0..n), as --show-query
+ * --json says (a shard alone: its own). */
+static unsigned long n_terms(char **dirs, unsigned n, const char *prefix)
 {
-    tu_out o = NSEARCH("-i", dir, "--show-query", "--json", prefix);
+    const char *const extra[] = {"--show-query", "--json", prefix, NULL};
+    tu_out o = search(dirs, n, extra);
     cr_assert_eq(o.status, 0, "%s", o.err);
     const char *x = strstr(o.out, "\"expansions\":");
     cr_assert_not_null(x, "%s", o.out);
-    unsigned long n = strtoul(x + 13, NULL, 10);
+    unsigned long terms = strtoul(x + 13, NULL, 10);
     tu_out_free(&o);
-    return n;
+    return terms;
 }
 
 Test(cli_shard_prefix, capped_prefixes_rank_as_one_index, .timeout = TIMEOUT_S)
@@ -274,7 +276,7 @@ Test(cli_shard_prefix, capped_prefixes_rank_as_one_index, .timeout = TIMEOUT_S)
     cr_assert_eq(o.status, 0, "%s", o.err);
     tu_out_free(&o);
     /* over a cap of 1,024 in the set, and not in any of 7 shards alone */
-    unsigned long total = n_terms(single, "zq*"), zx = n_terms(single, "zx*");
+    unsigned long total = n_terms(&single, 1, "zq*"), zx = n_terms(&single, 1, "zx*");
     cr_assert(total > 2 * 1024 && total < 7 * 1024, "zq* matches %lu terms", total);
     cr_assert_gt(zx, 1024, "zx* matches %lu terms", zx);
 #ifdef NS_TEST_SANITIZE
@@ -287,10 +289,13 @@ Test(cli_shard_prefix, capped_prefixes_rank_as_one_index, .timeout = TIMEOUT_S)
         char *set[8];
         build_set(dir, corpus, n, set);
         for (unsigned i = 0; i < n; i++) { /* 2: each shard capped alone; 7: none */
-            unsigned long own = n_terms(set[i], "zq*");
+            unsigned long own = n_terms(&set[i], 1, "zq*");
             cr_assert(n == 7 ? own < 1024 : n == 2 ? own > 1024 : 1,
                       "shard %u of %u: zq* matches %lu terms", i, n, own);
         }
+        /* --show-query gives the set's count */
+        cr_assert_eq(n_terms(set, n, "zq*"), total, "%u shards", n);
+        cr_assert_eq(n_terms(set, n, "alpha +zx*"), zx, "%u shards", n);
         same_runs(single, set, n, qfile);
         same_by_cuts(single, set, n);
         for (unsigned i = 0; i < n; i++)
