@@ -274,6 +274,13 @@ typedef struct nsearch_search_opts {
                              default: count all); total == count_limit then
                              means "count_limit or more" (Lucene's total hits
                              threshold, Elasticsearch's track_total_hits) */
+    /* Since 0.4: */
+    const void *prefix_cuts; /* borrowed for the call: the bytes of
+                                nsearch_prefix_cuts_merge, for a driver with
+                                one shard per process (below); NULL (default):
+                                none.  A reader of a whole set computes its
+                                own */
+    size_t prefix_cuts_len;
 } nsearch_search_opts;
 
 /* Sets the defaults above. */
@@ -321,11 +328,45 @@ typedef struct nsearch_results {
  * word left to search for (only stop words or punctuation) gives no hits,
  * NSEARCH_OK and out->empty_query.  With k = 0 and no count the query is
  * only parsed and analysed (and expanded): for nsearch_reader_show_query.  Errors: NSEARCH_E_QUERY (syntax, unknown field: the
- * message gives the column), NSEARCH_E_LIMIT, NSEARCH_E_ARG, NSEARCH_E_CORRUPT
+ * message gives the column), NSEARCH_E_LIMIT, NSEARCH_E_ARG (also
+ * opts.prefix_cuts malformed), NSEARCH_E_CORRUPT
  * (a damaged posting list), NSEARCH_E_NOMEM. */
 NSEARCH_API nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
                                              const nsearch_search_opts *opts,
                                              nsearch_results *out, nsearch_error *err);
+
+/* Prefixes over a shard set, one shard per process (MPI; README "Shards").
+ * A prefix matching more than 1,024 terms searches the 1,024 most frequent
+ * (by the set's df, then term); a shard alone would pick among its own
+ * terms.  A reader of the whole set (nsearch_index_open_set) picks as the
+ * single index does by itself.  A driver whose processes each hold one
+ * shard's reader does it in three steps, the same query text and flags on
+ * every shard:
+ *
+ *   nsearch_reader_search(r, text, len, &opts, &res, &err);  // any k
+ *   nsearch_reader_prefix_candidates(r, &cand, &cand_len, &err);
+ *   // gather every shard's candidates (any order); on one process:
+ *   nsearch_prefix_cuts_merge(cands, lens, n_shards, &cuts, &cuts_len, &err);
+ *   // broadcast cuts; when cuts_len > 0, on every shard:
+ *   opts.prefix_cuts = cuts; opts.prefix_cuts_len = cuts_len;
+ *   nsearch_reader_search(r, text, len, &opts, &res, &err);  // res.notes too
+ *
+ * The candidates are, for each prefix of the reader's last query, the
+ * terms it kept with their df (at most 1,024 per prefix and shard); owned
+ * *out (*len bytes), free with nsearch_free.  Errors: NSEARCH_E_ARG (NULL),
+ * NSEARCH_E_NOMEM. */
+NSEARCH_API nsearch_rc nsearch_reader_prefix_candidates(const nsearch_reader *r, void **out,
+                                                        size_t *len, nsearch_error *err);
+/* The cut-offs of the candidates cands[i] (len[i] bytes), i < n, of one
+ * query on every shard of a set: owned *out (*out_len bytes), free with
+ * nsearch_free; *out NULL and *out_len 0 when no prefix needs one (the
+ * first search's results stand).  The bytes are the same on every machine.
+ * Errors: NSEARCH_E_ARG (NULL, n 0, bytes not made by
+ * nsearch_reader_prefix_candidates: the message says which), _NOMEM.
+ * Thread-safe. */
+NSEARCH_API nsearch_rc nsearch_prefix_cuts_merge(const void *const *cands, const size_t *len,
+                                                 size_t n, void **out, size_t *out_len,
+                                                 nsearch_error *err);
 
 /* Documents like document doc (more-like-this, as Lucene's MoreLikeThis):
  * its 25 terms of highest tf x idf among those it has at least twice and

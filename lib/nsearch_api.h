@@ -43,6 +43,29 @@ struct nsearch_reader {
     ns_buf out;                 /* owned: the last _render / _render_doc text */
 };
 
+/* Prefixes over a shard set (lib/nsearch_prefix.c). */
+/* Whether a prefix of the parts' last queries may match more terms over
+ * the parts than one index keeps (their totals add up past the cap). */
+int nsearch_px_may_cut(const nsearch_part *p, size_t n);
+/* Appends the candidates blob of p[0..n)'s last queries to out.  NS_E_NOMEM. */
+ns_rc nsearch_px_candidates(const nsearch_part *p, size_t n, ns_buf *out);
+/* Merges candidate blobs c[0..n) into a cuts blob appended to out (nothing
+ * when no prefix needs a cut).  NSEARCH_E_ARG (malformed), _NOMEM. */
+nsearch_rc nsearch_px_merge(const void *const *c, const size_t *len, size_t n, ns_buf *out,
+                            nsearch_error *err);
+/* Decodes a cuts blob.  Returns: owned *cuts (ns_free), *n of them.
+ * NSEARCH_E_ARG (malformed), _NOMEM. */
+nsearch_rc nsearch_px_cuts_decode(const void *p, size_t len, sr_prefix_cut **cuts, size_t *n,
+                                  nsearch_error *err);
+/* The cuts that make the parts' last queries expand as one index's:
+ * owned *cuts (ns_free; NULL, 0 when none is needed).  _NOMEM. */
+nsearch_rc nsearch_px_cuts_of_parts(const nsearch_part *p, size_t n, sr_prefix_cut **cuts,
+                                    size_t *n_cuts, nsearch_error *err);
+
+/* Sets the prefixes' counts of the reader's first part's query to the
+ * set's (--show-query over several parts).  _CORRUPT, _NOMEM. */
+nsearch_rc nsearch_px_show_totals(nsearch_reader *r, nsearch_error *err);
+
 /* The public code of an internal one. */
 nsearch_rc nsearch_rc_of(ns_rc rc);
 /* Copies e into err (may be NULL) as the public rc; returns it. */

@@ -580,6 +580,43 @@ static ns_rc expand(nsearch_reader *r, sr_algo algo, const sr_fb_opts *fb, nsear
     return rc;
 }
 
+static ns_rc parse_each(nsearch_reader *r, const char *text, size_t len, const sr_query_opts *qo,
+                        const sr_prefix_cut *cuts, size_t n_cuts, ns_err *e)
+{
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < r->n_parts && !rc; i++) {
+        sr_query_release(&r->p[i].q);
+        rc = sr_query_parse_cut(&r->p[i].view, text, len, qo, cuts, n_cuts, &r->p[i].q, e);
+    }
+    return rc;
+}
+
+/* Parses text on every part, each prefix expanded to the terms the single
+ * index keeps: under opts->prefix_cuts when given, else, over several parts
+ * whose prefix may match more terms than one keeps, again under the cuts
+ * of the parts' expansions (nsearch_prefix.c).  A failure of the cuts is in
+ * *prc (err set; the query forgotten); of the parse, the return. */
+static ns_rc parse_parts(nsearch_reader *r, const char *text, size_t len, const sr_query_opts *qo,
+                         const nsearch_search_opts *opts, ns_err *e, nsearch_rc *prc,
+                         nsearch_error *err)
+{
+    sr_prefix_cut *cuts = NULL;
+    size_t n_cuts = 0;
+    *prc = opts->prefix_cuts ? nsearch_px_cuts_decode(opts->prefix_cuts, opts->prefix_cuts_len,
+                                                      &cuts, &n_cuts, err)
+                             : NSEARCH_OK;
+    ns_rc rc = *prc ? NS_OK : parse_each(r, text, len, qo, cuts, n_cuts, e);
+    if (!rc && !*prc && !opts->prefix_cuts && nsearch_px_may_cut(r->p, r->n_parts)) {
+        *prc = nsearch_px_cuts_of_parts(r->p, r->n_parts, &cuts, &n_cuts, err);
+        if (!*prc && n_cuts)
+            rc = parse_each(r, text, len, qo, cuts, n_cuts, e);
+    }
+    ns_free(cuts);
+    if (*prc)
+        forget_query(r);
+    return rc;
+}
+
 nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len,
                                  const nsearch_search_opts *opts, nsearch_results *out,
                                  nsearch_error *err)
@@ -609,11 +646,9 @@ nsearch_rc nsearch_reader_search(nsearch_reader *r, const char *text, size_t len
     }
     sr_query_opts qo = {(opts->flags & NSEARCH_QUERY_ALL) != 0,
                         (opts->flags & NSEARCH_QUERY_LITERAL) != 0};
-    ns_rc rc = NS_OK;
-    for (size_t i = 0; i < r->n_parts && !rc; i++) {
-        sr_query_release(&r->p[i].q);
-        rc = sr_query_parse_opts(&r->p[i].view, text ? text : "", len, &qo, &r->p[i].q, &e);
-    }
+    ns_rc rc = parse_parts(r, text ? text : "", len, &qo, opts, &e, &prc, err);
+    if (prc)
+        return prc;
     if (!rc && opts->expand && r->p[0].q.root)
         rc = expand(r, algo, &fb, out, &e);
     if (rc) {
@@ -831,6 +866,8 @@ nsearch_rc nsearch_reader_show_query(nsearch_reader *r, int format, const char *
                                      nsearch_error *err)
 {
     nsearch_rc prc = check_describe(r, format, out, err);
+    if (!prc)
+        prc = nsearch_px_show_totals(r, err); /* a set's prefix counts */
     if (prc)
         return prc;
     ns_err e;

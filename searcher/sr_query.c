@@ -25,6 +25,9 @@ typedef struct build {
     size_t mask;
     size_t typed;   /* distinct terms typed (not expanded) */
     size_t clauses;
+    const sr_prefix_cut *cuts; /* borrowed: the caller's cut-offs */
+    size_t n_cuts;
+    size_t cap_px;  /* of q->px */
     ns_err *err;
     ns_rc rc;
 } build;
@@ -366,6 +369,117 @@ static int by_order(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
+int sr_prefix_key_cmp(uint32_t gdf_a, const char *a, size_t la, uint32_t gdf_b, const char *b,
+                      size_t lb)
+{
+    if (gdf_a != gdf_b)
+        return gdf_a > gdf_b ? -1 : 1;
+    int c = memcmp(a, b, la < lb ? la : lb);
+    if (c)
+        return c;
+    return (la > lb) - (la < lb); /* the dictionary's order: shorter first */
+}
+
+static const sr_prefix_cut *cut_at(const build *b, size_t at)
+{
+    for (size_t i = 0; i < b->n_cuts; i++)
+        if (b->cuts[i].at == at)
+            return &b->cuts[i];
+    return NULL;
+}
+
+/* Records the prefix pre[0..pl) at `at` (q->px), its kept terms to come
+ * in ti (taken). */
+static int add_px(build *b, size_t at, uint64_t total, uint32_t *ti, const char *pre, size_t pl,
+                  bool cut)
+{
+    sr_query *q = b->q;
+    if (q->n_px == b->cap_px) {
+        size_t nc = b->cap_px ? b->cap_px * 2 : 4;
+        sr_qprefix *t = ns_realloc(q->px, nc * sizeof *t);
+        if (!t) {
+            ns_free(ti);
+            return set_rc(b, NS_E_NOMEM);
+        }
+        q->px = t;
+        b->cap_px = nc;
+    }
+    sr_qprefix *x = &q->px[q->n_px++];
+    *x = (sr_qprefix){.at = at, .total = total, .t = ti, .n = 0, .cut = cut, .pre_len = pl};
+    memcpy(x->pre, pre, pl);
+    return 0;
+}
+
+/* Steps it to the next dictionary term that starts with pre[0..pl): 1 (the
+ * term in it->term, its entry in *info), 0 past them, -1 (err set). */
+static int prefix_next(const sr_index *ix, sr_dict_iter *it, const char *pre, size_t pl,
+                       sr_term_info *info, ns_err *err)
+{
+    int r;
+    while ((r = sr_dict_iter_next(ix, it, info, err)) == 1) {
+        int c = memcmp(it->term, pre, it->term_len < pl ? it->term_len : pl);
+        if (c < 0 || (c == 0 && it->term_len < pl))
+            continue; /* before the prefix, in its block */
+        return c > 0 ? 0 : 1;
+    }
+    return r;
+}
+
+ns_rc sr_prefix_union_count(const sr_index *const *ix, size_t n, const char *pre, size_t pl,
+                            uint64_t *out, ns_err *err)
+{
+    *out = 0;
+    sr_dict_iter *it = ns_calloc(n ? n : 1, sizeof *it);
+    int *live = ns_calloc(n ? n : 1, sizeof *live);
+    if (!it || !live) {
+        ns_free(it);
+        ns_free(live);
+        return ns_err_set(err, NS_E_NOMEM, "out of memory");
+    }
+    sr_term_info info;
+    ns_rc rc = NS_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = sr_dict_iter_seek(ix[i], &it[i], pre, pl, err);
+        live[i] = rc ? -1 : prefix_next(ix[i], &it[i], pre, pl, &info, err);
+    }
+    for (;;) { /* the smallest term of the parts, once, then past it in each */
+        const sr_dict_iter *min = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (live[i] < 0)
+                rc = rc ? rc : NS_E_CORRUPT;
+            if (live[i] == 1 && (!min || sr_prefix_key_cmp(0, it[i].term, it[i].term_len, 0,
+                                                           min->term, min->term_len) < 0))
+                min = &it[i];
+        }
+        if (!min || rc)
+            break;
+        char term[NS_TERM_KEY_MAX + 1];
+        size_t tl = min->term_len;
+        memcpy(term, min->term, tl);
+        (*out)++;
+        for (size_t i = 0; i < n; i++)
+            if (live[i] == 1 && it[i].term_len == tl && !memcmp(it[i].term, term, tl))
+                live[i] = prefix_next(ix[i], &it[i], pre, pl, &info, err);
+    }
+    ns_free(it);
+    ns_free(live);
+    return rc;
+}
+
+static void set_total(sr_qt *n, size_t at, uint64_t total)
+{
+    if (n->at == at && (n->prefix || (n->from_prefix && n->expansions)))
+        n->expansions = total;
+    for (size_t i = 0; i < n->n_kids; i++)
+        set_total(n->kids[i], at, total);
+}
+
+void sr_query_set_prefix_total(sr_query *q, size_t at, uint64_t total)
+{
+    if (q->root)
+        set_total(q->root, at, total);
+}
+
 /* The typed prefix in the analyzer's normal form (not stemmed): *out_len 0
  * when it holds a character that is not a letter, digit or mark. */
 static void fold_prefix(ns_analyzer *an, const char *s, size_t len, char *out, size_t *out_len)
@@ -411,6 +525,7 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         return NULL;
     }
     b->q->n_words++;
+    const sr_prefix_cut *cut = cut_at(b, src->at);
     expansion *e = NULL;
     size_t n = 0, cap = 0;
     uint64_t total = 0;
@@ -419,13 +534,11 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
     ns_err e2;
     ns_rc rc = sr_dict_iter_seek(b->ix, &it, pre, pl, &e2);
     int r = rc ? -1 : 1;
-    while (!rc && (r = sr_dict_iter_next(b->ix, &it, &info, &e2)) == 1) {
-        int c = memcmp(it.term, pre, it.term_len < pl ? it.term_len : pl);
-        if (c < 0 || (c == 0 && it.term_len < pl))
-            continue; /* before the prefix, in its block */
-        if (c > 0)
-            break;
+    while (!rc && (r = prefix_next(b->ix, &it, pre, pl, &info, &e2)) == 1) {
         total++;
+        if (cut && sr_prefix_key_cmp(info.gdf, it.term, it.term_len, cut->gdf, cut->term,
+                                     cut->len) > 0)
+            continue; /* after the set's cut-off */
         if (n == cap) {
             /* keep at most twice the cap, trimming to the most frequent */
             if (cap >= 2 * SR_QUERY_MAX_EXPANSIONS) {
@@ -461,16 +574,27 @@ static sr_qt *build_prefix(build *b, const sr_qp_node *src, sr_scope scope, kwf 
         qsort(e, n, sizeof *e, by_df_desc);
         n = SR_QUERY_MAX_EXPANSIONS;
     }
-    if (total > SR_QUERY_MAX_EXPANSIONS)
+    if (cut || total > SR_QUERY_MAX_EXPANSIONS)
         ns_buf_printf(&b->q->notes,
-                      "'%.*s*' matches %llu terms; searching the %d most frequent (the limit)\n",
-                      (int)src->len, src->text, (unsigned long long)total, SR_QUERY_MAX_EXPANSIONS);
+                      "'%.*s*' matches more than %d terms; searching the %d most frequent (the "
+                      "limit)\n",
+                      (int)src->len, src->text, SR_QUERY_MAX_EXPANSIONS, SR_QUERY_MAX_EXPANSIONS);
     if (n > 1)
         qsort(e, n, sizeof *e, by_order);
+    uint32_t *kept = ns_malloc((n ? n : 1) * sizeof *kept);
+    if (!kept || add_px(b, src->at, total, kept, pre, pl, cut != NULL)) {
+        if (!kept)
+            set_rc(b, NS_E_NOMEM);
+        ns_free(e);
+        return NULL;
+    }
+    sr_qprefix *px = &b->q->px[b->q->n_px - 1];
     sr_qt *g = new_qt(b, SR_QT_BOOL, src);
     size_t kcap = 0;
     for (size_t i = 0; g && i < n; i++) {
         long ti = intern(b, e[i].term, e[i].len, false, &e[i].info);
+        if (ti >= 0)
+            px->t[px->n++] = (uint32_t)ti;
         sr_qt *k = ti < 0 ? NULL : term_node(b, src, ti, kw.name ? SR_SCOPE_ALL : scope);
         if (k) {
             k->keyword = kw.name != NULL;
@@ -767,6 +891,12 @@ static void finish_tree(sr_query *q, sr_qt *n, bool negated)
 ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
                           sr_query *q, ns_err *err)
 {
+    return sr_query_parse_cut(ix, text, len, opts, NULL, 0, q, err);
+}
+
+ns_rc sr_query_parse_cut(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
+                         const sr_prefix_cut *cuts, size_t n_cuts, sr_query *q, ns_err *err)
+{
     sr_query_opts def = {false, false};
     if (!opts)
         opts = &def;
@@ -775,7 +905,7 @@ ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_q
     ns_buf_init(&q->left_out);
     q->default_and = opts->default_and;
     q->text = ns_malloc(len + 1);
-    build b = {ix, q, 0, ns_calloc(64, sizeof(uint32_t)), 63, 0, 0, err, NS_OK};
+    build b = {ix, q, 0, ns_calloc(64, sizeof(uint32_t)), 63, 0, 0, cuts, n_cuts, 0, err, NS_OK};
     if (!q->text || !b.slot) {
         ns_free(b.slot);
         sr_query_release(q);
@@ -847,6 +977,11 @@ void sr_query_release(sr_query *q)
     q->text = NULL;
     ns_buf_release(&q->notes);
     ns_buf_release(&q->left_out);
+    for (size_t i = 0; i < q->n_px; i++)
+        ns_free(q->px[i].t);
+    ns_free(q->px);
+    q->px = NULL;
+    q->n_px = 0;
 }
 
 bool sr_query_is_flat(const sr_query *q, bool *all_must)

@@ -105,7 +105,46 @@ typedef struct sr_query {
     size_t len;
     ns_buf notes; /* warnings for the user, one per line (a capped prefix) */
     ns_buf left_out; /* words and phrases left out, one per line, for --show-query */
+    struct sr_qprefix *px; /* owned: the prefixes of the text, in order of parsing */
+    size_t n_px;
 } sr_query;
+
+/* What a prefix expanded to, for a shard set's cut-off (sr_prefix_cut). */
+typedef struct sr_qprefix {
+    size_t at;      /* the prefix clause's first byte in the query text */
+    uint64_t total; /* dictionary terms that start with it */
+    uint32_t *t;    /* owned: index into sr_query.t of each expansion kept, in
+                     * dictionary order (the term and its gdf are there) */
+    size_t n;       /* kept: at most SR_QUERY_MAX_EXPANSIONS */
+    bool cut;       /* expanded under a caller's cut-off */
+    char pre[SR_TERM_MAX_BYTES + 1]; /* the prefix as the dictionary holds it */
+    size_t pre_len;
+} sr_qprefix;
+
+/* The distinct terms that start with pre[0..pl) in the dictionaries of
+ * ix[0..n) (a shard set's count: a merge of their prefix ranges, in time
+ * n times the terms).  NS_E_CORRUPT (dictionary), NS_E_NOMEM. */
+ns_rc sr_prefix_union_count(const sr_index *const *ix, size_t n, const char *pre, size_t pl,
+                            uint64_t *out, ns_err *err);
+/* Sets the count --show-query gives for the prefix clause at byte `at`. */
+void sr_query_set_prefix_total(sr_query *q, size_t at, uint64_t total);
+
+/* A cut-off for the prefix clause at byte `at` of the query text: keep the
+ * expansions whose key, (gdf descending, term bytes ascending in the
+ * dictionary's order), is (gdf, term) or before it.  Over a shard set, the
+ * cut-off at the SR_QUERY_MAX_EXPANSIONS-th term of the union of the
+ * shards' expansions makes each shard keep exactly its share of what the
+ * single index keeps. */
+typedef struct sr_prefix_cut {
+    size_t at;
+    uint32_t gdf;
+    size_t len; /* 1..SR_TERM_MAX_BYTES */
+    char term[SR_TERM_MAX_BYTES + 1];
+} sr_prefix_cut;
+
+/* The key order of sr_prefix_cut: < 0 when (gdf_a, a) comes first. */
+int sr_prefix_key_cmp(uint32_t gdf_a, const char *a, size_t la, uint32_t gdf_b, const char *b,
+                      size_t lb);
 
 typedef struct sr_query_opts {
     bool default_and; /* juxtaposition (and --literal words) means AND */
@@ -121,6 +160,14 @@ typedef struct sr_query_opts {
  * nothing; release with sr_query_release.  opts NULL: OR, with syntax. */
 ns_rc sr_query_parse_opts(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
                           sr_query *q, ns_err *err);
+/* sr_query_parse_opts with cut-offs for prefixes, cuts[0..n_cuts)
+ * (borrowed for the call; NULL when n_cuts is 0): a prefix clause whose
+ * byte offset is a cut's `at` keeps the expansions at or before the cut
+ * (at most SR_QUERY_MAX_EXPANSIONS still) and notes that it is capped;
+ * the other prefixes expand as sr_query_parse_opts does.  Errors: as
+ * sr_query_parse_opts. */
+ns_rc sr_query_parse_cut(sr_index *ix, const char *text, size_t len, const sr_query_opts *opts,
+                         const sr_prefix_cut *cuts, size_t n_cuts, sr_query *q, ns_err *err);
 /* sr_query_parse_opts with OR and the syntax on. */
 ns_rc sr_query_parse(sr_index *ix, const char *text, size_t len, sr_query *q, ns_err *err);
 void sr_query_release(sr_query *q);

@@ -643,3 +643,64 @@ Test(sr_query, phrases_alone_prune_exactly, .timeout = 300)
     cr_assert_eq(n, 300);
     free_corpus(&c);
 }
+
+/* A prefix under a caller's cut-off (sr_query_parse_cut, for shard sets)
+ * keeps its terms at or before the cut by (df descending, term), says it
+ * is capped, and records what it kept (sr_query.px); without cuts the
+ * expansion is as before. */
+Test(sr_query, a_prefix_cut_keeps_the_terms_up_to_the_cut)
+{
+    /* df: pqa 1, pqb 3, pqc 2, pqd 2, pqe 3 */
+    static const fx_doc docs[] = {{"a", NULL, "pqa pqb pqe"},
+                                  {"b", NULL, "pqb pqc pqd pqe"},
+                                  {"c", NULL, "pqb pqc pqd pqe x"}};
+    sr_index *ix = fx_build("prefix_cut", "none", docs, 3);
+    ns_err err;
+    static const struct {
+        uint32_t gdf;
+        const char *term, *kept; /* kept: in dictionary order */
+    } cases[] = {
+        {3, "pqb", "pqb"}, /* pqb (3) first, pqe (3) after it */
+        {3, "pqe", "pqb pqe"},
+        {2, "pqc", "pqb pqc pqe"}, /* then pqc, pqd (2) */
+        {2, "pqcz", "pqb pqc pqe"}, /* a cut need not be a term of this index */
+        {1, "pqa", "pqa pqb pqc pqd pqe"},
+        {9, "pqa", ""},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        sr_prefix_cut cut = {.at = 2, .gdf = cases[c].gdf, .len = strlen(cases[c].term)};
+        memcpy(cut.term, cases[c].term, cut.len);
+        sr_prefix_cut other = cut;
+        other.at = 0; /* no prefix there: ignored */
+        sr_prefix_cut cuts[] = {other, cut};
+        sr_query q;
+        cr_assert_eq(sr_query_parse_cut(ix, "x pq*", 5, NULL, cuts, 2, &q, &err), NS_OK, "%s",
+                     err.msg);
+        cr_assert_eq(q.n_px, 1);
+        cr_assert_eq(q.px[0].at, 2);
+        cr_assert_eq(q.px[0].total, 5);
+        cr_assert(q.px[0].cut);
+        char got[64] = "";
+        for (size_t i = 0; i < q.px[0].n; i++) {
+            const sr_qterm *t = &q.t[q.px[0].t[i]];
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.*s", i ? " " : "",
+                     (int)t->len, t->term);
+        }
+        cr_assert_str_eq(got, cases[c].kept, "cut (%u, %s)", cases[c].gdf, cases[c].term);
+        cr_assert_str_eq(ns_buf_cstr(&q.notes),
+                         "'pq*' matches more than 1024 terms; searching the 1024 most frequent "
+                         "(the limit)\n");
+        sr_query_release(&q);
+    }
+    sr_query q;
+    cr_assert_eq(sr_query_parse(ix, "x pq*", 5, &q, &err), NS_OK, "%s", err.msg);
+    cr_assert_eq(q.n_px, 1);
+    cr_assert_eq(q.px[0].n, 5);
+    cr_assert(!q.px[0].cut);
+    cr_assert_eq(q.notes.len, 0);
+    sr_query_release(&q);
+    cr_assert(sr_prefix_key_cmp(3, "pqe", 3, 2, "pqa", 3) < 0);
+    cr_assert(sr_prefix_key_cmp(2, "pqc", 3, 2, "pqcz", 4) < 0);
+    cr_assert(sr_prefix_key_cmp(2, "pqc", 3, 2, "pqc", 3) == 0);
+    sr_index_close(ix);
+}
