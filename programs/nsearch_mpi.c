@@ -156,6 +156,8 @@ typedef struct query {
     int empty;              /* rank 0: nsearch_results.empty_query */
     size_t notes, notes_len; /* rank 0: its notes, bytes of batch.notes */
     uint64_t work[5];       /* total, count work (decoded, scored), rank work (same) */
+    size_t cand, cand_len;  /* its prefix candidates, bytes of batch.cand */
+    size_t cut, cut_len;    /* its prefix cut-offs (every rank), bytes of batch.cuts */
 } query;
 
 /* A batch of queries and what answering it needs: arrays sized for the
@@ -171,6 +173,11 @@ typedef struct batch {
     bytes msg;                    /* "qid\0text\0" per query, as broadcast */
     bytes notes;                  /* rank 0: the queries' notes */
     bytes err;                    /* rank 0: why the failing query failed */
+    bytes cand;                   /* this rank's prefix candidates, query after query */
+    bytes all_cand;               /* rank 0: every rank's */
+    bytes cuts;                   /* the queries' prefix cut-offs (every rank) */
+    int *clen, *all_clen, *cutlen; /* per query: candidates' bytes (this rank; every
+                                      rank's, [r * n + i]); cut-offs' bytes */
     uint32_t *doc;                /* this rank's hits */
     double *score;
     int *cnt;                     /* hits per query, this rank's */
@@ -189,7 +196,8 @@ typedef struct batch {
     bytes all;                    /* rank 0: every rank's */
     size_t doc_cap, score_cap, cnt_cap, work_cap, sum_cap, all_cnt_cap, all_doc_cap,
         all_score_cap, cur_cap, end_cap, m_cap, mdoc_cap, mscore_cap, owner_cap, lens_cap,
-        all_lens_cap, hit_counts_cap, hit_displs_cap, byte_counts_cap, byte_displs_cap;
+        all_lens_cap, hit_counts_cap, hit_displs_cap, byte_counts_cap, byte_displs_cap, clen_cap,
+        all_clen_cap, cutlen_cap;
 } batch;
 
 static void batch_free(batch *b)
@@ -198,7 +206,8 @@ static void batch_free(batch *b)
                  b->cnt,     b->work,     b->sum,      b->all_cnt,   b->all_doc,    b->all_score,
                  b->cur,     b->end,      b->m,        b->mdoc,      b->mscore,     b->owner,
                  b->lens,    b->all_lens, b->hit_counts, b->hit_displs, b->byte_counts,
-                 b->byte_displs, b->out.p, b->all.p};
+                 b->byte_displs, b->out.p, b->all.p, b->cand.p, b->all_cand.p, b->cuts.p,
+                 b->clen, b->all_clen, b->cutlen};
     for (size_t i = 0; i < sizeof p / sizeof *p; i++)
         free(p[i]);
 }
@@ -327,7 +336,12 @@ static int search_shard(app *a, batch *b, query *q)
 {
     nsearch_error err;
     nsearch_results res;
-    nsearch_rc rc = nsearch_reader_search(a->r, q->text, strlen(q->text), &a->so, &res, &err);
+    nsearch_search_opts so = a->so;
+    if (q->cut_len) { /* the set's cut-offs of its prefixes (nsearch.h) */
+        so.prefix_cuts = b->cuts.p + q->cut;
+        so.prefix_cuts_len = q->cut_len;
+    }
+    nsearch_rc rc = nsearch_reader_search(a->r, q->text, strlen(q->text), &so, &res, &err);
     if (rc == NSEARCH_E_QUERY || rc == NSEARCH_E_LIMIT) {
         if (g_rank == 0) {
             int at_column = !strncmp(err.message, "column ", 7);
@@ -369,7 +383,112 @@ static int search_shard(app *a, batch *b, query *q)
         if (!b->notes.ok)
             return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     }
+    /* what this shard kept of each prefix, for the set's cut-offs */
+    void *cand = NULL;
+    size_t cand_len = 0;
+    if (nsearch_reader_prefix_candidates(a->r, &cand, &cand_len, &err))
+        return cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
+    q->cand = b->cand.len;
+    q->cand_len = cand_len;
+    bytes_put(&b->cand, cand, cand_len);
+    nsearch_free(cand);
+    if (!b->cand.ok || cand_len > INT_MAX)
+        return cli_mpi_fail(CLI_EXIT_IO, "out of memory");
     return 0;
+}
+
+/* The set's prefix cut-offs of the first n queries (nsearch.h "Prefixes
+ * over a shard set"): every rank's candidates to rank 0, merged there per
+ * query, the cut-offs broadcast into each query's cut/cut_len.  *any: some
+ * query has cut-offs (then every rank searches the batch again).  Returns
+ * the status (the same on every rank). */
+static int exchange_cuts(app *a, batch *b, int n, int *any)
+{
+    *any = 0;
+    int mine = (int)b->cand.len, most = 0, st;
+    if (b->cand.len > INT_MAX)
+        mine = INT_MAX;
+    if ((st = coll(MPI_Allreduce(&mine, &most, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD),
+                   "MPI_Allreduce")) || most == 0)
+        return st; /* no prefix in the batch: nothing to cut */
+    if (GROW(b->clen, n) || GROW(b->cutlen, n) ||
+        (g_rank == 0 && GROW(b->all_clen, (size_t)g_size * n)))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    for (int i = 0; !st && i < n; i++)
+        b->clen[i] = (int)b->q[i].cand_len;
+    if ((st = cli_mpi_vote(st)) ||
+        (st = coll(MPI_Gather(b->clen, n, MPI_INT, b->all_clen, n, MPI_INT, 0, MPI_COMM_WORLD),
+                   "MPI_Gather")))
+        return st;
+    if (g_rank == 0) {
+        uint64_t total = 0;
+        for (int r = 0; r < g_size; r++) {
+            a->counts[r] = 0;
+            for (int i = 0; i < n; i++)
+                a->counts[r] += b->all_clen[r * n + i];
+            a->displs[r] = (int)total;
+            total += (uint64_t)a->counts[r];
+        }
+        if (total > INT_MAX)
+            st = cli_mpi_fail(CLI_EXIT_IO, "a batch's prefix terms over %d bytes: use a smaller "
+                              "--batch", INT_MAX);
+        else if (grow((void **)&b->all_cand.p, &b->all_cand.cap, (size_t)total + 1, 1))
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    }
+    if (!(st = cli_mpi_vote(st)))
+        st = coll(MPI_Gatherv(b->cand.p, mine, MPI_BYTE, b->all_cand.p, a->counts, a->displs,
+                              MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Gatherv");
+    if (st)
+        return st;
+    b->cuts.len = 0;
+    b->cuts.ok = 1;
+    if (g_rank == 0) {
+        const void **cands = calloc((size_t)g_size, sizeof *cands);
+        size_t *lens = calloc((size_t)g_size, sizeof *lens), *at = calloc((size_t)g_size, sizeof *at);
+        if (!cands || !lens || !at)
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+        for (int r = 0; !st && r < g_size; r++)
+            at[r] = (size_t)a->displs[r];
+        for (int i = 0; !st && i < n; i++) {
+            int some = 0;
+            for (int r = 0; r < g_size; r++) {
+                lens[r] = (size_t)b->all_clen[r * n + i];
+                cands[r] = b->all_cand.p + at[r];
+                at[r] += lens[r];
+                some |= lens[r] > 0;
+            }
+            void *cut = NULL;
+            size_t cut_len = 0;
+            nsearch_error err;
+            if (some && nsearch_prefix_cuts_merge(cands, lens, (size_t)g_size, &cut, &cut_len, &err))
+                st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
+            else if (cut_len > INT_MAX - b->cuts.len)
+                st = cli_mpi_fail(CLI_EXIT_IO, "a batch's prefix cut-offs over %d bytes", INT_MAX);
+            b->cutlen[i] = st ? 0 : (int)cut_len;
+            bytes_put(&b->cuts, cut, cut_len);
+            nsearch_free(cut);
+        }
+        if (!st && !b->cuts.ok)
+            st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+        free(cands);
+        free(lens);
+        free(at);
+    }
+    if ((st = cli_mpi_vote(st)) ||
+        (st = coll(MPI_Bcast(b->cutlen, n, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast")))
+        return st;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        b->q[i].cut = total;
+        b->q[i].cut_len = (size_t)b->cutlen[i];
+        total += (size_t)b->cutlen[i];
+    }
+    if (g_rank != 0 && grow((void **)&b->cuts.p, &b->cuts.cap, total + 1, 1))
+        st = cli_mpi_fail(CLI_EXIT_IO, "out of memory");
+    if (!(st = cli_mpi_vote(st)) && total)
+        st = coll(MPI_Bcast(b->cuts.p, (int)total, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    *any = !st && total > 0;
+    return st;
 }
 
 /* Rank 0: merges the ranks' lists of each of the first n queries (each by
@@ -510,6 +629,8 @@ static int render_and_gather(app *a, batch *b, int n, int m)
             if (b->parsed != i) { /* the reader's query, for the highlights */
                 nsearch_results res;
                 nsearch_error err;
+                parse_only.prefix_cuts = b->q[i].cut_len ? b->cuts.p + b->q[i].cut : NULL;
+                parse_only.prefix_cuts_len = b->q[i].cut_len;
                 if (nsearch_reader_search(a->r, b->q[i].text, strlen(b->q[i].text), &parse_only,
                                           &res, &err)) {
                     st = cli_mpi_fail(cli_exit_for(err.rc), "%s", err.message);
@@ -640,8 +761,11 @@ static int answer_batch(app *a, batch *b, long *n_hits)
     b->notes.ok = 1;
     b->err.len = 0;
     b->err.ok = 1;
+    b->cand.len = 0;
+    b->cand.ok = 1;
     for (int i = 0; i < n && !my_st; i++) {
         b->q[i].n = 0;
+        b->q[i].cut_len = 0;
         if ((my_st = search_shard(a, b, &b->q[i])))
             fail = i;
         b->parsed = i;
@@ -650,6 +774,22 @@ static int answer_batch(app *a, batch *b, long *n_hits)
                    "MPI_Allreduce")))
         return st;
     if (first > 0) {
+        /* a prefix past the limit somewhere: the batch again, under the
+         * set's cut-offs, so that every shard keeps the single index's terms */
+        int any = 0;
+        if ((st = exchange_cuts(a, b, first, &any)))
+            return st;
+        if (any) {
+            b->n_hits_sum = 0;
+            b->notes.len = 0;
+            b->cand.len = 0;
+            int again = 0;
+            for (int i = 0; i < first && !again; i++)
+                again = search_shard(a, b, &b->q[i]);
+            b->parsed = first - 1;
+            if ((st = cli_mpi_vote(again)))
+                return st;
+        }
         if ((st = gather_and_merge(a, b, first, &m)) || (st = render_and_gather(a, b, first, m)))
             return st;
         if (g_rank == 0)
