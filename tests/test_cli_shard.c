@@ -828,3 +828,53 @@ Test(cli_shard, shard_auto_takes_the_scheduler_environment, .timeout = TIMEOUT_S
     free(qfile);
     free(dir);
 }
+
+/* The first number after key in s (a JSON member), or -1. */
+static long long json_num(const char *s, const char *key)
+{
+    const char *p = strstr(s, key);
+    return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* --info over a set describes the set (its figures equal the single
+ * index's: documents, terms, tokens, postings summed) and then each shard. */
+Test(cli_shard, info_over_a_set_describes_the_set_then_each_shard, .timeout = TIMEOUT_S)
+{
+    char *dir = tu_tmpdir("info");
+    char *corpus = tu_path(dir, "c.jsonl"), *qfile = tu_path(dir, "q.tsv");
+    gen(corpus, qfile, 91);
+    char *single = tu_path(dir, "single"), *set[3];
+    tu_out o = NINDEX("-q", "-o", single, corpus);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    tu_out_free(&o);
+    build_set(dir, corpus, 3, set);
+    tu_out one = NSEARCH("--info", "--json", "-i", single);
+    cr_assert_eq(one.status, 0, "%s", one.err);
+    o = NSEARCH("--info", "--json", "-i", set[0], "-i", set[1], "-i", set[2]);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(!strncmp(o.out, "{\"set\":\"", 8), "%s", o.out);
+    static const char *const keys[] = {"\"documents\":", "\"terms\":", "\"tokens\":",
+                                       "\"postings\":"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_expect_eq(json_num(o.out, keys[i]), json_num(one.out, keys[i]), "%s: set %s single %s",
+                     keys[i], o.out, one.out);
+    cr_expect(strstr(o.out, "\"shards\":3,\"shards_open\":3,"), "%s", o.out);
+    unsigned n_index = 0;
+    for (const char *p = o.out; (p = strstr(p, "\"index\":")); p++)
+        n_index++;
+    cr_expect_eq(n_index, 3, "%s", o.out);
+    tu_out_free(&o);
+    tu_out_free(&one);
+    o = NSEARCH("--info", "-i", set[0], "-i", set[1], "-i", set[2]);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_expect(!strncmp(o.out, "set:  ", 6) && strstr(o.out, "3 of 3 shards"), "%s", o.out);
+    cr_expect(strstr(o.out, "\nindex:          "), "%s", o.out);
+    tu_out_free(&o);
+    for (int i = 0; i < 3; i++)
+        free(set[i]);
+    free(single);
+    free(corpus);
+    free(qfile);
+    tu_rmrf(dir);
+    free(dir);
+}
