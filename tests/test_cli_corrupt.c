@@ -25,10 +25,15 @@
 #define TIMEOUT_S 10
 #define SEED 20240607u
 #define BIG_DOCS 2000
+/* Under the sanitizers (CI's time), 120 sampled offsets instead of 200 and
+ * every other byte of the small files, headers and trailers; the normal
+ * build flips them all. */
 #ifdef NS_TEST_SANITIZE
-#define FLIP_SAMPLES 120 /* under the sanitizers, for CI's time: 200 in the normal build */
+#define FLIP_SAMPLES 120
+#define FLIP_STRIDE 2
 #else
 #define FLIP_SAMPLES 200
+#define FLIP_STRIDE 1
 #endif
 #define SMALL_FILE 512 /* files up to this size are flipped at every byte */
 
@@ -218,7 +223,7 @@ static void flip_sweep(const char *test, int big, ns_file_kind kind)
     cr_assert_gt(n, NS_HEADER_LEN + NS_FOOTER_LEN);
     uint8_t *pick = calloc(n, 1);
     for (size_t i = 0; i < n; i++)
-        pick[i] = n <= SMALL_FILE || i < NS_HEADER_LEN || i >= n - 64;
+        pick[i] = (n <= SMALL_FILE || i < NS_HEADER_LEN || i >= n - 64) && i % FLIP_STRIDE == 0;
     for (size_t i = 0; i < FLIP_SAMPLES; i++)
         pick[i * n / FLIP_SAMPLES] = 1;
     fails f = {0};
