@@ -112,7 +112,7 @@ typedef struct bytes {
 
 static void bytes_put(bytes *b, const void *s, size_t n)
 {
-    if (!b->ok)
+    if (!b->ok || n == 0) /* nothing: b->p and s may be NULL */
         return;
     if (b->len + n > b->cap) {
         size_t nc = b->cap ? b->cap : 4096;
